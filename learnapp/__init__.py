@@ -1,0 +1,1 @@
+"""learnapp: a learning web app with correct, live progress tracking."""

@@ -1,0 +1,39 @@
+"""API: the FastAPI application factory; routes are thin and call one service each."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from learnapp.persistence.catalog import catalog_version
+from learnapp.persistence.db import Database, default_database
+
+
+def create_api(db: Database | None = None) -> FastAPI:
+    """A new app per call: a FastAPI app that already served cannot take middleware again."""
+    api = FastAPI(
+        title="learnapp API",
+        version="1",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+
+    def database() -> Database:
+        return db or default_database()
+
+    @api.get("/api/v1/health", tags=["operations"])
+    def health() -> JSONResponse:
+        """Liveness with the database checked: 200 when it answers, 503 when it does not."""
+        try:
+            with database().read() as session:
+                session.execute(text("SELECT 1"))
+                version = catalog_version(session)
+        except Exception as error:  # any database failure means "not healthy", reported as such
+            return JSONResponse(
+                {"status": "error", "database": "unreachable", "detail": type(error).__name__}, status_code=503
+            )
+        return JSONResponse({"status": "ok", "database": "ok", "catalog_version": version})
+
+    return api

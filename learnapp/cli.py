@@ -1,0 +1,104 @@
+"""CLI entry point: `learnapp` commands for operators (migrate, import content, demo data)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from learnapp.persistence.db import default_database
+from learnapp.services.content_files import ContentError
+from learnapp.services.content_import import ImportReport, import_content
+from learnapp.services.errors import LearnappError
+from learnapp.settings import get_settings
+
+console = Console()
+
+
+@click.group()
+def main() -> None:
+    """learnapp: progress tracking you can trust."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Migrate the database (LEARNAPP_DATABASE_URL) to the latest schema."""
+    from learnapp.persistence.migrate import upgrade
+
+    upgrade(get_settings().database_url, revision)
+    console.print(f"[green]database at {revision}[/green]")
+
+
+@main.group()
+def content() -> None:
+    """Catalog content."""
+
+
+@content.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Validate and report the impact; write nothing.")
+def content_import(path: Path, dry_run: bool) -> None:
+    """Validate and import content files atomically (all or nothing)."""
+    try:
+        with console.status("importing content..."):
+            report = import_content(default_database(), path, dry_run=dry_run)
+    except ContentError as error:
+        for problem in error.problems:
+            console.print(f"[red]error[/red] {problem}")
+        console.print(f"[red]{len(error.problems)} problem(s); nothing was written.[/red]")
+        sys.exit(1)
+    _print_report(report)
+
+
+@main.command()
+def demo() -> None:
+    """Load the demo catalog, the demo accounts and a demo learner's history (idempotent)."""
+    from learnapp.services.demo import DEMO_ACCOUNTS, load_demo
+
+    with console.status("loading demo data..."):
+        report = load_demo(default_database(), get_settings().content_dir)
+    _print_report(report)
+    for email, _name, password, role in DEMO_ACCOUNTS:
+        console.print(f"demo {role}: [bold]{email}[/bold] / [bold]{password}[/bold]")
+
+
+@main.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--admin", is_flag=True, help="Give the account the admin role.")
+@click.password_option()
+def create_user(email: str, name: str, admin: bool, password: str) -> None:
+    """Create a learner or an admin account."""
+    from learnapp.services.accounts import create_learner
+
+    try:
+        account = create_learner(default_database(), email, name, password, "admin" if admin else "learner")
+    except LearnappError as error:
+        console.print(f"[red]{error.message}[/red]")
+        sys.exit(1)
+    console.print(f"created {account.role} {account.email} (id {account.id})")
+
+
+def _print_report(report: ImportReport) -> None:
+    table = Table(title="content import" + (" (dry run: nothing written)" if report.dry_run else ""))
+    for column in ("kind", "created", "updated", "retired"):
+        table.add_column(column)
+    for kind in sorted(set(report.created) | set(report.updated) | set(report.retired)):
+        table.add_row(kind, str(report.created[kind]), str(report.updated[kind]), str(report.retired[kind]))
+    console.print(table if report.changed else "content unchanged: nothing to do")
+    if report.changed:
+        console.print(
+            f"courses changed: {', '.join(report.changed_courses) or 'none'}; "
+            f"learners dropping below 100%: {report.learners_dropping}; gaining 100%: {report.learners_gaining}; "
+            f"completed enrollments reopened: {report.completions_reopened} (certificates are never revoked); "
+            f"stored progress rows recomputed: {report.progress_rows_changed}"
+        )

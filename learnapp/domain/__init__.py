@@ -1,0 +1,1 @@
+"""Domain layer: the content tree and the completion rules, standard library only."""

@@ -1,0 +1,1 @@
+"""Persistence layer: tables, engine and queries that return domain objects."""

@@ -1,0 +1,90 @@
+"""Persistence: reading and writing completion facts and the stored progress rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from learnapp.persistence.tables import Enrollment, Learner, LessonCompletion, PathwayEnrollment
+
+
+def lock_learner_row(session: Session, learner_id: int) -> bool:
+    """Serialize writers per learner (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE already did)."""
+    found = session.execute(
+        select(Learner.id).where(Learner.id == learner_id).with_for_update()
+    ).scalar()
+    return found is not None
+
+
+def completion_times(session: Session, learner_id: int) -> dict[int, datetime]:
+    rows = session.execute(
+        select(LessonCompletion.lesson_id, LessonCompletion.completed_at).where(
+            LessonCompletion.learner_id == learner_id
+        )
+    )
+    return {lesson_id: at for lesson_id, at in rows}
+
+
+def insert_completion(
+    session: Session, learner_id: int, lesson_id: int, at: datetime, source: str
+) -> bool:
+    """Insert the fact unless it exists; True when this call created it (a race loses quietly)."""
+    dialect = session.get_bind().dialect.name
+    builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        builder(LessonCompletion)
+        .values(learner_id=learner_id, lesson_id=lesson_id, completed_at=at, source=source)
+        .on_conflict_do_nothing(index_elements=["learner_id", "lesson_id"])
+    )
+    return bool(session.execute(statement).rowcount)
+
+
+def get_completion(session: Session, learner_id: int, lesson_id: int) -> LessonCompletion | None:
+    return session.execute(
+        select(LessonCompletion).where(
+            LessonCompletion.learner_id == learner_id, LessonCompletion.lesson_id == lesson_id
+        )
+    ).scalar()
+
+
+def delete_completions(session: Session, learner_id: int, lesson_ids: Iterable[int]) -> list[int]:
+    ids = list(lesson_ids)
+    if not ids:
+        return []
+    removed = session.execute(
+        delete(LessonCompletion)
+        .where(LessonCompletion.learner_id == learner_id, LessonCompletion.lesson_id.in_(ids))  # type: ignore[attr-defined]
+        .returning(LessonCompletion.lesson_id)
+    )
+    return [row[0] for row in removed]
+
+
+def enrollments_for(session: Session, learner_id: int, course_ids: Iterable[int]) -> list[Enrollment]:
+    ids = list(course_ids)
+    if not ids:
+        return []
+    return list(
+        session.execute(
+            select(Enrollment).where(Enrollment.learner_id == learner_id, Enrollment.course_id.in_(ids))  # type: ignore[attr-defined]
+        ).scalars()
+    )
+
+
+def pathway_enrollments_for(
+    session: Session, learner_id: int, pathway_ids: Iterable[int]
+) -> list[PathwayEnrollment]:
+    ids = list(pathway_ids)
+    if not ids:
+        return []
+    return list(
+        session.execute(
+            select(PathwayEnrollment).where(
+                PathwayEnrollment.learner_id == learner_id,
+                PathwayEnrollment.pathway_id.in_(ids),  # type: ignore[attr-defined]
+            )
+        ).scalars()
+    )

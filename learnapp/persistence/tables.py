@@ -1,0 +1,200 @@
+"""Persistence: every SQLModel table of learnapp, in one place."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from typing import Any
+
+from sqlalchemy import CheckConstraint, DateTime, Dialect, Index, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC and always reads back an aware datetime (SQLite would drop the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: use an aware UTC time")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def Moment(*, optional: bool = False, **kwargs: Any) -> Any:  # noqa: N802 - reads like a type
+    """A timestamp column stored as UTC."""
+    if optional:
+        return Field(default=None, sa_type=UTCDateTime, **kwargs)
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, **kwargs)
+
+
+class Learner(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, max_length=254)
+    name: str = Field(max_length=120)
+    password_hash: str = Field(max_length=256)
+    role: str = Field(default="learner", max_length=16)
+    time_zone: str = Field(default="UTC", max_length=64)
+    created_at: datetime = Moment()
+
+
+class CatalogState(SQLModel, table=True):
+    """A single row whose version changes whenever imported content changes the tree."""
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = 0
+    updated_at: datetime = Moment()
+
+
+class PathwayRow(SQLModel, table=True):
+    __tablename__ = "pathway"
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, max_length=120)
+    title: str = Field(max_length=200)
+    description: str = ""
+    position: int = 0
+    retired: bool = False
+
+
+class CourseRow(SQLModel, table=True):
+    __tablename__ = "course"
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, max_length=120)
+    title: str = Field(max_length=200)
+    description: str = ""
+    position: int = 0
+    retired: bool = False
+
+
+class ModuleRow(SQLModel, table=True):
+    __tablename__ = "module"
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, max_length=120)
+    title: str = Field(max_length=200)
+    description: str = ""
+    retired: bool = False
+
+
+class LessonRow(SQLModel, table=True):
+    __tablename__ = "lesson"
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, max_length=120)
+    module_id: int = Field(foreign_key="module.id", index=True)
+    position: int = 0
+    title: str = Field(max_length=200)
+    description: str = ""
+    kind: str = Field(default="article", max_length=16)
+    body: str = ""
+    video_url: str | None = None
+    minutes: int = 0
+    preview: bool = False
+    retired: bool = False
+
+
+class PathwayCourse(SQLModel, table=True):
+    __tablename__ = "pathway_course"
+    pathway_id: int = Field(foreign_key="pathway.id", primary_key=True)
+    course_id: int = Field(foreign_key="course.id", primary_key=True)
+    position: int = 0
+
+
+class CourseModule(SQLModel, table=True):
+    __tablename__ = "course_module"
+    course_id: int = Field(foreign_key="course.id", primary_key=True)
+    module_id: int = Field(foreign_key="module.id", primary_key=True)
+    position: int = 0
+
+
+class Enrollment(SQLModel, table=True):
+    """A learner's enrollment in a course, with the stored (derived) progress beside it."""
+
+    __table_args__ = (UniqueConstraint("learner_id", "course_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id")
+    course_id: int = Field(foreign_key="course.id", index=True)
+    enrolled_at: datetime = Moment()
+    last_lesson_id: int | None = Field(default=None, foreign_key="lesson.id")
+    last_accessed_at: datetime | None = Moment(optional=True)
+    completed: int = 0
+    total: int = 0
+    percent: int = 0
+    is_complete: bool = False
+    completed_at: datetime | None = Moment(optional=True)
+    first_completed_at: datetime | None = Moment(optional=True)
+    updated_at: datetime = Moment()
+
+
+class PathwayEnrollment(SQLModel, table=True):
+    """A learner's enrollment in a pathway, with its stored (derived) progress."""
+
+    __tablename__ = "pathway_enrollment"
+    __table_args__ = (UniqueConstraint("learner_id", "pathway_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id")
+    pathway_id: int = Field(foreign_key="pathway.id", index=True)
+    enrolled_at: datetime = Moment()
+    last_accessed_at: datetime | None = Moment(optional=True)
+    completed: int = 0
+    total: int = 0
+    percent: int = 0
+    courses_completed: int = 0
+    courses_total: int = 0
+    is_complete: bool = False
+    completed_at: datetime | None = Moment(optional=True)
+    first_completed_at: datetime | None = Moment(optional=True)
+    updated_at: datetime = Moment()
+
+
+class LessonCompletion(SQLModel, table=True):
+    """The fact: one row per (learner, lesson), never duplicated."""
+
+    __tablename__ = "lesson_completion"
+    __table_args__ = (
+        UniqueConstraint("learner_id", "lesson_id"),
+        CheckConstraint("source IN ('ui', 'api', 'import', 'admin')", name="completion_source"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id")
+    lesson_id: int = Field(foreign_key="lesson.id", index=True)
+    completed_at: datetime = Moment()
+    source: str = Field(default="ui", max_length=8)
+
+
+class ProgressHistory(SQLModel, table=True):
+    """Append-only log of every progress change, so any state can be explained."""
+
+    __tablename__ = "progress_history"
+    __table_args__ = (Index("ix_progress_history_learner_at", "learner_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Moment()
+    learner_id: int = Field(foreign_key="learner.id")
+    actor_id: int | None = Field(default=None, foreign_key="learner.id")
+    action: str = Field(max_length=32)
+    source: str = Field(max_length=8)
+    lesson_id: int | None = Field(default=None, foreign_key="lesson.id")
+    course_id: int | None = Field(default=None, foreign_key="course.id")
+    pathway_id: int | None = Field(default=None, foreign_key="pathway.id")
+    detail: str = ""
+
+
+class LessonTime(SQLModel, table=True):
+    """Seconds a learner spent with a lesson open and visible, per local day."""
+
+    __tablename__ = "lesson_time"
+    learner_id: int = Field(foreign_key="learner.id", primary_key=True)
+    lesson_id: int = Field(foreign_key="lesson.id", primary_key=True)
+    seconds: int = 0
+    updated_at: datetime = Moment()

@@ -1,0 +1,1 @@
+"""Service layer: the use cases, each public function one transaction."""

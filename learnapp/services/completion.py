@@ -1,0 +1,153 @@
+"""Services: record and revoke lesson completions, reset a course; each call one transaction."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from learnapp.domain.content import Catalog, Lesson, Module
+from learnapp.persistence.catalog import current_catalog
+from learnapp.persistence.db import Database
+from learnapp.persistence.facts import (
+    delete_completions,
+    enrollments_for,
+    get_completion,
+    insert_completion,
+    lock_learner_row,
+)
+from learnapp.persistence.tables import ProgressHistory, utcnow
+from learnapp.services.errors import InvalidRequest, NotEnrolled, NotFound
+from learnapp.services.refresh import ProgressChange, affected_nodes, refresh_learner
+
+log = logging.getLogger("learnapp.progress")
+SOURCES = ("ui", "api", "import", "admin")
+
+
+@dataclass(frozen=True)
+class CompletionView:
+    """What callers learn about a completion: the fact, whether this call created it, what moved."""
+
+    learner_id: int
+    lesson_id: int
+    lesson_slug: str
+    completed_at: datetime
+    source: str
+    created: bool
+    changes: tuple[ProgressChange, ...] = ()
+
+
+def record_completion(
+    db: Database,
+    learner_id: int,
+    lesson: int | str,
+    source: str = "ui",
+    completed_at: datetime | None = None,
+    actor_id: int | None = None,
+) -> CompletionView:
+    """Record the fact once; repeating it returns the same record, never a duplicate or an error."""
+    if source not in SOURCES:
+        raise InvalidRequest(f"Unknown completion source '{source}'")
+    started = time.perf_counter()
+    with db.write() as session:
+        catalog, found, module = _countable_lesson(session, learner_id, lesson)
+        courses, pathways = affected_nodes(catalog, module.id)
+        if not enrollments_for(session, learner_id, courses):
+            raise NotEnrolled("Not enrolled in this course")
+        at = completed_at or utcnow()
+        created = insert_completion(session, learner_id, found.id, at, source)
+        fact = get_completion(session, learner_id, found.id)
+        assert fact is not None  # inserted above or by the racing writer before us
+        changes: list[ProgressChange] = []
+        if created:
+            _history(session, learner_id, actor_id, "completed", source, found.id)
+            changes = refresh_learner(session, catalog, learner_id, courses, pathways)
+        view = CompletionView(
+            learner_id, found.id, found.slug, fact.completed_at, fact.source, created, tuple(changes)
+        )
+    _log("lesson completed" if created else "lesson already complete", view, started)
+    return view
+
+
+def revoke_completion(
+    db: Database, learner_id: int, lesson: int | str, source: str = "ui", actor_id: int | None = None
+) -> list[ProgressChange]:
+    """Un-mark a lesson; a lesson that was not complete is a no-op. Certificates stay issued."""
+    with db.write() as session:
+        catalog, found, module = _countable_lesson(session, learner_id, lesson)
+        if not delete_completions(session, learner_id, [found.id]):
+            return []
+        _history(session, learner_id, actor_id, "uncompleted", source, found.id)
+        courses, pathways = affected_nodes(catalog, module.id)
+        return refresh_learner(session, catalog, learner_id, courses, pathways)
+
+
+def reset_course(
+    db: Database, learner_id: int, course_slug: str, source: str = "ui", actor_id: int | None = None
+) -> list[ProgressChange]:
+    """Start over: remove the learner's completions of this course's lessons, each one logged."""
+    with db.write() as session:
+        lock_learner_row(session, learner_id)
+        catalog = current_catalog(session)
+        course = catalog.course(course_slug)
+        if course is None:
+            raise NotFound(f"Unknown course '{course_slug}'")
+        if not enrollments_for(session, learner_id, [course.id]):
+            raise NotEnrolled("Not enrolled in this course")
+        removed = delete_completions(session, learner_id, [lesson.id for lesson in course.lessons])
+        for lesson_id in removed:
+            _history(session, learner_id, actor_id, "reset", source, lesson_id, course.id)
+        # Shared modules mean another course may lose these lessons too: refresh all of them.
+        courses = {c.id for m in course.modules for c in catalog.courses_containing(m.id)}
+        pathways = {p.id for c in courses for p in catalog.pathways_containing(c)}
+        return refresh_learner(session, catalog, learner_id, courses, pathways)
+
+
+def _countable_lesson(
+    session: Session, learner_id: int, lesson: int | str
+) -> tuple[Catalog, Lesson, Module]:
+    if not lock_learner_row(session, learner_id):
+        raise NotFound("Unknown learner")
+    catalog = current_catalog(session)
+    found = catalog.lesson(lesson)
+    if found is None:
+        raise NotFound(f"Unknown lesson '{lesson}'")
+    if found[0].preview:
+        raise InvalidRequest("Preview lessons do not count toward progress and cannot be completed")
+    return catalog, found[0], found[1]
+
+
+def _history(
+    session: Session,
+    learner_id: int,
+    actor_id: int | None,
+    action: str,
+    source: str,
+    lesson_id: int | None = None,
+    course_id: int | None = None,
+) -> None:
+    session.add(
+        ProgressHistory(
+            learner_id=learner_id, actor_id=actor_id or learner_id, action=action,
+            source=source, lesson_id=lesson_id, course_id=course_id,
+        )
+    )
+
+
+def _log(message: str, view: CompletionView, started: float) -> None:
+    for change in view.changes or (None,):
+        log.info(
+            message,
+            extra={
+                "learner": view.learner_id,
+                "lesson": view.lesson_slug,
+                "node": change.slug if change else None,
+                "old_percent": change.before_percent if change else None,
+                "new_percent": change.after_percent if change else None,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+            },
+        )
+

@@ -1,0 +1,225 @@
+"""Services: read content YAML files and validate them strictly into an import plan."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from learnapp.services.errors import LearnappError
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+KINDS = ("article", "video")
+LESSON_KEYS = {"slug", "title", "description", "kind", "minutes", "preview", "video_url", "body"}
+MODULE_KEYS = {"slug", "title", "description", "lessons"}
+COURSE_KEYS = {"slug", "title", "description", "modules"}
+PATHWAY_KEYS = {"slug", "title", "description", "courses"}
+TOP_KEYS = {"modules", "courses", "pathways"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    item: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.item}: {self.message}"
+
+
+class ContentError(LearnappError):
+    code = "invalid_content"
+    status = 422
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in content files", [str(p) for p in problems])
+        self.problems = problems
+
+
+@dataclass
+class LessonSpec:
+    slug: str
+    title: str
+    description: str
+    kind: str
+    minutes: int
+    preview: bool
+    video_url: str | None
+    body: str
+
+
+@dataclass
+class ModuleSpec:
+    slug: str
+    title: str
+    description: str
+    lessons: list[LessonSpec]
+
+
+@dataclass
+class ParentSpec:
+    """A course (children are module slugs) or a pathway (children are course slugs)."""
+
+    slug: str
+    title: str
+    description: str
+    children: list[str]
+
+
+@dataclass
+class ContentPlan:
+    modules: list[ModuleSpec] = field(default_factory=list)
+    courses: list[ParentSpec] = field(default_factory=list)
+    pathways: list[ParentSpec] = field(default_factory=list)
+
+
+class _Reader:
+    """Collects every problem across all files instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.plan = ContentPlan()
+        self.origin: dict[tuple[str, str], str] = {}
+
+    def fail(self, file: str, item: str, message: str) -> None:
+        self.problems.append(Problem(file, item, message))
+
+    def text(self, file: str, item: str, raw: dict[str, Any], key: str, required: bool) -> str:
+        value = raw.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.fail(file, item, f"{key} is empty or missing")
+            return ""
+        if not isinstance(value, str):
+            self.fail(file, item, f"{key} must be text")
+            return ""
+        return value.strip() if key != "body" else value
+
+    def keys(self, file: str, item: str, raw: Any, allowed: set[str]) -> bool:
+        if not isinstance(raw, dict):
+            self.fail(file, item, "must be a mapping of keys to values")
+            return False
+        for extra in sorted(set(raw) - allowed):
+            self.fail(file, item, f"unknown key '{extra}'")
+        return True
+
+    def slug(self, file: str, kind: str, raw: dict[str, Any], index: int) -> str | None:
+        slug = raw.get("slug")
+        if not isinstance(slug, str) or not SLUG.match(slug):
+            self.fail(file, f"{kind} #{index + 1}", f"slug {slug!r} must be lowercase letters, digits and dashes")
+            return None
+        seen = self.origin.get((kind, slug))
+        if seen is not None:
+            self.fail(file, f"{kind} '{slug}'", f"duplicate slug (already defined in {seen})")
+            return None
+        self.origin[(kind, slug)] = file
+        return slug
+
+    def lesson(self, file: str, raw: Any, index: int, module: str) -> LessonSpec | None:
+        where = f"module '{module}' lesson #{index + 1}"
+        if not self.keys(file, where, raw, LESSON_KEYS):
+            return None
+        slug = self.slug(file, "lesson", raw, index)
+        if slug is None:
+            return None
+        where = f"lesson '{slug}'"
+        kind = raw.get("kind", "article")
+        if kind not in KINDS:
+            self.fail(file, where, f"kind {kind!r} must be one of {', '.join(KINDS)}")
+        minutes = raw.get("minutes", 0)
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes < 0:
+            self.fail(file, where, "minutes must be a whole number, 0 or more")
+            minutes = 0
+        preview = raw.get("preview", False)
+        if not isinstance(preview, bool):
+            self.fail(file, where, "preview must be true or false")
+        video = self.text(file, where, raw, "video_url", required=kind == "video") or None
+        if video and not video.startswith(("http://", "https://")):
+            self.fail(file, where, "video_url must start with http:// or https://")
+        return LessonSpec(
+            slug, self.text(file, where, raw, "title", True), self.text(file, where, raw, "description", False),
+            str(kind), minutes, preview is True, video, self.text(file, where, raw, "body", False),
+        )
+
+    def module(self, file: str, raw: Any, index: int) -> None:
+        if not self.keys(file, f"module #{index + 1}", raw, MODULE_KEYS):
+            return
+        slug = self.slug(file, "module", raw, index)
+        if slug is None:
+            return
+        where = f"module '{slug}'"
+        title = self.text(file, where, raw, "title", True)
+        lessons_raw = raw.get("lessons")
+        if not isinstance(lessons_raw, list) or not lessons_raw:
+            self.fail(file, where, "lessons must be a non-empty list")
+            lessons_raw = []
+        lessons = [x for i, r in enumerate(lessons_raw) if (x := self.lesson(file, r, i, slug))]
+        if lessons and all(lesson.preview for lesson in lessons):
+            self.fail(file, where, "has no countable lesson (all are previews), so no course containing it could ever be complete")
+        self.plan.modules.append(ModuleSpec(slug, title, self.text(file, where, raw, "description", False), lessons))
+
+    def parent(self, file: str, raw: Any, index: int, kind: str, child_key: str, allowed: set[str]) -> None:
+        if not self.keys(file, f"{kind} #{index + 1}", raw, allowed):
+            return
+        slug = self.slug(file, kind, raw, index)
+        if slug is None:
+            return
+        where = f"{kind} '{slug}'"
+        children = raw.get(child_key)
+        if not isinstance(children, list) or not children or not all(isinstance(c, str) for c in children):
+            self.fail(file, where, f"{child_key} must be a non-empty list of slugs")
+            children = []
+        for twice in sorted({c for c in children if children.count(c) > 1}):
+            self.fail(file, where, f"{child_key[:-1]} '{twice}' is listed twice")
+        spec = ParentSpec(slug, self.text(file, where, raw, "title", True),
+                          self.text(file, where, raw, "description", False), list(children))
+        (self.plan.courses if kind == "course" else self.plan.pathways).append(spec)
+
+    def references(self) -> None:
+        for parents, kind, child in ((self.plan.courses, "course", "module"), (self.plan.pathways, "pathway", "course")):
+            for spec in parents:
+                for slug in spec.children:
+                    if (child, slug) not in self.origin:
+                        self.fail(self.origin[(kind, spec.slug)], f"{kind} '{spec.slug}'", f"unknown {child} '{slug}'")
+
+
+def read_content(path: Path) -> ContentPlan:
+    """Parse and validate every *.yaml under path (or one file); raise ContentError listing all problems."""
+    files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+    reader = _Reader()
+    if not files:
+        reader.fail(str(path), "folder", "no *.yaml content files found")
+    for file in files:
+        _read_file(reader, file)
+    reader.references()
+    if reader.problems:
+        raise ContentError(reader.problems)
+    return reader.plan
+
+
+def _read_file(reader: _Reader, file: Path) -> None:
+    name = str(file)
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        reader.fail(name, "file", f"cannot be read as YAML: {exc}")
+        return
+    if data is None:
+        return
+    if not reader.keys(name, "file", data, TOP_KEYS):
+        return
+    for key, adder in (("modules", reader.module), ("courses", None), ("pathways", None)):
+        items = data.get(key) or []
+        if not isinstance(items, list):
+            reader.fail(name, key, "must be a list")
+            continue
+        for index, raw in enumerate(items):
+            if adder is not None:
+                adder(name, raw, index)
+            elif key == "courses":
+                reader.parent(name, raw, index, "course", "modules", COURSE_KEYS)
+            else:
+                reader.parent(name, raw, index, "pathway", "courses", PATHWAY_KEYS)

@@ -1,0 +1,173 @@
+"""Services: read a learner's progress (outline, aggregates, next lesson, enrollments, access)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from learnapp.domain import progress as rules
+from learnapp.domain.content import Catalog, Course
+from learnapp.persistence.catalog import current_catalog
+from learnapp.persistence.db import Database
+from learnapp.persistence.facts import completion_times
+from learnapp.persistence.tables import Enrollment, PathwayEnrollment, utcnow
+from learnapp.services.errors import NotEnrolled, NotFound
+from learnapp.services.views import (
+    Aggregate,
+    CourseView,
+    EnrollmentView,
+    LessonView,
+    ModuleView,
+    PathwayView,
+)
+
+
+def course_outline(db: Database, learner_id: int | None, course_slug: str) -> CourseView:
+    with db.read() as session:
+        catalog = current_catalog(session)
+        course = catalog.course(course_slug)
+        if course is None:
+            raise NotFound(f"Unknown course '{course_slug}'")
+        times = completion_times(session, learner_id) if learner_id else {}
+        enrolled = learner_id is not None and _enrolled(session, learner_id, [course.id])
+    return _course_view(course, set(times), times, bool(enrolled))
+
+
+def pathway_outline(db: Database, learner_id: int | None, pathway_slug: str) -> PathwayView:
+    with db.read() as session:
+        catalog = current_catalog(session)
+        pathway = catalog.pathway(pathway_slug)
+        if pathway is None:
+            raise NotFound(f"Unknown pathway '{pathway_slug}'")
+        times = completion_times(session, learner_id) if learner_id else {}
+        enrolled = learner_id is not None and session.execute(
+            select(PathwayEnrollment.id).where(
+                PathwayEnrollment.learner_id == learner_id, PathwayEnrollment.pathway_id == pathway.id
+            )
+        ).scalar() is not None
+        enrolled_courses = _enrolled_ids(session, learner_id, [c.id for c in pathway.courses])
+    done = set(times)
+    result = rules.pathway_progress(pathway, done, times)
+    assert result is not None
+    nxt = rules.next_pathway_lesson(pathway, done)
+    courses = tuple(_course_view(c, done, times, c.id in enrolled_courses) for c in pathway.courses)
+    return PathwayView(
+        pathway.slug, pathway.title, enrolled, result.counts.completed, result.counts.total,
+        result.counts.percent, result.counts.complete, result.courses_completed,
+        result.courses_total, courses, (nxt[0].slug, nxt[1].slug) if nxt else None, result.completed_at,
+    )
+
+
+def aggregate(db: Database, learner_id: int, kind: str, slug: str) -> Aggregate:
+    """Hierarchical counts; an unknown course or pathway reads 0 of 0, never a crash."""
+    try:
+        if kind == "pathway":
+            view = pathway_outline(db, learner_id, slug)
+            return Aggregate("pathway", slug, view.completed, view.total, view.percent, view.complete,
+                             tuple(_course_aggregate(c) for c in view.courses))
+        return _course_aggregate(course_outline(db, learner_id, slug))
+    except NotFound:
+        return Aggregate(kind, slug)
+
+
+def next_lesson(db: Database, learner_id: int, course_slug: str) -> str | None:
+    return course_outline(db, learner_id, course_slug).next_lesson
+
+
+def enrollments(db: Database, learner_id: int) -> list[EnrollmentView]:
+    """Every course enrollment with its stored progress, most recently opened first (one query)."""
+    with db.read() as session:
+        catalog = current_catalog(session)
+        rows = session.execute(select(Enrollment).where(Enrollment.learner_id == learner_id)).scalars().all()
+    views = [_enrollment_view(catalog, row) for row in rows if catalog.course(row.course_id)]
+    return sorted(views, key=lambda v: (v.last_accessed_at or v.enrolled_at), reverse=True)
+
+
+def continue_learning(db: Database, learner_id: int) -> tuple[str, str] | None:
+    """(course, lesson) to resume: the next lesson of the most recently opened unfinished course."""
+    pending = [e for e in enrollments(db, learner_id) if not e.complete]
+    if not pending:
+        return None
+    target = pending[0].course_slug
+    lesson = next_lesson(db, learner_id, target)
+    return (target, lesson) if lesson else None
+
+
+def record_access(db: Database, learner_id: int, course_slug: str, lesson_slug: str) -> None:
+    """Opening a lesson makes it the enrollment's last lesson (no-op when not enrolled)."""
+    with db.write() as session:
+        catalog = current_catalog(session)
+        course = catalog.course(course_slug)
+        found = catalog.lesson(lesson_slug)
+        if course is None or found is None or found[1] not in course.modules:
+            raise NotFound(f"Unknown lesson '{lesson_slug}' in course '{course_slug}'")
+        now = utcnow()
+        session.execute(
+            update(Enrollment)
+            .where(Enrollment.learner_id == learner_id, Enrollment.course_id == course.id)  # type: ignore[arg-type]
+            .values(last_lesson_id=found[0].id, last_accessed_at=now)
+        )
+        pathway_ids = [p.id for p in catalog.pathways_containing(course.id)]
+        if pathway_ids:
+            session.execute(
+                update(PathwayEnrollment)
+                .where(PathwayEnrollment.learner_id == learner_id, PathwayEnrollment.pathway_id.in_(pathway_ids))  # type: ignore[arg-type, attr-defined]
+                .values(last_accessed_at=now)
+            )
+
+
+def require_enrolled(db: Database, learner_id: int, course_slug: str) -> None:
+    with db.read() as session:
+        course = current_catalog(session).course(course_slug)
+        if course is None:
+            raise NotFound(f"Unknown course '{course_slug}'")
+        if not _enrolled(session, learner_id, [course.id]):
+            raise NotEnrolled("Not enrolled in this course")
+
+
+def _course_view(course: Course, done: set[int], times: dict, enrolled: bool) -> CourseView:  # type: ignore[type-arg]
+    result = rules.course_progress(course, done, times)
+    assert result is not None
+    modules = tuple(
+        ModuleView(
+            m.module.slug, m.module.title, m.counts.completed, m.counts.total, m.counts.complete,
+            tuple(LessonView(x.slug, x.title, x.kind, x.minutes, x.preview, x.id in done) for x in m.module.lessons),
+        )
+        for m in result.modules
+    )
+    nxt = rules.next_lesson(course, done)
+    return CourseView(
+        course.slug, course.title, enrolled, result.counts.completed, result.counts.total,
+        result.counts.percent, result.counts.complete, modules, nxt.slug if nxt else None, result.completed_at,
+    )
+
+
+def _course_aggregate(view: CourseView) -> Aggregate:
+    modules = tuple(
+        Aggregate("module", m.slug, m.completed, m.total, rules.Counts(m.completed, m.total, m.complete).percent, m.complete)
+        for m in view.modules
+    )
+    return Aggregate("course", view.slug, view.completed, view.total, view.percent, view.complete, modules)
+
+
+def _enrollment_view(catalog: Catalog, row: Enrollment) -> EnrollmentView:
+    course = catalog.course(row.course_id)
+    assert course is not None
+    last = catalog.lesson(row.last_lesson_id) if row.last_lesson_id else None
+    return EnrollmentView(
+        course.slug, course.title, row.completed, row.total, row.percent, row.is_complete,
+        row.enrolled_at, row.last_accessed_at, last[0].slug if last else None, row.completed_at,
+        row.first_completed_at,
+    )
+
+
+def _enrolled_ids(session, learner_id: int | None, course_ids: list[int]) -> set[int]:  # type: ignore[no-untyped-def]
+    if learner_id is None or not course_ids:
+        return set()
+    rows = session.execute(
+        select(Enrollment.course_id).where(Enrollment.learner_id == learner_id, Enrollment.course_id.in_(course_ids))  # type: ignore[attr-defined]
+    )
+    return {r[0] for r in rows}
+
+
+def _enrolled(session, learner_id: int, course_ids: list[int]) -> bool:  # type: ignore[no-untyped-def]
+    return bool(_enrolled_ids(session, learner_id, course_ids))

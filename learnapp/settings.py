@@ -1,0 +1,25 @@
+"""Settings: read once from LEARNAPP_* environment variables, failing fast on bad values."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LEARNAPP_", extra="ignore")
+
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'learnapp.db'}"
+    port: int = 3000
+    content_dir: Path = ROOT / "content"
+    log_json: bool = False
+    sql_echo: bool = False
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

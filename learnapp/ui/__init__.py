@@ -1,0 +1,1 @@
+"""UI layer: Reflex pages, components and their states."""
