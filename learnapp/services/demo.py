@@ -18,25 +18,35 @@ DEMO_ACCOUNTS = (
     ("admin@example.com", "Grace Admin", "admin-demo-2026", "admin"),
 )
 # (course, how many of its countable lessons the demo learner has finished)
-DEMO_PROGRESS = (("python-basics", 5), ("sql-foundations", None), ("algorithms-in-depth", 12))
+DEMO_PROGRESS = (("algorithms-in-depth", 12), ("sql-foundations", None), ("python-basics", 5))
 
 
 def load_demo(db: Database, content_dir: Path) -> ImportReport:
-    """Idempotent: running it again changes nothing."""
+    """Idempotent: running it again changes nothing, and never undoes what the demo learner did since."""
     report = import_content(db, content_dir)
-    for email, name, password, role in DEMO_ACCOUNTS:
-        if find_account(db, email) is None:
-            create_learner(db, email, name, password, role, time_zone="Europe/London")
-    learner = find_account(db, DEMO_ACCOUNTS[0][0])
-    assert learner is not None
-    enroll_pathway(db, learner.id, "python-developer")
-    for course_slug, count in DEMO_PROGRESS:
-        enroll_course(db, learner.id, course_slug)
-        outline = course_outline(db, learner.id, course_slug)
-        countable = [x.slug for m in outline.modules for x in m.lessons if not x.preview]
-        # Spread the history over recent days so streaks and activity look like real use.
-        for index, slug in enumerate(countable[: count if count is not None else len(countable)]):
-            when = utcnow() - timedelta(days=len(countable) - index, hours=index % 5)
-            record_completion(db, learner.id, slug, source="import", completed_at=when)
-        record_access(db, learner.id, course_slug, countable[min(len(countable) - 1, count or 0)])
+    created = [
+        create_learner(db, email, name, password, role, time_zone="Europe/London")
+        for email, name, password, role in DEMO_ACCOUNTS
+        if find_account(db, email) is None
+    ]
+    learner = next((a for a in created if a.email == DEMO_ACCOUNTS[0][0]), None)
+    if learner is not None:
+        _seed_history(db, learner.id)
     return report
+
+
+def _seed_history(db: Database, learner_id: int) -> None:
+    enroll_pathway(db, learner_id, "python-developer")
+    done = 0
+    for course_slug, count in DEMO_PROGRESS:
+        enroll_course(db, learner_id, course_slug)
+        outline = course_outline(db, learner_id, course_slug)
+        countable = [x.slug for m in outline.modules for x in m.lessons if not x.preview]
+        finished = countable[: count if count is not None else len(countable)]
+        for slug in finished:
+            # About a lesson a day over the last weeks, with one break, so streaks look like real use.
+            days_ago = 22 - done + (2 if done < 8 else 0)
+            when = utcnow() - timedelta(days=days_ago, hours=done % 5)
+            record_completion(db, learner_id, slug, source="import", completed_at=when)
+            done += 1
+        record_access(db, learner_id, course_slug, countable[min(len(countable) - 1, len(finished))])

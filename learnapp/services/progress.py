@@ -9,7 +9,7 @@ from learnapp.domain.content import Catalog, Course
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import completion_times
-from learnapp.persistence.tables import Enrollment, PathwayEnrollment, utcnow
+from learnapp.persistence.tables import Enrollment, LessonTime, PathwayEnrollment, utcnow
 from learnapp.services.errors import NotEnrolled, NotFound
 from learnapp.services.views import (
     Aggregate,
@@ -171,3 +171,24 @@ def _enrolled_ids(session, learner_id: int | None, course_ids: list[int]) -> set
 
 def _enrolled(session, learner_id: int, course_ids: list[int]) -> bool:  # type: ignore[no-untyped-def]
     return bool(_enrolled_ids(session, learner_id, course_ids))
+
+
+MAX_SECONDS_PER_REPORT = 15 * 60
+
+
+def record_time_spent(db: Database, learner_id: int, lesson_slug: str, seconds: int) -> int:
+    """Add visible-page time to a lesson; one report is capped so a forgotten tab cannot inflate it."""
+    if seconds <= 0:
+        return 0
+    added = min(int(seconds), MAX_SECONDS_PER_REPORT)
+    with db.write() as session:
+        found = current_catalog(session).lesson(lesson_slug)
+        if found is None:
+            raise NotFound(f"Unknown lesson '{lesson_slug}'")
+        row = session.get(LessonTime, (learner_id, found[0].id))
+        if row is None:
+            session.add(LessonTime(learner_id=learner_id, lesson_id=found[0].id, seconds=added))
+        else:
+            row.seconds += added
+            row.updated_at = utcnow()
+    return added

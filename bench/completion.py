@@ -1,0 +1,663 @@
+"""Benchmark: recording a lesson completion and reading progress, each beside a raw-SQL floor.
+
+Run with ``cd /work/main && .venv/bin/python -m bench.completion`` (``make bench``).
+
+Everything runs against a fresh SQLite file in a temporary directory, migrated to head and loaded with
+the real content (``content/*.yaml``). Learners are inserted directly with a dummy password hash
+(argon2 would dominate the setup) and enrolled through the real enrollment service.
+
+What is measured (every timed write is a real first-time completion: a new fact, a history row and a
+refresh of the stored progress):
+
+* ``record_completion`` on ``algorithms-in-depth`` (220 countable lessons). Learners start with prior
+  progress spread evenly over 0..218 lessons (seeded with raw SQL, stored progress kept consistent),
+  then complete their next lessons in course order, round-robin, so the learner's fact count varies
+  the way it does in real use and a few runs complete the course.
+* the same transaction in raw SQL (``sqlite3``, same file, same pragmas, ``BEGIN IMMEDIATE``, the same
+  statements the service issues) on other learners: the floor.
+* the same pair on ``python-basics`` (10 countable lessons), to show how the cost grows with course size.
+* ``course_outline`` and ``next_lesson`` on the 220-lesson course, beside a raw read floor (catalog
+  version, the learner's completions of the course, the enrollment check; next lesson in Python).
+
+Phases run one after another (each warm, each with its own warm-up) and no live display runs while
+timing, so the progress bar's refresh thread never competes with a timed call. Logging is at WARNING,
+so the service's per-completion INFO log line is not part of the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import json
+import logging
+import math
+import platform
+import pstats
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from learnapp.persistence.catalog import current_catalog
+from learnapp.persistence.db import Database
+from learnapp.persistence.migrate import upgrade
+from learnapp.persistence.tables import Learner
+from learnapp.services.completion import record_completion
+from learnapp.services.content_import import import_content
+from learnapp.services.enrollment import enroll_course
+from learnapp.services.progress import course_outline, next_lesson
+from learnapp.settings import ROOT
+
+BIG_COURSE = "algorithms-in-depth"
+SMALL_COURSE = "python-basics"
+BIG_LESSONS = 220
+SMALL_LESSONS = 10
+BIG_STEPS = 2  # lessons each learner of a 220-lesson group completes during the timed phase
+RECORD_BUDGET_MS = 5.0
+RECORD_FLOOR_FACTOR = 5.0
+READ_BUDGET_MS = 2.0
+DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$YmVuY2hzYWx0$YmVuY2hoYXNoYmVuY2hoYXNoYmVuY2hoYXNo"
+RESULTS = Path(__file__).resolve().parent / "results" / "completion.json"
+
+console = Console()
+T = TypeVar("T")
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+@dataclass
+class Figure:
+    """The timed samples of one measure, in milliseconds."""
+
+    name: str
+    samples: list[float] = field(default_factory=list)
+
+    def pct(self, p: int) -> float:
+        return statistics.quantiles(self.samples, n=100, method="inclusive")[p - 1]
+
+    @property
+    def p50(self) -> float:
+        return self.pct(50)
+
+    @property
+    def p95(self) -> float:
+        return self.pct(95)
+
+    @property
+    def p99(self) -> float:
+        return self.pct(99)
+
+    def summary(self) -> dict[str, float | int]:
+        return {
+            "runs": len(self.samples),
+            "p50_ms": round(self.p50, 4),
+            "p95_ms": round(self.p95, 4),
+            "p99_ms": round(self.p99, 4),
+            "mean_ms": round(statistics.fmean(self.samples), 4),
+            "max_ms": round(max(self.samples), 4),
+        }
+
+
+def measure(name: str, items: Sequence[T], call: Callable[[T], object], warmup: int) -> Figure:
+    """Run ``call`` on every item; the first ``warmup`` runs are not kept."""
+    console.print(f"  timing [bold]{name}[/] ({warmup} warm-up + {len(items) - warmup} timed)")
+    figure = Figure(name)
+    gc.collect()
+    clock = time.perf_counter_ns
+    for index, item in enumerate(items):
+        started = clock()
+        call(item)
+        elapsed = clock() - started
+        if index >= warmup:
+            figure.samples.append(elapsed / 1e6)
+    return figure
+
+
+# --------------------------------------------------------------------------- the raw-SQL floor
+
+
+def sql_time(moment: datetime) -> str:
+    """A timestamp as SQLAlchemy stores it in SQLite (UTC, no zone)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A sqlite3 connection tuned exactly like learnapp's engine (autocommit: BEGIN is explicit)."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+@dataclass(frozen=True)
+class CourseInfo:
+    """What the benchmark needs to know about a course, read once from the catalog."""
+
+    slug: str
+    id: int
+    lesson_ids: tuple[int, ...]  # countable lessons, in course order
+    lesson_slugs: tuple[str, ...]
+    pathway_ids: tuple[int, ...]
+
+    @property
+    def countable(self) -> frozenset[int]:
+        return frozenset(self.lesson_ids)
+
+
+ENROLLMENT_COLUMNS = (
+    "id, learner_id, course_id, enrolled_at, last_lesson_id, last_accessed_at, completed, total, percent, "
+    "is_complete, completed_at, first_completed_at, updated_at"
+)
+PATHWAY_COLUMNS = (
+    "id, learner_id, pathway_id, enrolled_at, last_accessed_at, completed, total, percent, courses_completed, "
+    "courses_total, is_complete, completed_at, first_completed_at, updated_at"
+)
+
+
+class RawFloor:
+    """record_completion's transaction and the outline read, hand-written on the sqlite3 module."""
+
+    def __init__(self, path: Path, course: CourseInfo) -> None:
+        self.conn = connect(path)
+        self.course = course
+        self.countable = course.countable
+        self.total = len(self.countable)
+        marks = ", ".join("?" * len(course.pathway_ids))
+        self.pathway_sql = (
+            f"SELECT {PATHWAY_COLUMNS} FROM pathway_enrollment WHERE learner_id = ? AND pathway_id IN ({marks})"
+            if course.pathway_ids
+            else ""
+        )
+
+    def record(self, learner_id: int, lesson_id: int) -> bool:
+        """One first-time completion, statement for statement what the service sends."""
+        execute = self.conn.execute
+        course_id = self.course.id
+        now = sql_time(datetime.now(UTC))
+        execute("BEGIN IMMEDIATE")
+        try:
+            if execute("SELECT id FROM learner WHERE id = ?", (learner_id,)).fetchone() is None:
+                raise LookupError("unknown learner")
+            execute("SELECT version FROM catalogstate WHERE id = ?", (1,)).fetchone()
+            enrolled = execute(
+                f"SELECT {ENROLLMENT_COLUMNS} FROM enrollment WHERE learner_id = ? AND course_id IN (?)",
+                (learner_id, course_id),
+            ).fetchall()
+            if not enrolled:
+                raise LookupError("not enrolled")
+            created = (
+                execute(
+                    "INSERT INTO lesson_completion (learner_id, lesson_id, completed_at, source) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (learner_id, lesson_id) DO NOTHING",
+                    (learner_id, lesson_id, now, "ui"),
+                ).rowcount
+                == 1
+            )
+            execute(
+                "SELECT id, learner_id, lesson_id, completed_at, source FROM lesson_completion"
+                " WHERE learner_id = ? AND lesson_id = ?",
+                (learner_id, lesson_id),
+            ).fetchone()
+            if created:
+                execute(
+                    "INSERT INTO progress_history (at, learner_id, actor_id, action, source, lesson_id, course_id,"
+                    " pathway_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (now, learner_id, learner_id, "completed", "ui", lesson_id, None, None, ""),
+                )
+                times = dict(
+                    execute(
+                        "SELECT lesson_id, completed_at FROM lesson_completion WHERE learner_id = ?", (learner_id,)
+                    ).fetchall()
+                )
+                row = execute(
+                    f"SELECT {ENROLLMENT_COLUMNS} FROM enrollment WHERE learner_id = ? AND course_id IN (?)",
+                    (learner_id, course_id),
+                ).fetchone()
+                done = self.countable.intersection(times)
+                completed = len(done)
+                complete = completed == self.total
+                percent = 100 * completed // self.total
+                percent = percent if complete or percent < 100 else 99
+                completed_at = max(times[i] for i in done) if complete else None
+                first_completed_at = row[11] if row[11] is not None else completed_at
+                execute(
+                    "UPDATE enrollment SET completed = ?, total = ?, percent = ?, is_complete = ?, completed_at = ?,"
+                    " first_completed_at = ?, updated_at = ? WHERE id = ?",
+                    (completed, self.total, percent, complete, completed_at, first_completed_at, now, row[0]),
+                )
+                if self.pathway_sql:
+                    execute(self.pathway_sql, (learner_id, *self.course.pathway_ids)).fetchall()
+            execute("COMMIT")
+        except BaseException:
+            execute("ROLLBACK")
+            raise
+        return created
+
+    def read(self, learner_id: int) -> tuple[int, int, bool]:
+        """The learner's completions of the course: (completed, next lesson id, enrolled)."""
+        execute = self.conn.execute
+        execute("BEGIN")
+        try:
+            execute("SELECT version FROM catalogstate WHERE id = ?", (1,)).fetchone()
+            rows = execute(
+                "SELECT lc.lesson_id, lc.completed_at FROM lesson_completion AS lc"
+                " JOIN lesson AS l ON l.id = lc.lesson_id"
+                " JOIN course_module AS cm ON cm.module_id = l.module_id"
+                " WHERE lc.learner_id = ? AND cm.course_id = ?",
+                (learner_id, self.course.id),
+            ).fetchall()
+            enrolled = execute(
+                "SELECT id FROM enrollment WHERE learner_id = ? AND course_id = ?", (learner_id, self.course.id)
+            ).fetchone()
+        finally:
+            execute("ROLLBACK")
+        done = self.countable.intersection(row[0] for row in rows)
+        upcoming = next((i for i in self.course.lesson_ids if i not in done), self.course.lesson_ids[0])
+        return len(done), upcoming, enrolled is not None
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+# --------------------------------------------------------------------------- setup
+
+
+@dataclass
+class Group:
+    """Learners of one phase and the (learner, lesson position) runs planned for them, in run order."""
+
+    name: str
+    course: CourseInfo
+    learners: list[int]
+    priors: list[int]
+    runs: list[tuple[int, int]] = field(default_factory=list)
+
+
+def plan_group(name: str, course: CourseInfo, learner_ids: list[int], steps: int, total_runs: int) -> Group:
+    """Spread prior progress evenly so the learners' fact counts cover the whole course."""
+    lessons = len(course.lesson_ids)
+    top = lessons - steps
+    count = len(learner_ids)
+    priors = [round(k * top / (count - 1)) if count > 1 else 0 for k in range(count)]
+    runs = [(learner, prior + step) for step in range(steps) for learner, prior in zip(learner_ids, priors, strict=True)]
+    if len(runs) < total_runs:
+        raise ValueError(f"group {name}: {len(runs)} runs planned, {total_runs} needed")
+    return Group(name, course, learner_ids, priors, runs[:total_runs])
+
+
+def course_info(db: Database, slug: str) -> CourseInfo:
+    with db.read() as session:
+        catalog = current_catalog(session)
+    course = catalog.course(slug)
+    if course is None:
+        raise LookupError(f"course {slug} missing from content/")
+    lessons = [lesson for lesson in course.lessons if lesson.countable]
+    return CourseInfo(
+        slug, course.id, tuple(x.id for x in lessons), tuple(x.slug for x in lessons),
+        tuple(p.id for p in catalog.pathways_containing(course.id)),
+    )
+
+
+def insert_learners(db: Database, count: int) -> list[int]:
+    """Learner rows straight through the ORM with a fixed hash (argon2 would take ~1 min here)."""
+    with db.write() as session:
+        rows = [
+            Learner(email=f"bench-{i:05d}@bench.example", name=f"Bench Learner {i}", password_hash=DUMMY_HASH)
+            for i in range(count)
+        ]
+        session.add_all(rows)
+        session.flush()
+        return [int(row.id or 0) for row in rows]
+
+
+def seed_prior_progress(path: Path, groups: Sequence[Group]) -> int:
+    """Facts for every lesson before each learner's starting point, and stored progress to match."""
+    conn = connect(path)
+    start = datetime.now(UTC) - timedelta(days=400)
+    facts: list[tuple[int, int, str, str]] = []
+    updates: list[tuple[int, int, int, int, int]] = []
+    for group in groups:
+        course = group.course
+        total = len(course.lesson_ids)
+        for learner, prior in zip(group.learners, group.priors, strict=True):
+            for index in range(prior):
+                facts.append((learner, course.lesson_ids[index], sql_time(start + timedelta(hours=index)), "import"))
+            updates.append((prior, total, 100 * prior // total, learner, course.id))
+    conn.execute("BEGIN IMMEDIATE")
+    conn.executemany(
+        "INSERT INTO lesson_completion (learner_id, lesson_id, completed_at, source) VALUES (?, ?, ?, ?)", facts
+    )
+    conn.executemany(
+        "UPDATE enrollment SET completed = ?, total = ?, percent = ? WHERE learner_id = ? AND course_id = ?", updates
+    )
+    conn.execute("COMMIT")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return len(facts)
+
+
+@dataclass
+class Setup:
+    db: Database
+    path: Path
+    big: CourseInfo
+    small: CourseInfo
+    groups: dict[str, Group]
+    seconds: float
+    seeded_facts: int
+
+
+def set_up(directory: Path, warmup: int, runs: int, profile: bool) -> Setup:
+    started = time.perf_counter()
+    path = directory / "bench.db"
+    url = f"sqlite:///{path}"
+    total = warmup + runs
+    big_size = math.ceil(total / BIG_STEPS)
+    small_size = math.ceil(total / SMALL_LESSONS)
+    sizes = {"service-220": big_size, "floor-220": big_size, "service-10": small_size, "floor-10": small_size}
+    if profile:
+        sizes["profile-220"] = big_size
+    learners = sum(sizes.values())
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        step = progress.add_task("migrate schema", total=1)
+        upgrade(url)
+        db = Database(url)
+        progress.update(step, advance=1)
+        step = progress.add_task("import content/", total=1)
+        import_content(db, ROOT / "content")
+        big, small = course_info(db, BIG_COURSE), course_info(db, SMALL_COURSE)
+        if (len(big.lesson_ids), len(small.lesson_ids)) != (BIG_LESSONS, SMALL_LESSONS):
+            raise RuntimeError(f"expected {BIG_LESSONS}/{SMALL_LESSONS} countable lessons, "
+                               f"found {len(big.lesson_ids)}/{len(small.lesson_ids)}")
+        progress.update(step, advance=1)
+        step = progress.add_task(f"insert {learners:,} learners", total=1)
+        ids = insert_learners(db, learners)
+        progress.update(step, advance=1)
+        groups: dict[str, Group] = {}
+        offset = 0
+        for name, size in sizes.items():
+            members = ids[offset : offset + size]
+            offset += size
+            if name.endswith("-220"):
+                groups[name] = plan_group(name, big, members, BIG_STEPS, total)
+            else:
+                groups[name] = plan_group(name, small, members, SMALL_LESSONS, total)
+        small_learners = [x for g in groups.values() if g.course is small for x in g.learners]
+        step = progress.add_task("enroll (enroll_course)", total=len(ids) + len(small_learners))
+        for learner in ids:
+            enroll_course(db, learner, BIG_COURSE)
+            progress.update(step, advance=1)
+        for learner in small_learners:
+            enroll_course(db, learner, SMALL_COURSE)
+            progress.update(step, advance=1)
+        step = progress.add_task("seed prior progress", total=1)
+        seeded = seed_prior_progress(path, list(groups.values()))
+        progress.update(step, advance=1)
+    return Setup(db, path, big, small, groups, time.perf_counter() - started, seeded)
+
+
+# --------------------------------------------------------------------------- the phases
+
+
+def time_service(setup: Setup, group: Group, warmup: int) -> Figure:
+    slugs = group.course.lesson_slugs
+    db = setup.db
+
+    def run(item: tuple[int, int]) -> None:
+        view = record_completion(db, item[0], slugs[item[1]], source="ui")
+        if not view.created or not view.changes:
+            raise AssertionError(f"run {item} did not create a fact and move progress")
+
+    return measure(f"record_completion {group.course.slug}", group.runs, run, warmup)
+
+
+def time_floor(setup: Setup, group: Group, warmup: int) -> Figure:
+    floor = RawFloor(setup.path, group.course)
+    ids = group.course.lesson_ids
+
+    def run(item: tuple[int, int]) -> None:
+        if not floor.record(item[0], ids[item[1]]):
+            raise AssertionError(f"floor run {item} did not create a fact")
+
+    try:
+        return measure(f"raw SQL floor {group.course.slug}", group.runs, run, warmup)
+    finally:
+        floor.close()
+
+
+def time_reads(setup: Setup, warmup: int, runs: int) -> tuple[Figure, Figure, Figure]:
+    group = setup.groups["service-220"]
+    learners = [group.learners[i % len(group.learners)] for i in range(warmup + runs)]
+    expected = dict.fromkeys(group.learners, 0)
+    for learner, _ in group.runs:
+        expected[learner] += 1
+    expected = {learner: count + prior for (learner, count), prior in zip(expected.items(), group.priors, strict=True)}
+    db = setup.db
+
+    def outline(learner: int) -> None:
+        view = course_outline(db, learner, BIG_COURSE)
+        if view.completed != expected[learner] or not view.enrolled:
+            raise AssertionError(f"outline of learner {learner}: {view.completed} != {expected[learner]}")
+
+    def upcoming(learner: int) -> None:
+        if next_lesson(db, learner, BIG_COURSE) is None:
+            raise AssertionError("no next lesson")
+
+    floor = RawFloor(setup.path, setup.big)
+
+    def raw(learner: int) -> None:
+        completed, _, enrolled = floor.read(learner)
+        if completed != expected[learner] or not enrolled:
+            raise AssertionError(f"raw read of learner {learner}: {completed} != {expected[learner]}")
+
+    try:
+        return (
+            measure(f"course_outline {BIG_COURSE}", learners, outline, warmup),
+            measure(f"next_lesson {BIG_COURSE}", learners, upcoming, warmup),
+            measure(f"raw SQL read floor {BIG_COURSE}", learners, raw, warmup),
+        )
+    finally:
+        floor.close()
+
+
+def check_consistency(path: Path) -> int:
+    """Stored progress rows whose completed count disagrees with the facts (must be 0)."""
+    conn = connect(path)
+    wrong = conn.execute(
+        "SELECT count(*) FROM enrollment AS e WHERE e.completed != ("
+        " SELECT count(*) FROM lesson_completion AS lc JOIN lesson AS l ON l.id = lc.lesson_id"
+        " JOIN course_module AS cm ON cm.module_id = l.module_id AND cm.course_id = e.course_id"
+        " WHERE lc.learner_id = e.learner_id)"
+    ).fetchone()[0]
+    conn.close()
+    return int(wrong)
+
+
+def profile_service(setup: Setup, limit: int = 18) -> None:
+    """cProfile over a separate group's first-time completions (never mixed into the timed figures)."""
+    group = setup.groups["profile-220"]
+    slugs = group.course.lesson_slugs
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for learner, position in group.runs:
+        record_completion(setup.db, learner, slugs[position], source="ui")
+    profiler.disable()
+    stats = pstats.Stats(profiler, stream=sys.stdout).strip_dirs()
+    console.rule(f"cProfile: {len(group.runs)} record_completion calls on {BIG_COURSE}, by own time")
+    stats.sort_stats("tottime").print_stats(limit)
+    console.rule("by cumulative time")
+    stats.sort_stats("cumulative").print_stats(limit)
+
+
+# --------------------------------------------------------------------------- report
+
+
+@dataclass(frozen=True)
+class Row:
+    measure: str
+    figure: Figure
+    floor: Figure | None
+    budget_ms: float
+    floor_factor: float | None
+
+    @property
+    def ratio(self) -> float | None:
+        return self.figure.p95 / self.floor.p95 if self.floor else None
+
+    @property
+    def passed(self) -> bool:
+        within = self.figure.p95 <= self.budget_ms
+        if self.floor_factor is not None and self.ratio is not None:
+            within = within and self.ratio <= self.floor_factor
+        return within
+
+    @property
+    def budget(self) -> str:
+        text = f"p95 ≤ {self.budget_ms:g} ms"
+        return text + f" and ≤ {self.floor_factor:g}× floor" if self.floor_factor else text
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "measure": self.measure,
+            "service": self.figure.summary(),
+            "floor": self.floor.summary() if self.floor else None,
+            "ratio_p95": round(self.ratio, 3) if self.ratio is not None else None,
+            "budget": {"p95_ms": self.budget_ms, "max_floor_ratio": self.floor_factor},
+            "result": "PASS" if self.passed else "OVER",
+        }
+
+
+def report(rows: Sequence[Row]) -> Table:
+    table = Table(title="learnapp completion benchmark (ms)", title_justify="left")
+    for header in ("measure", "p50", "p95", "p99", "floor p50", "floor p95", "floor p99", "p95 ÷ floor", "budget",
+                   "result"):
+        right = header not in ("measure", "budget", "result")
+        table.add_column(header, justify="right" if right else "left", no_wrap=header != "measure")
+    for row in rows:
+        figure, floor = row.figure, row.floor
+        table.add_row(
+            row.measure, f"{figure.p50:.3f}", f"{figure.p95:.3f}", f"{figure.p99:.3f}",
+            f"{floor.p50:.3f}" if floor else "—", f"{floor.p95:.3f}" if floor else "—",
+            f"{floor.p99:.3f}" if floor else "—", f"{row.ratio:.2f}×" if row.ratio is not None else "—",
+            row.budget, "[green]PASS[/]" if row.passed else "[red bold]OVER[/]",
+        )
+    return table
+
+
+def growth(big: Row, small: Row) -> dict[str, float]:
+    """How the cost grows with the number of countable lessons (10 → 220)."""
+    extra = BIG_LESSONS - SMALL_LESSONS
+    assert big.floor and small.floor
+    return {
+        "service_p50_us_per_lesson": round((big.figure.p50 - small.figure.p50) * 1000 / extra, 3),
+        "service_p95_us_per_lesson": round((big.figure.p95 - small.figure.p95) * 1000 / extra, 3),
+        "floor_p50_us_per_lesson": round((big.floor.p50 - small.floor.p50) * 1000 / extra, 3),
+        "floor_p95_us_per_lesson": round((big.floor.p95 - small.floor.p95) * 1000 / extra, 3),
+        "service_p95_ratio_220_to_10": round(big.figure.p95 / small.figure.p95, 3),
+        "floor_p95_ratio_220_to_10": round(big.floor.p95 / small.floor.p95, 3),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.completion", description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=1000, help="timed runs per measure (default 1000)")
+    parser.add_argument("--warmup", type=int, default=50, help="untimed runs before each measure (default 50)")
+    parser.add_argument("--profile", action="store_true", help="also cProfile record_completion (separate runs)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when any measure is over budget")
+    parser.add_argument("--dir", type=Path, default=None, help="where to create the database (default: a temp dir)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger().setLevel(logging.WARNING)
+    logging.getLogger("learnapp").setLevel(logging.WARNING)
+    started = time.perf_counter()
+
+    with tempfile.TemporaryDirectory(prefix="learnapp-bench-", dir=args.dir) as tmp:
+        console.rule("setup")
+        setup = set_up(Path(tmp), args.warmup, args.runs, args.profile)
+        console.print(
+            f"  {sum(len(g.learners) for g in setup.groups.values()):,} learners, "
+            f"{setup.seeded_facts:,} prior facts seeded, setup {setup.seconds:.1f} s"
+        )
+        console.rule("timing")
+        groups = setup.groups
+        service_big = time_service(setup, groups["service-220"], args.warmup)
+        floor_big = time_floor(setup, groups["floor-220"], args.warmup)
+        service_small = time_service(setup, groups["service-10"], args.warmup)
+        floor_small = time_floor(setup, groups["floor-10"], args.warmup)
+        outline, upcoming, read_floor = time_reads(setup, args.warmup, args.runs)
+        wrong = check_consistency(setup.path)
+        if args.profile:
+            profile_service(setup)
+        setup.db.dispose()
+
+    big = Row(f"record_completion · {BIG_COURSE} ({BIG_LESSONS} lessons)", service_big, floor_big,
+              RECORD_BUDGET_MS, RECORD_FLOOR_FACTOR)
+    small = Row(f"record_completion · {SMALL_COURSE} ({SMALL_LESSONS} lessons)", service_small, floor_small,
+                RECORD_BUDGET_MS, RECORD_FLOOR_FACTOR)
+    rows = [
+        big,
+        small,
+        Row(f"course_outline · {BIG_COURSE}", outline, read_floor, READ_BUDGET_MS, None),
+        Row(f"next_lesson · {BIG_COURSE}", upcoming, read_floor, READ_BUDGET_MS, None),
+    ]
+    slope = growth(big, small)
+    console.rule("results")
+    console.print(report(rows))
+    console.print(
+        f"  course size 10 → 220 lessons: service p50 +{slope['service_p50_us_per_lesson']:.2f} µs/lesson "
+        f"(p95 ×{slope['service_p95_ratio_220_to_10']:.2f}), floor p50 +{slope['floor_p50_us_per_lesson']:.2f} "
+        f"µs/lesson (p95 ×{slope['floor_p95_ratio_220_to_10']:.2f})"
+    )
+    console.print(f"  stored progress rows disagreeing with the facts afterwards: {wrong}")
+    elapsed = time.perf_counter() - started
+    results = {
+        "benchmark": "completion",
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "environment": {
+            "python": platform.python_version(),
+            "sqlite": sqlite3.sqlite_version,
+            "sqlalchemy": sqlalchemy.__version__,
+            "platform": platform.platform(),
+            "machine": platform.machine(),
+        },
+        "parameters": {
+            "timed_runs": args.runs,
+            "warmup_runs": args.warmup,
+            "learners": {name: len(group.learners) for name, group in setup.groups.items()},
+            "seeded_prior_facts": setup.seeded_facts,
+            "lessons": {BIG_COURSE: BIG_LESSONS, SMALL_COURSE: SMALL_LESSONS},
+        },
+        "measures": [row.as_json() for row in rows],
+        "course_size_growth": slope,
+        "inconsistent_progress_rows": wrong,
+        "all_pass": all(row.passed for row in rows),
+        "setup_seconds": round(setup.seconds, 2),
+        "total_seconds": round(elapsed, 2),
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    console.print(f"  results written to {RESULTS.relative_to(ROOT)} · total {elapsed:.1f} s")
+    if wrong:
+        console.print("[red bold]stored progress disagrees with the facts: the figures are not trustworthy[/]")
+        return 2
+    return 1 if args.strict and not results["all_pass"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

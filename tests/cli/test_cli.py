@@ -1,0 +1,66 @@
+"""The learnapp command line: migrate, import (with dry run), demo; clear errors and exit codes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from learnapp.cli import main
+from learnapp.settings import ROOT, get_settings
+from tests.services.helpers import dump
+
+
+@pytest.fixture
+def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    path = tmp_path / "cli.db"
+    monkeypatch.setenv("LEARNAPP_DATABASE_URL", f"sqlite:///{path}")
+    get_settings.cache_clear()
+    yield path
+    get_settings.cache_clear()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def test_db_upgrade_then_demo_twice_is_idempotent(empty_db: Path) -> None:
+    assert run("db", "upgrade")[0] == 0
+    code, output = run("demo")
+    assert code == 0 and "learner@example.com" in output and "admin@example.com" in output
+    first = dump(empty_db)
+    code, output = run("demo")
+    assert code == 0 and "content unchanged" in output
+    assert dump(empty_db) == first
+
+
+def test_content_import_dry_run_writes_nothing(empty_db: Path) -> None:
+    run("db", "upgrade")
+    before = dump(empty_db)
+    code, output = run("content", "import", str(ROOT / "content"), "--dry-run")
+    assert code == 0 and "dry run" in output and "lesson" in output
+    assert dump(empty_db) == before
+
+
+def test_invalid_content_exits_1_naming_the_problem_and_writes_nothing(empty_db: Path, tmp_path: Path) -> None:
+    run("db", "upgrade")
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "x.yaml").write_text("courses:\n  - {slug: c, title: C, modules: [ghost]}\n")
+    before = dump(empty_db)
+    code, output = run("content", "import", str(folder))
+    assert code == 1
+    assert "x.yaml" in output and "course 'c'" in output and "unknown module 'ghost'" in output
+    assert "nothing was written" in output
+    assert dump(empty_db) == before
+
+
+def test_create_user_refuses_a_duplicate_email(empty_db: Path) -> None:
+    run("db", "upgrade")
+    args = ("create-user", "--email", "new@example.com", "--name", "New", "--password", "long-enough-1")
+    assert run(*args)[0] == 0
+    code, output = run(*args)
+    assert code == 1 and "already exists" in output

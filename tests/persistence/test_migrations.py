@@ -1,0 +1,54 @@
+"""Alembic: upgrading an empty database reaches head, and the models agree with the migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect
+from sqlmodel import SQLModel
+
+from learnapp.persistence.migrate import upgrade
+
+
+def test_upgrade_from_empty_reaches_head_with_every_table(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    upgrade(url)
+    engine = create_engine(url)
+    try:
+        tables = set(inspect(engine).get_table_names())
+        assert set(SQLModel.metadata.tables) <= tables
+        with engine.connect() as connection:
+            assert MigrationContext.configure(connection).get_current_revision() is not None
+    finally:
+        engine.dispose()
+
+
+def test_models_and_migrations_agree(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'compare.db'}"
+    upgrade(url)
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, SQLModel.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_twice_is_harmless(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'twice.db'}"
+    upgrade(url)
+    upgrade(url)
+
+
+def test_lesson_completion_is_unique_per_learner_and_lesson_in_the_schema(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'unique.db'}"
+    upgrade(url)
+    engine = create_engine(url)
+    try:
+        uniques = inspect(engine).get_unique_constraints("lesson_completion")
+        assert any(sorted(u["column_names"]) == ["learner_id", "lesson_id"] for u in uniques)
+    finally:
+        engine.dispose()
