@@ -39,7 +39,7 @@ test: $(VENV)/.installed $(TOOLS)/.installed e2e-deps
 	$(VENV)/bin/ruff check learnapp tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/pytest -p no:playwright tests
+	$(VENV)/bin/pytest tests
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/python -m bench.completion

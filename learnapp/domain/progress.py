@@ -87,9 +87,7 @@ def pathway_progress(
     return PathwayProgress(pathway, counts, rows, finished, completion_time(countable, complete, times))
 
 
-def completion_time(
-    countable: Set[int], complete: bool, times: Mapping[int, datetime] | None
-) -> datetime | None:
+def completion_time(countable: Set[int], complete: bool, times: Mapping[int, datetime] | None) -> datetime | None:
     """A node is completed at the time of the child completion that completed it: the latest."""
     if not complete or not times:
         return None

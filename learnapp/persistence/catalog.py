@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from learnapp.domain.content import Catalog, Course, Lesson, Module, Pathway
 from learnapp.persistence.tables import (
@@ -23,13 +23,13 @@ _lock = threading.Lock()
 
 
 def catalog_version(session: Session) -> int:
-    version = session.execute(select(CatalogState.version).where(CatalogState.id == 1)).scalar()
+    version = session.execute(select(col(CatalogState.version)).where(col(CatalogState.id) == 1)).scalar()
     return int(version or 0)
 
 
 def current_catalog(session: Session) -> Catalog:
     """The tree as of this transaction; rebuilt only when an import changed the version."""
-    key = str(session.get_bind().url)
+    key = str(session.get_bind().engine.url)
     version = catalog_version(session)
     cached = _cache.get(key)
     if cached is not None and cached.version == version:
@@ -43,16 +43,16 @@ def current_catalog(session: Session) -> Catalog:
 def load_catalog(session: Session, version: int = 0) -> Catalog:
     lessons: dict[int, list[Lesson]] = {}
     rows = session.execute(
-        select(LessonRow).where(LessonRow.retired == False).order_by(LessonRow.position, LessonRow.id)  # noqa: E712
+        select(LessonRow).where(col(LessonRow.retired).is_(False)).order_by(col(LessonRow.position), col(LessonRow.id))
     ).scalars()
     for row in rows:
         lesson = Lesson(int(row.id or 0), row.slug, row.title, row.kind, row.minutes, row.preview)
         lessons.setdefault(row.module_id, []).append(lesson)
     modules = {
         m.id: Module(int(m.id or 0), m.slug, m.title, tuple(lessons.get(int(m.id or 0), ())))
-        for m in session.execute(select(ModuleRow).where(ModuleRow.retired == False)).scalars()  # noqa: E712
+        for m in session.execute(select(ModuleRow).where(col(ModuleRow.retired).is_(False))).scalars()
     }
-    members = session.execute(select(CourseModule).order_by(CourseModule.position)).scalars()
+    members = session.execute(select(CourseModule).order_by(col(CourseModule.position))).scalars()
     by_course: dict[int, list[Module]] = {}
     for link in members:
         if link.module_id in modules:
@@ -60,7 +60,9 @@ def load_catalog(session: Session, version: int = 0) -> Catalog:
     courses = tuple(
         Course(int(c.id or 0), c.slug, c.title, tuple(by_course.get(int(c.id or 0), ())))
         for c in session.execute(
-            select(CourseRow).where(CourseRow.retired == False).order_by(CourseRow.position, CourseRow.id)  # noqa: E712
+            select(CourseRow)
+            .where(col(CourseRow.retired).is_(False))
+            .order_by(col(CourseRow.position), col(CourseRow.id))
         ).scalars()
     )
     return Catalog(courses, _pathways(session, {c.id: c for c in courses}), version)
@@ -68,10 +70,12 @@ def load_catalog(session: Session, version: int = 0) -> Catalog:
 
 def _pathways(session: Session, courses: dict[int, Course]) -> tuple[Pathway, ...]:
     by_pathway: dict[int, list[Course]] = {}
-    for link in session.execute(select(PathwayCourse).order_by(PathwayCourse.position)).scalars():
+    for link in session.execute(select(PathwayCourse).order_by(col(PathwayCourse.position))).scalars():
         if link.course_id in courses:
             by_pathway.setdefault(link.pathway_id, []).append(courses[link.course_id])
     rows = session.execute(
-        select(PathwayRow).where(PathwayRow.retired == False).order_by(PathwayRow.position, PathwayRow.id)  # noqa: E712
+        select(PathwayRow)
+        .where(col(PathwayRow.retired).is_(False))
+        .order_by(col(PathwayRow.position), col(PathwayRow.id))
     ).scalars()
     return tuple(Pathway(int(p.id or 0), p.slug, p.title, tuple(by_pathway.get(int(p.id or 0), ()))) for p in rows)

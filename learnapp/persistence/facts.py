@@ -4,34 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from learnapp.persistence.tables import Enrollment, Learner, LessonCompletion, PathwayEnrollment
 
 
 def lock_learner_row(session: Session, learner_id: int) -> bool:
     """Serialize writers per learner (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE already did)."""
-    found = session.execute(
-        select(Learner.id).where(Learner.id == learner_id).with_for_update()
-    ).scalar()
+    found = session.execute(select(col(Learner.id)).where(col(Learner.id) == learner_id).with_for_update()).scalar()
     return found is not None
 
 
 def completion_times(session: Session, learner_id: int) -> dict[int, datetime]:
     rows = session.execute(
-        select(LessonCompletion.lesson_id, LessonCompletion.completed_at).where(
-            LessonCompletion.learner_id == learner_id
+        select(col(LessonCompletion.lesson_id), col(LessonCompletion.completed_at)).where(
+            col(LessonCompletion.learner_id) == learner_id
         )
     )
     return {lesson_id: at for lesson_id, at in rows}
 
 
-def insert_completion(
-    session: Session, learner_id: int, lesson_id: int, at: datetime, source: str
-) -> bool:
+def insert_completion(session: Session, learner_id: int, lesson_id: int, at: datetime, source: str) -> bool:
     """Insert the fact unless it exists; True when this call created it (a race loses quietly)."""
     dialect = session.get_bind().dialect.name
     builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -40,13 +37,14 @@ def insert_completion(
         .values(learner_id=learner_id, lesson_id=lesson_id, completed_at=at, source=source)
         .on_conflict_do_nothing(index_elements=["learner_id", "lesson_id"])
     )
-    return bool(session.execute(statement).rowcount)
+    result = cast(CursorResult[Any], session.execute(statement))
+    return bool(result.rowcount)
 
 
 def get_completion(session: Session, learner_id: int, lesson_id: int) -> LessonCompletion | None:
     return session.execute(
         select(LessonCompletion).where(
-            LessonCompletion.learner_id == learner_id, LessonCompletion.lesson_id == lesson_id
+            col(LessonCompletion.learner_id) == learner_id, col(LessonCompletion.lesson_id) == lesson_id
         )
     ).scalar()
 
@@ -57,8 +55,8 @@ def delete_completions(session: Session, learner_id: int, lesson_ids: Iterable[i
         return []
     removed = session.execute(
         delete(LessonCompletion)
-        .where(LessonCompletion.learner_id == learner_id, LessonCompletion.lesson_id.in_(ids))  # type: ignore[attr-defined]
-        .returning(LessonCompletion.lesson_id)
+        .where(col(LessonCompletion.learner_id) == learner_id, col(LessonCompletion.lesson_id).in_(ids))
+        .returning(col(LessonCompletion.lesson_id))
     )
     return [row[0] for row in removed]
 
@@ -69,22 +67,20 @@ def enrollments_for(session: Session, learner_id: int, course_ids: Iterable[int]
         return []
     return list(
         session.execute(
-            select(Enrollment).where(Enrollment.learner_id == learner_id, Enrollment.course_id.in_(ids))  # type: ignore[attr-defined]
+            select(Enrollment).where(col(Enrollment.learner_id) == learner_id, col(Enrollment.course_id).in_(ids))
         ).scalars()
     )
 
 
-def pathway_enrollments_for(
-    session: Session, learner_id: int, pathway_ids: Iterable[int]
-) -> list[PathwayEnrollment]:
+def pathway_enrollments_for(session: Session, learner_id: int, pathway_ids: Iterable[int]) -> list[PathwayEnrollment]:
     ids = list(pathway_ids)
     if not ids:
         return []
     return list(
         session.execute(
             select(PathwayEnrollment).where(
-                PathwayEnrollment.learner_id == learner_id,
-                PathwayEnrollment.pathway_id.in_(ids),  # type: ignore[attr-defined]
+                col(PathwayEnrollment.learner_id) == learner_id,
+                col(PathwayEnrollment.pathway_id).in_(ids),
             )
         ).scalars()
     )

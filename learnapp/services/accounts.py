@@ -8,6 +8,7 @@ from zoneinfo import available_timezones
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 from sqlalchemy import select
+from sqlmodel import col
 
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import Learner
@@ -41,9 +42,11 @@ def create_learner(
     if time_zone not in available_timezones():
         raise InvalidRequest(f"Unknown time zone '{time_zone}'")
     with db.write() as session:
-        if session.execute(select(Learner.id).where(Learner.email == email)).scalar() is not None:
+        if session.execute(select(col(Learner.id)).where(col(Learner.email) == email)).scalar() is not None:
             raise Conflict("An account with this email already exists")
-        row = Learner(email=email, name=name.strip(), password_hash=_hasher.hash(password), role=role, time_zone=time_zone)
+        row = Learner(
+            email=email, name=name.strip(), password_hash=_hasher.hash(password), role=role, time_zone=time_zone
+        )
         session.add(row)
         session.flush()
         return _account(row)
@@ -51,7 +54,7 @@ def create_learner(
 
 def authenticate(db: Database, email: str, password: str) -> Account | None:
     with db.read() as session:
-        row = session.execute(select(Learner).where(Learner.email == email.strip().lower())).scalar()
+        row = session.execute(select(Learner).where(col(Learner.email) == email.strip().lower())).scalar()
     if row is None:
         _hasher.hash(password)  # spend the same time whether or not the account exists
         return None
@@ -64,7 +67,7 @@ def authenticate(db: Database, email: str, password: str) -> Account | None:
 
 def find_account(db: Database, email: str) -> Account | None:
     with db.read() as session:
-        row = session.execute(select(Learner).where(Learner.email == email.strip().lower())).scalar()
+        row = session.execute(select(Learner).where(col(Learner.email) == email.strip().lower())).scalar()
     return _account(row) if row else None
 
 

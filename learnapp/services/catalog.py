@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
@@ -27,13 +28,18 @@ def list_catalog(db: Database) -> list[CatalogEntry]:
     with db.read() as session:
         catalog = current_catalog(session)
         described = {
-            (kind, slug): text
-            for kind, table in (("course", CourseRow), ("pathway", PathwayRow))
-            for slug, text in session.execute(select(table.slug, table.description))  # type: ignore[attr-defined]
+            ("course", s): d for s, d in session.execute(select(col(CourseRow.slug), col(CourseRow.description)))
+        }
+        described |= {
+            ("pathway", s): d for s, d in session.execute(select(col(PathwayRow.slug), col(PathwayRow.description)))
         }
     entries = [
         CatalogEntry(
-            "pathway", p.slug, p.title, described.get(("pathway", p.slug), ""), len(p.countable_ids),
+            "pathway",
+            p.slug,
+            p.title,
+            described.get(("pathway", p.slug), ""),
+            len(p.countable_ids),
             sum(x.minutes for c in p.courses for x in c.lessons if not x.preview),
             tuple(c.title for c in p.courses),
         )
@@ -41,8 +47,13 @@ def list_catalog(db: Database) -> list[CatalogEntry]:
     ]
     entries += [
         CatalogEntry(
-            "course", c.slug, c.title, described.get(("course", c.slug), ""), len(c.countable_ids),
-            sum(x.minutes for x in c.lessons if not x.preview), tuple(m.title for m in c.modules),
+            "course",
+            c.slug,
+            c.title,
+            described.get(("course", c.slug), ""),
+            len(c.countable_ids),
+            sum(x.minutes for x in c.lessons if not x.preview),
+            tuple(m.title for m in c.modules),
         )
         for c in catalog.courses
     ]

@@ -65,9 +65,7 @@ def record_completion(
         if created:
             _history(session, learner_id, actor_id, "completed", source, found.id)
             changes = refresh_learner(session, catalog, learner_id, courses, pathways)
-        view = CompletionView(
-            learner_id, found.id, found.slug, fact.completed_at, fact.source, created, tuple(changes)
-        )
+        view = CompletionView(learner_id, found.id, found.slug, fact.completed_at, fact.source, created, tuple(changes))
     _log("lesson completed" if created else "lesson already complete", view, started)
     return view
 
@@ -106,9 +104,7 @@ def reset_course(
         return refresh_learner(session, catalog, learner_id, courses, pathways)
 
 
-def _countable_lesson(
-    session: Session, learner_id: int, lesson: int | str
-) -> tuple[Catalog, Lesson, Module]:
+def _countable_lesson(session: Session, learner_id: int, lesson: int | str) -> tuple[Catalog, Lesson, Module]:
     if not lock_learner_row(session, learner_id):
         raise NotFound("Unknown learner")
     catalog = current_catalog(session)
@@ -131,8 +127,12 @@ def _history(
 ) -> None:
     session.add(
         ProgressHistory(
-            learner_id=learner_id, actor_id=actor_id or learner_id, action=action,
-            source=source, lesson_id=lesson_id, course_id=course_id,
+            learner_id=learner_id,
+            actor_id=actor_id or learner_id,
+            action=action,
+            source=source,
+            lesson_id=lesson_id,
+            course_id=course_id,
         )
     )
 
@@ -150,4 +150,3 @@ def _log(message: str, view: CompletionView, started: float) -> None:
                 "duration_ms": round((time.perf_counter() - started) * 1000, 3),
             },
         )
-

@@ -140,8 +140,14 @@ class _Reader:
         if video and not video.startswith(("http://", "https://")):
             self.fail(file, where, "video_url must start with http:// or https://")
         return LessonSpec(
-            slug, self.text(file, where, raw, "title", True), self.text(file, where, raw, "description", False),
-            str(kind), minutes, preview is True, video, self.text(file, where, raw, "body", False),
+            slug,
+            self.text(file, where, raw, "title", True),
+            self.text(file, where, raw, "description", False),
+            str(kind),
+            minutes,
+            preview is True,
+            video,
+            self.text(file, where, raw, "body", False),
         )
 
     def module(self, file: str, raw: Any, index: int) -> None:
@@ -158,7 +164,11 @@ class _Reader:
             lessons_raw = []
         lessons = [x for i, r in enumerate(lessons_raw) if (x := self.lesson(file, r, i, slug))]
         if lessons and all(lesson.preview for lesson in lessons):
-            self.fail(file, where, "has no countable lesson (all are previews), so no course containing it could ever be complete")
+            self.fail(
+                file,
+                where,
+                "has no countable lesson (all are previews), so no course containing it could ever be complete",
+            )
         self.plan.modules.append(ModuleSpec(slug, title, self.text(file, where, raw, "description", False), lessons))
 
     def parent(self, file: str, raw: Any, index: int, kind: str, child_key: str, allowed: set[str]) -> None:
@@ -174,12 +184,17 @@ class _Reader:
             children = []
         for twice in sorted({c for c in children if children.count(c) > 1}):
             self.fail(file, where, f"{child_key[:-1]} '{twice}' is listed twice")
-        spec = ParentSpec(slug, self.text(file, where, raw, "title", True),
-                          self.text(file, where, raw, "description", False), list(children))
+        spec = ParentSpec(
+            slug,
+            self.text(file, where, raw, "title", True),
+            self.text(file, where, raw, "description", False),
+            list(children),
+        )
         (self.plan.courses if kind == "course" else self.plan.pathways).append(spec)
 
     def references(self) -> None:
-        for parents, kind, child in ((self.plan.courses, "course", "module"), (self.plan.pathways, "pathway", "course")):
+        pairs = ((self.plan.courses, "course", "module"), (self.plan.pathways, "pathway", "course"))
+        for parents, kind, child in pairs:
             for spec in parents:
                 for slug in spec.children:
                     if (child, slug) not in self.origin:

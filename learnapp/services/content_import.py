@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from learnapp.domain.content import Catalog
 from learnapp.persistence.catalog import load_catalog
@@ -77,12 +77,27 @@ def _apply(session: Session, plan: ContentPlan, report: ImportReport) -> None:
     modules = _by_slug(session, ModuleRow)
     lessons = _by_slug(session, LessonRow)
     for spec in plan.modules:
-        module = _upsert(session, modules, ModuleRow, spec.slug, report, "module",
-                         title=spec.title, description=spec.description)
+        module = _upsert(
+            session, modules, ModuleRow, spec.slug, report, "module", title=spec.title, description=spec.description
+        )
         for position, lesson in enumerate(spec.lessons):
-            _upsert(session, lessons, LessonRow, lesson.slug, report, "lesson", module_id=module.id,
-                    position=position, title=lesson.title, description=lesson.description, kind=lesson.kind,
-                    minutes=lesson.minutes, preview=lesson.preview, video_url=lesson.video_url, body=lesson.body)
+            _upsert(
+                session,
+                lessons,
+                LessonRow,
+                lesson.slug,
+                report,
+                "lesson",
+                module_id=module.id,
+                position=position,
+                title=lesson.title,
+                description=lesson.description,
+                kind=lesson.kind,
+                minutes=lesson.minutes,
+                preview=lesson.preview,
+                video_url=lesson.video_url,
+                body=lesson.body,
+            )
     _retire(lessons, {x.slug for m in plan.modules for x in m.lessons}, report, "lesson")
     _retire(modules, {m.slug for m in plan.modules}, report, "module")
     courses = _parents(session, plan.courses, CourseRow, report, "course")
@@ -95,8 +110,15 @@ def _by_slug(session: Session, table: type[Any]) -> dict[str, Any]:
     return {row.slug: row for row in session.execute(select(table)).scalars()}
 
 
-def _upsert(session: Session, rows: dict[str, Any], table: type[SQLModel], slug: str,
-            report: ImportReport, label: str, **values: Any) -> Any:
+def _upsert(
+    session: Session,
+    rows: dict[str, Any],
+    table: type[SQLModel],
+    slug: str,
+    report: ImportReport,
+    label: str,
+    **values: Any,
+) -> Any:
     row = rows.get(slug)
     values["retired"] = False
     if row is None:
@@ -120,24 +142,44 @@ def _retire(rows: dict[str, Any], keep: set[str], report: ImportReport, kind: st
             report.retired[kind] += 1
 
 
-def _parents(session: Session, specs: list[ParentSpec], table: type[Any], report: ImportReport,
-             kind: str) -> dict[str, Any]:
+def _parents(
+    session: Session, specs: list[ParentSpec], table: type[Any], report: ImportReport, kind: str
+) -> dict[str, Any]:
     rows = _by_slug(session, table)
     for position, spec in enumerate(specs):
-        _upsert(session, rows, table, spec.slug, report, kind,
-                title=spec.title, description=spec.description, position=position)
+        _upsert(
+            session,
+            rows,
+            table,
+            spec.slug,
+            report,
+            kind,
+            title=spec.title,
+            description=spec.description,
+            position=position,
+        )
     _retire(rows, {s.slug for s in specs}, report, kind)
     return rows
 
 
-def _links(session: Session, table: type[Any], parent_key: str, child_key: str, specs: list[ParentSpec],
-           parents: dict[str, Any], children: dict[str, Any], report: ImportReport) -> None:
+def _links(
+    session: Session,
+    table: type[Any],
+    parent_key: str,
+    child_key: str,
+    specs: list[ParentSpec],
+    parents: dict[str, Any],
+    children: dict[str, Any],
+    report: ImportReport,
+) -> None:
     for spec in specs:
         parent_id = parents[spec.slug].id
         wanted = [(children[slug].id, position) for position, slug in enumerate(spec.children)]
         current = sorted(
-            ((getattr(r, child_key), r.position) for r in session.execute(
-                select(table).where(getattr(table, parent_key) == parent_id)).scalars()),
+            (
+                (getattr(r, child_key), r.position)
+                for r in session.execute(select(table).where(getattr(table, parent_key) == parent_id)).scalars()
+            ),
             key=lambda pair: pair[1],
         )
         if current == wanted:
@@ -154,12 +196,16 @@ def _recompute(session: Session, before: Catalog, after: Catalog, report: Import
     changed |= {c.id for c in before.courses if after.course(c.id) is None}
     pathways = {p.id for p in after.pathways if before.pathway(p.id) != p}
     pathways |= {p.id for c in changed for p in after.pathways_containing(c)}
-    report.changed_courses = sorted(
-        (after.course(c) or before.course(c)).slug for c in changed if (after.course(c) or before.course(c))  # type: ignore[union-attr]
+    slugs = {c.id: c.slug for c in (*before.courses, *after.courses)}
+    report.changed_courses = sorted(slugs[c] for c in changed)
+    learners = set(
+        session.execute(select(col(Enrollment.learner_id)).where(col(Enrollment.course_id).in_(changed))).scalars()
     )
-    learners = set(session.execute(select(Enrollment.learner_id).where(Enrollment.course_id.in_(changed))).scalars())  # type: ignore[attr-defined]
-    learners |= set(session.execute(
-        select(PathwayEnrollment.learner_id).where(PathwayEnrollment.pathway_id.in_(pathways))).scalars())  # type: ignore[attr-defined]
+    learners |= set(
+        session.execute(
+            select(col(PathwayEnrollment.learner_id)).where(col(PathwayEnrollment.pathway_id).in_(pathways))
+        ).scalars()
+    )
     dropping, gaining = set(), set()
     for learner_id in sorted(learners):
         for change in refresh_learner(session, after, learner_id, changed, pathways):

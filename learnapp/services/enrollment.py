@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from learnapp.domain.content import Catalog
 from learnapp.persistence.catalog import current_catalog
@@ -34,8 +34,8 @@ def enroll_pathway(db: Database, learner_id: int, pathway_slug: str, source: str
         if pathway is None:
             raise NotFound(f"Unknown pathway '{pathway_slug}'")
         exists = session.execute(
-            select(PathwayEnrollment.id).where(
-                PathwayEnrollment.learner_id == learner_id, PathwayEnrollment.pathway_id == pathway.id
+            select(col(PathwayEnrollment.id)).where(
+                col(PathwayEnrollment.learner_id) == learner_id, col(PathwayEnrollment.pathway_id) == pathway.id
             )
         ).scalar()
         if exists is None:
@@ -58,7 +58,9 @@ def _locked_catalog(session: Session, learner_id: int) -> Catalog:
 
 def _enroll(session: Session, learner_id: int, course_id: int, source: str) -> bool:
     exists = session.execute(
-        select(Enrollment.id).where(Enrollment.learner_id == learner_id, Enrollment.course_id == course_id)
+        select(col(Enrollment.id)).where(
+            col(Enrollment.learner_id) == learner_id, col(Enrollment.course_id) == course_id
+        )
     ).scalar()
     if exists is not None:
         return False
@@ -72,6 +74,10 @@ def _event(
     learner_id: int, source: str, course_id: int | None = None, pathway_id: int | None = None
 ) -> ProgressHistory:
     return ProgressHistory(
-        learner_id=learner_id, actor_id=learner_id, action="enrolled", source=source,
-        course_id=course_id, pathway_id=pathway_id,
+        learner_id=learner_id,
+        actor_id=learner_id,
+        action="enrolled",
+        source=source,
+        course_id=course_id,
+        pathway_id=pathway_id,
     )

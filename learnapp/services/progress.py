@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select, update
+from sqlmodel import col
 
 from learnapp.domain import progress as rules
 from learnapp.domain.content import Catalog, Course
@@ -39,11 +40,15 @@ def pathway_outline(db: Database, learner_id: int | None, pathway_slug: str) -> 
         if pathway is None:
             raise NotFound(f"Unknown pathway '{pathway_slug}'")
         times = completion_times(session, learner_id) if learner_id else {}
-        enrolled = learner_id is not None and session.execute(
-            select(PathwayEnrollment.id).where(
-                PathwayEnrollment.learner_id == learner_id, PathwayEnrollment.pathway_id == pathway.id
-            )
-        ).scalar() is not None
+        enrolled = (
+            learner_id is not None
+            and session.execute(
+                select(col(PathwayEnrollment.id)).where(
+                    col(PathwayEnrollment.learner_id) == learner_id, col(PathwayEnrollment.pathway_id) == pathway.id
+                )
+            ).scalar()
+            is not None
+        )
         enrolled_courses = _enrolled_ids(session, learner_id, [c.id for c in pathway.courses])
     done = set(times)
     result = rules.pathway_progress(pathway, done, times)
@@ -51,9 +56,18 @@ def pathway_outline(db: Database, learner_id: int | None, pathway_slug: str) -> 
     nxt = rules.next_pathway_lesson(pathway, done)
     courses = tuple(_course_view(c, done, times, c.id in enrolled_courses) for c in pathway.courses)
     return PathwayView(
-        pathway.slug, pathway.title, enrolled, result.counts.completed, result.counts.total,
-        result.counts.percent, result.counts.complete, result.courses_completed,
-        result.courses_total, courses, (nxt[0].slug, nxt[1].slug) if nxt else None, result.completed_at,
+        pathway.slug,
+        pathway.title,
+        enrolled,
+        result.counts.completed,
+        result.counts.total,
+        result.counts.percent,
+        result.counts.complete,
+        result.courses_completed,
+        result.courses_total,
+        courses,
+        (nxt[0].slug, nxt[1].slug) if nxt else None,
+        result.completed_at,
     )
 
 
@@ -62,8 +76,15 @@ def aggregate(db: Database, learner_id: int, kind: str, slug: str) -> Aggregate:
     try:
         if kind == "pathway":
             view = pathway_outline(db, learner_id, slug)
-            return Aggregate("pathway", slug, view.completed, view.total, view.percent, view.complete,
-                             tuple(_course_aggregate(c) for c in view.courses))
+            return Aggregate(
+                "pathway",
+                slug,
+                view.completed,
+                view.total,
+                view.percent,
+                view.complete,
+                tuple(_course_aggregate(c) for c in view.courses),
+            )
         return _course_aggregate(course_outline(db, learner_id, slug))
     except NotFound:
         return Aggregate(kind, slug)
@@ -77,9 +98,9 @@ def enrollments(db: Database, learner_id: int) -> list[EnrollmentView]:
     """Every course enrollment with its stored progress, most recently opened first (one query)."""
     with db.read() as session:
         catalog = current_catalog(session)
-        rows = session.execute(select(Enrollment).where(Enrollment.learner_id == learner_id)).scalars().all()
+        rows = session.execute(select(Enrollment).where(col(Enrollment.learner_id) == learner_id)).scalars().all()
     views = [_enrollment_view(catalog, row) for row in rows if catalog.course(row.course_id)]
-    return sorted(views, key=lambda v: (v.last_accessed_at or v.enrolled_at), reverse=True)
+    return sorted(views, key=lambda v: v.last_accessed_at or v.enrolled_at, reverse=True)
 
 
 def continue_learning(db: Database, learner_id: int) -> tuple[str, str] | None:
@@ -103,14 +124,16 @@ def record_access(db: Database, learner_id: int, course_slug: str, lesson_slug: 
         now = utcnow()
         session.execute(
             update(Enrollment)
-            .where(Enrollment.learner_id == learner_id, Enrollment.course_id == course.id)  # type: ignore[arg-type]
+            .where(col(Enrollment.learner_id) == learner_id, col(Enrollment.course_id) == course.id)
             .values(last_lesson_id=found[0].id, last_accessed_at=now)
         )
         pathway_ids = [p.id for p in catalog.pathways_containing(course.id)]
         if pathway_ids:
             session.execute(
                 update(PathwayEnrollment)
-                .where(PathwayEnrollment.learner_id == learner_id, PathwayEnrollment.pathway_id.in_(pathway_ids))  # type: ignore[arg-type, attr-defined]
+                .where(
+                    col(PathwayEnrollment.learner_id) == learner_id, col(PathwayEnrollment.pathway_id).in_(pathway_ids)
+                )
                 .values(last_accessed_at=now)
             )
 
@@ -129,21 +152,35 @@ def _course_view(course: Course, done: set[int], times: dict, enrolled: bool) ->
     assert result is not None
     modules = tuple(
         ModuleView(
-            m.module.slug, m.module.title, m.counts.completed, m.counts.total, m.counts.complete,
+            m.module.slug,
+            m.module.title,
+            m.counts.completed,
+            m.counts.total,
+            m.counts.complete,
             tuple(LessonView(x.slug, x.title, x.kind, x.minutes, x.preview, x.id in done) for x in m.module.lessons),
         )
         for m in result.modules
     )
     nxt = rules.next_lesson(course, done)
     return CourseView(
-        course.slug, course.title, enrolled, result.counts.completed, result.counts.total,
-        result.counts.percent, result.counts.complete, modules, nxt.slug if nxt else None, result.completed_at,
+        course.slug,
+        course.title,
+        enrolled,
+        result.counts.completed,
+        result.counts.total,
+        result.counts.percent,
+        result.counts.complete,
+        modules,
+        nxt.slug if nxt else None,
+        result.completed_at,
     )
 
 
 def _course_aggregate(view: CourseView) -> Aggregate:
     modules = tuple(
-        Aggregate("module", m.slug, m.completed, m.total, rules.Counts(m.completed, m.total, m.complete).percent, m.complete)
+        Aggregate(
+            "module", m.slug, m.completed, m.total, rules.Counts(m.completed, m.total, m.complete).percent, m.complete
+        )
         for m in view.modules
     )
     return Aggregate("course", view.slug, view.completed, view.total, view.percent, view.complete, modules)
@@ -154,8 +191,16 @@ def _enrollment_view(catalog: Catalog, row: Enrollment) -> EnrollmentView:
     assert course is not None
     last = catalog.lesson(row.last_lesson_id) if row.last_lesson_id else None
     return EnrollmentView(
-        course.slug, course.title, row.completed, row.total, row.percent, row.is_complete,
-        row.enrolled_at, row.last_accessed_at, last[0].slug if last else None, row.completed_at,
+        course.slug,
+        course.title,
+        row.completed,
+        row.total,
+        row.percent,
+        row.is_complete,
+        row.enrolled_at,
+        row.last_accessed_at,
+        last[0].slug if last else None,
+        row.completed_at,
         row.first_completed_at,
     )
 
@@ -164,7 +209,9 @@ def _enrolled_ids(session, learner_id: int | None, course_ids: list[int]) -> set
     if learner_id is None or not course_ids:
         return set()
     rows = session.execute(
-        select(Enrollment.course_id).where(Enrollment.learner_id == learner_id, Enrollment.course_id.in_(course_ids))  # type: ignore[attr-defined]
+        select(col(Enrollment.course_id)).where(
+            col(Enrollment.learner_id) == learner_id, col(Enrollment.course_id).in_(course_ids)
+        )
     )
     return {r[0] for r in rows}
 

@@ -103,7 +103,12 @@ def _apply(
     if all(getattr(row, key) == value for key, value in wanted.items()):
         return None
     change = ProgressChange(
-        kind, slug, row.percent, counts.percent, row.is_complete, counts.complete,
+        kind,
+        slug,
+        row.percent,
+        counts.percent,
+        row.is_complete,
+        counts.complete,
         newly_completed=counts.complete and row.first_completed_at is None,
     )
     for key, value in wanted.items():

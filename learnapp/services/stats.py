@@ -7,6 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from learnapp.domain.streaks import streaks
 from learnapp.persistence.db import Database
@@ -32,15 +33,19 @@ def learner_stats(db: Database, learner_id: int, now: datetime | None = None) ->
         learner = session.get(Learner, learner_id)
         zone = ZoneInfo(learner.time_zone if learner else "UTC")
         rows = session.execute(
-            select(Enrollment.percent, Enrollment.is_complete, Enrollment.completed).where(
-                Enrollment.learner_id == learner_id
+            select(col(Enrollment.percent), col(Enrollment.is_complete), col(Enrollment.completed)).where(
+                col(Enrollment.learner_id) == learner_id
             )
         ).all()
-        stamps = session.execute(
-            select(LessonCompletion.completed_at).where(LessonCompletion.learner_id == learner_id)
-        ).scalars().all()
+        stamps = (
+            session.execute(
+                select(col(LessonCompletion.completed_at)).where(col(LessonCompletion.learner_id) == learner_id)
+            )
+            .scalars()
+            .all()
+        )
         seconds = session.execute(
-            select(func.coalesce(func.sum(LessonTime.seconds), 0)).where(LessonTime.learner_id == learner_id)
+            select(func.coalesce(func.sum(col(LessonTime.seconds)), 0)).where(col(LessonTime.learner_id) == learner_id)
         ).scalar()
     days = {stamp.astimezone(zone).date() for stamp in stamps}
     today = (now or datetime.now(zone)).astimezone(zone).date()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+
 import reflex as rx
 
 from learnapp.persistence.db import default_database
@@ -78,8 +79,9 @@ def catalog_page() -> rx.Component:
                             spacing="4",
                             width="100%",
                         ),
-                        rx.callout("The catalog is empty: import content with `learnapp content import content/`.",
-                                   icon="info"),
+                        rx.callout(
+                            "The catalog is empty: import content with `learnapp content import content/`.", icon="info"
+                        ),
                     ),
                     rx.spinner(size="3"),
                 ),

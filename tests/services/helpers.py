@@ -34,16 +34,22 @@ def assert_stored_equals_recomputed(db: Database) -> None:
             expected = course_progress(catalog.course(row.course_id), set(times), times)
             assert expected is not None
             assert (row.completed, row.total, row.percent, row.is_complete, row.completed_at) == (
-                expected.counts.completed, expected.counts.total, expected.counts.percent,
-                expected.counts.complete, expected.completed_at,
+                expected.counts.completed,
+                expected.counts.total,
+                expected.counts.percent,
+                expected.counts.complete,
+                expected.completed_at,
             ), f"course {row.course_id} of learner {row.learner_id}"
         for prow in session.execute(select(PathwayEnrollment)).scalars():
             times = completion_times(session, prow.learner_id)
             wanted = pathway_progress(catalog.pathway(prow.pathway_id), set(times), times)
             assert wanted is not None
             assert (prow.completed, prow.total, prow.percent, prow.is_complete, prow.courses_completed) == (
-                wanted.counts.completed, wanted.counts.total, wanted.counts.percent,
-                wanted.counts.complete, wanted.courses_completed,
+                wanted.counts.completed,
+                wanted.counts.total,
+                wanted.counts.percent,
+                wanted.counts.complete,
+                wanted.courses_completed,
             )
 
 

@@ -21,9 +21,11 @@ AC_LESSONS = ["b1", "b2", "b3", "c1", "c2", "c3", "c4", "c5", "w1", "w2"]
 
 def completions(db: Database, learner_id: int) -> int:
     with db.read() as session:
-        return int(session.execute(
-            select(func.count()).select_from(LessonCompletion).where(LessonCompletion.learner_id == learner_id)
-        ).scalar_one())
+        return int(
+            session.execute(
+                select(func.count()).select_from(LessonCompletion).where(LessonCompletion.learner_id == learner_id)
+            ).scalar_one()
+        )
 
 
 def test_recording_a_lesson_creates_the_fact_and_updates_stored_progress(db: Database) -> None:
@@ -129,9 +131,13 @@ def test_reset_course_removes_its_completions_logs_each_and_keeps_other_learners
     assert stored_course(db, ALICE, "ac-course").completed == 0
     assert stored_course(db, BOB, "ac-course").completed == 3
     with db.read() as session:
-        actions = session.execute(
-            select(ProgressHistory.action).where(ProgressHistory.learner_id == ALICE).order_by(ProgressHistory.id)
-        ).scalars().all()
+        actions = (
+            session.execute(
+                select(ProgressHistory.action).where(ProgressHistory.learner_id == ALICE).order_by(ProgressHistory.id)
+            )
+            .scalars()
+            .all()
+        )
     assert actions == ["enrolled", "completed", "completed", "completed", "reset", "reset", "reset"]
     assert_stored_equals_recomputed(db)
 
@@ -148,11 +154,17 @@ def test_history_explains_every_change_with_who_and_source(db: Database) -> None
     record_completion(db, ALICE, "b1", source="api")
     revoke_completion(db, ALICE, "b1", source="admin", actor_id=3)
     with db.read() as session:
-        rows = session.execute(
-            select(ProgressHistory).where(ProgressHistory.learner_id == ALICE).order_by(ProgressHistory.id)
-        ).scalars().all()
+        rows = (
+            session.execute(
+                select(ProgressHistory).where(ProgressHistory.learner_id == ALICE).order_by(ProgressHistory.id)
+            )
+            .scalars()
+            .all()
+        )
     assert [(r.action, r.source, r.actor_id) for r in rows] == [
-        ("enrolled", "ui", ALICE), ("completed", "api", ALICE), ("uncompleted", "admin", 3),
+        ("enrolled", "ui", ALICE),
+        ("completed", "api", ALICE),
+        ("uncompleted", "admin", 3),
     ]
 
 

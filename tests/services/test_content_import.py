@@ -21,26 +21,50 @@ GOOD_MODULE = "  - slug: ok\n    title: Fine\n    lessons:\n      - {slug: ok-1,
 BROKEN = [
     ("modules:\n" + GOOD_MODULE + GOOD_MODULE, "module 'ok'", "duplicate slug"),
     ("courses:\n  - {slug: c, title: C, modules: [ghost]}\n", "course 'c'", "unknown module 'ghost'"),
-    ("modules:\n" + GOOD_MODULE + "courses:\n  - {slug: c, title: C, modules: [ok, ok]}\n", "course 'c'",
-     "module 'ok' is listed twice"),
+    (
+        "modules:\n" + GOOD_MODULE + "courses:\n  - {slug: c, title: C, modules: [ok, ok]}\n",
+        "course 'c'",
+        "module 'ok' is listed twice",
+    ),
     ("modules:\n  - slug: m\n    title: ''\n    lessons: [{slug: l, title: L}]\n", "module 'm'", "title is empty"),
-    ("modules:\n  - slug: m\n    title: M\n    lessons: [{slug: l, title: L, preview: true}]\n", "module 'm'",
-     "no countable lesson"),
-    ("modules:\n  - slug: Bad Slug\n    title: M\n    lessons: [{slug: l, title: L}]\n", "module #1",
-     "lowercase letters"),
-    ("modules:\n  - slug: m\n    title: M\n    lessons: [{slug: l, title: L, kind: podcast}]\n", "lesson 'l'",
-     "kind 'podcast'"),
-    ("modules:\n  - slug: m\n    title: M\n    lessons: [{slug: l, title: L, kind: video}]\n", "lesson 'l'",
-     "video_url is empty"),
-    ("modules:\n  - slug: m\n    title: M\n    lessons: [{slug: l, title: L, minutes: -3}]\n", "lesson 'l'",
-     "minutes must be"),
-    ("modules:\n  - slug: m\n    title: M\n    colour: red\n    lessons: [{slug: l, title: L}]\n", "module #1",
-     "unknown key 'colour'"),
+    (
+        "modules:\n  - slug: m\n    title: M\n    lessons: [{slug: l, title: L, preview: true}]\n",
+        "module 'm'",
+        "no countable lesson",
+    ),
+    (
+        "modules:\n  - slug: Bad Slug\n    title: M\n    lessons: [{slug: l, title: L}]\n",
+        "module #1",
+        "lowercase letters",
+    ),
+    (
+        "modules:\n  - slug: m\n    title: M\n    lessons: [{slug: l, title: L, kind: podcast}]\n",
+        "lesson 'l'",
+        "kind 'podcast'",
+    ),
+    (
+        "modules:\n  - slug: m\n    title: M\n    lessons: [{slug: l, title: L, kind: video}]\n",
+        "lesson 'l'",
+        "video_url is empty",
+    ),
+    (
+        "modules:\n  - slug: m\n    title: M\n    lessons: [{slug: l, title: L, minutes: -3}]\n",
+        "lesson 'l'",
+        "minutes must be",
+    ),
+    (
+        "modules:\n  - slug: m\n    title: M\n    colour: red\n    lessons: [{slug: l, title: L}]\n",
+        "module #1",
+        "unknown key 'colour'",
+    ),
     ("modules:\n  - slug: m\n    title: M\n    lessons: []\n", "module 'm'", "non-empty list"),
     ("pathways:\n  - {slug: p, title: P, courses: [nowhere]}\n", "pathway 'p'", "unknown course 'nowhere'"),
     ("modules: [unclosed\n", "file", "cannot be read as YAML"),
-    ("modules:\n  - slug: m2\n    title: M\n    lessons: [{slug: b1, title: Twice}]\n", "lesson 'b1'",
-     "duplicate slug"),
+    (
+        "modules:\n  - slug: m2\n    title: M\n    lessons: [{slug: b1, title: Twice}]\n",
+        "lesson 'b1'",
+        "duplicate slug",
+    ),
 ]
 
 
@@ -75,8 +99,10 @@ def test_dry_run_reports_the_impact_and_writes_nothing(db: Database, db_path: Pa
     folder.mkdir()
     # A new lesson in the shared module: Alice's finished course-b drops below 100%.
     (folder / "catalog.yaml").write_text(
-        FIXTURE_CONTENT.replace("      - {slug: s2, title: Shared two}\n",
-                                "      - {slug: s2, title: Shared two}\n      - {slug: s3, title: Shared three}\n")
+        FIXTURE_CONTENT.replace(
+            "      - {slug: s2, title: Shared two}\n",
+            "      - {slug: s2, title: Shared two}\n      - {slug: s3, title: Shared three}\n",
+        )
     )
     before = dump(db_path)
     report = import_content(db, folder, dry_run=True)

@@ -27,7 +27,9 @@ def test_outline_gives_module_counts_and_lesson_checkmarks(db: Database) -> None
         record_completion(db, ALICE, slug)
     view = course_outline(db, ALICE, "ac-course")
     assert [(m.slug, m.completed, m.total, m.complete) for m in view.modules] == [
-        ("m-basics", 3, 3, True), ("m-core", 1, 5, False), ("m-wrap", 0, 2, False),
+        ("m-basics", 3, 3, True),
+        ("m-core", 1, 5, False),
+        ("m-wrap", 0, 2, False),
     ]
     assert [x.done for x in view.modules[0].lessons] == [False, True, True, True]  # the preview never counts
     assert (view.enrolled, view.percent, view.next_lesson) == (True, 40, "c2")
@@ -51,10 +53,13 @@ def test_pathway_aggregate_is_hierarchical(db: Database) -> None:
     record_completion(db, ALICE, "s1")
     result = aggregate(db, ALICE, "pathway", "path")
     assert [(c.slug, c.completed, c.total) for c in result.children] == [
-        ("ac-course", 0, 10), ("course-a", 1, 3), ("course-b", 1, 2),
+        ("ac-course", 0, 10),
+        ("course-a", 1, 3),
+        ("course-b", 1, 2),
     ]
     assert [(m.slug, m.completed, m.total) for m in result.children[1].children] == [
-        ("m-shared", 1, 2), ("m-extra", 0, 1),
+        ("m-shared", 1, 2),
+        ("m-extra", 0, 1),
     ]
     assert (result.completed, result.total) == (1, 13)  # the shared module counts once
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from learnapp.persistence.db import Database
 from learnapp.services.completion import record_completion
@@ -10,7 +10,7 @@ from learnapp.services.enrollment import enroll_course
 from learnapp.services.stats import learner_stats
 from tests.conftest import ALICE, BOB
 
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 def test_stats_count_courses_lessons_and_average(db: Database) -> None:
@@ -29,10 +29,10 @@ def test_streak_days_are_counted_in_the_learners_time_zone(db: Database) -> None
     # Alice lives in Europe/Paris (UTC+1 in November): 23:30 UTC is already the next day there.
     enroll_course(db, ALICE, "ac-course")
     moments = [
-        datetime(2026, 11, 17, 12, 0, tzinfo=timezone.utc),
-        datetime(2026, 11, 17, 23, 30, tzinfo=timezone.utc),  # 18 Nov in Paris
-        datetime(2026, 11, 19, 9, 0, tzinfo=timezone.utc),
-        datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc),
+        datetime(2026, 11, 17, 12, 0, tzinfo=UTC),
+        datetime(2026, 11, 17, 23, 30, tzinfo=UTC),  # 18 Nov in Paris
+        datetime(2026, 11, 19, 9, 0, tzinfo=UTC),
+        datetime(2026, 11, 20, 8, 0, tzinfo=UTC),
     ]
     for slug, moment in zip(("b1", "b2", "b3", "c1"), moments, strict=True):
         record_completion(db, ALICE, slug, source="import", completed_at=moment)
