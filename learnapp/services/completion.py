@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,9 +20,8 @@ from learnapp.persistence.facts import (
 )
 from learnapp.persistence.tables import ProgressHistory, utcnow
 from learnapp.services.errors import InvalidRequest, NotEnrolled, NotFound
-from learnapp.services.refresh import ProgressChange, affected_nodes, refresh_learner
+from learnapp.services.refresh import ProgressChange, affected_nodes, log_changes, refresh_learner
 
-log = logging.getLogger("learnapp.progress")
 SOURCES = ("ui", "api", "import", "admin")
 
 
@@ -66,7 +64,7 @@ def record_completion(
             _history(session, learner_id, actor_id, "completed", source, found.id)
             changes = refresh_learner(session, catalog, learner_id, courses, pathways)
         view = CompletionView(learner_id, found.id, found.slug, fact.completed_at, fact.source, created, tuple(changes))
-    _log("lesson completed" if created else "lesson already complete", view, started)
+    log_changes("lesson completed" if created else "lesson already complete", learner_id, found.slug, changes, started)
     return view
 
 
@@ -74,19 +72,23 @@ def revoke_completion(
     db: Database, learner_id: int, lesson: int | str, source: str = "ui", actor_id: int | None = None
 ) -> list[ProgressChange]:
     """Un-mark a lesson; a lesson that was not complete is a no-op. Certificates stay issued."""
+    started = time.perf_counter()
     with db.write() as session:
         catalog, found, module = _countable_lesson(session, learner_id, lesson)
         if not delete_completions(session, learner_id, [found.id]):
             return []
         _history(session, learner_id, actor_id, "uncompleted", source, found.id)
         courses, pathways = affected_nodes(catalog, module.id)
-        return refresh_learner(session, catalog, learner_id, courses, pathways)
+        changes = refresh_learner(session, catalog, learner_id, courses, pathways)
+    log_changes("lesson uncompleted", learner_id, found.slug, changes, started)
+    return changes
 
 
 def reset_course(
     db: Database, learner_id: int, course_slug: str, source: str = "ui", actor_id: int | None = None
 ) -> list[ProgressChange]:
     """Start over: remove the learner's completions of this course's lessons, each one logged."""
+    started = time.perf_counter()
     with db.write() as session:
         lock_learner_row(session, learner_id)
         catalog = current_catalog(session)
@@ -101,7 +103,9 @@ def reset_course(
         # Shared modules mean another course may lose these lessons too: refresh all of them.
         courses = {c.id for m in course.modules for c in catalog.courses_containing(m.id)}
         pathways = {p.id for c in courses for p in catalog.pathways_containing(c)}
-        return refresh_learner(session, catalog, learner_id, courses, pathways)
+        changes = refresh_learner(session, catalog, learner_id, courses, pathways)
+    log_changes("course reset", learner_id, None, changes, started)
+    return changes
 
 
 def _countable_lesson(session: Session, learner_id: int, lesson: int | str) -> tuple[Catalog, Lesson, Module]:
@@ -135,18 +139,3 @@ def _history(
             course_id=course_id,
         )
     )
-
-
-def _log(message: str, view: CompletionView, started: float) -> None:
-    for change in view.changes or (None,):
-        log.info(
-            message,
-            extra={
-                "learner": view.learner_id,
-                "lesson": view.lesson_slug,
-                "node": change.slug if change else None,
-                "old_percent": change.before_percent if change else None,
-                "new_percent": change.after_percent if change else None,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-            },
-        )

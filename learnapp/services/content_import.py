@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ from learnapp.persistence.tables import (
     utcnow,
 )
 from learnapp.services.content_files import ContentPlan, ParentSpec, read_content
-from learnapp.services.refresh import refresh_learner
+from learnapp.services.refresh import log_changes, refresh_learner
 
 
 @dataclass
@@ -208,7 +209,12 @@ def _recompute(session: Session, before: Catalog, after: Catalog, report: Import
     )
     dropping, gaining = set(), set()
     for learner_id in sorted(learners):
-        for change in refresh_learner(session, after, learner_id, changed, pathways):
+        started = time.perf_counter()
+        changes = refresh_learner(session, after, learner_id, changed, pathways)
+        log_changes(
+            "progress recalculated" + (" (dry run)" if report.dry_run else ""), learner_id, None, changes, started
+        )
+        for change in changes:
             report.progress_rows_changed += 1
             if change.before_complete and not change.after_complete:
                 dropping.add(learner_id)

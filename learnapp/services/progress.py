@@ -103,6 +103,21 @@ def enrollments(db: Database, learner_id: int) -> list[EnrollmentView]:
     return sorted(views, key=lambda v: v.last_accessed_at or v.enrolled_at, reverse=True)
 
 
+def bulk_progress(db: Database, learner_id: int, course_slugs: list[str]) -> dict[str, Aggregate]:
+    """Stored progress of many courses in one query; unknown or not enrolled reads 0 of 0."""
+    with db.read() as session:
+        catalog = current_catalog(session)
+        ids = {c.id: c.slug for slug in course_slugs if (c := catalog.course(slug))}
+        rows = session.execute(
+            select(Enrollment).where(col(Enrollment.learner_id) == learner_id, col(Enrollment.course_id).in_(ids))
+        ).scalars()
+        found = {
+            ids[r.course_id]: Aggregate("course", ids[r.course_id], r.completed, r.total, r.percent, r.is_complete)
+            for r in rows
+        }
+    return {slug: found.get(slug, Aggregate("course", slug)) for slug in course_slugs}
+
+
 def continue_learning(db: Database, learner_id: int) -> tuple[str, str] | None:
     """(course, lesson) to resume: the next lesson of the most recently opened unfinished course."""
     pending = [e for e in enrollments(db, learner_id) if not e.complete]

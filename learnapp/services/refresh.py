@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -115,3 +116,21 @@ def _apply(
         setattr(row, key, value)
     row.updated_at = utcnow()
     return change
+
+
+def log_changes(event: str, learner_id: int, lesson: str | None, changes: list[ProgressChange], started: float) -> None:
+    """One structured record per stored row that moved (or one record when nothing moved)."""
+    duration_ms = round((time.perf_counter() - started) * 1000, 3)
+    rows: list[ProgressChange | None] = list(changes) or [None]
+    for change in rows:
+        log.info(
+            event,
+            extra={
+                "learner": learner_id,
+                "lesson": lesson,
+                "node": f"{change.kind}:{change.slug}" if change else None,
+                "old_percent": change.before_percent if change else None,
+                "new_percent": change.after_percent if change else None,
+                "duration_ms": duration_ms,
+            },
+        )

@@ -132,3 +132,28 @@ def test_enrolling_twice_is_a_no_op_and_pathway_enrolls_its_courses(db: Database
     assert sorted(e.course_slug for e in enrollments(db, ALICE)) == ["ac-course", "course-a", "course-b"]
     with pytest.raises(NotFound):
         enroll_course(db, ALICE, "nope")
+
+
+def test_bulk_progress_reads_many_courses_at_once_and_zero_for_the_rest(db: Database) -> None:
+    from learnapp.services.progress import bulk_progress
+
+    enroll_course(db, ALICE, "course-b")
+    enroll_course(db, ALICE, "ac-course")
+    record_completion(db, ALICE, "s1")
+    result = bulk_progress(db, ALICE, ["course-b", "ac-course", "course-a", "ghost"])
+    assert [(a.slug, a.completed, a.total, a.percent) for a in result.values()] == [
+        ("course-b", 1, 2, 50),
+        ("ac-course", 0, 10, 0),
+        ("course-a", 0, 0, 0),
+        ("ghost", 0, 0, 0),
+    ]
+
+
+def test_completions_are_logged_as_structured_records(db: Database, caplog: pytest.LogCaptureFixture) -> None:
+    enroll_course(db, ALICE, "ac-course")
+    with caplog.at_level("INFO", logger="learnapp.progress"):
+        record_completion(db, ALICE, "b1")
+    record = next(r for r in caplog.records if r.getMessage() == "lesson completed")
+    assert (record.learner, record.lesson, record.node) == (ALICE, "b1", "course:ac-course")  # type: ignore[attr-defined]
+    assert (record.old_percent, record.new_percent) == (0, 10)  # type: ignore[attr-defined]
+    assert record.duration_ms > 0  # type: ignore[attr-defined]
