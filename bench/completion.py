@@ -19,9 +19,14 @@ refresh of the stored progress):
 * ``course_outline`` and ``next_lesson`` on the 220-lesson course, beside a raw read floor (catalog
   version, the learner's completions of the course, the enrollment check; next lesson in Python).
 
-Phases run one after another (each warm, each with its own warm-up) and no live display runs while
-timing, so the progress bar's refresh thread never competes with a timed call. Logging is at WARNING,
-so the service's per-completion INFO log line is not part of the figures.
+Each measure gets its own warm-up, then the write measures take turns in chunks of 50 runs (the reads
+likewise), so background load, WAL checkpoints and database growth fall on a figure and its floor
+alike. No live display runs while timing (the progress bar is for the setup only). Logging is at
+WARNING, so the service's per-completion INFO log line is not part of the figures.
+
+Options: ``--runs/--warmup`` (default 1000/50), ``--profile`` (afterwards, cProfile record_completion and
+course_outline on learners of their own and say where the time goes), ``--strict`` (exit 1 when over
+budget). Results are also written to ``bench/results/completion.json``.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import gc
 import json
 import logging
 import math
+import os
 import platform
 import pstats
 import sqlite3
@@ -42,8 +48,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy
 from rich.console import Console
@@ -71,8 +78,8 @@ READ_BUDGET_MS = 2.0
 DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$YmVuY2hzYWx0$YmVuY2hoYXNoYmVuY2hoYXNoYmVuY2hoYXNo"
 RESULTS = Path(__file__).resolve().parent / "results" / "completion.json"
 
-console = Console()
-T = TypeVar("T")
+# Off a terminal (make, CI logs, a pipe) rich would assume 80 columns and squeeze the table.
+console = Console(width=None if sys.stdout.isatty() else 150)
 
 
 # --------------------------------------------------------------------------- statistics
@@ -111,19 +118,43 @@ class Figure:
         }
 
 
-def measure(name: str, items: Sequence[T], call: Callable[[T], object], warmup: int) -> Figure:
-    """Run ``call`` on every item; the first ``warmup`` runs are not kept."""
-    console.print(f"  timing [bold]{name}[/] ({warmup} warm-up + {len(items) - warmup} timed)")
-    figure = Figure(name)
+@dataclass
+class Phase:
+    """One measure: a call and the items to run it on; the first ``warmup`` runs are not kept."""
+
+    name: str
+    items: Sequence[Any]
+    call: Callable[[Any], object]
+    warmup: int
+    figure: Figure = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.figure = Figure(self.name)
+
+    def run(self, start: int, stop: int) -> None:
+        clock, call, items, samples = time.perf_counter_ns, self.call, self.items, self.figure.samples
+        for index in range(start, min(stop, len(items))):
+            item = items[index]
+            began = clock()
+            call(item)
+            elapsed = clock() - began
+            if index >= self.warmup:
+                samples.append(elapsed / 1e6)
+
+
+def interleave(phases: Sequence[Phase], chunk: int) -> list[Figure]:
+    """Warm every phase up, then run them in alternating chunks so that background load, WAL
+    checkpoints and database growth fall on all of them alike rather than on whichever ran last."""
+    for phase in phases:
+        console.print(f"  {phase.name}: {phase.warmup} warm-up + {len(phase.items) - phase.warmup} timed")
     gc.collect()
-    clock = time.perf_counter_ns
-    for index, item in enumerate(items):
-        started = clock()
-        call(item)
-        elapsed = clock() - started
-        if index >= warmup:
-            figure.samples.append(elapsed / 1e6)
-    return figure
+    for phase in phases:
+        phase.run(0, phase.warmup)
+    longest = max(len(phase.items) for phase in phases)
+    for start in range(min(p.warmup for p in phases), longest, chunk):
+        for phase in phases:
+            phase.run(max(start, phase.warmup), start + chunk)
+    return [phase.figure for phase in phases]
 
 
 # --------------------------------------------------------------------------- the raw-SQL floor
@@ -294,7 +325,8 @@ def plan_group(name: str, course: CourseInfo, learner_ids: list[int], steps: int
     top = lessons - steps
     count = len(learner_ids)
     priors = [round(k * top / (count - 1)) if count > 1 else 0 for k in range(count)]
-    runs = [(learner, prior + step) for step in range(steps) for learner, prior in zip(learner_ids, priors, strict=True)]
+    pairs = list(zip(learner_ids, priors, strict=True))
+    runs = [(learner, prior + step) for step in range(steps) for learner, prior in pairs]
     if len(runs) < total_runs:
         raise ValueError(f"group {name}: {len(runs)} runs planned, {total_runs} needed")
     return Group(name, course, learner_ids, priors, runs[:total_runs])
@@ -415,7 +447,7 @@ def set_up(directory: Path, warmup: int, runs: int, profile: bool) -> Setup:
 # --------------------------------------------------------------------------- the phases
 
 
-def time_service(setup: Setup, group: Group, warmup: int) -> Figure:
+def service_phase(setup: Setup, group: Group, warmup: int) -> Phase:
     slugs = group.course.lesson_slugs
     db = setup.db
 
@@ -424,30 +456,26 @@ def time_service(setup: Setup, group: Group, warmup: int) -> Figure:
         if not view.created or not view.changes:
             raise AssertionError(f"run {item} did not create a fact and move progress")
 
-    return measure(f"record_completion {group.course.slug}", group.runs, run, warmup)
+    return Phase(f"record_completion · {group.course.slug}", group.runs, run, warmup)
 
 
-def time_floor(setup: Setup, group: Group, warmup: int) -> Figure:
-    floor = RawFloor(setup.path, group.course)
+def floor_phase(floor: RawFloor, group: Group, warmup: int) -> Phase:
     ids = group.course.lesson_ids
 
     def run(item: tuple[int, int]) -> None:
         if not floor.record(item[0], ids[item[1]]):
             raise AssertionError(f"floor run {item} did not create a fact")
 
-    try:
-        return measure(f"raw SQL floor {group.course.slug}", group.runs, run, warmup)
-    finally:
-        floor.close()
+    return Phase(f"raw SQL floor · {group.course.slug}", group.runs, run, warmup)
 
 
-def time_reads(setup: Setup, warmup: int, runs: int) -> tuple[Figure, Figure, Figure]:
+def read_phases(setup: Setup, floor: RawFloor, warmup: int, runs: int) -> list[Phase]:
+    """The outline and next-lesson reads on learners whose progress now spreads over 2..220 lessons."""
     group = setup.groups["service-220"]
     learners = [group.learners[i % len(group.learners)] for i in range(warmup + runs)]
-    expected = dict.fromkeys(group.learners, 0)
+    expected = dict(zip(group.learners, group.priors, strict=True))
     for learner, _ in group.runs:
         expected[learner] += 1
-    expected = {learner: count + prior for (learner, count), prior in zip(expected.items(), group.priors, strict=True)}
     db = setup.db
 
     def outline(learner: int) -> None:
@@ -459,21 +487,16 @@ def time_reads(setup: Setup, warmup: int, runs: int) -> tuple[Figure, Figure, Fi
         if next_lesson(db, learner, BIG_COURSE) is None:
             raise AssertionError("no next lesson")
 
-    floor = RawFloor(setup.path, setup.big)
-
     def raw(learner: int) -> None:
         completed, _, enrolled = floor.read(learner)
         if completed != expected[learner] or not enrolled:
             raise AssertionError(f"raw read of learner {learner}: {completed} != {expected[learner]}")
 
-    try:
-        return (
-            measure(f"course_outline {BIG_COURSE}", learners, outline, warmup),
-            measure(f"next_lesson {BIG_COURSE}", learners, upcoming, warmup),
-            measure(f"raw SQL read floor {BIG_COURSE}", learners, raw, warmup),
-        )
-    finally:
-        floor.close()
+    return [
+        Phase(f"course_outline · {BIG_COURSE}", learners, outline, warmup),
+        Phase(f"next_lesson · {BIG_COURSE}", learners, upcoming, warmup),
+        Phase(f"raw SQL read floor · {BIG_COURSE}", learners, raw, warmup),
+    ]
 
 
 def check_consistency(path: Path) -> int:
@@ -489,20 +512,80 @@ def check_consistency(path: Path) -> int:
     return int(wrong)
 
 
-def profile_service(setup: Setup, limit: int = 18) -> None:
-    """cProfile over a separate group's first-time completions (never mixed into the timed figures)."""
-    group = setup.groups["profile-220"]
-    slugs = group.course.lesson_slugs
+RECORD_STEPS = (
+    ("_countable_lesson: lock learner + current_catalog", "completion.py", "_countable_lesson"),
+    ("enrollments_for (check, then again in refresh)", "facts.py", "enrollments_for"),
+    ("insert_completion", "facts.py", "insert_completion"),
+    ("get_completion", "facts.py", "get_completion"),
+    ("refresh_learner (total)", "refresh.py", "refresh_learner"),
+    ("  completion_times (every fact of the learner)", "facts.py", "completion_times"),
+    ("  _refresh_course (domain rules + setattr)", "refresh.py", "_refresh_course"),
+    ("ORM flush: history INSERT + enrollment UPDATE ¹", "session.py", "_flush"),
+    ("commit (leaving session.begin()) ¹", "session.py", "commit"),
+)
+READ_STEPS = (
+    ("current_catalog (catalog version query)", "catalog.py", "current_catalog"),
+    ("completion_times (every fact of the learner)", "facts.py", "completion_times"),
+    ("_enrolled", "services/progress.py", "_enrolled"),
+    ("_course_view (rules + 220 LessonViews)", "services/progress.py", "_course_view"),
+    ("  course_progress (domain)", "domain/progress.py", "course_progress"),
+    ("  next_lesson (domain)", "domain/progress.py", "next_lesson"),
+)
+
+
+def where(filename: str) -> str:
+    """Which layer a profiled function belongs to."""
+    if filename == "~":
+        return "built-ins (sqlite3 driver, datetime, …)"
+    for marker, layer in (("/sqlalchemy/", "SQLAlchemy"), ("/sqlmodel/", "SQLModel"), ("/pydantic", "pydantic"),
+                          ("learnapp/domain/", "learnapp.domain"), ("/learnapp/", "learnapp services/persistence")):
+        if marker in filename:
+            return layer
+    return "stdlib / other"
+
+
+def profile_calls(title: str, calls: Sequence[Callable[[], object]], steps: Sequence[tuple[str, str, str]]) -> None:
+    """cProfile the calls and say where the time goes: by layer, by step, by function."""
     profiler = cProfile.Profile()
     profiler.enable()
-    for learner, position in group.runs:
-        record_completion(setup.db, learner, slugs[position], source="ui")
+    for call in calls:
+        call()
     profiler.disable()
-    stats = pstats.Stats(profiler, stream=sys.stdout).strip_dirs()
-    console.rule(f"cProfile: {len(group.runs)} record_completion calls on {BIG_COURSE}, by own time")
-    stats.sort_stats("tottime").print_stats(limit)
-    console.rule("by cumulative time")
-    stats.sort_stats("cumulative").print_stats(limit)
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    raw: dict[tuple[str, int, str], tuple[int, int, float, float, Any]] = stats.stats  # type: ignore[attr-defined]
+    total = sum(tt for _, _, tt, _, _ in raw.values())
+    count = len(calls)
+    console.rule(f"cProfile: {count} × {title} (times include the profiler's overhead)")
+    layers: dict[str, float] = {}
+    driver = 0.0
+    for (filename, _, name), (_, _, tt, _, _) in raw.items():
+        layers[where(filename)] = layers.get(where(filename), 0.0) + tt
+        if filename == "~" and "sqlite3" in name:
+            driver += tt
+    table = Table("own time by layer", "ms / call", "share", title_justify="left")
+    for layer, tt in sorted(layers.items(), key=lambda kv: -kv[1]):
+        table.add_row(layer, f"{tt * 1000 / count:.3f}", f"{tt / total:.0%}")
+    table.add_row("  of which inside sqlite3 (execute/fetch/commit)", f"{driver * 1000 / count:.3f}",
+                  f"{driver / total:.0%}")
+    console.print(table)
+    by_step = Table(f"step of {title}", "ms / call (cumulative)", "share", title_justify="left")
+    for label, file_suffix, func in steps:
+        ct = sum(v[3] for (f, _, n), v in raw.items() if n == func and f.endswith(file_suffix))
+        by_step.add_row(label, f"{ct * 1000 / count:.3f}", f"{ct / total:.0%}")
+    console.print(by_step)
+    if any("¹" in label for label, _, _ in steps):
+        console.print("  ¹ the history INSERT is autoflushed inside completion_times; the UPDATE is flushed by commit")
+    stats.strip_dirs().sort_stats("tottime").print_stats(12)
+
+
+def profile_service(setup: Setup) -> None:
+    """Profile separate runs on a group of their own, after the timing (never mixed into the figures)."""
+    group = setup.groups["profile-220"]
+    slugs, db = group.course.lesson_slugs, setup.db
+    records = [partial(record_completion, db, learner, slugs[at], source="ui") for learner, at in group.runs]
+    profile_calls(f"record_completion on {BIG_COURSE}", records, RECORD_STEPS)
+    reads = [partial(course_outline, db, learner, BIG_COURSE) for learner, _ in group.runs]
+    profile_calls(f"course_outline on {BIG_COURSE}", reads, READ_STEPS)
 
 
 # --------------------------------------------------------------------------- report
@@ -530,7 +613,7 @@ class Row:
     @property
     def budget(self) -> str:
         text = f"p95 ≤ {self.budget_ms:g} ms"
-        return text + f" and ≤ {self.floor_factor:g}× floor" if self.floor_factor else text
+        return text + f", ≤ {self.floor_factor:g}× floor" if self.floor_factor else text
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -544,8 +627,9 @@ class Row:
 
 
 def report(rows: Sequence[Row]) -> Table:
-    table = Table(title="learnapp completion benchmark (ms)", title_justify="left")
-    for header in ("measure", "p50", "p95", "p99", "floor p50", "floor p95", "floor p99", "p95 ÷ floor", "budget",
+    table = Table(title=f"learnapp completion benchmark: ms; course {BIG_COURSE} = {BIG_LESSONS} lessons, "
+                  f"{SMALL_COURSE} = {SMALL_LESSONS}", title_justify="left")
+    for header in ("measure", "p50", "p95", "p99", "floor p50", "floor p95", "floor p99", "÷ floor p95", "budget",
                    "result"):
         right = header not in ("measure", "budget", "result")
         table.add_column(header, justify="right" if right else "left", no_wrap=header != "measure")
@@ -578,6 +662,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.completion", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1000, help="timed runs per measure (default 1000)")
     parser.add_argument("--warmup", type=int, default=50, help="untimed runs before each measure (default 50)")
+    parser.add_argument("--chunk", type=int, default=50, help="runs per turn when measures alternate (default 50)")
     parser.add_argument("--profile", action="store_true", help="also cProfile record_completion (separate runs)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when any measure is over budget")
     parser.add_argument("--dir", type=Path, default=None, help="where to create the database (default: a temp dir)")
@@ -596,34 +681,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         console.rule("timing")
         groups = setup.groups
-        service_big = time_service(setup, groups["service-220"], args.warmup)
-        floor_big = time_floor(setup, groups["floor-220"], args.warmup)
-        service_small = time_service(setup, groups["service-10"], args.warmup)
-        floor_small = time_floor(setup, groups["floor-10"], args.warmup)
-        outline, upcoming, read_floor = time_reads(setup, args.warmup, args.runs)
+        raw_big, raw_small = RawFloor(setup.path, setup.big), RawFloor(setup.path, setup.small)
+        load_before = os.getloadavg()
+        service_big, floor_big, service_small, floor_small = interleave(
+            [
+                service_phase(setup, groups["service-220"], args.warmup),
+                floor_phase(raw_big, groups["floor-220"], args.warmup),
+                service_phase(setup, groups["service-10"], args.warmup),
+                floor_phase(raw_small, groups["floor-10"], args.warmup),
+            ],
+            args.chunk,
+        )
+        outline, upcoming, read_floor = interleave(read_phases(setup, raw_big, args.warmup, args.runs), args.chunk)
+        load_after = os.getloadavg()
+        raw_big.close()
+        raw_small.close()
         wrong = check_consistency(setup.path)
         if args.profile:
             profile_service(setup)
         setup.db.dispose()
 
-    big = Row(f"record_completion · {BIG_COURSE} ({BIG_LESSONS} lessons)", service_big, floor_big,
-              RECORD_BUDGET_MS, RECORD_FLOOR_FACTOR)
-    small = Row(f"record_completion · {SMALL_COURSE} ({SMALL_LESSONS} lessons)", service_small, floor_small,
-                RECORD_BUDGET_MS, RECORD_FLOOR_FACTOR)
+    big = Row(f"record_completion · {BIG_LESSONS} lessons", service_big, floor_big, RECORD_BUDGET_MS,
+              RECORD_FLOOR_FACTOR)
+    small = Row(f"record_completion · {SMALL_LESSONS} lessons", service_small, floor_small, RECORD_BUDGET_MS,
+                RECORD_FLOOR_FACTOR)
     rows = [
         big,
         small,
-        Row(f"course_outline · {BIG_COURSE}", outline, read_floor, READ_BUDGET_MS, None),
-        Row(f"next_lesson · {BIG_COURSE}", upcoming, read_floor, READ_BUDGET_MS, None),
+        Row(f"course_outline · {BIG_LESSONS} lessons", outline, read_floor, READ_BUDGET_MS, None),
+        Row(f"next_lesson · {BIG_LESSONS} lessons", upcoming, read_floor, READ_BUDGET_MS, None),
     ]
     slope = growth(big, small)
     console.rule("results")
     console.print(report(rows))
     console.print(
-        f"  course size 10 → 220 lessons: service p50 +{slope['service_p50_us_per_lesson']:.2f} µs/lesson "
-        f"(p95 ×{slope['service_p95_ratio_220_to_10']:.2f}), floor p50 +{slope['floor_p50_us_per_lesson']:.2f} "
-        f"µs/lesson (p95 ×{slope['floor_p95_ratio_220_to_10']:.2f})"
+        f"  course size {SMALL_LESSONS} → {BIG_LESSONS} lessons: service p50 "
+        f"{slope['service_p50_us_per_lesson']:+.2f} µs/lesson, p95 {big.figure.p95:.2f} vs {small.figure.p95:.2f} ms "
+        f"({slope['service_p95_ratio_220_to_10']:.2f}×); floor p50 {slope['floor_p50_us_per_lesson']:+.2f} µs/lesson, "
+        f"p95 {big.floor.p95 if big.floor else 0:.3f} vs {small.floor.p95 if small.floor else 0:.3f} ms "
+        f"({slope['floor_p95_ratio_220_to_10']:.2f}×)"
     )
+    cpus = os.cpu_count() or 1
+    console.print(f"  load average before/after timing: {load_before[0]:.2f} / {load_after[0]:.2f} on {cpus} CPUs")
+    if max(load_before[0], load_after[0]) > cpus / 2:
+        console.print("  [yellow]the machine was busy while timing: expect noisy tails; rerun on a quiet machine[/]")
     console.print(f"  stored progress rows disagreeing with the facts afterwards: {wrong}")
     elapsed = time.perf_counter() - started
     results = {
@@ -635,6 +736,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sqlalchemy": sqlalchemy.__version__,
             "platform": platform.platform(),
             "machine": platform.machine(),
+            "cpus": os.cpu_count(),
+            "load_average_before_timing": [round(x, 2) for x in load_before],
+            "load_average_after_timing": [round(x, 2) for x in load_after],
         },
         "parameters": {
             "timed_runs": args.runs,
