@@ -190,10 +190,8 @@ class CourseInfo:
         return frozenset(self.lesson_ids)
 
 
-ENROLLMENT_COLUMNS = (
-    "id, learner_id, course_id, enrolled_at, last_lesson_id, last_accessed_at, completed, total, percent, "
-    "is_complete, completed_at, first_completed_at, updated_at"
-)
+# The columns the service reads: what the refresh compares against.
+ENROLLMENT_COLUMNS = "id, course_id, completed, total, percent, is_complete, completed_at, first_completed_at"
 PATHWAY_COLUMNS = (
     "id, learner_id, pathway_id, enrolled_at, last_accessed_at, completed, total, percent, courses_completed, "
     "courses_total, is_complete, completed_at, first_completed_at, updated_at"
@@ -208,11 +206,8 @@ class RawFloor:
         self.course = course
         self.countable = course.countable
         self.total = len(self.countable)
-        marks = ", ".join("?" * len(course.pathway_ids))
         self.pathway_sql = (
-            f"SELECT {PATHWAY_COLUMNS} FROM pathway_enrollment WHERE learner_id = ? AND pathway_id IN ({marks})"
-            if course.pathway_ids
-            else ""
+            f"SELECT {PATHWAY_COLUMNS} FROM pathway_enrollment WHERE learner_id = ?" if course.pathway_ids else ""
         )
 
     def record(self, learner_id: int, lesson_id: int) -> bool:
@@ -222,57 +217,52 @@ class RawFloor:
         now = sql_time(datetime.now(UTC))
         execute("BEGIN IMMEDIATE")
         try:
-            if execute("SELECT id FROM learner WHERE id = ?", (learner_id,)).fetchone() is None:
-                raise LookupError("unknown learner")
             execute("SELECT version FROM catalogstate WHERE id = ?", (1,)).fetchone()
             enrolled = execute(
-                f"SELECT {ENROLLMENT_COLUMNS} FROM enrollment WHERE learner_id = ? AND course_id IN (?)",
-                (learner_id, course_id),
+                f"SELECT {ENROLLMENT_COLUMNS} FROM enrollment WHERE learner_id = ?", (learner_id,)
             ).fetchall()
+            enrolled = [row for row in enrolled if row[1] == course_id]
             if not enrolled:
                 raise LookupError("not enrolled")
             created = (
                 execute(
                     "INSERT INTO lesson_completion (learner_id, lesson_id, completed_at, source) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT (learner_id, lesson_id) DO NOTHING",
+                    " ON CONFLICT (learner_id, lesson_id) DO NOTHING RETURNING lesson_id, completed_at, source",
                     (learner_id, lesson_id, now, "ui"),
-                ).rowcount
-                == 1
+                ).fetchone()
+                is not None
             )
-            execute(
-                "SELECT id, learner_id, lesson_id, completed_at, source FROM lesson_completion"
-                " WHERE learner_id = ? AND lesson_id = ?",
-                (learner_id, lesson_id),
-            ).fetchone()
             if created:
                 execute(
                     "INSERT INTO progress_history (at, learner_id, actor_id, action, source, lesson_id, course_id,"
                     " pathway_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (now, learner_id, learner_id, "completed", "ui", lesson_id, None, None, ""),
                 )
-                times = dict(
-                    execute(
-                        "SELECT lesson_id, completed_at FROM lesson_completion WHERE learner_id = ?", (learner_id,)
-                    ).fetchall()
-                )
-                row = execute(
-                    f"SELECT {ENROLLMENT_COLUMNS} FROM enrollment WHERE learner_id = ? AND course_id IN (?)",
-                    (learner_id, course_id),
-                ).fetchone()
-                done = self.countable.intersection(times)
+                done_ids = {
+                    r[0] for r in execute("SELECT lesson_id FROM lesson_completion WHERE learner_id = ?", (learner_id,))
+                }
+                row = enrolled[0]
+                done = self.countable.intersection(done_ids)
                 completed = len(done)
                 complete = completed == self.total
                 percent = 100 * completed // self.total
                 percent = percent if complete or percent < 100 else 99
-                completed_at = max(times[i] for i in done) if complete else None
-                first_completed_at = row[11] if row[11] is not None else completed_at
+                completed_at = None
+                if complete:
+                    marks = ", ".join("?" * len(done))
+                    completed_at = execute(
+                        "SELECT max(completed_at) FROM lesson_completion"
+                        f" WHERE learner_id = ? AND lesson_id IN ({marks})",
+                        (learner_id, *done),
+                    ).fetchone()[0]
+                first_completed_at = row[7] if row[7] is not None else completed_at
                 execute(
                     "UPDATE enrollment SET completed = ?, total = ?, percent = ?, is_complete = ?, completed_at = ?,"
                     " first_completed_at = ?, updated_at = ? WHERE id = ?",
                     (completed, self.total, percent, complete, completed_at, first_completed_at, now, row[0]),
                 )
                 if self.pathway_sql:
-                    execute(self.pathway_sql, (learner_id, *self.course.pathway_ids)).fetchall()
+                    execute(self.pathway_sql, (learner_id,)).fetchall()
             execute("COMMIT")
         except BaseException:
             execute("ROLLBACK")
@@ -285,16 +275,11 @@ class RawFloor:
         execute("BEGIN")
         try:
             execute("SELECT version FROM catalogstate WHERE id = ?", (1,)).fetchone()
-            rows = execute(
-                "SELECT lc.lesson_id, lc.completed_at FROM lesson_completion AS lc"
-                " JOIN lesson AS l ON l.id = lc.lesson_id"
-                " JOIN course_module AS cm ON cm.module_id = l.module_id"
-                " WHERE lc.learner_id = ? AND cm.course_id = ?",
-                (learner_id, self.course.id),
-            ).fetchall()
+            rows = execute("SELECT lesson_id FROM lesson_completion WHERE learner_id = ?", (learner_id,)).fetchall()
             enrolled = execute(
-                "SELECT id FROM enrollment WHERE learner_id = ? AND course_id = ?", (learner_id, self.course.id)
-            ).fetchone()
+                f"SELECT {ENROLLMENT_COLUMNS} FROM enrollment WHERE learner_id = ?", (learner_id,)
+            ).fetchall()
+            enrolled = next((row for row in enrolled if row[1] == self.course.id), None)
         finally:
             execute("ROLLBACK")
         done = self.countable.intersection(row[0] for row in rows)
@@ -340,7 +325,10 @@ def course_info(db: Database, slug: str) -> CourseInfo:
         raise LookupError(f"course {slug} missing from content/")
     lessons = [lesson for lesson in course.lessons if lesson.countable]
     return CourseInfo(
-        slug, course.id, tuple(x.id for x in lessons), tuple(x.slug for x in lessons),
+        slug,
+        course.id,
+        tuple(x.id for x in lessons),
+        tuple(x.slug for x in lessons),
         tuple(p.id for p in catalog.pathways_containing(course.id)),
     )
 
@@ -415,8 +403,10 @@ def set_up(directory: Path, warmup: int, runs: int, profile: bool) -> Setup:
         import_content(db, ROOT / "content")
         big, small = course_info(db, BIG_COURSE), course_info(db, SMALL_COURSE)
         if (len(big.lesson_ids), len(small.lesson_ids)) != (BIG_LESSONS, SMALL_LESSONS):
-            raise RuntimeError(f"expected {BIG_LESSONS}/{SMALL_LESSONS} countable lessons, "
-                               f"found {len(big.lesson_ids)}/{len(small.lesson_ids)}")
+            raise RuntimeError(
+                f"expected {BIG_LESSONS}/{SMALL_LESSONS} countable lessons, "
+                f"found {len(big.lesson_ids)}/{len(small.lesson_ids)}"
+            )
         progress.update(step, advance=1)
         step = progress.add_task(f"insert {learners:,} learners", total=1)
         ids = insert_learners(db, learners)
@@ -537,8 +527,13 @@ def where(filename: str) -> str:
     """Which layer a profiled function belongs to."""
     if filename == "~":
         return "built-ins (sqlite3 driver, datetime, …)"
-    for marker, layer in (("/sqlalchemy/", "SQLAlchemy"), ("/sqlmodel/", "SQLModel"), ("/pydantic", "pydantic"),
-                          ("learnapp/domain/", "learnapp.domain"), ("/learnapp/", "learnapp services/persistence")):
+    for marker, layer in (
+        ("/sqlalchemy/", "SQLAlchemy"),
+        ("/sqlmodel/", "SQLModel"),
+        ("/pydantic", "pydantic"),
+        ("learnapp/domain/", "learnapp.domain"),
+        ("/learnapp/", "learnapp services/persistence"),
+    ):
         if marker in filename:
             return layer
     return "stdlib / other"
@@ -565,8 +560,9 @@ def profile_calls(title: str, calls: Sequence[Callable[[], object]], steps: Sequ
     table = Table("own time by layer", "ms / call", "share", title_justify="left")
     for layer, tt in sorted(layers.items(), key=lambda kv: -kv[1]):
         table.add_row(layer, f"{tt * 1000 / count:.3f}", f"{tt / total:.0%}")
-    table.add_row("  of which inside sqlite3 (execute/fetch/commit)", f"{driver * 1000 / count:.3f}",
-                  f"{driver / total:.0%}")
+    table.add_row(
+        "  of which inside sqlite3 (execute/fetch/commit)", f"{driver * 1000 / count:.3f}", f"{driver / total:.0%}"
+    )
     console.print(table)
     by_step = Table(f"step of {title}", "ms / call (cumulative)", "share", title_justify="left")
     for label, file_suffix, func in steps:
@@ -627,19 +623,38 @@ class Row:
 
 
 def report(rows: Sequence[Row]) -> Table:
-    table = Table(title=f"learnapp completion benchmark: ms; course {BIG_COURSE} = {BIG_LESSONS} lessons, "
-                  f"{SMALL_COURSE} = {SMALL_LESSONS}", title_justify="left")
-    for header in ("measure", "p50", "p95", "p99", "floor p50", "floor p95", "floor p99", "÷ floor p95", "budget",
-                   "result"):
+    table = Table(
+        title=f"learnapp completion benchmark: ms; course {BIG_COURSE} = {BIG_LESSONS} lessons, "
+        f"{SMALL_COURSE} = {SMALL_LESSONS}",
+        title_justify="left",
+    )
+    for header in (
+        "measure",
+        "p50",
+        "p95",
+        "p99",
+        "floor p50",
+        "floor p95",
+        "floor p99",
+        "÷ floor p95",
+        "budget",
+        "result",
+    ):
         right = header not in ("measure", "budget", "result")
         table.add_column(header, justify="right" if right else "left", no_wrap=header != "measure")
     for row in rows:
         figure, floor = row.figure, row.floor
         table.add_row(
-            row.measure, f"{figure.p50:.3f}", f"{figure.p95:.3f}", f"{figure.p99:.3f}",
-            f"{floor.p50:.3f}" if floor else "—", f"{floor.p95:.3f}" if floor else "—",
-            f"{floor.p99:.3f}" if floor else "—", f"{row.ratio:.2f}×" if row.ratio is not None else "—",
-            row.budget, "[green]PASS[/]" if row.passed else "[red bold]OVER[/]",
+            row.measure,
+            f"{figure.p50:.3f}",
+            f"{figure.p95:.3f}",
+            f"{figure.p99:.3f}",
+            f"{floor.p50:.3f}" if floor else "—",
+            f"{floor.p95:.3f}" if floor else "—",
+            f"{floor.p99:.3f}" if floor else "—",
+            f"{row.ratio:.2f}×" if row.ratio is not None else "—",
+            row.budget,
+            "[green]PASS[/]" if row.passed else "[red bold]OVER[/]",
         )
     return table
 
@@ -701,10 +716,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             profile_service(setup)
         setup.db.dispose()
 
-    big = Row(f"record_completion · {BIG_LESSONS} lessons", service_big, floor_big, RECORD_BUDGET_MS,
-              RECORD_FLOOR_FACTOR)
-    small = Row(f"record_completion · {SMALL_LESSONS} lessons", service_small, floor_small, RECORD_BUDGET_MS,
-                RECORD_FLOOR_FACTOR)
+    big = Row(
+        f"record_completion · {BIG_LESSONS} lessons", service_big, floor_big, RECORD_BUDGET_MS, RECORD_FLOOR_FACTOR
+    )
+    small = Row(
+        f"record_completion · {SMALL_LESSONS} lessons",
+        service_small,
+        floor_small,
+        RECORD_BUDGET_MS,
+        RECORD_FLOOR_FACTOR,
+    )
     rows = [
         big,
         small,

@@ -28,7 +28,7 @@ class Module:
     title: str
     lessons: tuple[Lesson, ...] = ()
 
-    @property
+    @cached_property
     def countable_ids(self) -> frozenset[int]:
         return frozenset(lesson.id for lesson in self.lessons if lesson.countable)
 
@@ -40,11 +40,11 @@ class Course:
     title: str
     modules: tuple[Module, ...] = ()
 
-    @property
+    @cached_property
     def lessons(self) -> tuple[Lesson, ...]:
         return tuple(lesson for module in self.modules for lesson in module.lessons)
 
-    @property
+    @cached_property
     def countable_ids(self) -> frozenset[int]:
         return frozenset().union(*(m.countable_ids for m in self.modules))
 
@@ -56,7 +56,7 @@ class Pathway:
     title: str
     courses: tuple[Course, ...] = ()
 
-    @property
+    @cached_property
     def countable_ids(self) -> frozenset[int]:
         # A module shared by two courses of the pathway counts its lessons once.
         return frozenset().union(*(c.countable_ids for c in self.courses))

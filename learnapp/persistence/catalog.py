@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlmodel import Session, col
 
 from learnapp.domain.content import Catalog, Course, Lesson, Module, Pathway
@@ -22,19 +22,26 @@ _cache: dict[str, Catalog] = {}
 _lock = threading.Lock()
 
 
-def catalog_version(session: Session) -> int:
-    version = session.execute(select(col(CatalogState.version)).where(col(CatalogState.id) == 1)).scalar()
-    return int(version or 0)
+_VERSION = select(col(CatalogState.version)).where(col(CatalogState.id) == 1)
 
 
-def current_catalog(session: Session) -> Catalog:
+def catalog_version(db: Session | Connection) -> int:
+    return int(db.execute(_VERSION).scalar() or 0)
+
+
+def current_catalog(db: Session | Connection) -> Catalog:
     """The tree as of this transaction; rebuilt only when an import changed the version."""
-    key = str(session.get_bind().engine.url)
-    version = catalog_version(session)
+    engine = db.engine if isinstance(db, Connection) else db.get_bind().engine
+    key = str(engine.url)
+    version = catalog_version(db)
     cached = _cache.get(key)
     if cached is not None and cached.version == version:
         return cached
-    catalog = load_catalog(session, version)
+    if isinstance(db, Connection):
+        with Session(bind=db) as session:
+            catalog = load_catalog(session, version)
+    else:
+        catalog = load_catalog(db, version)
     with _lock:
         _cache[key] = catalog
     return catalog

@@ -27,20 +27,36 @@ class Database:
             _tune_sqlite(self.engine)
         else:
             self.engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10)
-        # Writers take SQLite's write lock up front so read-then-write never deadlocks.
-        self._writer = self.engine.execution_options(learnapp_write=True)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A read-write transaction on a bare connection, committed on success, rolled back on error."""
+        with self.engine.connect() as conn, conn.begin():
+            if self.is_sqlite:
+                # Take SQLite's write lock up front so a read-then-write never fails to upgrade.
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            yield conn
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A read-only transaction on a bare connection: in WAL mode it never blocks writers."""
+        with self.engine.connect() as conn, conn.begin():
+            if self.is_sqlite:
+                conn.exec_driver_sql("BEGIN")
+            yield conn
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A read-write transaction, committed on success and rolled back on any error."""
-        with Session(self._writer, expire_on_commit=False) as session, session.begin():
+        """An ORM session inside transaction(), for use cases that are not on the hot path."""
+        with self.transaction() as conn, Session(bind=conn, expire_on_commit=False) as session:
             yield session
+            session.flush()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only transaction: never blocks writers (WAL) and never commits."""
-        with Session(self.engine, expire_on_commit=False) as session:
-            yield session  # closing the session rolls the read transaction back
+        """An ORM session inside snapshot()."""
+        with self.snapshot() as conn, Session(bind=conn, expire_on_commit=False) as session:
+            yield session
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -55,7 +71,7 @@ def _ensure_parent(url: str) -> None:
 def _tune_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy's begin event issue BEGIN itself (pysqlite would defer it).
+        # Autocommit at the driver: Database issues BEGIN itself (no per-statement event hooks).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -64,11 +80,6 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        immediate = conn.get_execution_options().get("learnapp_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 @lru_cache(maxsize=8)

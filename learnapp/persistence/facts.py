@@ -1,86 +1,220 @@
-"""Persistence: reading and writing completion facts and the stored progress rows."""
+"""Persistence: completion facts and stored progress rows, in lean Core statements (the hot path)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col
 
-from learnapp.persistence.tables import Enrollment, Learner, LessonCompletion, PathwayEnrollment
+from learnapp.persistence.tables import (
+    Enrollment,
+    Learner,
+    LessonCompletion,
+    PathwayEnrollment,
+    ProgressHistory,
+    utcnow,
+)
+
+COMPLETION: Table = LessonCompletion.__table__  # type: ignore[attr-defined]
+ENROLLMENT: Table = Enrollment.__table__  # type: ignore[attr-defined]
+PATHWAY_ENROLLMENT: Table = PathwayEnrollment.__table__  # type: ignore[attr-defined]
+HISTORY: Table = ProgressHistory.__table__  # type: ignore[attr-defined]
+LEARNER: Table = Learner.__table__  # type: ignore[attr-defined]
 
 
-def lock_learner_row(session: Session, learner_id: int) -> bool:
-    """Serialize writers per learner (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE already did)."""
-    found = session.execute(select(col(Learner.id)).where(col(Learner.id) == learner_id).with_for_update()).scalar()
-    return found is not None
+@dataclass(frozen=True)
+class Fact:
+    lesson_id: int
+    completed_at: datetime
+    source: str
 
 
-def completion_times(session: Session, learner_id: int) -> dict[int, datetime]:
-    rows = session.execute(
-        select(col(LessonCompletion.lesson_id), col(LessonCompletion.completed_at)).where(
-            col(LessonCompletion.learner_id) == learner_id
+@dataclass(frozen=True)
+class StoredProgress:
+    """One learner's stored (derived) progress row for a course or a pathway."""
+
+    id: int
+    node_id: int
+    completed: int
+    total: int
+    percent: int
+    is_complete: bool
+    completed_at: datetime | None
+    first_completed_at: datetime | None
+    courses_completed: int = 0
+    courses_total: int = 0
+
+
+_COURSE_COLUMNS = [
+    ENROLLMENT.c[name]
+    for name in (
+        "id",
+        "course_id",
+        "completed",
+        "total",
+        "percent",
+        "is_complete",
+        "completed_at",
+        "first_completed_at",
+    )
+]
+_PATHWAY_COLUMNS = [
+    PATHWAY_ENROLLMENT.c[name]
+    for name in (
+        "id",
+        "pathway_id",
+        "completed",
+        "total",
+        "percent",
+        "is_complete",
+        "completed_at",
+        "first_completed_at",
+        "courses_completed",
+        "courses_total",
+    )
+]
+# Statements are built once: SQLAlchemy then reuses their compiled form on every call.
+# A learner has few enrollments: reading them all and filtering here beats an IN list the
+# driver must re-render on every call.
+_COURSE_ROWS = select(*_COURSE_COLUMNS).where(ENROLLMENT.c.learner_id == bindparam("learner"))
+_PATHWAY_ROWS = select(*_PATHWAY_COLUMNS).where(PATHWAY_ENROLLMENT.c.learner_id == bindparam("learner"))
+_DONE_IDS = select(COMPLETION.c.lesson_id).where(COMPLETION.c.learner_id == bindparam("learner"))
+_TIMES = select(COMPLETION.c.lesson_id, COMPLETION.c.completed_at).where(
+    COMPLETION.c.learner_id == bindparam("learner")
+)
+_FACT = select(COMPLETION.c.lesson_id, COMPLETION.c.completed_at, COMPLETION.c.source).where(
+    COMPLETION.c.learner_id == bindparam("learner"), COMPLETION.c.lesson_id == bindparam("lesson")
+)
+_LOCK = select(LEARNER.c.id).where(LEARNER.c.id == bindparam("learner")).with_for_update()
+_HISTORY = insert(HISTORY)
+
+
+def lock_learner(conn: Connection, learner_id: int) -> bool:
+    """Serialize one learner's writers: a row lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already did."""
+    if conn.dialect.name == "sqlite":
+        return True
+    return conn.execute(_LOCK, {"learner": learner_id}).first() is not None
+
+
+def done_ids(conn: Connection, learner_id: int) -> set[int]:
+    return {row[0] for row in conn.execute(_DONE_IDS, {"learner": learner_id})}
+
+
+def completion_times(conn: Connection, learner_id: int) -> dict[int, datetime]:
+    return {lesson_id: at for lesson_id, at in conn.execute(_TIMES, {"learner": learner_id})}
+
+
+def _insert_fact(builder: Any) -> Any:
+    return (
+        builder(COMPLETION)
+        .values(
+            learner_id=bindparam("learner"),
+            lesson_id=bindparam("lesson"),
+            completed_at=bindparam("at", type_=COMPLETION.c.completed_at.type),
+            source=bindparam("source"),
         )
-    )
-    return {lesson_id: at for lesson_id, at in rows}
-
-
-def insert_completion(session: Session, learner_id: int, lesson_id: int, at: datetime, source: str) -> bool:
-    """Insert the fact unless it exists; True when this call created it (a race loses quietly)."""
-    dialect = session.get_bind().dialect.name
-    builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        builder(LessonCompletion)
-        .values(learner_id=learner_id, lesson_id=lesson_id, completed_at=at, source=source)
         .on_conflict_do_nothing(index_elements=["learner_id", "lesson_id"])
+        .returning(COMPLETION.c.lesson_id, COMPLETION.c.completed_at, COMPLETION.c.source)
     )
-    result = cast(CursorResult[Any], session.execute(statement))
-    return bool(result.rowcount)
 
 
-def get_completion(session: Session, learner_id: int, lesson_id: int) -> LessonCompletion | None:
-    return session.execute(
-        select(LessonCompletion).where(
-            col(LessonCompletion.learner_id) == learner_id, col(LessonCompletion.lesson_id) == lesson_id
+_INSERT_FACT = {"postgresql": _insert_fact(postgresql.insert), "sqlite": _insert_fact(sqlite.insert)}
+
+
+def insert_completion(conn: Connection, learner_id: int, lesson_id: int, at: datetime, source: str) -> Fact | None:
+    """Insert the fact unless it exists; the new fact, or None when it was already there (a race loses quietly)."""
+    params = {"learner": learner_id, "lesson": lesson_id, "at": at, "source": source}
+    row = conn.execute(_INSERT_FACT[conn.dialect.name], params).first()
+    return Fact(*row) if row else None
+
+
+def get_completion(conn: Connection, learner_id: int, lesson_id: int) -> Fact | None:
+    row = conn.execute(_FACT, {"learner": learner_id, "lesson": lesson_id}).first()
+    return Fact(*row) if row else None
+
+
+def delete_completions(conn: Connection, learner_id: int, lesson_ids: Iterable[int]) -> list[int]:
+    ids = list(lesson_ids)
+    if not ids:
+        return []
+    removed = conn.execute(
+        delete(COMPLETION)
+        .where(COMPLETION.c.learner_id == learner_id, COMPLETION.c.lesson_id.in_(ids))
+        .returning(COMPLETION.c.lesson_id)
+    )
+    return list(removed.scalars())
+
+
+def latest_completion(conn: Connection, learner_id: int, lesson_ids: Iterable[int]) -> datetime | None:
+    ids = list(lesson_ids)
+    if not ids:
+        return None
+    return conn.execute(
+        select(func.max(COMPLETION.c.completed_at)).where(
+            COMPLETION.c.learner_id == learner_id, COMPLETION.c.lesson_id.in_(ids)
         )
     ).scalar()
 
 
-def delete_completions(session: Session, learner_id: int, lesson_ids: Iterable[int]) -> list[int]:
-    ids = list(lesson_ids)
-    if not ids:
+def course_progress_rows(conn: Connection, learner_id: int, course_ids: Iterable[int]) -> list[StoredProgress]:
+    return _rows(conn, _COURSE_ROWS, learner_id, set(course_ids))
+
+
+def pathway_progress_rows(conn: Connection, learner_id: int, pathway_ids: Iterable[int]) -> list[StoredProgress]:
+    return _rows(conn, _PATHWAY_ROWS, learner_id, set(pathway_ids))
+
+
+def _rows(conn: Connection, statement: Any, learner_id: int, wanted: set[int]) -> list[StoredProgress]:
+    if not wanted:
         return []
-    removed = session.execute(
-        delete(LessonCompletion)
-        .where(col(LessonCompletion.learner_id) == learner_id, col(LessonCompletion.lesson_id).in_(ids))
-        .returning(col(LessonCompletion.lesson_id))
-    )
-    return [row[0] for row in removed]
+    return [StoredProgress(*row) for row in conn.execute(statement, {"learner": learner_id}) if row[1] in wanted]
 
 
-def enrollments_for(session: Session, learner_id: int, course_ids: Iterable[int]) -> list[Enrollment]:
-    ids = list(course_ids)
-    if not ids:
-        return []
-    return list(
-        session.execute(
-            select(Enrollment).where(col(Enrollment.learner_id) == learner_id, col(Enrollment.course_id).in_(ids))
-        ).scalars()
-    )
+def _save(table: Table, columns: tuple[str, ...]) -> Any:
+    # Bind names differ from column names: SQLAlchemy reserves those for its own SET parameters.
+    values = {name: bindparam(f"v_{name}", type_=table.c[name].type) for name in columns}
+    return update(table).where(table.c.id == bindparam("row_id")).values(values)
 
 
-def pathway_enrollments_for(session: Session, learner_id: int, pathway_ids: Iterable[int]) -> list[PathwayEnrollment]:
-    ids = list(pathway_ids)
-    if not ids:
-        return []
-    return list(
-        session.execute(
-            select(PathwayEnrollment).where(
-                col(PathwayEnrollment.learner_id) == learner_id,
-                col(PathwayEnrollment.pathway_id).in_(ids),
-            )
-        ).scalars()
-    )
+_STORED = ("completed", "total", "percent", "is_complete", "completed_at", "first_completed_at", "updated_at")
+_SAVE = {
+    "course": _save(ENROLLMENT, _STORED),
+    "pathway": _save(PATHWAY_ENROLLMENT, (*_STORED, "courses_completed", "courses_total")),
+}
+
+
+def save_progress(conn: Connection, kind: str, row_id: int, values: dict[str, Any]) -> None:
+    """Write one stored row; values holds every stored column of that kind."""
+    conn.execute(_SAVE[kind], {"row_id": row_id, **{f"v_{key}": value for key, value in values.items()}})
+
+
+def history_entry(
+    learner_id: int,
+    action: str,
+    source: str,
+    actor_id: int | None = None,
+    lesson_id: int | None = None,
+    course_id: int | None = None,
+    pathway_id: int | None = None,
+) -> dict[str, Any]:
+    return {
+        "at": utcnow(),
+        "learner_id": learner_id,
+        "actor_id": actor_id or learner_id,
+        "action": action,
+        "source": source,
+        "lesson_id": lesson_id,
+        "course_id": course_id,
+        "pathway_id": pathway_id,
+        "detail": "",
+    }
+
+
+def append_history(conn: Connection, entries: list[dict[str, Any]]) -> None:
+    """Append to the progress history (one statement for any number of entries)."""
+    if entries:
+        conn.execute(_HISTORY, entries)

@@ -6,19 +6,21 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlalchemy import Connection
 
 from learnapp.domain.content import Catalog, Lesson, Module
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import (
+    append_history,
+    course_progress_rows,
     delete_completions,
-    enrollments_for,
     get_completion,
+    history_entry,
     insert_completion,
-    lock_learner_row,
+    lock_learner,
 )
-from learnapp.persistence.tables import ProgressHistory, utcnow
+from learnapp.persistence.tables import utcnow
 from learnapp.services.errors import InvalidRequest, NotEnrolled, NotFound
 from learnapp.services.refresh import ProgressChange, affected_nodes, log_changes, refresh_learner
 
@@ -50,20 +52,22 @@ def record_completion(
     if source not in SOURCES:
         raise InvalidRequest(f"Unknown completion source '{source}'")
     started = time.perf_counter()
-    with db.write() as session:
-        catalog, found, module = _countable_lesson(session, learner_id, lesson)
+    with db.transaction() as conn:
+        catalog, found, module = _countable_lesson(conn, learner_id, lesson)
         courses, pathways = affected_nodes(catalog, module.id)
-        if not enrollments_for(session, learner_id, courses):
+        enrolled = course_progress_rows(conn, learner_id, courses)
+        if not enrolled:
             raise NotEnrolled("Not enrolled in this course")
-        at = completed_at or utcnow()
-        created = insert_completion(session, learner_id, found.id, at, source)
-        fact = get_completion(session, learner_id, found.id)
-        assert fact is not None  # inserted above or by the racing writer before us
+        fact = insert_completion(conn, learner_id, found.id, completed_at or utcnow(), source)
+        created = fact is not None
         changes: list[ProgressChange] = []
-        if created:
-            _history(session, learner_id, actor_id, "completed", source, found.id)
-            changes = refresh_learner(session, catalog, learner_id, courses, pathways)
-        view = CompletionView(learner_id, found.id, found.slug, fact.completed_at, fact.source, created, tuple(changes))
+        if fact is None:
+            fact = get_completion(conn, learner_id, found.id)  # recorded before, or by the writer that won a race
+            assert fact is not None
+        else:
+            append_history(conn, [history_entry(learner_id, "completed", source, actor_id, found.id)])
+            changes = refresh_learner(conn, catalog, learner_id, courses, pathways, enrolled)
+    view = CompletionView(learner_id, found.id, found.slug, fact.completed_at, fact.source, created, tuple(changes))
     log_changes("lesson completed" if created else "lesson already complete", learner_id, found.slug, changes, started)
     return view
 
@@ -73,13 +77,13 @@ def revoke_completion(
 ) -> list[ProgressChange]:
     """Un-mark a lesson; a lesson that was not complete is a no-op. Certificates stay issued."""
     started = time.perf_counter()
-    with db.write() as session:
-        catalog, found, module = _countable_lesson(session, learner_id, lesson)
-        if not delete_completions(session, learner_id, [found.id]):
+    with db.transaction() as conn:
+        catalog, found, module = _countable_lesson(conn, learner_id, lesson)
+        if not delete_completions(conn, learner_id, [found.id]):
             return []
-        _history(session, learner_id, actor_id, "uncompleted", source, found.id)
+        append_history(conn, [history_entry(learner_id, "uncompleted", source, actor_id, found.id)])
         courses, pathways = affected_nodes(catalog, module.id)
-        changes = refresh_learner(session, catalog, learner_id, courses, pathways)
+        changes = refresh_learner(conn, catalog, learner_id, courses, pathways)
     log_changes("lesson uncompleted", learner_id, found.slug, changes, started)
     return changes
 
@@ -89,53 +93,33 @@ def reset_course(
 ) -> list[ProgressChange]:
     """Start over: remove the learner's completions of this course's lessons, each one logged."""
     started = time.perf_counter()
-    with db.write() as session:
-        lock_learner_row(session, learner_id)
-        catalog = current_catalog(session)
+    with db.transaction() as conn:
+        lock_learner(conn, learner_id)
+        catalog = current_catalog(conn)
         course = catalog.course(course_slug)
         if course is None:
             raise NotFound(f"Unknown course '{course_slug}'")
-        if not enrollments_for(session, learner_id, [course.id]):
+        if not course_progress_rows(conn, learner_id, [course.id]):
             raise NotEnrolled("Not enrolled in this course")
-        removed = delete_completions(session, learner_id, [lesson.id for lesson in course.lessons])
-        for lesson_id in removed:
-            _history(session, learner_id, actor_id, "reset", source, lesson_id, course.id)
+        removed = delete_completions(conn, learner_id, [lesson.id for lesson in course.lessons])
+        append_history(
+            conn, [history_entry(learner_id, "reset", source, actor_id, lesson_id, course.id) for lesson_id in removed]
+        )
         # Shared modules mean another course may lose these lessons too: refresh all of them.
         courses = {c.id for m in course.modules for c in catalog.courses_containing(m.id)}
         pathways = {p.id for c in courses for p in catalog.pathways_containing(c)}
-        changes = refresh_learner(session, catalog, learner_id, courses, pathways)
+        changes = refresh_learner(conn, catalog, learner_id, courses, pathways)
     log_changes("course reset", learner_id, None, changes, started)
     return changes
 
 
-def _countable_lesson(session: Session, learner_id: int, lesson: int | str) -> tuple[Catalog, Lesson, Module]:
-    if not lock_learner_row(session, learner_id):
+def _countable_lesson(conn: Connection, learner_id: int, lesson: int | str) -> tuple[Catalog, Lesson, Module]:
+    if not lock_learner(conn, learner_id):
         raise NotFound("Unknown learner")
-    catalog = current_catalog(session)
+    catalog = current_catalog(conn)
     found = catalog.lesson(lesson)
     if found is None:
         raise NotFound(f"Unknown lesson '{lesson}'")
     if found[0].preview:
         raise InvalidRequest("Preview lessons do not count toward progress and cannot be completed")
     return catalog, found[0], found[1]
-
-
-def _history(
-    session: Session,
-    learner_id: int,
-    actor_id: int | None,
-    action: str,
-    source: str,
-    lesson_id: int | None = None,
-    course_id: int | None = None,
-) -> None:
-    session.add(
-        ProgressHistory(
-            learner_id=learner_id,
-            actor_id=actor_id or learner_id,
-            action=action,
-            source=source,
-            lesson_id=lesson_id,
-            course_id=course_id,
-        )
-    )

@@ -210,7 +210,7 @@ def _recompute(session: Session, before: Catalog, after: Catalog, report: Import
     dropping, gaining = set(), set()
     for learner_id in sorted(learners):
         started = time.perf_counter()
-        changes = refresh_learner(session, after, learner_id, changed, pathways)
+        changes = refresh_learner(session.connection(), after, learner_id, changed, pathways)
         log_changes(
             "progress recalculated" + (" (dry run)" if report.dry_run else ""), learner_id, None, changes, started
         )

@@ -8,8 +8,8 @@ from sqlmodel import Session, col
 from learnapp.domain.content import Catalog
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
-from learnapp.persistence.facts import lock_learner_row
-from learnapp.persistence.tables import Enrollment, PathwayEnrollment, ProgressHistory
+from learnapp.persistence.facts import lock_learner
+from learnapp.persistence.tables import Enrollment, Learner, PathwayEnrollment, ProgressHistory
 from learnapp.services.errors import NotFound
 from learnapp.services.refresh import refresh_learner
 
@@ -23,7 +23,7 @@ def enroll_course(db: Database, learner_id: int, course_slug: str, source: str =
             raise NotFound(f"Unknown course '{course_slug}'")
         created = _enroll(session, learner_id, course.id, source)
         pathways = {p.id for p in catalog.pathways_containing(course.id)}
-        refresh_learner(session, catalog, learner_id, [course.id], pathways)
+        refresh_learner(session.connection(), catalog, learner_id, [course.id], pathways)
         return created
 
 
@@ -46,12 +46,12 @@ def enroll_pathway(db: Database, learner_id: int, pathway_slug: str, source: str
         session.flush()
         courses = [c.id for c in pathway.courses]
         pathways = {p.id for c in courses for p in catalog.pathways_containing(c)}
-        refresh_learner(session, catalog, learner_id, courses, pathways)
+        refresh_learner(session.connection(), catalog, learner_id, courses, pathways)
         return exists is None
 
 
 def _locked_catalog(session: Session, learner_id: int) -> Catalog:
-    if not lock_learner_row(session, learner_id):
+    if not lock_learner(session.connection(), learner_id) or session.get(Learner, learner_id) is None:
         raise NotFound("Unknown learner")
     return current_catalog(session)
 

@@ -9,7 +9,7 @@ from learnapp.domain import progress as rules
 from learnapp.domain.content import Catalog, Course
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
-from learnapp.persistence.facts import completion_times
+from learnapp.persistence.facts import StoredProgress, course_progress_rows, done_ids, pathway_progress_rows
 from learnapp.persistence.tables import Enrollment, LessonTime, PathwayEnrollment, utcnow
 from learnapp.services.errors import NotEnrolled, NotFound
 from learnapp.services.views import (
@@ -23,51 +23,42 @@ from learnapp.services.views import (
 
 
 def course_outline(db: Database, learner_id: int | None, course_slug: str) -> CourseView:
-    with db.read() as session:
-        catalog = current_catalog(session)
+    with db.snapshot() as conn:
+        catalog = current_catalog(conn)
         course = catalog.course(course_slug)
         if course is None:
             raise NotFound(f"Unknown course '{course_slug}'")
-        times = completion_times(session, learner_id) if learner_id else {}
-        enrolled = learner_id is not None and _enrolled(session, learner_id, [course.id])
-    return _course_view(course, set(times), times, bool(enrolled))
+        done = done_ids(conn, learner_id) if learner_id else set()
+        stored = course_progress_rows(conn, learner_id, [course.id]) if learner_id else []
+    return _course_view(course, done, stored[0] if stored else None)
 
 
 def pathway_outline(db: Database, learner_id: int | None, pathway_slug: str) -> PathwayView:
-    with db.read() as session:
-        catalog = current_catalog(session)
+    with db.snapshot() as conn:
+        catalog = current_catalog(conn)
         pathway = catalog.pathway(pathway_slug)
         if pathway is None:
             raise NotFound(f"Unknown pathway '{pathway_slug}'")
-        times = completion_times(session, learner_id) if learner_id else {}
-        enrolled = (
-            learner_id is not None
-            and session.execute(
-                select(col(PathwayEnrollment.id)).where(
-                    col(PathwayEnrollment.learner_id) == learner_id, col(PathwayEnrollment.pathway_id) == pathway.id
-                )
-            ).scalar()
-            is not None
-        )
-        enrolled_courses = _enrolled_ids(session, learner_id, [c.id for c in pathway.courses])
-    done = set(times)
-    result = rules.pathway_progress(pathway, done, times)
+        done = done_ids(conn, learner_id) if learner_id else set()
+        stored = pathway_progress_rows(conn, learner_id, [pathway.id]) if learner_id else []
+        course_rows = course_progress_rows(conn, learner_id, [c.id for c in pathway.courses]) if learner_id else []
+    result = rules.pathway_progress(pathway, done)
     assert result is not None
+    by_course = {row.node_id: row for row in course_rows}
     nxt = rules.next_pathway_lesson(pathway, done)
-    courses = tuple(_course_view(c, done, times, c.id in enrolled_courses) for c in pathway.courses)
     return PathwayView(
         pathway.slug,
         pathway.title,
-        enrolled,
+        bool(stored),
         result.counts.completed,
         result.counts.total,
         result.counts.percent,
         result.counts.complete,
         result.courses_completed,
         result.courses_total,
-        courses,
+        tuple(_course_view(c, done, by_course.get(c.id)) for c in pathway.courses),
         (nxt[0].slug, nxt[1].slug) if nxt else None,
-        result.completed_at,
+        stored[0].completed_at if stored and result.counts.complete else None,
     )
 
 
@@ -91,7 +82,14 @@ def aggregate(db: Database, learner_id: int, kind: str, slug: str) -> Aggregate:
 
 
 def next_lesson(db: Database, learner_id: int, course_slug: str) -> str | None:
-    return course_outline(db, learner_id, course_slug).next_lesson
+    """Continue Learning within a course: the first countable lesson not complete, else the first (review)."""
+    with db.snapshot() as conn:
+        course = current_catalog(conn).course(course_slug)
+        if course is None:
+            raise NotFound(f"Unknown course '{course_slug}'")
+        done = done_ids(conn, learner_id)
+    lesson = rules.next_lesson(course, done)
+    return lesson.slug if lesson else None
 
 
 def enrollments(db: Database, learner_id: int) -> list[EnrollmentView]:
@@ -154,16 +152,16 @@ def record_access(db: Database, learner_id: int, course_slug: str, lesson_slug: 
 
 
 def require_enrolled(db: Database, learner_id: int, course_slug: str) -> None:
-    with db.read() as session:
-        course = current_catalog(session).course(course_slug)
+    with db.snapshot() as conn:
+        course = current_catalog(conn).course(course_slug)
         if course is None:
             raise NotFound(f"Unknown course '{course_slug}'")
-        if not _enrolled(session, learner_id, [course.id]):
+        if not course_progress_rows(conn, learner_id, [course.id]):
             raise NotEnrolled("Not enrolled in this course")
 
 
-def _course_view(course: Course, done: set[int], times: dict, enrolled: bool) -> CourseView:  # type: ignore[type-arg]
-    result = rules.course_progress(course, done, times)
+def _course_view(course: Course, done: set[int], stored: StoredProgress | None) -> CourseView:
+    result = rules.course_progress(course, done)
     assert result is not None
     modules = tuple(
         ModuleView(
@@ -180,14 +178,14 @@ def _course_view(course: Course, done: set[int], times: dict, enrolled: bool) ->
     return CourseView(
         course.slug,
         course.title,
-        enrolled,
+        stored is not None,
         result.counts.completed,
         result.counts.total,
         result.counts.percent,
         result.counts.complete,
         modules,
         nxt.slug if nxt else None,
-        result.completed_at,
+        stored.completed_at if stored and result.counts.complete else None,
     )
 
 
@@ -218,21 +216,6 @@ def _enrollment_view(catalog: Catalog, row: Enrollment) -> EnrollmentView:
         row.completed_at,
         row.first_completed_at,
     )
-
-
-def _enrolled_ids(session, learner_id: int | None, course_ids: list[int]) -> set[int]:  # type: ignore[no-untyped-def]
-    if learner_id is None or not course_ids:
-        return set()
-    rows = session.execute(
-        select(col(Enrollment.course_id)).where(
-            col(Enrollment.learner_id) == learner_id, col(Enrollment.course_id).in_(course_ids)
-        )
-    )
-    return {r[0] for r in rows}
-
-
-def _enrolled(session, learner_id: int, course_ids: list[int]) -> bool:  # type: ignore[no-untyped-def]
-    return bool(_enrolled_ids(session, learner_id, course_ids))
 
 
 MAX_SECONDS_PER_REPORT = 15 * 60

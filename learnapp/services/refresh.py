@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import Connection
 
 from learnapp.domain import progress as rules
 from learnapp.domain.content import Catalog
-from learnapp.persistence.facts import completion_times, enrollments_for, pathway_enrollments_for
-from learnapp.persistence.tables import Enrollment, PathwayEnrollment, utcnow
+from learnapp.persistence.facts import (
+    StoredProgress,
+    course_progress_rows,
+    done_ids,
+    latest_completion,
+    pathway_progress_rows,
+    save_progress,
+)
+from learnapp.persistence.tables import utcnow
 
 log = logging.getLogger("learnapp.progress")
 
@@ -39,60 +47,66 @@ def affected_nodes(catalog: Catalog, module_id: int) -> tuple[set[int], set[int]
 
 
 def refresh_learner(
-    session: Session,
+    conn: Connection,
     catalog: Catalog,
     learner_id: int,
     course_ids: Iterable[int],
     pathway_ids: Iterable[int],
-    times: dict[int, datetime] | None = None,
+    course_rows: list[StoredProgress] | None = None,
 ) -> list[ProgressChange]:
-    """Recompute the learner's stored rows for these nodes; write only rows that differ."""
-    times = completion_times(session, learner_id) if times is None else times
-    done = set(times)
-    changes = [
-        change
-        for row in enrollments_for(session, learner_id, course_ids)
-        if (change := _refresh_course(catalog, row, done, times))
-    ]
+    """Recompute the learner's stored rows for these nodes from the facts; write only rows that differ."""
+    done = done_ids(conn, learner_id)
+    rows = course_progress_rows(conn, learner_id, course_ids) if course_rows is None else course_rows
+
+    def finished_at(lesson_ids: frozenset[int]) -> datetime | None:
+        # Only a complete node needs its time: the latest completion among its lessons.
+        return latest_completion(conn, learner_id, lesson_ids)
+
+    changes = [_course_change(conn, catalog, row, done, finished_at) for row in rows]
     changes += [
-        change
-        for prow in pathway_enrollments_for(session, learner_id, pathway_ids)
-        if (change := _refresh_pathway(catalog, prow, done, times))
+        _pathway_change(conn, catalog, row, done, finished_at)
+        for row in pathway_progress_rows(conn, learner_id, pathway_ids)
     ]
-    return changes
+    return [change for change in changes if change]
 
 
-def _refresh_course(
-    catalog: Catalog, row: Enrollment, done: set[int], times: dict[int, datetime]
+Finisher = Callable[[frozenset[int]], datetime | None]
+
+
+def _course_change(
+    conn: Connection, catalog: Catalog, row: StoredProgress, done: set[int], finished_at: Finisher
 ) -> ProgressChange | None:
-    result = rules.course_progress(catalog.course(row.course_id), done, times)
-    counts = result.counts if result else rules.EMPTY
-    completed_at = result.completed_at if result else None
-    return _apply(row, "course", result.course.slug if result else str(row.course_id), counts, completed_at, {})
+    course = catalog.course(row.node_id)
+    result = rules.course_progress(course, done)
+    if course is None or result is None:  # retired content: nothing left to have finished
+        return _apply(conn, "course", str(row.node_id), row, rules.EMPTY, frozenset(), finished_at, {})
+    return _apply(conn, "course", course.slug, row, result.counts, course.countable_ids, finished_at, {})
 
 
-def _refresh_pathway(
-    catalog: Catalog, row: PathwayEnrollment, done: set[int], times: dict[int, datetime]
+def _pathway_change(
+    conn: Connection, catalog: Catalog, row: StoredProgress, done: set[int], finished_at: Finisher
 ) -> ProgressChange | None:
-    result = rules.pathway_progress(catalog.pathway(row.pathway_id), done, times)
-    counts = result.counts if result else rules.EMPTY
-    extra = {
-        "courses_completed": result.courses_completed if result else 0,
-        "courses_total": result.courses_total if result else 0,
-    }
-    slug = result.pathway.slug if result else str(row.pathway_id)
-    return _apply(row, "pathway", slug, counts, result.completed_at if result else None, extra)
+    pathway = catalog.pathway(row.node_id)
+    result = rules.pathway_progress(pathway, done)
+    if pathway is None or result is None:
+        empty = {"courses_completed": 0, "courses_total": 0}
+        return _apply(conn, "pathway", str(row.node_id), row, rules.EMPTY, frozenset(), finished_at, empty)
+    extra = {"courses_completed": result.courses_completed, "courses_total": result.courses_total}
+    return _apply(conn, "pathway", pathway.slug, row, result.counts, pathway.countable_ids, finished_at, extra)
 
 
 def _apply(
-    row: Enrollment | PathwayEnrollment,
+    conn: Connection,
     kind: str,
     slug: str,
+    row: StoredProgress,
     counts: rules.Counts,
-    completed_at: datetime | None,
+    lesson_ids: frozenset[int],
+    finished_at: Finisher,
     extra: dict[str, int],
 ) -> ProgressChange | None:
-    wanted = {
+    completed_at = finished_at(lesson_ids) if counts.complete else None
+    wanted: dict[str, Any] = {
         "completed": counts.completed,
         "total": counts.total,
         "percent": counts.percent,
@@ -103,7 +117,8 @@ def _apply(
     }
     if all(getattr(row, key) == value for key, value in wanted.items()):
         return None
-    change = ProgressChange(
+    save_progress(conn, kind, row.id, {**wanted, "updated_at": utcnow()})
+    return ProgressChange(
         kind,
         slug,
         row.percent,
@@ -112,10 +127,6 @@ def _apply(
         counts.complete,
         newly_completed=counts.complete and row.first_completed_at is None,
     )
-    for key, value in wanted.items():
-        setattr(row, key, value)
-    row.updated_at = utcnow()
-    return change
 
 
 def log_changes(event: str, learner_id: int, lesson: str | None, changes: list[ProgressChange], started: float) -> None:
@@ -131,6 +142,6 @@ def log_changes(event: str, learner_id: int, lesson: str | None, changes: list[P
                 "node": f"{change.kind}:{change.slug}" if change else None,
                 "old_percent": change.before_percent if change else None,
                 "new_percent": change.after_percent if change else None,
-                "duration_ms": duration_ms,
+                "duration_ms": round(duration_ms, 3),
             },
         )
