@@ -2,9 +2,7 @@
 
 import pytest
 
-from learnapp.domain.progress import EMPTY, Counts, course_progress
-
-from .builders import course_of, first
+from learnapp.domain.progress import EMPTY, Counts
 
 
 @pytest.mark.parametrize(
@@ -18,11 +16,6 @@ def test_percent_is_floor_of_100_times_completed_over_total(completed, total, ex
 def test_percent_never_rounds_up():
     # 2 of 3 is 66.67%: floor, not round.
     assert Counts(2, 3, False).percent == 66
-
-
-def test_course_with_199_of_200_reads_99_percent():
-    c = course_of(200)
-    assert course_progress(c, first(199, c.lessons)).counts.percent == 99
 
 
 @pytest.mark.parametrize("total", [101, 150, 200, 999, 1000, 12345])
