@@ -106,12 +106,9 @@ def next_lesson(course: Course, done: Set[int]) -> Lesson | None:
 
 def next_pathway_lesson(pathway: Pathway, done: Set[int]) -> tuple[Course, Lesson] | None:
     """Across the pathway's courses in order; when all is done, the first lesson for review."""
-    for course in pathway.courses:
-        for lesson in course.lessons:
-            if lesson.countable and lesson.id not in done:
-                return course, lesson
-    first = next(((c, c.lessons[0]) for c in pathway.courses if c.lessons), None)
-    return first
+    pairs = [(course, lesson) for course in pathway.courses for lesson in course.lessons]
+    pending = next(((c, x) for c, x in pairs if x.countable and x.id not in done), None)
+    return pending or (pairs[0] if pairs else None)
 
 
 def _next_in(lessons: tuple[Lesson, ...], done: Set[int]) -> Lesson | None:
