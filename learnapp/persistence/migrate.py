@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic.config import Config
 
 from alembic import command
+from learnapp.persistence.db import ensure_sqlite_folder
 from learnapp.settings import ROOT
 
 
@@ -16,4 +17,6 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
+    if url.startswith("sqlite"):
+        ensure_sqlite_folder(url)
     command.upgrade(alembic_config(url), revision)

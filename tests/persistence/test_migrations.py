@@ -52,3 +52,9 @@ def test_lesson_completion_is_unique_per_learner_and_lesson_in_the_schema(tmp_pa
         assert any(sorted(u["column_names"]) == ["learner_id", "lesson_id"] for u in uniques)
     finally:
         engine.dispose()
+
+
+def test_upgrade_creates_the_database_folder_when_missing(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'var' / 'nested' / 'fresh.db'}"
+    upgrade(url)
+    assert (tmp_path / "var" / "nested" / "fresh.db").exists()
