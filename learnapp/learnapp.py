@@ -6,7 +6,16 @@ from learnapp.api.app import create_api
 from learnapp.logs import configure_logging
 from learnapp.settings import get_settings
 from learnapp.ui.catalog import CatalogState, catalog_page
+from learnapp.ui.pages.auth_pages import AuthFormState, login_page, signup_page
+from learnapp.ui.pages.course import CourseState, course_page
+from learnapp.ui.pages.player import PlayerState, player_page
 
 configure_logging(get_settings().log_json)
-app = rx.App(api_transformer=create_api())
+app = rx.App(api_transformer=create_api(), stylesheets=["/learnapp.css"])
 app.add_page(catalog_page, route="/", title="Catalog · learnapp", on_load=CatalogState.load)
+app.add_page(login_page, route="/login", title="Log in · learnapp", on_load=AuthFormState.load)
+app.add_page(signup_page, route="/signup", title="Sign up · learnapp", on_load=AuthFormState.load)
+app.add_page(course_page, route="/courses/[course]", title="Course · learnapp", on_load=CourseState.load)
+app.add_page(
+    player_page, route="/courses/[course]/lessons/[lesson]", title="Lesson · learnapp", on_load=PlayerState.load
+)

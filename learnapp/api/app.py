@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from learnapp.api.auth import auth_router
 from learnapp.persistence.catalog import catalog_version
 from learnapp.persistence.db import Database, default_database
 
@@ -22,6 +23,8 @@ def create_api(db: Database | None = None) -> FastAPI:
 
     def database() -> Database:
         return db or default_database()
+
+    api.include_router(auth_router(db, default_database))
 
     @api.get("/api/v1/health", tags=["operations"])
     def health() -> JSONResponse:

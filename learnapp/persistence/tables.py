@@ -197,3 +197,15 @@ class LessonTime(SQLModel, table=True):
     lesson_id: int = Field(foreign_key="lesson.id", primary_key=True)
     seconds: int = 0
     updated_at: datetime = Moment()
+
+
+class LoginSession(SQLModel, table=True):
+    """A signed-in browser: only the SHA-256 of its cookie secret is stored."""
+
+    __tablename__ = "login_session"
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id", index=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    created_at: datetime = Moment()
+    expires_at: datetime = Moment()
+    last_seen_at: datetime = Moment()

@@ -1,0 +1,86 @@
+"""API: browser sign-up, log-in and log-out; the session secret goes in an HttpOnly cookie."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+from limits import RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from learnapp.persistence.db import Database
+from learnapp.services.accounts import authenticate, create_learner
+from learnapp.services.errors import LearnappError
+from learnapp.services.sessions import SESSION_DAYS, end_session, start_session
+
+COOKIE = "learnapp_session"
+LOGIN_LIMIT = RateLimitItemPerMinute(10)
+_limiter = MovingWindowRateLimiter(MemoryStorage())
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: never redirect a learner to another host after logging in."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/my-learning"
+    return target
+
+
+def auth_router(database: Database | None, get_db: object) -> APIRouter:
+    router = APIRouter(prefix="/auth", include_in_schema=False)
+
+    def db() -> Database:
+        return database or get_db()  # type: ignore[operator]
+
+    def signed_in(target: str, token: str, request: Request) -> RedirectResponse:
+        response = RedirectResponse(safe_next(target), status_code=303)
+        response.set_cookie(
+            COOKIE,
+            token,
+            max_age=SESSION_DAYS * 86400,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+        return response
+
+    def back(page: str, message: str, target: str, email: str = "") -> RedirectResponse:
+        query = f"?error={quote(message)}&next={quote(safe_next(target))}&email={quote(email)}"
+        return RedirectResponse(f"/{page}{query}", status_code=303)
+
+    @router.post("/login")
+    def login(
+        request: Request, email: str = Form(""), password: str = Form(""), next: str = Form("")
+    ) -> RedirectResponse:  # noqa: A002
+        client = request.client.host if request.client else "unknown"
+        if not _limiter.hit(LOGIN_LIMIT, "login", client, email.strip().lower()):
+            return back("login", "Too many attempts. Wait a minute and try again.", next, email)
+        account = authenticate(db(), email, password)
+        if account is None:
+            return back("login", "Email or password is not right.", next, email)
+        return signed_in(next, start_session(db(), account.id), request)
+
+    @router.post("/signup")
+    def signup(
+        request: Request,
+        name: str = Form(""),
+        email: str = Form(""),
+        password: str = Form(""),
+        next: str = Form(""),  # noqa: A002
+    ) -> RedirectResponse:
+        try:
+            account = create_learner(db(), email, name, password)
+        except LearnappError as error:
+            return back("signup", error.message, next, email)
+        return signed_in(next or "/", start_session(db(), account.id), request)
+
+    @router.post("/logout")
+    def logout(request: Request) -> RedirectResponse:
+        end_session(db(), request.cookies.get(COOKIE))
+        response = RedirectResponse("/login?next=/my-learning", status_code=303)
+        response.delete_cookie(COOKIE, path="/")
+        return response
+
+    return router

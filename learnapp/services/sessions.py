@@ -1,0 +1,72 @@
+"""Services: browser sign-in sessions (a random secret in a cookie, stored hashed, expiring)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import delete, select, update
+from sqlmodel import col
+
+from learnapp.persistence.db import Database
+from learnapp.persistence.tables import Learner, LoginSession, utcnow
+from learnapp.services.accounts import Account
+
+SESSION_DAYS = 30
+# Refresh last_seen at most this often, so reading a session is usually a pure read.
+TOUCH_EVERY = timedelta(minutes=10)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(db: Database, learner_id: int) -> str:
+    """A new secret for the cookie; the database keeps only its hash."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    with db.write() as session:
+        session.add(
+            LoginSession(
+                learner_id=learner_id,
+                token_hash=_digest(token),
+                created_at=now,
+                expires_at=now + timedelta(days=SESSION_DAYS),
+                last_seen_at=now,
+            )
+        )
+    return token
+
+
+def session_account(db: Database, token: str | None) -> Account | None:
+    """The account behind a cookie secret, or None when it is unknown, ended or expired."""
+    if not token:
+        return None
+    now = utcnow()
+    with db.snapshot() as conn:
+        row = conn.execute(
+            select(
+                col(LoginSession.id),
+                col(LoginSession.last_seen_at),
+                col(Learner.id).label("learner_id"),
+                col(Learner.email),
+                col(Learner.name),
+                col(Learner.role),
+                col(Learner.time_zone),
+            )
+            .join(Learner, col(Learner.id) == col(LoginSession.learner_id))
+            .where(col(LoginSession.token_hash) == _digest(token), col(LoginSession.expires_at) > now)
+        ).first()
+    if row is None:
+        return None
+    if now - row.last_seen_at > TOUCH_EVERY:
+        with db.transaction() as conn:
+            conn.execute(update(LoginSession).where(col(LoginSession.id) == row.id).values(last_seen_at=now))
+    return Account(row.learner_id, row.email, row.name, row.role, row.time_zone)
+
+
+def end_session(db: Database, token: str | None) -> None:
+    if token:
+        with db.transaction() as conn:
+            conn.execute(delete(LoginSession).where(col(LoginSession.token_hash) == _digest(token)))

@@ -1,0 +1,43 @@
+"""Services: one learner's whole progress picture, compact enough to push to every open tab."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from learnapp.domain import progress as rules
+from learnapp.persistence.catalog import current_catalog
+from learnapp.persistence.db import Database
+from learnapp.persistence.facts import course_progress_rows, done_ids, pathway_progress_rows
+
+
+@dataclass(frozen=True)
+class LearnerSnapshot:
+    """Lesson checkmarks, module counts and stored course/pathway progress, keyed by slug."""
+
+    done: dict[str, bool] = field(default_factory=dict)
+    modules: dict[str, int] = field(default_factory=dict)
+    courses: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def learner_snapshot(db: Database, learner_id: int) -> LearnerSnapshot:
+    with db.snapshot() as conn:
+        catalog = current_catalog(conn)
+        done = done_ids(conn, learner_id)
+        course_rows = course_progress_rows(conn, learner_id, [c.id for c in catalog.courses])
+        pathway_rows = pathway_progress_rows(conn, learner_id, [p.id for p in catalog.pathways])
+    modules = {m.slug: rules.module_progress(m, done).counts.completed for c in catalog.courses for m in c.modules}
+    lessons = {x.slug: True for c in catalog.courses for x in c.lessons if x.id in done}
+    courses = {}
+    for row in course_rows:
+        course = catalog.course(row.node_id)
+        if course is not None:
+            courses[course.slug] = _counts(row.completed, row.total, row.percent, row.is_complete)
+    for row in pathway_rows:
+        pathway = catalog.pathway(row.node_id)
+        if pathway is not None:
+            courses[f"pathway:{pathway.slug}"] = _counts(row.completed, row.total, row.percent, row.is_complete)
+    return LearnerSnapshot(lessons, modules, courses)
+
+
+def _counts(completed: int, total: int, percent: int, complete: bool) -> dict[str, int]:
+    return {"completed": completed, "total": total, "percent": percent, "complete": int(complete)}

@@ -1,0 +1,105 @@
+"""UI: the course outline (modules, lessons, checkmarks, counts) used by the player and the course page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import reflex as rx
+
+from learnapp.services.views import CourseView
+from learnapp.ui.live import lesson_done, module_count
+
+
+@dataclass
+class LessonItem:
+    slug: str = ""
+    title: str = ""
+    kind: str = "article"
+    minutes: int = 0
+    preview: bool = False
+
+
+@dataclass
+class ModuleItem:
+    slug: str = ""
+    title: str = ""
+    number: int = 0
+    total: int = 0
+    lessons: list[LessonItem] = field(default_factory=list)
+
+
+def outline_items(view: CourseView) -> list[ModuleItem]:
+    return [
+        ModuleItem(
+            m.slug,
+            m.title,
+            number,
+            m.total,
+            [LessonItem(x.slug, x.title, x.kind, x.minutes, x.preview) for x in m.lessons],
+        )
+        for number, m in enumerate(view.modules, start=1)
+    ]
+
+
+def lesson_icon(lesson: LessonItem) -> rx.Component:
+    return rx.cond(
+        lesson.preview,
+        rx.icon("eye", size=16, color="var(--gray-10)", aria_label="Preview"),
+        rx.cond(
+            lesson_done(lesson.slug),
+            rx.icon("circle-check", size=16, color="var(--grass-10)", aria_label="Completed"),
+            rx.icon("circle", size=16, color="var(--gray-8)", aria_label="Not completed"),
+        ),
+    )
+
+
+def lesson_row(course: rx.Var, lesson: LessonItem, current: rx.Var) -> rx.Component:
+    here = lesson.slug == current
+    return rx.link(
+        rx.hstack(
+            lesson_icon(lesson),
+            rx.text(lesson.title, size="2", weight=rx.cond(here, "bold", "regular")),
+            align="center",
+            spacing="2",
+        ),
+        href="/courses/" + course + "/lessons/" + lesson.slug,
+        aria_current=rx.cond(here, "page", "false"),
+        underline="none",
+        color_scheme="gray",
+        high_contrast=True,
+        padding="0.35em 0.6em",
+        border_radius="var(--radius-2)",
+        background=rx.cond(here, "var(--accent-a4)", "transparent"),
+        display="block",
+    )
+
+
+def module_block(course: rx.Var, module: ModuleItem, current: rx.Var) -> rx.Component:
+    count = module_count(module.slug)
+    complete = count >= module.total
+    return rx.accordion.item(
+        header=rx.hstack(
+            rx.text(module.number.to_string() + " " + module.title, size="2", weight="medium"),
+            rx.spacer(),
+            rx.text(count.to_string() + "/" + module.total.to_string(), size="1", color_scheme="gray"),
+            rx.cond(complete, rx.icon("check", size=14, color="var(--grass-10)", aria_label="Module complete")),
+            width="100%",
+            align="center",
+            padding_right="0.5em",
+        ),
+        content=rx.vstack(
+            rx.foreach(module.lessons, lambda x: lesson_row(course, x, current)), spacing="0", width="100%"
+        ),
+        value=module.slug,
+    )
+
+
+def outline(course: rx.Var, modules: rx.Var, open_modules: rx.Var, current: rx.Var) -> rx.Component:
+    return rx.accordion.root(
+        rx.foreach(modules, lambda m: module_block(course, m, current)),
+        type="multiple",
+        default_value=open_modules,
+        variant="ghost",
+        collapsible=True,
+        width="100%",
+    )

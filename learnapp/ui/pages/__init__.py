@@ -1,0 +1,1 @@
+"""UI pages: one module per page, each with its state beside it."""

@@ -1,0 +1,137 @@
+"""UI: a course page: outline with live checkmarks, Enroll, Continue Learning and Start over."""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from learnapp.services.completion import reset_course
+from learnapp.services.enrollment import enroll_course
+from learnapp.services.errors import LearnappError, NotFound
+from learnapp.services.progress import course_outline
+from learnapp.ui.layout import page, progress_bar
+from learnapp.ui.live import course_completed, course_percent
+from learnapp.ui.outline import ModuleItem, outline, outline_items
+from learnapp.ui.session import SessionState, db
+from learnapp.ui.sync import linked_sync
+
+
+class CourseState(SessionState):
+    slug: str = ""
+    title: str = ""
+    enrolled: bool = False
+    total: int = 0
+    next_lesson: str = ""
+    modules: list[ModuleItem] = []
+    open_modules: list[str] = []
+    found: bool = True
+
+    @rx.event
+    async def load(self) -> None:
+        account = await self._account()
+        try:
+            view = await asyncio.to_thread(course_outline, db(), account.id if account else None, self._param("course"))
+        except NotFound:
+            self.found = False
+            return
+        self.found, self.slug, self.title = True, view.slug, view.title
+        self.enrolled, self.total, self.next_lesson = view.enrolled, view.total, view.next_lesson or ""
+        self.modules = outline_items(view)
+        self.open_modules = [m.slug for m in self.modules]
+        if account is not None:
+            sync = await linked_sync(self, account.id)
+            await sync._refresh(account.id)
+
+    @rx.event
+    async def enroll(self) -> rx.event.EventSpec | None:
+        account = await self._account()
+        if account is None:
+            return self._login_redirect()
+        await asyncio.to_thread(enroll_course, db(), account.id, self.slug)
+        return CourseState.load
+
+    @rx.event
+    async def start_over(self) -> list[rx.event.EventSpec] | rx.event.EventSpec | None:
+        account = await self._account()
+        if account is None:
+            return self._login_redirect()
+        try:
+            await asyncio.to_thread(reset_course, db(), account.id, self.slug)
+        except LearnappError as error:
+            return rx.toast.error(error.message)
+        return [CourseState.load, rx.toast.info("Progress reset: you are starting this course over.")]
+
+
+def start_over_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(rx.button("Start over", variant="ghost", color_scheme="red")),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Start this course over?"),
+            rx.alert_dialog.description(
+                "Your completions of this course's lessons are removed (the history keeps them). "
+                "Certificates you already earned stay yours."
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button("Start over", color_scheme="red", on_click=CourseState.start_over)),
+                justify="end",
+                spacing="3",
+                margin_top="1em",
+            ),
+        ),
+    )
+
+
+def course_header() -> rx.Component:
+    done = course_completed(CourseState.slug)
+    percent = course_percent(CourseState.slug, CourseState.total)
+    continue_href = "/courses/" + CourseState.slug + "/lessons/" + CourseState.next_lesson
+    return rx.vstack(
+        rx.heading(CourseState.title, size="8", as_="h1"),
+        rx.cond(
+            CourseState.enrolled,
+            rx.vstack(
+                progress_bar(percent, "Course progress"),
+                rx.text(
+                    done.to_string() + " of " + CourseState.total.to_string() + " lessons completed",
+                    size="2",
+                    color_scheme="gray",
+                ),
+                rx.hstack(
+                    rx.link(
+                        rx.button(rx.cond(percent >= 100, "Review course", "Continue Learning"), size="3"),
+                        href=continue_href,
+                    ),
+                    start_over_dialog(),
+                    spacing="3",
+                    align="center",
+                ),
+                width="100%",
+                spacing="2",
+            ),
+            rx.hstack(
+                rx.button("Enroll", size="3", on_click=CourseState.enroll),
+                rx.text(CourseState.total.to_string() + " lessons", color_scheme="gray"),
+                align="center",
+                spacing="3",
+            ),
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+def course_page() -> rx.Component:
+    return page(
+        rx.cond(
+            CourseState.found,
+            rx.vstack(
+                course_header(),
+                rx.card(outline(CourseState.slug, CourseState.modules, CourseState.open_modules, ""), width="100%"),
+                width="100%",
+                spacing="5",
+            ),
+            rx.callout("This course does not exist.", icon="circle-alert"),
+        ),
+    )

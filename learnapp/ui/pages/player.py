@@ -1,0 +1,291 @@
+"""UI: the lesson player, with the collapsible outline and instant Mark as Complete."""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from learnapp.services.completion import record_completion, revoke_completion
+from learnapp.services.enrollment import enroll_course
+from learnapp.services.errors import LearnappError, NotFound
+from learnapp.services.lessons import lesson_page
+from learnapp.services.progress import record_access, record_time_spent
+from learnapp.ui.layout import page, progress_bar
+from learnapp.ui.live import NO_CLICK, Optimistic, course_completed, course_percent, lesson_done
+from learnapp.ui.outline import ModuleItem, outline, outline_items
+from learnapp.ui.session import SessionState, db
+from learnapp.ui.sync import linked_sync
+
+HEARTBEAT_SECONDS = 30
+
+
+class PlayerState(SessionState):
+    course_slug: str = ""
+    course_title: str = ""
+    lesson_slug: str = ""
+    title: str = ""
+    kind: str = "article"
+    minutes: int = 0
+    preview: bool = False
+    module_slug: str = ""
+    position: str = ""
+    previous: str = ""
+    next: str = ""
+    body: str = ""
+    video_url: str = ""
+    locked: bool = False
+    enrolled: bool = False
+    total: int = 0
+    modules: list[ModuleItem] = []
+    open_modules: list[str] = []
+    found: bool = True
+    sidebar_hidden: str = rx.LocalStorage("0", name="learnapp_outline_hidden")
+
+    @rx.event
+    async def load(self) -> rx.event.EventSpec | None:
+        account = await self._account()
+        course, lesson = self._param("course"), self._param("lesson")
+        learner = account.id if account else None
+        try:
+            view = await asyncio.to_thread(lesson_page, db(), learner, course, lesson)
+        except NotFound:
+            self.found = False
+            return None
+        if view.body is None and account is None:
+            return self._login_redirect()
+        self.found = True
+        self.course_slug, self.course_title = course, view.outline.title
+        self.lesson_slug, self.title, self.kind, self.minutes = view.slug, view.title, view.kind, view.minutes
+        self.preview, self.module_slug = view.preview, view.module_slug
+        self.position = f"Module {view.module_number} · Lesson {view.lesson_number} of {view.module_size}"
+        self.previous, self.next = view.previous or "", view.next or ""
+        self.body, self.video_url = view.body or "", view.video_url or ""
+        self.locked, self.enrolled = view.body is None, view.outline.enrolled
+        self.total = view.outline.total
+        self.modules = outline_items(view.outline)
+        self.open_modules = [m.slug for m in self.modules]
+        if account is not None:
+            sync = await linked_sync(self, account.id)
+            await sync._refresh(account.id)
+            if self.enrolled:
+                await asyncio.to_thread(record_access, db(), account.id, course, lesson)
+        return None
+
+    @rx.event
+    async def mark_complete(self) -> list[rx.event.EventSpec] | rx.event.EventSpec | None:
+        return await self._change(done=True)
+
+    @rx.event
+    async def mark_incomplete(self) -> list[rx.event.EventSpec] | rx.event.EventSpec | None:
+        return await self._change(done=False)
+
+    async def _change(self, done: bool) -> list[rx.event.EventSpec] | rx.event.EventSpec | None:
+        # The lesson comes from this tab's server-side state, never from the browser's event.
+        account = await self._account()
+        if account is None:
+            return [Optimistic.push(NO_CLICK), self._login_redirect()]
+        try:
+            if done:
+                result = await asyncio.to_thread(record_completion, db(), account.id, self.lesson_slug, "ui")
+                finished = [c for c in result.changes if c.kind == "course" and c.after_complete and c.newly_completed]
+            else:
+                await asyncio.to_thread(revoke_completion, db(), account.id, self.lesson_slug, "ui")
+                finished = []
+        except LearnappError as error:
+            return [Optimistic.push(NO_CLICK), rx.toast.error(error.message)]
+        sync = await linked_sync(self, account.id)
+        await sync._refresh(account.id)
+        events: list[rx.event.EventSpec] = [Optimistic.push(NO_CLICK)]
+        if finished:
+            events.append(rx.toast.success(f"You completed {self.course_title}! 🎉", duration=6000))
+        return events
+
+    @rx.event
+    async def enroll(self) -> rx.event.EventSpec | None:
+        account = await self._account()
+        if account is None:
+            return self._login_redirect()
+        await asyncio.to_thread(enroll_course, db(), account.id, self.course_slug)
+        return PlayerState.load
+
+    @rx.event
+    def toggle_outline(self) -> None:
+        self.sidebar_hidden = "0" if self.sidebar_hidden == "1" else "1"
+
+    @rx.event
+    def heartbeat(self) -> rx.event.EventSpec:
+        return rx.call_script("document.visibilityState", callback=PlayerState.add_time)
+
+    @rx.event
+    async def add_time(self, visibility: str) -> None:
+        # Time counts only while the page is visible in the browser.
+        account = await self._account()
+        if account is not None and visibility == "visible" and self.enrolled and not self.locked:
+            await asyncio.to_thread(record_time_spent, db(), account.id, self.lesson_slug, HEARTBEAT_SECONDS)
+
+
+def lesson_url(slug: rx.Var) -> rx.Var:
+    return "/courses/" + PlayerState.course_slug + "/lessons/" + slug
+
+
+def course_progress() -> rx.Component:
+    done = course_completed(PlayerState.course_slug)
+    return rx.cond(
+        PlayerState.enrolled,
+        rx.vstack(
+            progress_bar(course_percent(PlayerState.course_slug, PlayerState.total), "Course progress"),
+            rx.text(
+                done.to_string() + " of " + PlayerState.total.to_string() + " lessons", size="1", color_scheme="gray"
+            ),
+            spacing="1",
+            width="100%",
+        ),
+    )
+
+
+def sidebar() -> rx.Component:
+    return rx.vstack(
+        rx.link(
+            rx.hstack(rx.icon("chevron-left", size=16), rx.text(PlayerState.course_title, weight="bold")),
+            href="/courses/" + PlayerState.course_slug,
+            underline="none",
+            high_contrast=True,
+        ),
+        course_progress(),
+        outline(PlayerState.course_slug, PlayerState.modules, PlayerState.open_modules, PlayerState.lesson_slug),
+        spacing="3",
+        width="100%",
+    )
+
+
+def completion_button() -> rx.Component:
+    done = lesson_done(PlayerState.lesson_slug)
+    mark = {"lesson": PlayerState.lesson_slug, "module": PlayerState.module_slug, "done": True}
+    unmark = {"lesson": PlayerState.lesson_slug, "module": PlayerState.module_slug, "done": False}
+    return rx.cond(
+        done,
+        rx.button(
+            rx.icon("circle-check"),
+            "Completed",
+            size="3",
+            color_scheme="grass",
+            variant="soft",
+            title="Completed: click to mark as not complete",
+            aria_pressed="true",
+            on_click=[Optimistic.set_value(unmark), PlayerState.mark_incomplete],
+        ),
+        rx.button(
+            rx.icon("check"),
+            "Mark as Complete",
+            size="3",
+            on_click=[Optimistic.set_value(mark), PlayerState.mark_complete],
+        ),
+    )
+
+
+def lesson_actions() -> rx.Component:
+    primary = rx.cond(
+        PlayerState.preview & ~PlayerState.enrolled,
+        rx.button("Enroll", size="3", on_click=PlayerState.enroll),
+        rx.cond(PlayerState.enrolled & ~PlayerState.preview, completion_button()),
+    )
+    return rx.flex(
+        primary,
+        rx.spacer(),
+        rx.cond(
+            PlayerState.previous != "",
+            rx.link(
+                rx.button(rx.icon("arrow-left"), "Previous", variant="soft"), href=lesson_url(PlayerState.previous)
+            ),
+        ),
+        rx.cond(
+            PlayerState.next != "",
+            rx.link(rx.button("Next", rx.icon("arrow-right"), variant="soft"), href=lesson_url(PlayerState.next)),
+        ),
+        gap="3",
+        wrap="wrap",
+        width="100%",
+        align="center",
+    )
+
+
+def lesson_body() -> rx.Component:
+    return rx.cond(
+        PlayerState.locked,
+        rx.callout("Enroll in this course to open this lesson.", icon="lock", width="100%"),
+        rx.vstack(
+            rx.cond(
+                PlayerState.video_url != "",
+                rx.video(src=PlayerState.video_url, width="100%", height="auto", controls=True),
+            ),
+            rx.box(rx.markdown(PlayerState.body), class_name="lesson-body", width="100%"),
+            width="100%",
+        ),
+    )
+
+
+def lesson_main() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.button(
+                rx.icon("panel-left"),
+                rx.cond(PlayerState.sidebar_hidden == "1", "Show outline", "Hide outline"),
+                variant="ghost",
+                size="1",
+                on_click=PlayerState.toggle_outline,
+                class_name="hide-phone",
+            ),
+            rx.drawer.root(
+                rx.drawer.trigger(
+                    rx.button(rx.icon("list"), "Outline", variant="soft", size="1", class_name="show-phone")
+                ),
+                rx.drawer.overlay(),
+                rx.drawer.portal(
+                    rx.drawer.content(
+                        rx.box(sidebar(), padding="1em", overflow_y="auto", height="100%"),
+                        width="85%",
+                        height="100%",
+                        top="0",
+                        left="0",
+                        background="var(--color-panel-solid)",
+                    )
+                ),
+                direction="left",
+            ),
+            rx.text(PlayerState.position, size="2", color_scheme="gray"),
+            rx.cond(PlayerState.preview, rx.badge("Preview", color_scheme="amber")),
+            align="center",
+            spacing="3",
+        ),
+        rx.heading(PlayerState.title, size="8", as_="h1"),
+        lesson_body(),
+        lesson_actions(),
+        rx.moment(interval=HEARTBEAT_SECONDS * 1000, on_change=PlayerState.heartbeat, display="none"),
+        spacing="4",
+        width="100%",
+        min_width="0",
+    )
+
+
+def player_page() -> rx.Component:
+    return page(
+        rx.cond(
+            PlayerState.found,
+            rx.hstack(
+                rx.box(
+                    sidebar(),
+                    width="20em",
+                    flex_shrink="0",
+                    class_name="hide-phone",
+                    display=rx.cond(PlayerState.sidebar_hidden == "1", "none", "block"),
+                ),
+                lesson_main(),
+                spacing="6",
+                align="start",
+                width="100%",
+            ),
+            rx.callout("This lesson does not exist.", icon="circle-alert"),
+        ),
+        size="4",
+    )
