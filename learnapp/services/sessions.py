@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlmodel import col
@@ -45,7 +46,7 @@ def session_account(db: Database, token: str | None) -> Account | None:
         return None
     now = utcnow()
     with db.snapshot() as conn:
-        row = conn.execute(
+        row: Any = conn.execute(
             select(
                 col(LoginSession.id),
                 col(LoginSession.last_seen_at),

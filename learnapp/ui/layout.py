@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.event import EventSpec
 
 from learnapp.ui.session import SessionState
 
 
-def post_form(form_id: str) -> rx.event.EventSpec:
+def post_form(form_id: str) -> EventSpec:
     """Post a form to our HTTP routes (which set or clear the HttpOnly cookie), then follow the redirect."""
     return rx.call_script(
         f"(() => {{ const form = document.getElementById('{form_id}');"

@@ -7,6 +7,7 @@ from http.cookies import SimpleCookie
 from urllib.parse import quote
 
 import reflex as rx
+from reflex.event import EventSpec
 
 from learnapp.persistence.db import Database, default_database
 from learnapp.services.accounts import Account
@@ -43,7 +44,7 @@ class SessionState(rx.State):
         self.is_admin = bool(account and account.role == "admin")
         return account
 
-    def _login_redirect(self) -> rx.event.EventSpec:
+    def _login_redirect(self) -> EventSpec:
         here = self.router.url.path or "/"
         return rx.redirect(f"/login?next={quote(here)}")
 
@@ -52,7 +53,7 @@ class SessionState(rx.State):
         await self._account()
 
     @rx.event
-    async def require_learner(self) -> rx.event.EventSpec | None:
+    async def require_learner(self) -> EventSpec | None:
         if await self._account() is None:
             return self._login_redirect()
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.event import EventSpec
 
 from learnapp.ui.layout import page, post_form
 from learnapp.ui.session import SessionState
@@ -13,7 +14,7 @@ class AuthFormState(SessionState):
     next_path: str = ""
 
     @rx.event
-    async def load(self) -> rx.event.EventSpec | None:
+    async def load(self) -> EventSpec | None:
         query = self.router.url.query_parameters
         self.error = query.get("error", "")
         self.next_path = query.get("next", "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import reflex as rx
+from reflex.event import EventSpec
 
 from learnapp.services.completion import reset_course
 from learnapp.services.enrollment import enroll_course
@@ -44,7 +45,7 @@ class CourseState(SessionState):
             await sync._refresh(account.id)
 
     @rx.event
-    async def enroll(self) -> rx.event.EventSpec | None:
+    async def enroll(self) -> EventSpec | None:
         account = await self._account()
         if account is None:
             return self._login_redirect()
@@ -52,7 +53,7 @@ class CourseState(SessionState):
         return CourseState.load
 
     @rx.event
-    async def start_over(self) -> list[rx.event.EventSpec] | rx.event.EventSpec | None:
+    async def start_over(self) -> list[EventSpec] | EventSpec | None:
         account = await self._account()
         if account is None:
             return self._login_redirect()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import reflex as rx
+from reflex.event import EventSpec
 
 from learnapp.services.completion import record_completion, revoke_completion
 from learnapp.services.enrollment import enroll_course
@@ -43,7 +44,7 @@ class PlayerState(SessionState):
     sidebar_hidden: str = rx.LocalStorage("0", name="learnapp_outline_hidden")
 
     @rx.event
-    async def load(self) -> rx.event.EventSpec | None:
+    async def load(self) -> EventSpec | None:
         account = await self._account()
         course, lesson = self._param("course"), self._param("lesson")
         learner = account.id if account else None
@@ -73,14 +74,14 @@ class PlayerState(SessionState):
         return None
 
     @rx.event
-    async def mark_complete(self) -> list[rx.event.EventSpec] | rx.event.EventSpec | None:
+    async def mark_complete(self) -> list[EventSpec] | EventSpec | None:
         return await self._change(done=True)
 
     @rx.event
-    async def mark_incomplete(self) -> list[rx.event.EventSpec] | rx.event.EventSpec | None:
+    async def mark_incomplete(self) -> list[EventSpec] | EventSpec | None:
         return await self._change(done=False)
 
-    async def _change(self, done: bool) -> list[rx.event.EventSpec] | rx.event.EventSpec | None:
+    async def _change(self, done: bool) -> list[EventSpec] | EventSpec | None:
         # The lesson comes from this tab's server-side state, never from the browser's event.
         account = await self._account()
         if account is None:
@@ -96,13 +97,13 @@ class PlayerState(SessionState):
             return [Optimistic.push(NO_CLICK), rx.toast.error(error.message)]
         sync = await linked_sync(self, account.id)
         await sync._refresh(account.id)
-        events: list[rx.event.EventSpec] = [Optimistic.push(NO_CLICK)]
+        events: list[EventSpec] = [Optimistic.push(NO_CLICK)]
         if finished:
             events.append(rx.toast.success(f"You completed {self.course_title}! 🎉", duration=6000))
         return events
 
     @rx.event
-    async def enroll(self) -> rx.event.EventSpec | None:
+    async def enroll(self) -> EventSpec | None:
         account = await self._account()
         if account is None:
             return self._login_redirect()
@@ -114,7 +115,7 @@ class PlayerState(SessionState):
         self.sidebar_hidden = "0" if self.sidebar_hidden == "1" else "1"
 
     @rx.event
-    def heartbeat(self) -> rx.event.EventSpec:
+    def heartbeat(self) -> EventSpec:
         return rx.call_script("document.visibilityState", callback=PlayerState.add_time)
 
     @rx.event
