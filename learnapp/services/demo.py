@@ -11,7 +11,7 @@ from learnapp.services.accounts import create_learner, find_account
 from learnapp.services.completion import record_completion
 from learnapp.services.content_import import ImportReport, import_content
 from learnapp.services.enrollment import enroll_course, enroll_pathway
-from learnapp.services.progress import course_outline, record_access
+from learnapp.services.progress import course_outline, record_access, record_time_spent
 
 DEMO_ACCOUNTS = (
     ("learner@example.com", "Ada Learner", "learner-demo-2026", "learner"),
@@ -42,11 +42,13 @@ def _seed_history(db: Database, learner_id: int) -> None:
         enroll_course(db, learner_id, course_slug)
         outline = course_outline(db, learner_id, course_slug)
         countable = [x.slug for m in outline.modules for x in m.lessons if not x.preview]
+        minutes = {x.slug: x.minutes for m in outline.modules for x in m.lessons}
         finished = countable[: count if count is not None else len(countable)]
         for slug in finished:
             # About a lesson a day over the last weeks, with one break, so streaks look like real use.
             days_ago = 22 - done + (2 if done < 8 else 0)
             when = utcnow() - timedelta(days=days_ago, hours=done % 5)
             record_completion(db, learner_id, slug, source="import", completed_at=when)
+            record_time_spent(db, learner_id, slug, minutes.get(slug, 5) * 60)
             done += 1
         record_access(db, learner_id, course_slug, countable[min(len(countable) - 1, len(finished))])

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -12,6 +13,8 @@ from sqlmodel import col
 from learnapp.domain.streaks import streaks
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import Enrollment, Learner, LessonCompletion, LessonTime
+
+WEEKS = 12
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,8 @@ class LearnerStats:
     longest_streak: int
     seconds_spent: int
     days_active: tuple[date, ...]
+    # Completions per local week, oldest first: (Monday of the week, count).
+    weekly: tuple[tuple[date, int], ...] = ()
 
 
 def learner_stats(db: Database, learner_id: int, now: datetime | None = None) -> LearnerStats:
@@ -47,7 +52,8 @@ def learner_stats(db: Database, learner_id: int, now: datetime | None = None) ->
         seconds = session.execute(
             select(func.coalesce(func.sum(col(LessonTime.seconds)), 0)).where(col(LessonTime.learner_id) == learner_id)
         ).scalar()
-    days = {stamp.astimezone(zone).date() for stamp in stamps}
+    local_days = [stamp.astimezone(zone).date() for stamp in stamps]
+    days = set(local_days)
     today = (now or datetime.now(zone)).astimezone(zone).date()
     run = streaks(days, today)
     return LearnerStats(
@@ -60,4 +66,34 @@ def learner_stats(db: Database, learner_id: int, now: datetime | None = None) ->
         longest_streak=run.longest,
         seconds_spent=int(seconds or 0),
         days_active=tuple(sorted(days)),
+        weekly=weekly_counts(local_days, today),
     )
+
+
+def weekly_counts(days: list[date], today: date, weeks: int = WEEKS) -> tuple[tuple[date, int], ...]:
+    """Completions per week (Monday first) for the last `weeks` weeks, including empty ones."""
+    this_monday = today - timedelta(days=today.weekday())
+    starts = [this_monday - timedelta(weeks=back) for back in range(weeks - 1, -1, -1)]
+    counts = Counter(day - timedelta(days=day.weekday()) for day in days)
+    return tuple((start, counts.get(start, 0)) for start in starts)
+
+
+@dataclass(frozen=True)
+class Achievement:
+    key: str
+    title: str
+    description: str
+    earned: bool
+
+
+def achievements(stats: LearnerStats) -> list[Achievement]:
+    """Milestones a learner can see coming; earned ones first in the UI."""
+    rules = [
+        ("first-lesson", "First step", "Complete your first lesson", stats.lessons_completed >= 1),
+        ("ten-lessons", "Ten down", "Complete 10 lessons", stats.lessons_completed >= 10),
+        ("first-course", "Course finisher", "Complete a whole course", stats.courses_completed >= 1),
+        ("streak-3", "On a roll", "Learn 3 days in a row", stats.longest_streak >= 3),
+        ("streak-7", "Week streak", "Learn 7 days in a row", stats.longest_streak >= 7),
+        ("hundred-lessons", "Centurion", "Complete 100 lessons", stats.lessons_completed >= 100),
+    ]
+    return [Achievement(key, title, text, earned) for key, title, text, earned in rules]

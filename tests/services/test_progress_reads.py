@@ -157,3 +157,18 @@ def test_completions_are_logged_as_structured_records(db: Database, caplog: pyte
     assert (record.learner, record.lesson, record.node) == (ALICE, "b1", "course:ac-course")  # type: ignore[attr-defined]
     assert (record.old_percent, record.new_percent) == (0, 10)  # type: ignore[attr-defined]
     assert record.duration_ms > 0  # type: ignore[attr-defined]
+
+
+def test_dashboard_resumes_the_last_opened_unfinished_course_at_its_next_lesson(db: Database) -> None:
+    from learnapp.services.dashboard import dashboard
+
+    enroll_course(db, ALICE, "course-b")
+    enroll_course(db, ALICE, "ac-course")
+    for slug in ("b1", "b2", "b3", "c1", "c2"):
+        record_completion(db, ALICE, slug)
+    record_access(db, ALICE, "ac-course", "c2")
+    board = dashboard(db, ALICE)
+    assert board.resume is not None
+    assert (board.resume.enrollment.course_slug, board.resume.next_lesson) == ("ac-course", "c3")
+    assert [c.enrollment.course_slug for c in board.cards] == ["ac-course", "course-b"]
+    assert board.stats.lessons_completed == 5

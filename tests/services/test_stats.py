@@ -58,3 +58,25 @@ def test_time_spent_adds_up_and_one_report_is_capped(db: Database) -> None:
     assert record_time_spent(db, ALICE, "b2", -5) == 0
     assert learner_stats(db, ALICE, NOW).seconds_spent == 120 + MAX_SECONDS_PER_REPORT
     assert learner_stats(db, BOB, NOW).seconds_spent == 0
+
+
+def test_weekly_activity_counts_completions_per_local_week_including_empty_weeks(db: Database) -> None:
+    enroll_course(db, BOB, "ac-course")
+    # NOW is Friday 20 Nov 2026; its week starts Monday 16 Nov.
+    for slug, days_ago in (("b1", 0), ("b2", 4), ("b3", 5), ("c1", 14)):
+        record_completion(db, BOB, slug, source="import", completed_at=NOW - timedelta(days=days_ago))
+    weekly = learner_stats(db, BOB, NOW).weekly
+    assert len(weekly) == 12 and weekly[-1][0].isoformat() == "2026-11-16"
+    assert [count for _start, count in weekly[-3:]] == [1, 1, 2]
+    assert sum(count for _start, count in weekly) == 4
+
+
+def test_achievements_follow_the_stats(db: Database) -> None:
+    from learnapp.services.stats import achievements
+
+    enroll_course(db, BOB, "course-b")
+    assert not any(a.earned for a in achievements(learner_stats(db, BOB, NOW)))
+    for slug, days_ago in (("s1", 2), ("s2", 1)):
+        record_completion(db, BOB, slug, source="import", completed_at=NOW - timedelta(days=days_ago))
+    earned = {a.key for a in achievements(learner_stats(db, BOB, NOW)) if a.earned}
+    assert earned == {"first-lesson", "first-course"}

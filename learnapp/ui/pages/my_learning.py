@@ -1,0 +1,231 @@
+"""UI: My Learning, the learner's dashboard: Continue Learning, stats, activity, achievements, courses."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import reflex as rx
+from reflex.event import EventSpec
+
+from learnapp.services.dashboard import Dashboard, EnrollmentCard, dashboard
+from learnapp.ui.layout import page, progress_bar
+from learnapp.ui.live import course_percent
+from learnapp.ui.session import SessionState, db
+from learnapp.ui.sync import linked_sync
+
+
+@dataclass
+class CardItem:
+    slug: str = ""
+    title: str = ""
+    total: int = 0
+    complete: bool = False
+    last_opened: str = ""
+    opened: bool = False
+    completed_on: str = ""
+    next_href: str = ""
+    next_title: str = ""
+
+
+def _card(card: EnrollmentCard) -> CardItem:
+    e = card.enrollment
+    href = f"/courses/{e.course_slug}/lessons/{card.next_lesson}" if card.next_lesson else f"/courses/{e.course_slug}"
+    return CardItem(
+        e.course_slug,
+        e.course_title,
+        e.total,
+        e.complete,
+        (e.last_accessed_at or e.enrolled_at).isoformat(),
+        e.last_accessed_at is not None,
+        e.first_completed_at.strftime("%-d %b %Y") if e.first_completed_at else "",
+        href,
+        card.next_title or "",
+    )
+
+
+def _duration(seconds: int) -> str:
+    hours, minutes = divmod(seconds // 60, 60)
+    return f"{hours} h {minutes} m" if hours else f"{minutes} m"
+
+
+class MyLearningState(SessionState):
+    cards: list[CardItem] = []
+    stats: dict[str, str] = {}
+    weekly: list[dict[str, int | str]] = []
+    badges: list[dict[str, str | bool]] = []
+    resume: CardItem = CardItem()
+    show: str = "all"
+
+    @rx.event
+    async def load(self) -> EventSpec | None:
+        account = await self._account()
+        if account is None:
+            return self._login_redirect()
+        board: Dashboard = await asyncio.to_thread(dashboard, db(), account.id)
+        s = board.stats
+        self.cards = [_card(c) for c in board.cards]
+        self.resume = _card(board.resume) if board.resume else CardItem()
+        self.stats = {
+            "Courses enrolled": str(s.courses_enrolled),
+            "Completed": str(s.courses_completed),
+            "In progress": str(s.courses_in_progress),
+            "Lessons completed": str(s.lessons_completed),
+            "Average progress": f"{s.average_percent}%",
+            "Current streak": f"{s.current_streak} days",
+            "Longest streak": f"{s.longest_streak} days",
+            "Time spent": _duration(s.seconds_spent),
+        }
+        self.weekly = [{"week": start.strftime("%-d %b"), "lessons": count} for start, count in s.weekly]
+        self.badges = [{"title": a.title, "text": a.description, "earned": a.earned} for a in board.achievements]
+        sync = await linked_sync(self, account.id)
+        await sync._refresh(account.id)
+        return None
+
+    @rx.event
+    def set_show(self, value: str | list[str]) -> None:
+        self.show = value if isinstance(value, str) else "all"
+
+    @rx.var
+    def shown(self) -> list[CardItem]:
+        if self.show == "all":
+            return self.cards
+        return [c for c in self.cards if c.complete == (self.show == "completed")]
+
+
+def resume_banner() -> rx.Component:
+    r = MyLearningState.resume
+    return rx.cond(
+        r.slug != "",
+        rx.card(
+            rx.flex(
+                rx.vstack(
+                    rx.text("Pick up where you left off", size="2", color_scheme="gray"),
+                    rx.heading(r.title + " — " + r.next_title, size="5", as_="h2"),
+                    spacing="1",
+                ),
+                rx.spacer(),
+                rx.link(rx.button("Continue Learning", size="3"), href=r.next_href),
+                align="center",
+                gap="3",
+                wrap="wrap",
+                width="100%",
+            ),
+            width="100%",
+        ),
+        rx.callout("You are not in the middle of a course. Pick one from the catalog.", icon="compass", width="100%"),
+    )
+
+
+def stat_tile(item: list) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.text(item[0], size="1", color_scheme="gray"), rx.text(item[1], size="6", weight="bold"), spacing="1"
+        ),
+    )
+
+
+def activity_chart() -> rx.Component:
+    return rx.card(
+        rx.heading("Activity (last 12 weeks)", size="3", as_="h2"),
+        rx.recharts.bar_chart(
+            rx.recharts.bar(data_key="lessons", fill="var(--accent-9)", name="Lessons completed", radius=4),
+            rx.recharts.x_axis(data_key="week", font_size=11),
+            rx.recharts.y_axis(allow_decimals=False, width=30, font_size=11),
+            rx.recharts.graphing_tooltip(),
+            data=MyLearningState.weekly,
+            height=200,
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def badge_tile(badge: dict) -> rx.Component:
+    return rx.tooltip(
+        rx.badge(
+            rx.icon(rx.cond(badge["earned"], "award", "lock"), size=14),
+            badge["title"].to(str),
+            color_scheme=rx.cond(badge["earned"], "amber", "gray"),
+            variant=rx.cond(badge["earned"], "solid", "outline"),
+            size="2",
+        ),
+        content=badge["text"].to(str),
+    )
+
+
+def course_row(card: CardItem) -> rx.Component:
+    return rx.card(
+        rx.flex(
+            rx.vstack(
+                rx.link(rx.text(card.title, weight="bold", size="3"), href="/courses/" + card.slug),
+                progress_bar(course_percent(card.slug, card.total), "Progress in " + card.title),
+                rx.cond(
+                    card.complete,
+                    rx.text("Completed " + card.completed_on, size="1", color_scheme="gray"),
+                    rx.cond(
+                        card.opened,
+                        rx.text(
+                            "Last opened ", rx.moment(card.last_opened, from_now=True), size="1", color_scheme="gray"
+                        ),
+                        rx.text(
+                            "Enrolled ",
+                            rx.moment(card.last_opened, from_now=True),
+                            ", not started yet",
+                            size="1",
+                            color_scheme="gray",
+                        ),
+                    ),
+                ),
+                spacing="2",
+                flex="1",
+                min_width="14em",
+            ),
+            rx.link(rx.button(rx.cond(card.complete, "Review", "Continue"), variant="soft"), href=card.next_href),
+            gap="4",
+            align="center",
+            wrap="wrap",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def my_learning_page() -> rx.Component:
+    return page(
+        rx.heading("My Learning", size="8", as_="h1"),
+        resume_banner(),
+        rx.grid(
+            rx.foreach(MyLearningState.stats, stat_tile),
+            columns=rx.breakpoints(initial="2", sm="4"),
+            spacing="3",
+            width="100%",
+        ),
+        rx.grid(
+            activity_chart(),
+            rx.card(
+                rx.heading("Achievements", size="3", as_="h2", margin_bottom="0.75em"),
+                rx.flex(rx.foreach(MyLearningState.badges, badge_tile), gap="2", wrap="wrap"),
+                width="100%",
+            ),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="4",
+            width="100%",
+        ),
+        rx.hstack(
+            rx.heading("Your courses", size="5", as_="h2"),
+            rx.spacer(),
+            rx.segmented_control.root(
+                rx.segmented_control.item("All", value="all"),
+                rx.segmented_control.item("In progress", value="in-progress"),
+                rx.segmented_control.item("Completed", value="completed"),
+                value=MyLearningState.show,
+                on_change=MyLearningState.set_show,
+            ),
+            width="100%",
+            align="center",
+            wrap="wrap",
+        ),
+        rx.foreach(MyLearningState.shown, course_row),
+        rx.cond(MyLearningState.shown.length() == 0, rx.text("Nothing here yet.", color_scheme="gray")),
+    )
