@@ -8,7 +8,10 @@ from learnapp.settings import get_settings
 from learnapp.ui.catalog import CatalogState, catalog_page
 from learnapp.ui.pages.auth_pages import AuthFormState, login_page, signup_page
 from learnapp.ui.pages.course import CourseState, course_page
+from learnapp.ui.pages.my_learning import MyLearningState, my_learning_page
+from learnapp.ui.pages.pathway import PathwayState, pathway_page
 from learnapp.ui.pages.player import PlayerState, player_page
+from learnapp.ui.pages.profile import ProfileState, profile_page
 
 configure_logging(get_settings().log_json)
 app = rx.App(api_transformer=create_api(), stylesheets=["/learnapp.css"])
@@ -19,3 +22,6 @@ app.add_page(course_page, route="/courses/[course]", title="Course · learnapp",
 app.add_page(
     player_page, route="/courses/[course]/lessons/[lesson]", title="Lesson · learnapp", on_load=PlayerState.load
 )
+app.add_page(my_learning_page, route="/my-learning", title="My Learning · learnapp", on_load=MyLearningState.load)
+app.add_page(pathway_page, route="/pathways/[pathway]", title="Pathway · learnapp", on_load=PathwayState.load)
+app.add_page(profile_page, route="/profile", title="Profile · learnapp", on_load=ProfileState.load)

@@ -209,3 +209,17 @@ class LoginSession(SQLModel, table=True):
     created_at: datetime = Moment()
     expires_at: datetime = Moment()
     last_seen_at: datetime = Moment()
+
+
+class Notification(SQLModel, table=True):
+    """A message for one learner; the dedupe key makes each milestone happen at most once."""
+
+    __tablename__ = "notification"
+    __table_args__ = (UniqueConstraint("learner_id", "dedupe_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id", index=True)
+    dedupe_key: str = Field(max_length=160)
+    title: str = Field(max_length=200)
+    link: str = Field(default="", max_length=300)
+    created_at: datetime = Moment()
+    read_at: datetime | None = Moment(optional=True)

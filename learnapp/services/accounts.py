@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from zoneinfo import available_timezones
 
 from argon2 import PasswordHasher
@@ -12,9 +13,10 @@ from sqlmodel import col
 
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import Learner
-from learnapp.services.errors import Conflict, InvalidRequest
+from learnapp.services.errors import Conflict, InvalidRequest, NotFound
 
 ROLES = ("learner", "admin")
+MAX_NAME = 120
 _hasher = PasswordHasher()
 
 
@@ -33,20 +35,16 @@ def create_learner(
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise InvalidRequest("Enter a valid email address")
-    if not name.strip():
-        raise InvalidRequest("Enter your name")
+    name = _valid_name(name)
     if len(password) < 8:
         raise InvalidRequest("Choose a password of at least 8 characters")
     if role not in ROLES:
         raise InvalidRequest(f"Unknown role '{role}'")
-    if time_zone not in available_timezones():
-        raise InvalidRequest(f"Unknown time zone '{time_zone}'")
+    time_zone = _valid_zone(time_zone)
     with db.write() as session:
         if session.execute(select(col(Learner.id)).where(col(Learner.email) == email)).scalar() is not None:
             raise Conflict("An account with this email already exists")
-        row = Learner(
-            email=email, name=name.strip(), password_hash=_hasher.hash(password), role=role, time_zone=time_zone
-        )
+        row = Learner(email=email, name=name, password_hash=_hasher.hash(password), role=role, time_zone=time_zone)
         session.add(row)
         session.flush()
         return _account(row)
@@ -69,6 +67,40 @@ def find_account(db: Database, email: str) -> Account | None:
     with db.read() as session:
         row = session.execute(select(Learner).where(col(Learner.email) == email.strip().lower())).scalar()
     return _account(row) if row else None
+
+
+def update_profile(db: Database, learner_id: int, name: str, time_zone: str) -> Account:
+    """Change a learner's name and time zone (the zone decides where their streak days start and end)."""
+    name, time_zone = _valid_name(name), _valid_zone(time_zone)
+    with db.write() as session:
+        row = session.get(Learner, learner_id)
+        if row is None:
+            raise NotFound("Unknown learner")
+        row.name, row.time_zone = name, time_zone
+        session.flush()
+        return _account(row)
+
+
+@cache
+def time_zones() -> tuple[str, ...]:
+    """Every IANA zone name this machine knows, sorted (read once: the scan touches the disk)."""
+    return tuple(sorted(available_timezones()))
+
+
+def _valid_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise InvalidRequest("Enter your name")
+    if len(name) > MAX_NAME:
+        raise InvalidRequest(f"Keep your name to {MAX_NAME} characters or fewer (this one has {len(name)})")
+    return name
+
+
+def _valid_zone(time_zone: str) -> str:
+    time_zone = time_zone.strip()
+    if time_zone not in time_zones():
+        raise InvalidRequest(f"Unknown time zone '{time_zone}': choose an IANA zone such as Europe/Paris")
+    return time_zone
 
 
 def _account(row: Learner) -> Account:

@@ -1,7 +1,8 @@
-"""Services: the public catalog listing (pathways and courses with their size)."""
+"""Services: the public catalog listing (pathways and courses with their size), descriptions, progress."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -9,7 +10,9 @@ from sqlmodel import col
 
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
+from learnapp.persistence.facts import course_progress_rows, pathway_progress_rows
 from learnapp.persistence.tables import CourseRow, PathwayRow
+from learnapp.services.views import Aggregate
 
 
 @dataclass(frozen=True)
@@ -58,3 +61,33 @@ def list_catalog(db: Database) -> list[CatalogEntry]:
         for c in catalog.courses
     ]
     return entries
+
+
+def descriptions(db: Database, pathways: Iterable[str] = (), courses: Iterable[str] = ()) -> dict[tuple[str, str], str]:
+    """Authored descriptions keyed by (kind, slug); an unknown slug is simply absent."""
+    found: dict[tuple[str, str], str] = {}
+    with db.read() as session:
+        if wanted := list(pathways):
+            query = select(col(PathwayRow.slug), col(PathwayRow.description)).where(col(PathwayRow.slug).in_(wanted))
+            found |= {("pathway", slug): text for slug, text in session.execute(query)}
+        if wanted := list(courses):
+            query = select(col(CourseRow.slug), col(CourseRow.description)).where(col(CourseRow.slug).in_(wanted))
+            found |= {("course", slug): text for slug, text in session.execute(query)}
+    return found
+
+
+def catalog_progress(db: Database, learner_id: int) -> dict[tuple[str, str], Aggregate]:
+    """The learner's stored progress on every enrolled course and pathway, keyed by (kind, slug), in one read."""
+    with db.snapshot() as conn:
+        catalog = current_catalog(conn)
+        courses = course_progress_rows(conn, learner_id, [c.id for c in catalog.courses])
+        pathways = pathway_progress_rows(conn, learner_id, [p.id for p in catalog.pathways])
+    found: dict[tuple[str, str], Aggregate] = {}
+    for kind, rows, lookup in (("course", courses, catalog.course), ("pathway", pathways, catalog.pathway)):
+        for row in rows:
+            node = lookup(row.node_id)
+            if node is not None:
+                found[(kind, node.slug)] = Aggregate(
+                    kind, node.slug, row.completed, row.total, row.percent, row.is_complete
+                )
+    return found

@@ -22,6 +22,7 @@ from learnapp.persistence.facts import (
 )
 from learnapp.persistence.tables import utcnow
 from learnapp.services.errors import InvalidRequest, NotEnrolled, NotFound
+from learnapp.services.notifications import notify_progress
 from learnapp.services.refresh import ProgressChange, affected_nodes, log_changes, refresh_learner
 
 SOURCES = ("ui", "api", "import", "admin")
@@ -67,6 +68,7 @@ def record_completion(
         else:
             append_history(conn, [history_entry(learner_id, "completed", source, actor_id, found.id)])
             changes = refresh_learner(conn, catalog, learner_id, courses, pathways, enrolled)
+            notify_progress(conn, learner_id, changes)
     view = CompletionView(learner_id, found.id, found.slug, fact.completed_at, fact.source, created, tuple(changes))
     log_changes("lesson completed" if created else "lesson already complete", learner_id, found.slug, changes, started)
     return view

@@ -32,6 +32,7 @@ class ProgressChange:
 
     kind: str  # "course" or "pathway"
     slug: str
+    title: str
     before_percent: int
     after_percent: int
     before_complete: bool
@@ -79,8 +80,9 @@ def _course_change(
     course = catalog.course(row.node_id)
     result = rules.course_progress(course, done)
     if course is None or result is None:  # retired content: nothing left to have finished
-        return _apply(conn, "course", str(row.node_id), row, rules.EMPTY, frozenset(), finished_at, {})
-    return _apply(conn, "course", course.slug, row, result.counts, course.countable_ids, finished_at, {})
+        return _apply(conn, ("course", str(row.node_id), ""), row, rules.EMPTY, frozenset(), finished_at, {})
+    node = ("course", course.slug, course.title)
+    return _apply(conn, node, row, result.counts, course.countable_ids, finished_at, {})
 
 
 def _pathway_change(
@@ -90,15 +92,15 @@ def _pathway_change(
     result = rules.pathway_progress(pathway, done)
     if pathway is None or result is None:
         empty = {"courses_completed": 0, "courses_total": 0}
-        return _apply(conn, "pathway", str(row.node_id), row, rules.EMPTY, frozenset(), finished_at, empty)
+        return _apply(conn, ("pathway", str(row.node_id), ""), row, rules.EMPTY, frozenset(), finished_at, empty)
     extra = {"courses_completed": result.courses_completed, "courses_total": result.courses_total}
-    return _apply(conn, "pathway", pathway.slug, row, result.counts, pathway.countable_ids, finished_at, extra)
+    node = ("pathway", pathway.slug, pathway.title)
+    return _apply(conn, node, row, result.counts, pathway.countable_ids, finished_at, extra)
 
 
 def _apply(
     conn: Connection,
-    kind: str,
-    slug: str,
+    node: tuple[str, str, str],
     row: StoredProgress,
     counts: rules.Counts,
     lesson_ids: frozenset[int],
@@ -117,10 +119,12 @@ def _apply(
     }
     if all(getattr(row, key) == value for key, value in wanted.items()):
         return None
+    kind, slug, title = node
     save_progress(conn, kind, row.id, {**wanted, "updated_at": utcnow()})
     return ProgressChange(
         kind,
         slug,
+        title,
         row.percent,
         counts.percent,
         row.is_complete,

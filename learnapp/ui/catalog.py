@@ -1,93 +1,138 @@
-"""UI: the catalog home page, listing pathways and courses."""
+"""UI: the catalog home page, listing pathways and courses with the signed-in learner's progress."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 import reflex as rx
 
-from learnapp.persistence.db import default_database
-from learnapp.services.catalog import list_catalog
+from learnapp.services.catalog import catalog_progress, list_catalog
+from learnapp.services.views import Aggregate
+from learnapp.ui.layout import page
+from learnapp.ui.session import SessionState, db
 
 
-class CatalogState(rx.State):
-    entries: list[dict[str, str]] = []
+@dataclass
+class CatalogCard:
+    kind: str = "course"
+    slug: str = ""
+    title: str = ""
+    description: str = ""
+    meta: str = ""
+    children: str = ""
+    href: str = ""
+    enrolled: bool = False
+    percent: int = 0
+
+
+class CatalogState(SessionState):
+    entries: list[CatalogCard] = []
     loaded: bool = False
 
     @rx.event
     async def load(self) -> None:
+        account = await self._account()
         # Off the event loop: a database call must never stall other clients.
-        entries = await asyncio.to_thread(list_catalog, default_database())
+        entries = await asyncio.to_thread(list_catalog, db())
+        progress: dict[tuple[str, str], Aggregate] = {}
+        if account is not None:
+            progress = await asyncio.to_thread(catalog_progress, db(), account.id)
         self.entries = [
-            {
-                "kind": e.kind,
-                "slug": e.slug,
-                "title": e.title,
-                "description": e.description,
-                "meta": f"{e.lessons} lessons · {_duration(e.minutes)}",
-                "children": ", ".join(e.children),
-            }
+            CatalogCard(
+                e.kind,
+                e.slug,
+                e.title,
+                e.description,
+                f"{plural(e.lessons, 'lesson')} · {_duration(e.minutes)}",
+                ", ".join(e.children),
+                f"/{e.kind}s/{e.slug}",
+                (e.kind, e.slug) in progress,
+                progress[(e.kind, e.slug)].percent if (e.kind, e.slug) in progress else 0,
+            )
             for e in entries
         ]
         self.loaded = True
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def _duration(minutes: int) -> str:
     return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
 
 
-def entry_card(entry: rx.Var) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.badge(entry["kind"], color_scheme=rx.cond(entry["kind"] == "pathway", "violet", "indigo")),
-                rx.text(entry["meta"], size="2", color_scheme="gray"),
-                justify="between",
-                width="100%",
-            ),
-            rx.heading(entry["title"], size="5", as_="h3"),
-            rx.text(entry["description"], size="3"),
-            rx.text(entry["children"], size="2", color_scheme="gray"),
-            spacing="2",
-            align="start",
+def card_link(title: rx.Var | str, href: rx.Var | str, size: str = "5") -> rx.Component:
+    """A heading whose link covers its whole card (the card needs position: relative)."""
+    return rx.heading(
+        rx.link(
+            title,
+            href=href,
+            color_scheme="gray",
+            high_contrast=True,
+            underline="hover",
+            _after={"content": "''", "position": "absolute", "inset": "0"},
         ),
+        size=size,
+        as_="h3",
+    )
+
+
+def thin_progress(percent: rx.Var, label: rx.Var | str) -> rx.Component:
+    return rx.hstack(
+        rx.progress(value=percent, max=100, size="1", width="100%", aria_label=label),
+        rx.text(percent.to_string() + "%", size="1", weight="medium", min_width="2.5em", text_align="right"),
+        align="center",
         width="100%",
     )
 
 
-def catalog_page() -> rx.Component:
-    return rx.box(
-        rx.hstack(
-            rx.heading("learnapp", size="6", as_="span"),
-            rx.spacer(),
-            rx.color_mode.button(),
-            padding="1em 1.5em",
-            border_bottom="1px solid var(--gray-a5)",
-            align="center",
-        ),
-        rx.container(
-            rx.vstack(
-                rx.heading("Catalog", size="8", as_="h1"),
-                rx.text("Pathways and courses you can study, with progress you can trust.", size="4"),
-                rx.cond(
-                    CatalogState.loaded,
-                    rx.cond(
-                        CatalogState.entries.length() > 0,
-                        rx.grid(
-                            rx.foreach(CatalogState.entries, entry_card),
-                            columns=rx.breakpoints(initial="1", sm="2", lg="3"),
-                            spacing="4",
-                            width="100%",
-                        ),
-                        rx.callout(
-                            "The catalog is empty: import content with `learnapp content import content/`.", icon="info"
-                        ),
-                    ),
-                    rx.spinner(size="3"),
+def entry_card(entry: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.hstack(
+                    rx.badge(entry.kind, color_scheme=rx.cond(entry.kind == "pathway", "violet", "indigo")),
+                    rx.cond(entry.enrolled, rx.badge("Enrolled", color_scheme="green", variant="soft")),
+                    spacing="2",
                 ),
-                spacing="5",
-                padding_y="2em",
+                rx.text(entry.meta, size="2", color_scheme="gray"),
+                justify="between",
+                width="100%",
             ),
-            size="4",
+            card_link(entry.title, entry.href),
+            rx.text(entry.description, size="3"),
+            rx.text(entry.children, size="2", color_scheme="gray"),
+            rx.cond(entry.enrolled, thin_progress(entry.percent, "Your progress in " + entry.title)),
+            spacing="2",
+            align="start",
+            width="100%",
         ),
+        width="100%",
+        position="relative",
+    )
+
+
+def catalog_page() -> rx.Component:
+    return page(
+        rx.heading("Catalog", size="8", as_="h1"),
+        rx.text("Pathways and courses you can study, with progress you can trust.", size="4"),
+        rx.cond(
+            CatalogState.loaded,
+            rx.cond(
+                CatalogState.entries.length() > 0,
+                rx.grid(
+                    rx.foreach(CatalogState.entries, entry_card),
+                    columns=rx.breakpoints(initial="1", sm="2", lg="3"),
+                    spacing="4",
+                    width="100%",
+                ),
+                rx.callout(
+                    "The catalog is empty: import content with `learnapp content import content/`.", icon="info"
+                ),
+            ),
+            rx.spinner(size="3"),
+        ),
+        size="4",
     )

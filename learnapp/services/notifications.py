@@ -1,0 +1,37 @@
+"""Services: notifications: course milestones (25/50/75%), course completion; list and mark read."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection
+
+from learnapp.persistence.db import Database
+from learnapp.persistence.notices import Notice, mark_all_read, notify_once, recent_notices, unread_count
+from learnapp.services.refresh import ProgressChange
+
+MILESTONES = (25, 50, 75)
+
+
+def notify_progress(conn: Connection, learner_id: int, changes: list[ProgressChange]) -> None:
+    """Inside the completion's transaction: a milestone crossed upward, or a first completion."""
+    for change in changes:
+        link = f"/courses/{change.slug}" if change.kind == "course" else f"/pathways/{change.slug}"
+        # Jumping past several milestones at once (a short course) announces only the highest.
+        crossed = [m for m in MILESTONES if change.before_percent < m <= change.after_percent]
+        if crossed and not change.after_complete:
+            key, title = f"{change.kind}:{change.slug}:{crossed[-1]}", f"You reached {crossed[-1]}% of {change.title}"
+            notify_once(conn, learner_id, key, title, link)
+        if change.newly_completed:
+            notify_once(
+                conn, learner_id, f"{change.kind}:{change.slug}:completed", f"You completed {change.title}", link
+            )
+
+
+def notifications(db: Database, learner_id: int) -> tuple[int, list[Notice]]:
+    """(unread count, the most recent notices)."""
+    with db.snapshot() as conn:
+        return unread_count(conn, learner_id), recent_notices(conn, learner_id)
+
+
+def read_all(db: Database, learner_id: int) -> None:
+    with db.transaction() as conn:
+        mark_all_read(conn, learner_id)

@@ -1,0 +1,176 @@
+"""UI: a pathway page: description, Enroll, live lesson-weighted progress and its courses in order."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import reflex as rx
+from reflex.event import EventSpec
+
+from learnapp.services.catalog import descriptions
+from learnapp.services.enrollment import enroll_pathway
+from learnapp.services.errors import LearnappError, NotFound
+from learnapp.services.progress import pathway_outline
+from learnapp.services.views import PathwayView
+from learnapp.ui.catalog import card_link, plural
+from learnapp.ui.layout import page, progress_bar
+from learnapp.ui.live import course_percent
+from learnapp.ui.session import SessionState, db
+from learnapp.ui.sync import LearnerSync, linked_sync
+
+
+@dataclass
+class PathwayCourse:
+    slug: str = ""
+    title: str = ""
+    description: str = ""
+    number: int = 0
+    total: int = 0
+    meta: str = ""
+
+
+def _read(learner_id: int | None, slug: str) -> tuple[PathwayView, dict[tuple[str, str], str]]:
+    view = pathway_outline(db(), learner_id, slug)
+    return view, descriptions(db(), [view.slug], [c.slug for c in view.courses])
+
+
+class PathwayState(SessionState):
+    slug: str = ""
+    title: str = ""
+    description: str = ""
+    enrolled: bool = False
+    total: int = 0
+    percent: int = 0
+    courses_total: int = 0
+    next_href: str = ""
+    courses: list[PathwayCourse] = []
+    found: bool = True
+
+    @rx.event
+    async def load(self) -> None:
+        account = await self._account()
+        try:
+            view, texts = await asyncio.to_thread(_read, account.id if account else None, self._param("pathway"))
+        except NotFound:
+            self.found, self.slug, self.courses = False, "", []
+            return
+        self.found, self.slug, self.title = True, view.slug, view.title
+        self.description = texts.get(("pathway", view.slug), "")
+        self.enrolled, self.total, self.percent = view.enrolled, view.total, view.percent
+        self.courses_total = view.courses_total
+        self.next_href = f"/courses/{view.next_lesson[0]}/lessons/{view.next_lesson[1]}" if view.next_lesson else ""
+        self.courses = [
+            PathwayCourse(
+                c.slug,
+                c.title,
+                texts.get(("course", c.slug), ""),
+                number,
+                c.total,
+                f"{plural(len(c.modules), 'module')} · {plural(c.total, 'lesson')}",
+            )
+            for number, c in enumerate(view.courses, start=1)
+        ]
+        if account is not None:
+            sync = await linked_sync(self, account.id)
+            await sync._refresh(account.id)
+
+    @rx.event
+    async def enroll(self) -> EventSpec | None:
+        account = await self._account()
+        if account is None:
+            return self._login_redirect()
+        try:
+            await asyncio.to_thread(enroll_pathway, db(), account.id, self.slug)
+        except LearnappError as error:
+            return rx.toast.error(error.message)
+        return PathwayState.load
+
+
+def pathway_percent() -> rx.Var:
+    """The stored lesson-weighted percent, pushed live to every tab; the page's own read until then."""
+    stored = LearnerSync.courses["pathway:" + PathwayState.slug]
+    return rx.cond(stored, stored["percent"].to(int), PathwayState.percent)
+
+
+def courses_done() -> rx.Var:
+    return PathwayState.courses.filter(lambda c: course_percent(c.slug, c.total) >= 100).length()
+
+
+def pathway_header() -> rx.Component:
+    percent = pathway_percent()
+    sizes = PathwayState.courses_total.to_string() + " courses · " + PathwayState.total.to_string() + " lessons"
+    return rx.vstack(
+        rx.badge("pathway", color_scheme="violet"),
+        rx.heading(PathwayState.title, size="8", as_="h1"),
+        rx.cond(PathwayState.description != "", rx.text(PathwayState.description, size="4")),
+        rx.cond(
+            PathwayState.enrolled,
+            rx.vstack(
+                progress_bar(percent, "Pathway progress"),
+                rx.text(
+                    courses_done().to_string() + " of " + PathwayState.courses_total.to_string() + " courses completed",
+                    size="2",
+                    color_scheme="gray",
+                ),
+                rx.cond(
+                    PathwayState.next_href != "",
+                    rx.link(
+                        rx.button(rx.cond(percent >= 100, "Review pathway", "Continue Learning"), size="3"),
+                        href=PathwayState.next_href,
+                    ),
+                ),
+                width="100%",
+                spacing="2",
+            ),
+            rx.hstack(
+                rx.button("Enroll", size="3", on_click=PathwayState.enroll),
+                rx.text(sizes, color_scheme="gray"),
+                align="center",
+                spacing="3",
+                wrap="wrap",
+            ),
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+def course_card(course: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.badge("Course " + course.number.to_string(), color_scheme="indigo"),
+                rx.text(course.meta, size="2", color_scheme="gray"),
+                justify="between",
+                width="100%",
+            ),
+            card_link(course.title, "/courses/" + course.slug),
+            rx.cond(course.description != "", rx.text(course.description, size="3")),
+            rx.cond(
+                LearnerSync.courses[course.slug],
+                progress_bar(course_percent(course.slug, course.total), "Progress in " + course.title),
+            ),
+            spacing="2",
+            align="start",
+            width="100%",
+        ),
+        width="100%",
+        position="relative",
+    )
+
+
+def pathway_page() -> rx.Component:
+    return page(
+        rx.cond(
+            PathwayState.found,
+            rx.vstack(
+                pathway_header(),
+                rx.heading("Courses", size="5", as_="h2"),
+                rx.vstack(rx.foreach(PathwayState.courses, course_card), width="100%", spacing="3"),
+                width="100%",
+                spacing="5",
+            ),
+            rx.callout("This pathway does not exist.", icon="circle-alert", role="alert"),
+        ),
+    )
