@@ -11,6 +11,7 @@ from learnapp.services.catalog import catalog_progress, list_catalog
 from learnapp.services.views import Aggregate
 from learnapp.ui.layout import page
 from learnapp.ui.session import SessionState, db
+from learnapp.ui.sync import refresh_sync
 
 
 @dataclass
@@ -38,6 +39,7 @@ class CatalogState(SessionState):
         progress: dict[tuple[str, str], Aggregate] = {}
         if account is not None:
             progress = await asyncio.to_thread(catalog_progress, db(), account.id)
+            await refresh_sync(self, account.id)
         self.entries = [
             CatalogCard(
                 e.kind,
@@ -82,7 +84,15 @@ def card_link(title: rx.Var | str, href: rx.Var | str, size: str = "5") -> rx.Co
 def thin_progress(percent: rx.Var, label: rx.Var | str) -> rx.Component:
     return rx.hstack(
         rx.progress(value=percent, max=100, size="1", width="100%", aria_label=label),
-        rx.text(percent.to_string() + "%", size="1", weight="medium", min_width="2.5em", text_align="right"),
+        rx.text(
+            percent.to_string() + "%",
+            size="1",
+            weight="medium",
+            min_width="3em",
+            text_align="right",
+            white_space="nowrap",
+            flex_shrink="0",
+        ),
         align="center",
         width="100%",
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.event import EventSpec
 
+from learnapp.ui.bell import bell
 from learnapp.ui.session import SessionState
 
 
@@ -68,6 +69,7 @@ def top_bar() -> rx.Component:
         ),
         rx.spacer(),
         rx.color_mode.button(aria_label="Switch light and dark mode"),
+        bell(),
         account_menu(),
         padding_x="1.25em",
         padding_y="0.75em",
@@ -111,7 +113,9 @@ def progress_bar(percent: rx.Var | int, label: rx.Var | str) -> rx.Component:
             percent.to_string() + "%" if isinstance(percent, rx.Var) else f"{percent}%",
             size="2",
             weight="medium",
-            min_width="3em",
+            min_width="3.5em",
+            white_space="nowrap",
+            flex_shrink="0",
             text_align="right",
         ),
         align="center",

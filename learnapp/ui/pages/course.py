@@ -15,7 +15,7 @@ from learnapp.ui.layout import page, progress_bar
 from learnapp.ui.live import course_completed, course_percent
 from learnapp.ui.outline import ModuleItem, outline, outline_items
 from learnapp.ui.session import SessionState, db
-from learnapp.ui.sync import linked_sync
+from learnapp.ui.sync import refresh_sync
 
 
 class CourseState(SessionState):
@@ -41,8 +41,7 @@ class CourseState(SessionState):
         self.modules = outline_items(view)
         self.open_modules = [m.slug for m in self.modules]
         if account is not None:
-            sync = await linked_sync(self, account.id)
-            await sync._refresh(account.id)
+            await refresh_sync(self, account.id)
 
     @rx.event
     async def enroll(self) -> EventSpec | None:

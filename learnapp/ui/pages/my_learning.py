@@ -12,7 +12,7 @@ from learnapp.services.dashboard import Dashboard, EnrollmentCard, dashboard
 from learnapp.ui.layout import page, progress_bar
 from learnapp.ui.live import course_percent
 from learnapp.ui.session import SessionState, db
-from learnapp.ui.sync import linked_sync
+from learnapp.ui.sync import refresh_sync
 
 
 @dataclass
@@ -78,8 +78,7 @@ class MyLearningState(SessionState):
         }
         self.weekly = [{"week": start.strftime("%-d %b"), "lessons": count} for start, count in s.weekly]
         self.badges = [{"title": a.title, "text": a.description, "earned": a.earned} for a in board.achievements]
-        sync = await linked_sync(self, account.id)
-        await sync._refresh(account.id)
+        await refresh_sync(self, account.id)
         return None
 
     @rx.event

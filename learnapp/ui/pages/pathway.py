@@ -17,7 +17,7 @@ from learnapp.ui.catalog import card_link, plural
 from learnapp.ui.layout import page, progress_bar
 from learnapp.ui.live import course_percent
 from learnapp.ui.session import SessionState, db
-from learnapp.ui.sync import LearnerSync, linked_sync
+from learnapp.ui.sync import LearnerSync, refresh_sync
 
 
 @dataclass
@@ -72,8 +72,7 @@ class PathwayState(SessionState):
             for number, c in enumerate(view.courses, start=1)
         ]
         if account is not None:
-            sync = await linked_sync(self, account.id)
-            await sync._refresh(account.id)
+            await refresh_sync(self, account.id)
 
     @rx.event
     async def enroll(self) -> EventSpec | None:

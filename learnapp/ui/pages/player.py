@@ -16,7 +16,7 @@ from learnapp.ui.layout import page, progress_bar
 from learnapp.ui.live import NO_CLICK, Optimistic, course_completed, course_percent, lesson_done
 from learnapp.ui.outline import ModuleItem, outline, outline_items
 from learnapp.ui.session import SessionState, db
-from learnapp.ui.sync import linked_sync
+from learnapp.ui.sync import refresh_sync
 
 HEARTBEAT_SECONDS = 30
 
@@ -67,8 +67,7 @@ class PlayerState(SessionState):
         self.modules = outline_items(view.outline)
         self.open_modules = [m.slug for m in self.modules]
         if account is not None:
-            sync = await linked_sync(self, account.id)
-            await sync._refresh(account.id)
+            await refresh_sync(self, account.id)
             if self.enrolled:
                 await asyncio.to_thread(record_access, db(), account.id, course, lesson)
         return None
@@ -95,8 +94,7 @@ class PlayerState(SessionState):
                 finished = []
         except LearnappError as error:
             return [Optimistic.push(NO_CLICK), rx.toast.error(error.message)]
-        sync = await linked_sync(self, account.id)
-        await sync._refresh(account.id)
+        await refresh_sync(self, account.id)
         events: list[EventSpec] = [Optimistic.push(NO_CLICK)]
         if finished:
             events.append(rx.toast.success(f"You completed {self.course_title}! 🎉", duration=6000))
@@ -237,22 +235,23 @@ def lesson_main() -> rx.Component:
                 on_click=PlayerState.toggle_outline,
                 class_name="hide-phone",
             ),
-            rx.drawer.root(
-                rx.drawer.trigger(
-                    rx.button(rx.icon("list"), "Outline", variant="soft", size="1", class_name="show-phone")
+            rx.box(
+                rx.drawer.root(
+                    rx.drawer.trigger(rx.button(rx.icon("list"), "Outline", variant="soft", size="1")),
+                    rx.drawer.overlay(),
+                    rx.drawer.portal(
+                        rx.drawer.content(
+                            rx.box(sidebar(), padding="1em", overflow_y="auto", height="100%"),
+                            width="85%",
+                            height="100%",
+                            top="0",
+                            left="0",
+                            background="var(--color-panel-solid)",
+                        )
+                    ),
+                    direction="left",
                 ),
-                rx.drawer.overlay(),
-                rx.drawer.portal(
-                    rx.drawer.content(
-                        rx.box(sidebar(), padding="1em", overflow_y="auto", height="100%"),
-                        width="85%",
-                        height="100%",
-                        top="0",
-                        left="0",
-                        background="var(--color-panel-solid)",
-                    )
-                ),
-                direction="left",
+                class_name="show-phone",
             ),
             rx.text(PlayerState.position, size="2", color_scheme="gray"),
             rx.cond(PlayerState.preview, rx.badge("Preview", color_scheme="amber")),

@@ -13,6 +13,7 @@ from learnapp.services.accounts import MAX_NAME, Account, time_zones, update_pro
 from learnapp.services.errors import LearnappError
 from learnapp.ui.layout import page
 from learnapp.ui.session import SessionState, db
+from learnapp.ui.sync import refresh_sync
 
 LOGIN = "/login?next=/profile"
 
@@ -38,6 +39,7 @@ class ProfileState(SessionState):
             self.loaded, self.name, self.email = False, "", ""
             return rx.redirect(LOGIN)
         self._show(account)
+        await refresh_sync(self, account.id)
         return None
 
     @rx.event
