@@ -79,7 +79,13 @@ def module_block(course: rx.Var, module: ModuleItem, current: rx.Var) -> rx.Comp
     complete = count >= module.total
     return rx.accordion.item(
         header=rx.hstack(
-            rx.text(module.number.to_string() + " " + module.title, size="2", weight="medium"),
+            rx.text(
+                module.number.to_string() + " " + module.title,
+                size="2",
+                weight="bold",
+                text_align="left",
+                color="var(--gray-12)",
+            ),
             rx.spacer(),
             rx.text(count.to_string() + "/" + module.total.to_string(), size="1", color_scheme="gray"),
             rx.cond(complete, rx.icon("check", size=14, color="var(--grass-10)", aria_label="Module complete")),
@@ -100,6 +106,7 @@ def outline(course: rx.Var, modules: rx.Var, open_modules: rx.Var, current: rx.V
         type="multiple",
         default_value=open_modules,
         variant="ghost",
+        color_scheme="gray",
         collapsible=True,
         width="100%",
     )
