@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import reflex as rx
 from reflex.event import EventSpec
@@ -42,6 +43,7 @@ class PlayerState(SessionState):
     open_modules: list[str] = []
     found: bool = True
     sidebar_hidden: str = rx.LocalStorage("0", name="learnapp_outline_hidden")
+    _beat_at: float = 0.0
 
     @rx.event
     async def load(self) -> EventSpec | None:
@@ -56,6 +58,7 @@ class PlayerState(SessionState):
         if view.body is None and account is None:
             return self._login_redirect()
         self.found = True
+        self._beat_at = time.monotonic()
         self.course_slug, self.course_title = course, view.outline.title
         self.lesson_slug, self.title, self.kind, self.minutes = view.slug, view.title, view.kind, view.minutes
         self.preview, self.module_slug = view.preview, view.module_slug
@@ -118,10 +121,13 @@ class PlayerState(SessionState):
 
     @rx.event
     async def add_time(self, visibility: str) -> None:
-        # Time counts only while the page is visible in the browser.
+        # Time counts only while the page is visible: the real time since the last beat, at most one period.
+        now = time.monotonic()
+        seconds = round(min(now - self._beat_at, HEARTBEAT_SECONDS))
+        self._beat_at = now
         account = await self._account()
-        if account is not None and visibility == "visible" and self.enrolled and not self.locked:
-            await asyncio.to_thread(record_time_spent, db(), account.id, self.lesson_slug, HEARTBEAT_SECONDS)
+        if account is not None and visibility == "visible" and self.enrolled and not self.locked and seconds > 0:
+            await asyncio.to_thread(record_time_spent, db(), account.id, self.lesson_slug, seconds)
 
 
 def lesson_url(slug: rx.Var) -> rx.Var:
