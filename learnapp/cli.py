@@ -71,6 +71,23 @@ def demo() -> None:
         console.print(f"demo {role}: [bold]{email}[/bold] / [bold]{password}[/bold]")
 
 
+@main.group()
+def certificates() -> None:
+    """Certificates."""
+
+
+@certificates.command("issue")
+def certificates_issue() -> None:
+    """Render every certificate that is due now (the app's worker does this continuously)."""
+    from learnapp.services.certificates import issue_due
+
+    total = 0
+    with console.status("issuing certificates..."):
+        while issued := issue_due(default_database()):
+            total += issued
+    console.print(f"issued {total} certificate(s)")
+
+
 @main.command("create-user")
 @click.option("--email", required=True)
 @click.option("--name", required=True)

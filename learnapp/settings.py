@@ -17,7 +17,14 @@ class Settings(BaseSettings):
     port: int = 3000
     content_dir: Path = ROOT / "content"
     log_json: bool = False
+    # Where learners reach the app; certificate QR codes point at <public_url>/verify/<code>.
+    public_url: str = ""
     sql_echo: bool = False
+
+
+def public_url() -> str:
+    settings = get_settings()
+    return (settings.public_url or f"http://localhost:{settings.port}").rstrip("/")
 
 
 @lru_cache(maxsize=1)

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from learnapp.api.auth import auth_router
+from learnapp.api.files import files_router
 from learnapp.persistence.catalog import catalog_version
 from learnapp.persistence.db import Database, default_database
 
@@ -25,6 +26,7 @@ def create_api(db: Database | None = None) -> FastAPI:
         return db or default_database()
 
     api.include_router(auth_router(db, default_database))
+    api.include_router(files_router(database))
 
     @api.get("/api/v1/health", tags=["operations"])
     def health() -> JSONResponse:

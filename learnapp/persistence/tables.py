@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, Dialect, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, DateTime, Dialect, Index, LargeBinary, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -223,3 +223,26 @@ class Notification(SQLModel, table=True):
     link: str = Field(default="", max_length=300)
     created_at: datetime = Moment()
     read_at: datetime | None = Moment(optional=True)
+
+
+class Certificate(SQLModel, table=True):
+    """One per learner and course (or pathway), queued at completion and rendered off the click path."""
+
+    __tablename__ = "certificate"
+    __table_args__ = (
+        UniqueConstraint("learner_id", "node_kind", "node_id"),
+        CheckConstraint("status IN ('pending', 'working', 'issued', 'failed')", name="certificate_status"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id", index=True)
+    node_kind: str = Field(max_length=8)  # "course" or "pathway"
+    node_id: int
+    code: str = Field(unique=True, max_length=32)
+    status: str = Field(default="pending", max_length=8, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = Moment()
+    last_error: str = ""
+    completed_at: datetime = Moment()
+    issued_at: datetime | None = Moment(optional=True)
+    created_at: datetime = Moment()
+    pdf: bytes | None = Field(default=None, sa_type=LargeBinary)

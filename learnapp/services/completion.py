@@ -21,6 +21,7 @@ from learnapp.persistence.facts import (
     lock_learner,
 )
 from learnapp.persistence.tables import utcnow
+from learnapp.services.certificates import queue_certificates
 from learnapp.services.errors import InvalidRequest, NotEnrolled, NotFound
 from learnapp.services.notifications import notify_progress
 from learnapp.services.refresh import ProgressChange, affected_nodes, log_changes, refresh_learner
@@ -69,6 +70,7 @@ def record_completion(
             append_history(conn, [history_entry(learner_id, "completed", source, actor_id, found.id)])
             changes = refresh_learner(conn, catalog, learner_id, courses, pathways, enrolled)
             notify_progress(conn, learner_id, changes)
+            queue_certificates(conn, learner_id, changes)
     view = CompletionView(learner_id, found.id, found.slug, fact.completed_at, fact.source, created, tuple(changes))
     log_changes("lesson completed" if created else "lesson already complete", learner_id, found.slug, changes, started)
     return view

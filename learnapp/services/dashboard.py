@@ -9,6 +9,7 @@ from learnapp.domain import progress as rules
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import done_ids
+from learnapp.services.certificates import certificates_of
 from learnapp.services.progress import enrollments
 from learnapp.services.stats import Achievement, LearnerStats, achievements, learner_stats
 from learnapp.services.views import EnrollmentView
@@ -28,6 +29,7 @@ class Dashboard:
     achievements: tuple[Achievement, ...]
     # The Continue Learning target: the most recently opened unfinished course.
     resume: EnrollmentCard | None
+    certificates_earned: int = 0
 
 
 def dashboard(db: Database, learner_id: int, now: datetime | None = None) -> Dashboard:
@@ -42,4 +44,5 @@ def dashboard(db: Database, learner_id: int, now: datetime | None = None) -> Das
         cards.append(EnrollmentCard(item, lesson.slug if lesson else None, lesson.title if lesson else None))
     stats = learner_stats(db, learner_id, now)
     resume = next((c for c in cards if not c.enrollment.complete and c.next_lesson), None)
-    return Dashboard(tuple(cards), stats, tuple(achievements(stats)), resume)
+    earned = sum(1 for c in certificates_of(db, learner_id) if c.status == "issued")
+    return Dashboard(tuple(cards), stats, tuple(achievements(stats)), resume, earned)

@@ -31,6 +31,7 @@ class ProgressChange:
     """One stored row that moved: what it was and what the facts now say."""
 
     kind: str  # "course" or "pathway"
+    node_id: int
     slug: str
     title: str
     before_percent: int
@@ -80,8 +81,10 @@ def _course_change(
     course = catalog.course(row.node_id)
     result = rules.course_progress(course, done)
     if course is None or result is None:  # retired content: nothing left to have finished
-        return _apply(conn, ("course", str(row.node_id), ""), row, rules.EMPTY, frozenset(), finished_at, {})
-    node = ("course", course.slug, course.title)
+        return _apply(
+            conn, ("course", row.node_id, str(row.node_id), ""), row, rules.EMPTY, frozenset(), finished_at, {}
+        )
+    node = ("course", course.id, course.slug, course.title)
     return _apply(conn, node, row, result.counts, course.countable_ids, finished_at, {})
 
 
@@ -92,15 +95,17 @@ def _pathway_change(
     result = rules.pathway_progress(pathway, done)
     if pathway is None or result is None:
         empty = {"courses_completed": 0, "courses_total": 0}
-        return _apply(conn, ("pathway", str(row.node_id), ""), row, rules.EMPTY, frozenset(), finished_at, empty)
+        return _apply(
+            conn, ("pathway", row.node_id, str(row.node_id), ""), row, rules.EMPTY, frozenset(), finished_at, empty
+        )
     extra = {"courses_completed": result.courses_completed, "courses_total": result.courses_total}
-    node = ("pathway", pathway.slug, pathway.title)
+    node = ("pathway", pathway.id, pathway.slug, pathway.title)
     return _apply(conn, node, row, result.counts, pathway.countable_ids, finished_at, extra)
 
 
 def _apply(
     conn: Connection,
-    node: tuple[str, str, str],
+    node: tuple[str, int, str, str],
     row: StoredProgress,
     counts: rules.Counts,
     lesson_ids: frozenset[int],
@@ -119,10 +124,11 @@ def _apply(
     }
     if all(getattr(row, key) == value for key, value in wanted.items()):
         return None
-    kind, slug, title = node
+    kind, node_id, slug, title = node
     save_progress(conn, kind, row.id, {**wanted, "updated_at": utcnow()})
     return ProgressChange(
         kind,
+        node_id,
         slug,
         title,
         row.percent,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from learnapp.domain import progress as rules
+from learnapp.persistence import certs
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import course_progress_rows, done_ids, pathway_progress_rows
@@ -17,6 +18,8 @@ class LearnerSnapshot:
     done: dict[str, bool] = field(default_factory=dict)
     modules: dict[str, int] = field(default_factory=dict)
     courses: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Certificate status and code by course slug ("pathway:<slug>" for pathways).
+    certificates: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def learner_snapshot(db: Database, learner_id: int) -> LearnerSnapshot:
@@ -25,6 +28,7 @@ def learner_snapshot(db: Database, learner_id: int) -> LearnerSnapshot:
         done = done_ids(conn, learner_id)
         course_rows = course_progress_rows(conn, learner_id, [c.id for c in catalog.courses])
         pathway_rows = pathway_progress_rows(conn, learner_id, [p.id for p in catalog.pathways])
+        issued = certs.find(conn, learner_id=learner_id)
     modules = {m.slug: rules.module_progress(m, done).counts.completed for c in catalog.courses for m in c.modules}
     lessons = {x.slug: True for c in catalog.courses for x in c.lessons if x.id in done}
     courses = {}
@@ -36,7 +40,13 @@ def learner_snapshot(db: Database, learner_id: int) -> LearnerSnapshot:
         pathway = catalog.pathway(row.node_id)
         if pathway is not None:
             courses[f"pathway:{pathway.slug}"] = _counts(row.completed, row.total, row.percent, row.is_complete)
-    return LearnerSnapshot(lessons, modules, courses)
+    certificates = {}
+    for cert in issued:
+        node = catalog.course(cert.node_id) if cert.node_kind == "course" else catalog.pathway(cert.node_id)
+        if node is not None:
+            key = node.slug if cert.node_kind == "course" else f"pathway:{node.slug}"
+            certificates[key] = {"status": cert.status, "code": cert.code}
+    return LearnerSnapshot(lessons, modules, courses, certificates)
 
 
 def _counts(completed: int, total: int, percent: int, complete: bool) -> dict[str, int]:

@@ -17,6 +17,7 @@ class LearnerSync(rx.SharedState):
     done: dict[str, bool] = {}
     modules: dict[str, int] = {}
     courses: dict[str, dict[str, int]] = {}
+    certificates: dict[str, dict[str, str]] = {}
     unread: int = 0
     notices: list[dict[str, str]] = []
 
@@ -27,6 +28,7 @@ class LearnerSync(rx.SharedState):
         self.done = snapshot.done
         self.modules = snapshot.modules
         self.courses = snapshot.courses
+        self.certificates = snapshot.certificates
         self.unread = unread
         self.notices = [
             {"title": n.title, "link": n.link, "at": n.created_at.isoformat(), "read": "yes" if n.read else ""}

@@ -11,6 +11,7 @@ from learnapp.services.completion import reset_course
 from learnapp.services.enrollment import enroll_course
 from learnapp.services.errors import LearnappError, NotFound
 from learnapp.services.progress import course_outline
+from learnapp.ui.certificate import certificate_status
 from learnapp.ui.layout import page, progress_bar
 from learnapp.ui.live import course_completed, course_percent
 from learnapp.ui.outline import ModuleItem, outline, outline_items
@@ -107,6 +108,7 @@ def course_header() -> rx.Component:
                     spacing="3",
                     align="center",
                 ),
+                rx.cond(percent >= 100, certificate_status(CourseState.slug)),
                 width="100%",
                 spacing="2",
             ),

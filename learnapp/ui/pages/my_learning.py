@@ -9,6 +9,7 @@ import reflex as rx
 from reflex.event import EventSpec
 
 from learnapp.services.dashboard import Dashboard, EnrollmentCard, dashboard
+from learnapp.ui.certificate import certificate_status
 from learnapp.ui.layout import page, progress_bar
 from learnapp.ui.live import course_percent
 from learnapp.ui.session import SessionState, db
@@ -75,6 +76,7 @@ class MyLearningState(SessionState):
             "Current streak": f"{s.current_streak} days",
             "Longest streak": f"{s.longest_streak} days",
             "Time spent": _duration(s.seconds_spent),
+            "Certificates": str(board.certificates_earned),
         }
         self.weekly = [{"week": start.strftime("%-d %b"), "lessons": count} for start, count in s.weekly]
         self.badges = [{"title": a.title, "text": a.description, "earned": a.earned} for a in board.achievements]
@@ -161,7 +163,11 @@ def course_row(card: CardItem) -> rx.Component:
                 progress_bar(course_percent(card.slug, card.total), "Progress in " + card.title),
                 rx.cond(
                     card.complete,
-                    rx.text("Completed " + card.completed_on, size="1", color_scheme="gray"),
+                    rx.vstack(
+                        rx.text("Completed " + card.completed_on, size="1", color_scheme="gray"),
+                        certificate_status(card.slug),
+                        spacing="2",
+                    ),
                     rx.cond(
                         card.opened,
                         rx.text(

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
 
 import reflex as rx
 from reflex.event import EventSpec
 
+from learnapp.services.certificates import certificates_of
 from learnapp.services.completion import record_completion, revoke_completion
 from learnapp.services.enrollment import enroll_course
 from learnapp.services.errors import LearnappError, NotFound
 from learnapp.services.lessons import lesson_page
 from learnapp.services.progress import record_access, record_time_spent
+from learnapp.ui.certificate import certificate_status
 from learnapp.ui.layout import page, progress_bar
 from learnapp.ui.live import NO_CLICK, Optimistic, course_completed, course_percent, lesson_done
 from learnapp.ui.outline import ModuleItem, outline, outline_items
@@ -20,6 +23,7 @@ from learnapp.ui.session import SessionState, db
 from learnapp.ui.sync import refresh_sync
 
 HEARTBEAT_SECONDS = 30
+CERTIFICATE_WAIT_ROUNDS = 120  # half-second rounds: one minute
 
 
 class PlayerState(SessionState):
@@ -100,8 +104,28 @@ class PlayerState(SessionState):
         await refresh_sync(self, account.id)
         events: list[EventSpec] = [Optimistic.push(NO_CLICK)]
         if finished:
-            events.append(rx.toast.success(f"You completed {self.course_title}! 🎉", duration=6000))
+            events += [
+                rx.toast.success(f"You completed {self.course_title}! 🎉", duration=6000),
+                PlayerState.watch_certificate,
+            ]
         return events
+
+    @rx.event(background=True)
+    async def watch_certificate(self) -> AsyncIterator[EventSpec | None]:
+        """Off the click path: wait for the worker to issue the certificate, then show it in every tab."""
+        async with self:
+            account = await self._account()
+            course = self.course_slug
+        if account is None:
+            return
+        for _ in range(CERTIFICATE_WAIT_ROUNDS):
+            await asyncio.sleep(0.5)
+            mine = await asyncio.to_thread(certificates_of, db(), account.id)
+            if any(c.slug == course and c.kind == "course" and c.status != "pending" for c in mine):
+                async with self:
+                    await refresh_sync(self, account.id)
+                yield rx.toast.success("Your certificate is ready.", duration=6000)
+                return
 
     @rx.event
     async def enroll(self) -> EventSpec | None:
@@ -267,6 +291,10 @@ def lesson_main() -> rx.Component:
         rx.heading(PlayerState.title, size="8", as_="h1"),
         lesson_body(),
         lesson_actions(),
+        rx.cond(
+            PlayerState.enrolled & (course_percent(PlayerState.course_slug, PlayerState.total) >= 100),
+            rx.card(certificate_status(PlayerState.course_slug), width="100%"),
+        ),
         rx.moment(interval=HEARTBEAT_SECONDS * 1000, on_change=PlayerState.heartbeat, display="none"),
         spacing="4",
         width="100%",

@@ -1,0 +1,124 @@
+"""Persistence: certificate rows: queue once, claim for work with a lease, finish or retry."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Table, and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from learnapp.persistence.tables import Certificate, CourseRow, Learner, PathwayRow, utcnow
+
+CERTIFICATE: Table = Certificate.__table__  # type: ignore[attr-defined]
+COURSE: Table = CourseRow.__table__  # type: ignore[attr-defined]
+PATHWAY: Table = PathwayRow.__table__  # type: ignore[attr-defined]
+LEARNER: Table = Learner.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class CertificateRow:
+    id: int
+    learner_id: int
+    node_kind: str
+    node_id: int
+    code: str
+    status: str
+    attempts: int
+    last_error: str
+    completed_at: datetime
+    issued_at: datetime | None
+
+
+_COLUMNS = [CERTIFICATE.c[name] for name in CertificateRow.__dataclass_fields__]
+
+
+def queue(conn: Connection, learner_id: int, kind: str, node_id: int, completed_at: datetime) -> None:
+    """Exactly one per learner and node: a second completion or a racing worker inserts nothing."""
+    builder: Any = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    now = utcnow()
+    conn.execute(
+        builder(CERTIFICATE)
+        .values(
+            learner_id=learner_id,
+            node_kind=kind,
+            node_id=node_id,
+            code=secrets.token_hex(6).upper(),
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            last_error="",
+            completed_at=completed_at,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["learner_id", "node_kind", "node_id"])
+    )
+
+
+def claim_due(conn: Connection, now: datetime, lease: timedelta) -> CertificateRow | None:
+    """Take the oldest due job; a 'working' job whose lease ran out (its worker died) is due again."""
+    due = or_(
+        and_(CERTIFICATE.c.status == "pending", CERTIFICATE.c.next_attempt_at <= now),
+        and_(CERTIFICATE.c.status == "working", CERTIFICATE.c.next_attempt_at <= now),
+    )
+    row = conn.execute(select(*_COLUMNS).where(due).order_by(CERTIFICATE.c.next_attempt_at).limit(1)).first()
+    if row is None:
+        return None
+    claimed = conn.execute(
+        update(CERTIFICATE)
+        .where(CERTIFICATE.c.id == row.id, CERTIFICATE.c.status == row.status, CERTIFICATE.c.attempts == row.attempts)
+        .values(status="working", attempts=row.attempts + 1, next_attempt_at=now + lease)
+    )
+    return CertificateRow(*row) if claimed.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def finish(conn: Connection, cert_id: int, pdf: bytes, now: datetime) -> None:
+    conn.execute(
+        update(CERTIFICATE)
+        .where(CERTIFICATE.c.id == cert_id)
+        .values(status="issued", pdf=pdf, issued_at=now, last_error="")
+    )
+
+
+def retry_later(conn: Connection, cert_id: int, error: str, when: datetime | None) -> None:
+    """Back to pending at `when`, or failed for good when `when` is None (out of attempts)."""
+    values: dict[str, Any] = {"last_error": error[:500], "status": "failed" if when is None else "pending"}
+    if when is not None:
+        values["next_attempt_at"] = when
+    conn.execute(update(CERTIFICATE).where(CERTIFICATE.c.id == cert_id).values(**values))
+
+
+def requeue(conn: Connection, cert_id: int) -> bool:
+    result = conn.execute(
+        update(CERTIFICATE)
+        .where(CERTIFICATE.c.id == cert_id)
+        .values(status="pending", attempts=0, next_attempt_at=utcnow(), last_error="")
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def find(conn: Connection, **where: Any) -> list[CertificateRow]:
+    clauses = [CERTIFICATE.c[key] == value for key, value in where.items()]
+    return [CertificateRow(*r) for r in conn.execute(select(*_COLUMNS).where(*clauses).order_by(CERTIFICATE.c.id))]
+
+
+def pdf_of(conn: Connection, code: str) -> tuple[int, bytes | None] | None:
+    row = conn.execute(select(CERTIFICATE.c.learner_id, CERTIFICATE.c.pdf).where(CERTIFICATE.c.code == code)).first()
+    return (row.learner_id, row.pdf) if row else None
+
+
+def names(conn: Connection, cert: CertificateRow) -> tuple[str, str]:
+    """(learner name, course or pathway title) for a certificate."""
+    table = COURSE if cert.node_kind == "course" else PATHWAY
+    learner = conn.execute(select(LEARNER.c.name).where(LEARNER.c.id == cert.learner_id)).scalar_one()
+    title = conn.execute(select(table.c.title).where(table.c.id == cert.node_id)).scalar_one()
+    return str(learner), str(title)
+
+
+def node_of(conn: Connection, kind: str, node_id: int) -> tuple[str, str]:
+    """(slug, title) of the certificate's course or pathway."""
+    table = COURSE if kind == "course" else PATHWAY
+    row = conn.execute(select(table.c.slug, table.c.title).where(table.c.id == node_id)).one()
+    return str(row.slug), str(row.title)

@@ -1,0 +1,127 @@
+"""Services: certificates: queued with the completion, rendered by a worker, retried, verified, downloaded."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Connection
+
+from learnapp.persistence import certs
+from learnapp.persistence.db import Database
+from learnapp.persistence.notices import notify_once
+from learnapp.persistence.tables import utcnow
+from learnapp.services.certificate_pdf import CertificateText, render_certificate
+from learnapp.services.errors import NotFound
+from learnapp.services.refresh import ProgressChange
+from learnapp.settings import public_url
+
+log = logging.getLogger("learnapp.certificates")
+MAX_ATTEMPTS = 5
+LEASE = timedelta(minutes=2)
+Renderer = Callable[[CertificateText], bytes]
+
+
+def backoff(attempts: int) -> timedelta:
+    """2 s, 4 s, 8 s, ... capped at 5 minutes."""
+    return timedelta(seconds=min(2**attempts, 300))
+
+
+def queue_certificates(conn: Connection, learner_id: int, changes: list[ProgressChange]) -> None:
+    """Inside the completion's transaction: the first completion of a node queues its certificate."""
+    for change in changes:
+        if change.newly_completed:
+            certs.queue(conn, learner_id, change.kind, change.node_id, utcnow())
+
+
+def issue_due(db: Database, render: Renderer = render_certificate, now: datetime | None = None, limit: int = 20) -> int:
+    """Render every due certificate (at most `limit`); returns how many were issued."""
+    issued = 0
+    for _ in range(limit):
+        moment = now or utcnow()
+        with db.transaction() as conn:
+            job = certs.claim_due(conn, moment, LEASE)
+            text = _text(conn, job) if job else None
+        if job is None or text is None:
+            break
+        issued += _attempt(db, job, text, render, moment)
+    return issued
+
+
+def _attempt(db: Database, job: certs.CertificateRow, text: CertificateText, render: Renderer, now: datetime) -> int:
+    try:
+        pdf = render(text)
+    except Exception as error:  # any renderer failure is retried with backoff, then marked failed
+        attempts = job.attempts + 1
+        when = None if attempts >= MAX_ATTEMPTS else now + backoff(attempts)
+        with db.transaction() as conn:
+            certs.retry_later(conn, job.id, f"{type(error).__name__}: {error}", when)
+        log.warning("certificate failed", extra={"certificate": job.code, "attempt": attempts, "error": str(error)})
+        return 0
+    with db.transaction() as conn:
+        certs.finish(conn, job.id, pdf, utcnow())
+        link = f"/certificates/{job.code}.pdf"
+        notify_once(conn, job.learner_id, f"certificate:{job.id}", f"Your certificate for {text.title} is ready", link)
+    log.info("certificate issued", extra={"certificate": job.code, "learner": job.learner_id})
+    return 1
+
+
+def _text(conn: Connection, job: certs.CertificateRow) -> CertificateText:
+    learner, title = certs.names(conn, job)
+    return CertificateText(
+        learner, title, job.node_kind, job.completed_at.date(), job.code, f"{public_url()}/verify/{job.code}"
+    )
+
+
+def retrigger(db: Database, certificate_id: int) -> None:
+    """Admin: render again (after a failure, or to refresh a name); the code stays the same."""
+    with db.transaction() as conn:
+        if not certs.requeue(conn, certificate_id):
+            raise NotFound("Unknown certificate")
+
+
+@dataclass(frozen=True)
+class CertificateView:
+    id: int
+    kind: str
+    slug: str
+    title: str
+    status: str
+    code: str
+    completed_on: date
+    attempts: int
+    last_error: str
+
+
+def certificates_of(db: Database, learner_id: int) -> list[CertificateView]:
+    with db.snapshot() as conn:
+        rows = certs.find(conn, learner_id=learner_id)
+        return [_view(conn, row) for row in rows]
+
+
+def verify(db: Database, code: str) -> tuple[str, CertificateView] | None:
+    """Public: the learner's name and the certificate, or None for an unknown code."""
+    with db.snapshot() as conn:
+        rows = certs.find(conn, code=code.strip().upper())
+        if not rows or rows[0].status != "issued":
+            return None
+        name, _title = certs.names(conn, rows[0])
+        return name, _view(conn, rows[0])
+
+
+def certificate_pdf(db: Database, code: str, learner_id: int, is_admin: bool) -> bytes:
+    """Only its owner (or an admin) downloads the PDF; anyone else gets the same 'not found'."""
+    with db.snapshot() as conn:
+        found = certs.pdf_of(conn, code.strip().upper())
+    if found is None or found[1] is None or (found[0] != learner_id and not is_admin):
+        raise NotFound("Unknown certificate")
+    return found[1]
+
+
+def _view(conn: Connection, row: certs.CertificateRow) -> CertificateView:
+    slug, title = certs.node_of(conn, row.node_kind, row.node_id)
+    return CertificateView(
+        row.id, row.node_kind, slug, title, row.status, row.code, row.completed_at.date(), row.attempts, row.last_error
+    )

@@ -1,0 +1,41 @@
+"""UI: a course's certificate status (preparing, ready with download, failed), live from the shared state."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from learnapp.ui.sync import LearnerSync
+
+
+def certificate_status(key: rx.Var | str) -> rx.Component:
+    cert = LearnerSync.certificates[key]
+    status = rx.cond(cert, cert["status"].to(str), "")
+    return rx.match(
+        status,
+        (
+            "issued",
+            rx.hstack(
+                rx.icon("award", color="var(--amber-10)"),
+                rx.text("Your certificate is ready", weight="medium"),
+                rx.link(
+                    rx.button(rx.icon("download"), "Download certificate", size="2", variant="soft"),
+                    href="/certificates/" + cert["code"].to(str) + ".pdf",
+                    is_external=True,
+                ),
+                rx.link("Verify", href="/verify/" + cert["code"].to(str), size="2"),
+                align="center",
+                spacing="3",
+                wrap="wrap",
+            ),
+        ),
+        (
+            "failed",
+            rx.callout(
+                "We could not create your certificate; an admin has been told and can retry.",
+                icon="triangle-alert",
+                color_scheme="red",
+            ),
+        ),
+        ("", rx.fragment()),
+        rx.hstack(rx.spinner(size="2"), rx.text("Preparing your certificate…", color_scheme="gray"), align="center"),
+    )
