@@ -105,7 +105,7 @@ class PlayerState(SessionState):
         events: list[EventSpec] = [Optimistic.push(NO_CLICK)]
         if finished:
             events += [
-                rx.toast.success(f"You completed {self.course_title}! 🎉", duration=6000),
+                rx.toast.success(f"You completed {self.course_title}!", duration=6000),
                 PlayerState.watch_certificate,
             ]
         return events
