@@ -3,92 +3,44 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from learnapp.settings import ROOT
-
-CHROMIUM = os.environ.get("LEARNAPP_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-START_TIMEOUT = 300
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, served_app, wait_until_up
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_until_up(url: str, server: subprocess.Popen[bytes] | None, log: Path | None) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server is not None and server.poll() is not None:
-            raise RuntimeError(f"the app exited early:\n{log.read_text()[-4000:] if log else ''}")
-        try:
-            if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200 and httpx.get(url, timeout=2).is_success:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    raise RuntimeError(f"the app did not answer within {START_TIMEOUT}s:\n{log.read_text()[-4000:] if log else ''}")
+@dataclass(frozen=True)
+class ServedApp:
+    url: str
+    db: Path | None  # the app's SQLite file when we serve it ourselves (or LEARNAPP_E2E_DB names it); else None
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
     """LEARNAPP_E2E_URL points the journeys at a running deployment; otherwise we serve our own."""
     given = os.environ.get("LEARNAPP_E2E_URL")
     if given:
         wait_until_up(given.rstrip("/"), None, None)
-        yield given.rstrip("/")
+        db = os.environ.get("LEARNAPP_E2E_DB")
+        yield ServedApp(given.rstrip("/"), Path(db) if db else None)
         return
     folder = tmp_path_factory.mktemp("e2e")
-    port = free_port()
-    env = {
-        **os.environ,
-        "LEARNAPP_DATABASE_URL": f"sqlite:///{folder / 'e2e.db'}",
-        "LEARNAPP_PORT": str(port),
-        "PATH": f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{os.environ['PATH']}",
-        "REFLEX_TELEMETRY_ENABLED": "false",
-        "REFLEX_CHECK_LATEST_VERSION": "false",
-    }
-    learnapp = str(ROOT / ".venv" / "bin" / "learnapp")
-    subprocess.run([learnapp, "db", "upgrade"], env=env, check=True, cwd=ROOT, capture_output=True)
-    subprocess.run([learnapp, "demo"], env=env, check=True, cwd=ROOT, capture_output=True)
-    log = folder / "server.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "reflex"), "run", "--env", "prod"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://localhost:{port}"
-    try:
-        wait_until_up(url, server, log)
-        yield url
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+    with served_app(folder) as url:
+        yield ServedApp(url, folder / "e2e.db")
+
+
+@pytest.fixture(scope="session")
+def app_url(served: ServedApp) -> str:
+    return served.url
+
+
+@pytest.fixture(scope="session")
+def app_db(served: ServedApp) -> Path | None:
+    return served.db
 
 
 @pytest.fixture(scope="session")
