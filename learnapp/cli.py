@@ -71,6 +71,38 @@ def demo() -> None:
         console.print(f"demo {role}: [bold]{email}[/bold] / [bold]{password}[/bold]")
 
 
+@main.command()
+@click.option("--learners", default=2000, show_default=True, help="How many learners to generate.")
+@click.option("--seed", default=1, show_default=True, help="Same seed, same population.")
+@click.option("--enrollments", default=5, show_default=True, help="Course enrollments per learner.")
+@click.option("--days", default=90, show_default=True, help="Spread completions over this many past days.")
+def population(learners: int, seed: int, enrollments: int, days: int) -> None:
+    """Generate demo learners with varied, time-spread progress (for admin charts and benchmarks)."""
+    from rich.progress import Progress
+
+    from learnapp.services.population import PASSWORD, generate_population
+
+    try:
+        with Progress(console=console) as bar:
+            task = bar.add_task("generating learners", total=learners)
+            report = generate_population(
+                default_database(),
+                learners,
+                seed,
+                enrollments,
+                days,
+                on_progress=lambda done, _: bar.update(task, completed=done),
+            )
+    except LearnappError as error:
+        console.print(f"[red]{error.message}[/red]")
+        sys.exit(1)
+    console.print(
+        f"{report.learners:,} learners (ids {report.first_learner_id}–{report.last_learner_id}), "
+        f"{report.enrollments:,} course and {report.pathway_enrollments:,} pathway enrollments, "
+        f"{report.completions:,} lesson completions; each can log in with password [bold]{PASSWORD}[/bold]"
+    )
+
+
 @main.group()
 def certificates() -> None:
     """Certificates."""

@@ -6,8 +6,10 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from learnapp.api.admin_files import admin_files_router
 from learnapp.api.auth import auth_router
 from learnapp.api.files import files_router
+from learnapp.api.v1 import BodyLimitMiddleware, register_error_handlers, v1_router
 from learnapp.persistence.catalog import catalog_version
 from learnapp.persistence.db import Database, default_database
 
@@ -27,6 +29,7 @@ def create_api(db: Database | None = None) -> FastAPI:
 
     api.include_router(auth_router(db, default_database))
     api.include_router(files_router(database))
+    api.include_router(admin_files_router(database))
 
     @api.get("/api/v1/health", tags=["operations"])
     def health() -> JSONResponse:
@@ -41,4 +44,7 @@ def create_api(db: Database | None = None) -> FastAPI:
             )
         return JSONResponse({"status": "ok", "database": "ok", "catalog_version": version})
 
+    api.include_router(v1_router(database))  # last: its fallback keeps unknown /api/v1 paths in the API
+    register_error_handlers(api)
+    api.add_middleware(BodyLimitMiddleware)
     return api

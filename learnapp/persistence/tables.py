@@ -246,3 +246,30 @@ class Certificate(SQLModel, table=True):
     issued_at: datetime | None = Moment(optional=True)
     created_at: datetime = Moment()
     pdf: bytes | None = Field(default=None, sa_type=LargeBinary)
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for the REST API: only the SHA-256 of its secret is stored, plus a prefix to recognise it."""
+
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id", index=True)
+    name: str = Field(max_length=80)
+    token_hash: str = Field(unique=True, max_length=64)
+    prefix: str = Field(max_length=16)
+    created_at: datetime = Moment()
+    last_used_at: datetime | None = Moment(optional=True)
+    revoked_at: datetime | None = Moment(optional=True)
+
+
+class ClientEvent(SQLModel, table=True):
+    """A client event applied through the API: its id makes a resend a no-op (same body) or a conflict."""
+
+    __tablename__ = "client_event"
+    __table_args__ = (UniqueConstraint("learner_id", "event_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id")
+    event_id: str = Field(max_length=128)
+    body_hash: str = Field(max_length=64)
+    response: str = ""
+    created_at: datetime = Moment()

@@ -51,29 +51,42 @@ def record_completion(
     actor_id: int | None = None,
 ) -> CompletionView:
     """Record the fact once; repeating it returns the same record, never a duplicate or an error."""
-    if source not in SOURCES:
-        raise InvalidRequest(f"Unknown completion source '{source}'")
     started = time.perf_counter()
     with db.transaction() as conn:
-        catalog, found, module = _countable_lesson(conn, learner_id, lesson)
-        courses, pathways = affected_nodes(catalog, module.id)
-        enrolled = course_progress_rows(conn, learner_id, courses)
-        if not enrolled:
-            raise NotEnrolled("Not enrolled in this course")
-        fact = insert_completion(conn, learner_id, found.id, completed_at or utcnow(), source)
-        created = fact is not None
-        changes: list[ProgressChange] = []
-        if fact is None:
-            fact = get_completion(conn, learner_id, found.id)  # recorded before, or by the writer that won a race
-            assert fact is not None
-        else:
-            append_history(conn, [history_entry(learner_id, "completed", source, actor_id, found.id)])
-            changes = refresh_learner(conn, catalog, learner_id, courses, pathways, enrolled)
-            notify_progress(conn, learner_id, changes)
-            queue_certificates(conn, learner_id, changes)
-    view = CompletionView(learner_id, found.id, found.slug, fact.completed_at, fact.source, created, tuple(changes))
-    log_changes("lesson completed" if created else "lesson already complete", learner_id, found.slug, changes, started)
+        view = complete_lesson(conn, learner_id, lesson, source, completed_at, actor_id)
+    event = "lesson completed" if view.created else "lesson already complete"
+    log_changes(event, learner_id, view.lesson_slug, list(view.changes), started)
     return view
+
+
+def complete_lesson(
+    conn: Connection,
+    learner_id: int,
+    lesson: int | str,
+    source: str = "ui",
+    completed_at: datetime | None = None,
+    actor_id: int | None = None,
+) -> CompletionView:
+    """record_completion inside the caller's transaction (an API event batch shares one for all its events)."""
+    if source not in SOURCES:
+        raise InvalidRequest(f"Unknown completion source '{source}'")
+    catalog, found, module = _countable_lesson(conn, learner_id, lesson)
+    courses, pathways = affected_nodes(catalog, module.id)
+    enrolled = course_progress_rows(conn, learner_id, courses)
+    if not enrolled:
+        raise NotEnrolled("Not enrolled in this course")
+    fact = insert_completion(conn, learner_id, found.id, completed_at or utcnow(), source)
+    created = fact is not None
+    changes: list[ProgressChange] = []
+    if fact is None:
+        fact = get_completion(conn, learner_id, found.id)  # recorded before, or by the writer that won a race
+        assert fact is not None
+    else:
+        append_history(conn, [history_entry(learner_id, "completed", source, actor_id, found.id)])
+        changes = refresh_learner(conn, catalog, learner_id, courses, pathways, enrolled)
+        notify_progress(conn, learner_id, changes)
+        queue_certificates(conn, learner_id, changes)
+    return CompletionView(learner_id, found.id, found.slug, fact.completed_at, fact.source, created, tuple(changes))
 
 
 def revoke_completion(

@@ -57,7 +57,7 @@ def account_menu() -> rx.Component:
 def top_bar() -> rx.Component:
     return rx.hstack(
         rx.link(
-            rx.hstack(rx.icon("graduation-cap", size=24), rx.heading("learnapp", size="5", as_="span"), align="center"),
+            rx.hstack(rx.icon("graduation-cap", size=24), rx.text("learnapp", size="5", weight="bold"), align="center"),
             href="/",
             underline="none",
             color_scheme="gray",

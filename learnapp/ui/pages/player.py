@@ -23,6 +23,7 @@ from learnapp.ui.session import SessionState, db
 from learnapp.ui.sync import refresh_sync
 
 HEARTBEAT_SECONDS = 30
+OPEN_ALL_UP_TO = 60  # lessons
 CERTIFICATE_WAIT_ROUNDS = 120  # half-second rounds: one minute
 
 
@@ -72,7 +73,10 @@ class PlayerState(SessionState):
         self.locked, self.enrolled = view.body is None, view.outline.enrolled
         self.total = view.outline.total
         self.modules = outline_items(view.outline)
-        self.open_modules = [m.slug for m in self.modules]
+        # A long course starts with only the current module open: folded modules render nothing,
+        # which keeps a click's re-render small on 200-lesson courses.
+        lessons = sum(len(m.lessons) for m in self.modules)
+        self.open_modules = [m.slug for m in self.modules] if lessons <= OPEN_ALL_UP_TO else [view.module_slug]
         if account is not None:
             await refresh_sync(self, account.id)
             if self.enrolled:
@@ -192,6 +196,9 @@ def completion_button() -> rx.Component:
     done = lesson_done(PlayerState.lesson_slug)
     mark = {"lesson": PlayerState.lesson_slug, "module": PlayerState.module_slug, "done": True}
     unmark = {"lesson": PlayerState.lesson_slug, "module": PlayerState.module_slug, "done": False}
+    # While the server has not confirmed the last click, a second click (a double click) must not undo it.
+    waiting = Optimistic.value["lesson"].to(str) == PlayerState.lesson_slug
+    blocked = {"pointer_events": rx.cond(waiting, "none", "auto"), "aria_busy": rx.cond(waiting, "true", "false")}
     return rx.cond(
         done,
         rx.button(
@@ -203,12 +210,14 @@ def completion_button() -> rx.Component:
             title="Completed: click to mark as not complete",
             aria_pressed="true",
             on_click=[Optimistic.set_value(unmark), PlayerState.mark_incomplete],
+            **blocked,
         ),
         rx.button(
             rx.icon("check"),
             "Mark as Complete",
             size="3",
             on_click=[Optimistic.set_value(mark), PlayerState.mark_complete],
+            **blocked,
         ),
     )
 

@@ -1,0 +1,41 @@
+"""API: admin downloads (per-learner course progress as CSV); anyone but a signed-in admin gets 404."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from learnapp.api.auth import COOKIE
+from learnapp.persistence.db import Database
+from learnapp.services.admin_stats import course_progress_csv
+from learnapp.services.errors import NotFound
+from learnapp.services.sessions import session_account
+
+
+def csv_path(course_slug: str) -> str:
+    return f"/admin-files/courses/{course_slug}/progress.csv"
+
+
+def admin_files_router(get_db: Callable[[], Database]) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/admin-files/courses/{slug}/progress.csv")
+    def course_csv(slug: str, request: Request) -> Response:
+        missing = JSONResponse({"error": {"code": "not_found", "message": "Not found", "details": None}}, 404)
+        account = session_account(get_db(), request.cookies.get(COOKIE))
+        # A learner must not learn that this route exists: the same 404 as an unknown path.
+        if account is None or account.role != "admin":
+            return missing
+        try:
+            body = course_progress_csv(get_db(), slug)
+        except NotFound:
+            return missing
+        headers = {
+            "Content-Disposition": f'attachment; filename="{slug}-progress.csv"',
+            "Cache-Control": "no-store",
+        }
+        return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
+
+    return router

@@ -1,0 +1,46 @@
+"""API: the client event batch endpoint: all or nothing, idempotent per client event id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from starlette.concurrency import run_in_threadpool
+
+from learnapp.api.v1.deps import Guards, Scope
+from learnapp.api.v1.errors import responses
+from learnapp.api.v1.event_schemas import EventBatchCreate, EventBatchPublic
+from learnapp.services.events import apply_events
+from learnapp.services.live import progress_changed
+
+DESCRIPTION = """Apply up to 100 events in one transaction: if one fails, none is applied and the error names it
+(`details.index`, `details.event_id`).
+
+- `lesson_completed`: records the completion (at `occurred_at`, or now).
+- `lesson_viewed`: adds `seconds` of time spent (at most 900 per event).
+- `course_completed` / `pathway_completed`: explicit claims, accepted only when every module of the course
+  (every course of the pathway) is complete; otherwise 400 `claim_rejected` with `details.missing_modules`
+  (`details.missing_courses`). A claimed `occurred_at` within ±5 minutes of the inferred completion time (the
+  latest lesson completion) is kept; outside it the inferred time is used and the result carries a warning.
+
+Each event has a client `id`: resending the same id with the same body is a no-op answered with the first
+result (`status: duplicate`); the same id with a different body is 409 and nothing in the batch is applied."""
+
+
+def events_router(guards: Guards) -> APIRouter:
+    router = APIRouter(tags=["events"])
+    me: Any = Depends(guards.learner)
+
+    @router.post(
+        "/learners/{learner_id}/events",
+        description=DESCRIPTION,
+        responses=responses(400, 401, 403, 404, 409, 413, 422, 429),
+    )
+    async def post_events(batch: EventBatchCreate, who: Scope = me) -> EventBatchPublic:
+        events = [event.to_service() for event in batch.events]
+        outcomes = await run_in_threadpool(apply_events, guards.db(), who.learner_id, events, who.actor_id)
+        if any(o.status == "applied" for o in outcomes):
+            await progress_changed(who.learner_id)
+        return EventBatchPublic.of(outcomes)
+
+    return router

@@ -1,0 +1,130 @@
+"""API: a learner's enrollments, lesson completions, progress, next lesson and stats under /learners/{id}."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Response
+from starlette.concurrency import run_in_threadpool
+
+from learnapp.api.v1 import presenters
+from learnapp.api.v1 import schemas as s
+from learnapp.api.v1.deps import Guards, Scope
+from learnapp.api.v1.errors import responses
+from learnapp.services import progress
+from learnapp.services.completion import record_completion, revoke_completion
+from learnapp.services.enrollment import enroll_course, enroll_pathway
+from learnapp.services.errors import NotFound
+from learnapp.services.events import ensure_not_future
+from learnapp.services.learner_progress import learner_progress
+from learnapp.services.live import progress_changed
+from learnapp.services.stats import learner_stats
+
+CourseSlug = Annotated[str, Path(max_length=120, examples=["ac-course"])]
+PathwaySlug = Annotated[str, Path(max_length=120, examples=["path"])]
+LessonSlug = Annotated[str, Path(max_length=120, examples=["b1"])]
+
+
+def learners_router(guards: Guards) -> APIRouter:
+    router = APIRouter(prefix="/learners/{learner_id}", responses=responses(401, 404, 413, 422, 429))
+    me = Depends(guards.learner)
+    _reads(router, guards, me)
+    _writes(router, guards, me)
+    return router
+
+
+def _reads(router: APIRouter, guards: Guards, me: Any) -> None:
+    @router.get("/enrollments", tags=["enrollments"])
+    def list_enrollments(who: Scope = me) -> list[s.EnrollmentPublic]:
+        """Every course and pathway the learner is enrolled in, most recently opened first."""
+        return presenters.enrollments(learner_progress(guards.db(), who.learner_id))
+
+    @router.get("/progress", tags=["progress"])
+    def all_progress(who: Scope = me) -> s.LearnerProgressPublic:
+        """Stored progress of every enrollment, with the next lesson of each."""
+        return presenters.learner_progress(who.learner_id, learner_progress(guards.db(), who.learner_id))
+
+    @router.get("/courses/{course}/progress", tags=["progress"])
+    def course_progress(course: CourseSlug, who: Scope = me) -> s.CourseProgressPublic:
+        """Course → modules with counts and completion flags; an unknown course reads 0 of 0, not complete."""
+        try:
+            return presenters.course_progress(progress.course_outline(guards.db(), who.learner_id, course))
+        except NotFound:
+            return presenters.unknown_course(course)
+
+    @router.get("/pathways/{pathway}/progress", tags=["progress"])
+    def pathway_progress(pathway: PathwaySlug, who: Scope = me) -> s.PathwayProgressPublic:
+        """Pathway → courses → modules with counts and flags; an unknown pathway reads 0 of 0, not complete."""
+        try:
+            return presenters.pathway_progress(progress.pathway_outline(guards.db(), who.learner_id, pathway))
+        except NotFound:
+            return presenters.unknown_pathway(pathway)
+
+    @router.get("/next-lesson", tags=["progress"])
+    def continue_learning(who: Scope = me) -> s.NextLessonPublic:
+        """Continue Learning: the next lesson of the most recently opened unfinished course (nulls when none)."""
+        target = progress.continue_learning(guards.db(), who.learner_id)
+        return presenters.next_lesson(*(target or (None, None)))
+
+    @router.get("/courses/{course}/next-lesson", tags=["progress"])
+    def course_next_lesson(course: CourseSlug, who: Scope = me) -> s.NextLessonPublic:
+        """The first countable lesson not complete; when all are, the first lesson (review)."""
+        return presenters.next_lesson(course, progress.next_lesson(guards.db(), who.learner_id, course))
+
+    @router.get("/pathways/{pathway}/next-lesson", tags=["progress"])
+    def pathway_next_lesson(pathway: PathwaySlug, who: Scope = me) -> s.NextLessonPublic:
+        """Across the pathway's courses in order."""
+        view = progress.pathway_outline(guards.db(), who.learner_id, pathway)
+        return presenters.next_lesson(*(view.next_lesson or (None, None)))
+
+    @router.get("/stats", tags=["progress"])
+    def stats(who: Scope = me) -> s.StatsPublic:
+        """My Learning's numbers: courses, lessons, average progress, streaks (learner's time zone), time spent."""
+        return presenters.stats(learner_stats(guards.db(), who.learner_id))
+
+
+def _writes(router: APIRouter, guards: Guards, me: Any) -> None:
+    @router.post(
+        "/enrollments",
+        status_code=201,
+        tags=["enrollments"],
+        responses={200: {"model": s.EnrollmentPublic, "description": "Already enrolled"}},
+    )
+    async def enroll(body: s.EnrollmentCreate, response: Response, who: Scope = me) -> s.EnrollmentPublic:
+        """Enroll in a course, or in a pathway and all its courses: 201 the first time, 200 after."""
+        kind, slug = (
+            ("course", body.course) if isinstance(body, s.CourseEnrollmentCreate) else ("pathway", body.pathway)
+        )
+        enroll_in = enroll_course if kind == "course" else enroll_pathway
+        created = await run_in_threadpool(enroll_in, guards.db(), who.learner_id, slug, "api")
+        await progress_changed(who.learner_id)
+        response.status_code = 201 if created else 200
+        listed = presenters.enrollments(await run_in_threadpool(learner_progress, guards.db(), who.learner_id))
+        return next(e for e in listed if (e.kind, e.slug) == (kind, slug))
+
+    @router.post(
+        "/completions",
+        status_code=201,
+        tags=["completions"],
+        responses={
+            **responses(400, 403),
+            200: {"model": s.CompletionPublic, "description": "Already complete: same record"},
+        },
+    )
+    async def mark_complete(body: s.CompletionCreate, response: Response, who: Scope = me) -> s.CompletionPublic:
+        """Mark a lesson complete: 201 the first time, 200 with the same record on every repeat."""
+        ensure_not_future(body.completed_at)
+        view = await run_in_threadpool(
+            record_completion, guards.db(), who.learner_id, body.lesson, "api", body.completed_at, who.actor_id
+        )
+        await progress_changed(who.learner_id)
+        response.status_code = 201 if view.created else 200
+        fields = {"lesson": view.lesson_slug, "completed_at": view.completed_at, "source": view.source}
+        return s.CompletionPublic.model_validate({**fields, "created": view.created})
+
+    @router.delete("/completions/{lesson}", status_code=204, tags=["completions"], responses=responses(400))
+    async def unmark_complete(lesson: LessonSlug, who: Scope = me) -> Response:
+        """Un-mark a lesson (a lesson that was not complete is a no-op); certificates stay issued."""
+        await run_in_threadpool(revoke_completion, guards.db(), who.learner_id, lesson, "api", who.actor_id)
+        await progress_changed(who.learner_id)
+        return Response(status_code=204)

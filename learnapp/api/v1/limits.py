@@ -1,0 +1,81 @@
+"""API: the request body limit (413) for /api/v1 and the per-token rate limit (429)."""
+
+from __future__ import annotations
+
+import time
+
+from limits import RateLimitItem, RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from learnapp.api.v1.errors import RateLimited, error_response
+
+PREFIX = "/api/v1"
+MAX_BODY_BYTES = 64 * 1024
+# Per token, over a moving minute; read at call time so tests and operators can change it.
+RATE_LIMIT: RateLimitItem = RateLimitItemPerMinute(120)
+
+
+TOO_LARGE = f"The request body is over the limit of {MAX_BODY_BYTES} bytes"
+
+
+class BodyTooLarge(HTTPException):
+    """An HTTP error, so FastAPI's body reading passes it on (it turns other errors into a 400)."""
+
+    details = {"limit_bytes": MAX_BODY_BYTES}
+
+    def __init__(self) -> None:
+        super().__init__(413, TOO_LARGE)
+
+
+class BodyLimitMiddleware:
+    """Refuses bodies over MAX_BODY_BYTES: by Content-Length up front, or by counting a stream without one."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(PREFIX):
+            await self.app(scope, receive, send)
+        elif _declared_length(scope) > MAX_BODY_BYTES:
+            response = error_response(413, "payload_too_large", TOO_LARGE, {"limit_bytes": MAX_BODY_BYTES})
+            await response(scope, receive, send)
+        else:
+            await self.app(scope, _counting(receive), send)
+
+
+def _declared_length(scope: Scope) -> int:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            return int(value) if value.isdigit() else 0
+    return 0
+
+
+def _counting(receive: Receive) -> Receive:
+    seen = 0
+
+    async def counted() -> Message:
+        nonlocal seen
+        message = await receive()
+        seen += len(message.get("body", b""))
+        if seen > MAX_BODY_BYTES:
+            raise BodyTooLarge
+        return message
+
+    return counted
+
+
+class TokenRateLimiter:
+    """A moving window per token, in this process (each worker counts its own requests)."""
+
+    def __init__(self) -> None:
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def check(self, token_id: int) -> None:
+        if self._limiter.hit(RATE_LIMIT, "api-token", str(token_id)):
+            return
+        reset = self._limiter.get_window_stats(RATE_LIMIT, "api-token", str(token_id)).reset_time
+        retry_after = max(1, int(reset - time.time()) + 1)
+        raise RateLimited(f"Over {RATE_LIMIT.amount} requests a minute for this token", retry_after)

@@ -1,0 +1,101 @@
+"""Services: the set-based SQL pieces of the admin statistics (buckets, durations, days, median), per dialect."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Date, Float, FromClause, Table, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from learnapp.persistence.facts import COMPLETION, LEARNER
+
+# Progress histogram: 0%, then tens (1–9% ... 90–99%), then 100% (only a complete node reads 100).
+PROGRESS_LABELS = ("0%", "1–9%", *(f"{t}–{t + 9}%" for t in range(10, 100, 10)), "100%")
+# Time to complete, in days: [0, 1), [1, 3), [3, 7), [7, 14), [14, 30), [30, 60), [60, 90), [90, ∞).
+DAY_EDGES = (1, 3, 7, 14, 30, 60, 90)
+TIME_LABELS = ("< 1 day", "1–2 days", "3–6 days", "1–2 weeks", "2–4 weeks", "1–2 months", "2–3 months", "3+ months")
+
+
+def progress_bucket(percent: Any) -> ColumnElement[int]:
+    return case((percent <= 0, 0), (percent >= 100, len(PROGRESS_LABELS) - 1), else_=percent // 10 + 1)
+
+
+def seconds_between(conn: Connection, start: Any, end: Any) -> ColumnElement[float]:
+    """end − start in seconds, never negative (facts earned in another course can predate the enrollment)."""
+    if conn.dialect.name == "sqlite":
+        raw: Any = (func.julianday(end) - func.julianday(start)) * 86400.0
+    else:
+        raw = func.extract("epoch", end - start)
+    seconds = cast(raw, Float)
+    return case((seconds < 0, literal(0.0)), else_=seconds)
+
+
+def time_bucket(seconds: Any) -> ColumnElement[int]:
+    whens = [(seconds < edge * 86400.0, index) for index, edge in enumerate(DAY_EDGES)]
+    return case(*whens, else_=len(DAY_EDGES))
+
+
+def utc_day(conn: Connection, moment: Any) -> ColumnElement[Any]:
+    if conn.dialect.name == "sqlite":
+        return func.date(moment)
+    return cast(func.timezone("UTC", moment), Date)
+
+
+def as_date(value: date | datetime | str) -> date:
+    """SQLite hands days back as text, PostgreSQL as dates."""
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def median(conn: Connection, values: Any, count: int) -> float | None:
+    """The median of a one-column query that yields `count` rows: SQL sorts and hands back the middle one or two."""
+    if count <= 0:
+        return None
+    inner = values.subquery()
+    middle = select(inner.c[0]).order_by(inner.c[0]).limit(2 - count % 2).offset((count - 1) // 2)
+    found = [float(v) for v in conn.execute(middle).scalars()]
+    return sum(found) / len(found)
+
+
+def counts_by(conn: Connection, key: Any, table: FromClause, *where: Any) -> dict[Any, int]:
+    """One GROUP BY: how many rows of `table` per value of `key`."""
+    rows = conn.execute(select(key.label("k"), func.count()).select_from(table).where(*where).group_by(key))
+    return {row[0]: int(row[1]) for row in rows}
+
+
+def id_ranges(column: Any, ids: list[int]) -> ColumnElement[bool]:
+    """`column` in `ids` as a few BETWEENs over runs of consecutive ids: a range check per row, no list probe."""
+    runs: list[list[int]] = []
+    for i in sorted(ids):
+        if runs and runs[-1][1] == i - 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return or_(*(column.between(lo, hi) if lo < hi else column == lo for lo, hi in runs))
+
+
+def lesson_counts(
+    conn: Connection, table: Table, where: Any, lesson_ids: list[int], enrolled: int, walk: bool | None = None
+) -> dict[int, int]:
+    """Per lesson, how many learners with a row in `table` matching `where` (the enrolled) have completed it.
+
+    Two exact plans, the cheaper one chosen: when few learners are enrolled, walk their facts; when most are,
+    count every fact of each lesson on its index and take away those of learners who are not enrolled.
+    `walk` forces the first plan (True) or the second (False); tests use it to check they agree.
+    """
+    if not lesson_ids or not enrolled:
+        return {}
+    key, within = COMPLETION.c.lesson_id, id_ranges(COMPLETION.c.lesson_id, lesson_ids)
+    members = select(table.c.learner_id).where(where)
+    if walk is None:
+        walk = enrolled * 2 <= int(conn.execute(select(func.count()).select_from(LEARNER)).scalar() or 0)
+    if walk:
+        return counts_by(conn, key, COMPLETION, COMPLETION.c.learner_id.in_(members), within)
+    everyone = counts_by(conn, key, COMPLETION, key.in_(lesson_ids))
+    enrolled_here = exists().where(and_(table.c.learner_id == LEARNER.c.id, where))
+    outsiders = select(LEARNER.c.id).where(~enrolled_here)
+    missing = counts_by(conn, key, COMPLETION, COMPLETION.c.learner_id.in_(outsiders), within)
+    kept = {lesson: count - missing.get(lesson, 0) for lesson, count in everyone.items()}
+    return {lesson: count for lesson, count in kept.items() if count}
