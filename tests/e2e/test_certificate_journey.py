@@ -1,0 +1,46 @@
+"""Journey: finish the last lesson, see the celebration and 'certificate ready', download it, verify it logged out."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from playwright.sync_api import Browser, Page, expect
+from pypdf import PdfReader
+
+from tests.e2e.helpers import TIMEOUT, enroll, sign_up
+
+
+def test_finishing_a_course_issues_a_certificate_that_downloads_and_verifies(
+    app_url: str, page: Page, browser: Browser
+) -> None:
+    sign_up(page, app_url, name="Grace Hopper", tag="certificate")
+    enroll(page, app_url, "sql-foundations", "SQL Foundations")
+    page.get_by_role("link", name="Continue Learning").click()
+    for number in range(5):
+        page.get_by_role("button", name="Mark as Complete").click()
+        expect(page.get_by_role("button", name="Completed")).to_be_visible(timeout=TIMEOUT)
+        if number < 4:
+            page.get_by_role("link", name="Next").click()
+            expect(page.get_by_role("button", name="Mark as Complete")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("You completed SQL Foundations!")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("Your certificate is ready").first).to_be_visible(timeout=20_000)
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download certificate").click()
+    pdf = PdfReader(io.BytesIO(download.value.path().read_bytes())).pages[0].extract_text()
+    assert "Grace Hopper" in pdf and "SQL Foundations" in pdf
+    verify_path = page.get_by_role("link", name="Verify").get_attribute("href")
+    assert verify_path and re.fullmatch(r"/verify/[0-9A-F]{12}", verify_path)
+    assert verify_path.rsplit("/", 1)[1] in pdf
+
+    stranger = browser.new_context().new_page()
+    stranger.goto(app_url + verify_path)
+    expect(stranger.get_by_role("heading", name="Valid certificate")).to_be_visible(timeout=TIMEOUT)
+    expect(stranger.get_by_text("Grace Hopper")).to_be_visible()
+    expect(stranger.get_by_text("SQL Foundations")).to_be_visible()
+    stranger.goto(app_url + "/verify/000000000000")
+    expect(stranger.get_by_role("heading", name="No such certificate")).to_be_visible(timeout=TIMEOUT)
+    download_attempt = stranger.request.get(app_url + f"/certificates/{verify_path.rsplit('/', 1)[1]}.pdf")
+    assert download_attempt.status == 404  # only its owner downloads the PDF
+    stranger.context.close()
