@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from learnapp.cli_ops import recalculate_command, runs_command
 from learnapp.persistence.db import default_database
 from learnapp.services.content_files import ContentError
 from learnapp.services.content_import import ImportReport, import_content
@@ -151,3 +152,7 @@ def _print_report(report: ImportReport) -> None:
             f"completed enrollments reopened: {report.completions_reopened} (certificates are never revoked); "
             f"stored progress rows recomputed: {report.progress_rows_changed}"
         )
+
+
+main.add_command(recalculate_command)
+main.add_command(runs_command)

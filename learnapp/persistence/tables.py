@@ -273,3 +273,58 @@ class ClientEvent(SQLModel, table=True):
     body_hash: str = Field(max_length=64)
     response: str = ""
     created_at: datetime = Moment()
+
+
+class OperationRun(SQLModel, table=True):
+    """Every operator run (recalculate, progress import, rollback, export): who, when, arguments, outcome."""
+
+    __tablename__ = "operation_run"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=24, index=True)
+    actor: str = Field(max_length=120)
+    arguments: str = "{}"
+    status: str = Field(default="running", max_length=16)
+    started_at: datetime = Moment()
+    finished_at: datetime | None = Moment(optional=True)
+    summary: str = "{}"
+    # The last learner id whose batch committed: an interrupted run resumes after it.
+    cursor: int = 0
+    folder: str = ""
+
+
+class ProgressSync(SQLModel, table=True):
+    """When a learner's stored progress was last recomputed by recalculate (for --skip-synced)."""
+
+    __tablename__ = "progress_sync"
+    learner_id: int = Field(foreign_key="learner.id", primary_key=True)
+    synced_at: datetime = Moment()
+    catalog_version: int = 0
+
+
+class ImportedFact(SQLModel, table=True):
+    """A completion created by a legacy import run, so a rollback removes exactly those."""
+
+    __tablename__ = "imported_fact"
+    run_id: int = Field(foreign_key="operation_run.id", primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id", primary_key=True)
+    lesson_id: int = Field(foreign_key="lesson.id", primary_key=True)
+
+
+class ImportedEnrollment(SQLModel, table=True):
+    """An enrollment created by a legacy import run (course or pathway)."""
+
+    __tablename__ = "imported_enrollment"
+    run_id: int = Field(foreign_key="operation_run.id", primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id", primary_key=True)
+    node_kind: str = Field(max_length=8, primary_key=True)
+    node_id: int = Field(primary_key=True)
+
+
+class LearnerSnapshotRow(SQLModel, table=True):
+    """A learner's facts and stored progress before and after an import run, as JSON."""
+
+    __tablename__ = "learner_snapshot"
+    run_id: int = Field(foreign_key="operation_run.id", primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id", primary_key=True)
+    before: str = "{}"
+    after: str = "{}"

@@ -1,0 +1,96 @@
+"""CLI: operator commands for progress data (recalculate, legacy import and rollback, export, runs)."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from learnapp.persistence.db import default_database
+from learnapp.services.accounts import find_account
+from learnapp.services.errors import LearnappError
+from learnapp.services.operations import list_runs
+from learnapp.services.recalculate import Interrupted, RecalcOptions, recalculate
+from learnapp.settings import ROOT
+
+console = Console()
+RUNS_DIR = ROOT / "var" / "runs"
+
+
+def bar() -> Progress:
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def learner_id(email: str | None) -> int | None:
+    if email is None:
+        return None
+    account = find_account(default_database(), email)
+    if account is None:
+        raise click.BadParameter(f"no learner with email {email}", param_hint="--learner")
+    return account.id
+
+
+@click.command("recalculate")
+@click.option("--course", help="Only this course (slug).")
+@click.option("--learner", "email", help="Only this learner (email).")
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--dry-run", is_flag=True, help="Compute and report; commit nothing.")
+@click.option("--skip-synced", is_flag=True, help="Skip learners unchanged since their last recalculation.")
+@click.option("--resume", type=int, help="Continue an interrupted run by its id.")
+@click.option("--runs-dir", type=click.Path(path_type=Path), default=RUNS_DIR, show_default=True)
+def recalculate_command(
+    course: str | None,
+    email: str | None,
+    batch_size: int,
+    dry_run: bool,
+    skip_synced: bool,
+    resume: int | None,
+    runs_dir: Path,
+) -> None:
+    """Recompute stored progress and completion flags from the facts and the current content."""
+    options = RecalcOptions(course, learner_id(email), batch_size, dry_run, skip_synced)
+    try:
+        with bar() as progress:
+            task = progress.add_task("recalculating", total=None)
+            report = recalculate(
+                default_database(),
+                options,
+                runs_dir,
+                getpass.getuser(),
+                resume,
+                lambda done, total: progress.update(task, completed=done, total=total),
+            )
+    except (Interrupted, KeyboardInterrupt) as stop:
+        console.print(f"[yellow]interrupted[/yellow] {stop}")
+        sys.exit(130)
+    except LearnappError as error:
+        console.print(f"[red]{error.message}[/red]")
+        sys.exit(1)
+    mode = " (dry run: nothing written)" if report.dry_run else ""
+    console.print(
+        f"run {report.run_id}{mode}: {report.total} learners, {report.updated} updated, {report.unchanged} unchanged,"
+        f" {report.skipped} skipped, {report.failed} failed, {report.rows_changed} rows changed"
+        f" in {report.duration_seconds:.2f}s; files in {runs_dir / f'run-{report.run_id}'}"
+    )
+    sys.exit(1 if report.failed else 0)
+
+
+@click.command("runs")
+def runs_command() -> None:
+    """List recorded operation runs: who, when, arguments, outcome."""
+    table = Table("id", "kind", "who", "started", "status", "summary", title="operation runs")
+    for run in list_runs(default_database()):
+        short = ", ".join(f"{k}={v}" for k, v in run.summary.items() if k in ("total", "updated", "failed", "rows"))
+        table.add_row(str(run.id), run.kind, run.actor, run.started_at.strftime("%Y-%m-%d %H:%M:%S"), run.status, short)
+    console.print(table)

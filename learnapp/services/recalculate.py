@@ -1,0 +1,183 @@
+"""Services: recalculate (backfill) stored progress from the facts, in committed batches, resumable."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, select, union
+
+from learnapp.domain.content import Catalog
+from learnapp.persistence import runs
+from learnapp.persistence.catalog import current_catalog
+from learnapp.persistence.db import Database
+from learnapp.persistence.facts import ENROLLMENT, PATHWAY_ENROLLMENT
+from learnapp.persistence.tables import utcnow
+from learnapp.services.errors import InvalidRequest, NotFound
+from learnapp.services.refresh import log_changes, refresh_learner
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class RecalcOptions:
+    course: str | None = None
+    learner_id: int | None = None
+    batch_size: int = 500
+    dry_run: bool = False
+    skip_synced: bool = False
+
+
+@dataclass
+class RecalcReport:
+    run_id: int
+    dry_run: bool
+    total: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: int = 0
+    rows_changed: int = 0
+    duration_seconds: float = 0.0
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Interrupted(Exception):
+    """Raised to stop a run between batches (tests, signals); the committed batches stay done."""
+
+
+def recalculate(
+    db: Database,
+    options: RecalcOptions,
+    runs_dir: Path,
+    actor: str,
+    resume: int | None = None,
+    progress: Progress | None = None,
+    stop_after: int | None = None,
+) -> RecalcReport:
+    started = time.perf_counter()
+    with db.transaction() as conn:
+        run_id, cursor = _open_run(conn, options, actor, resume)
+        catalog = current_catalog(conn)
+        courses, pathways = _scope(catalog, options)
+        learners = _learners(conn, options, courses, cursor)
+    report = RecalcReport(run_id, options.dry_run, total=len(learners))
+    for number, start in enumerate(range(0, len(learners), options.batch_size)):
+        if stop_after is not None and number >= stop_after:
+            _close(db, report, runs_dir, started, "interrupted")
+            raise Interrupted(f"run {run_id} stopped after {number} batches; resume with --resume {run_id}")
+        batch = learners[start : start + options.batch_size]
+        _batch(db, catalog, batch, courses, pathways, options, report)
+        if progress:
+            progress(min(start + len(batch), len(learners)), len(learners))
+    _close(db, report, runs_dir, started, "succeeded")
+    return report
+
+
+def _open_run(conn: Connection, options: RecalcOptions, actor: str, resume: int | None) -> tuple[int, int]:
+    if resume is None:
+        return runs.start_run(conn, "recalculate", actor, asdict(options)), 0
+    run = runs.get_run(conn, resume)
+    if run is None or run.kind != "recalculate":
+        raise NotFound(f"No recalculate run {resume}")
+    if run.status == "succeeded":
+        raise InvalidRequest(f"Run {resume} already finished; nothing to resume")
+    runs.update_run(conn, resume, status="running")
+    return resume, run.cursor
+
+
+def _scope(catalog: Catalog, options: RecalcOptions) -> tuple[list[int], list[int]]:
+    if options.course is None:
+        return [c.id for c in catalog.courses], [p.id for p in catalog.pathways]
+    course = catalog.course(options.course)
+    if course is None:
+        raise NotFound(f"Unknown course '{options.course}'")
+    return [course.id], [p.id for p in catalog.pathways_containing(course.id)]
+
+
+def _learners(conn: Connection, options: RecalcOptions, courses: list[int], cursor: int) -> list[int]:
+    if options.learner_id is not None:
+        return [options.learner_id] if options.learner_id > cursor else []
+    enrolled = select(ENROLLMENT.c.learner_id).where(ENROLLMENT.c.course_id.in_(courses))
+    if options.course is None:
+        enrolled = union(enrolled, select(PATHWAY_ENROLLMENT.c.learner_id))  # type: ignore[assignment]
+    ids = {row[0] for row in conn.execute(enrolled)}
+    return sorted(i for i in ids if i > cursor)
+
+
+def _batch(
+    db: Database,
+    catalog: Catalog,
+    batch: list[int],
+    courses: list[int],
+    pathways: list[int],
+    options: RecalcOptions,
+    report: RecalcReport,
+) -> None:
+    """One transaction per batch: learners are never locked for long; a dry run rolls it back."""
+    with db.engine.connect() as conn:
+        transaction = conn.begin()
+        if db.is_sqlite:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        synced = runs.synced_learners(conn, batch, catalog.version) if options.skip_synced else set()
+        done = []
+        for learner_id in batch:
+            if learner_id in synced:
+                report.skipped += 1
+                continue
+            _one(conn, catalog, learner_id, courses, pathways, report)
+            done.append(learner_id)
+        if options.dry_run:
+            transaction.rollback()
+            return
+        runs.mark_synced(conn, done, catalog.version)
+        runs.update_run(conn, report.run_id, cursor=batch[-1])
+        transaction.commit()
+
+
+def _one(
+    conn: Connection, catalog: Catalog, learner_id: int, courses: list[int], pathways: list[int], report: RecalcReport
+) -> None:
+    started = time.perf_counter()
+    savepoint = conn.begin_nested()
+    try:
+        changes = refresh_learner(conn, catalog, learner_id, courses, pathways)
+    except Exception as error:  # one bad learner must not stop the run: it is reported and skipped
+        savepoint.rollback()
+        report.failed += 1
+        report.failures.append({"learner": learner_id, "error": f"{type(error).__name__}: {error}"})
+        return
+    savepoint.commit()
+    if not changes:
+        report.unchanged += 1
+        return
+    report.updated += 1
+    report.rows_changed += len(changes)
+    report.changes += [
+        {
+            "learner": learner_id,
+            "node": f"{c.kind}:{c.slug}",
+            "percent": [c.before_percent, c.after_percent],
+            "complete": [c.before_complete, c.after_complete],
+        }
+        for c in changes
+    ]
+    log_changes("progress recalculated", learner_id, None, changes, started)
+
+
+def _close(db: Database, report: RecalcReport, runs_dir: Path, started: float, status: str) -> None:
+    report.duration_seconds = round(time.perf_counter() - started, 3)
+    folder = runs_dir / f"run-{report.run_id}"
+    folder.mkdir(parents=True, exist_ok=True)
+    summary = {k: v for k, v in asdict(report).items() if k not in ("changes", "failures")} | {"status": status}
+    (folder / "summary.json").write_text(json.dumps(summary, indent=2))
+    (folder / "changes.json").write_text(json.dumps(report.changes, indent=2))
+    (folder / "failures.json").write_text(json.dumps(report.failures, indent=2))
+    with db.transaction() as conn:
+        finished = utcnow() if status == "succeeded" else None
+        runs.update_run(conn, report.run_id, status=status, summary=summary, folder=str(folder), finished_at=finished)

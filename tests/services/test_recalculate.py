@@ -1,0 +1,123 @@
+"""Recalculate (backfill): repairs stored progress from the facts; dry run, resume, skip-synced, run files."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from learnapp.persistence.db import Database
+from learnapp.services.completion import record_completion
+from learnapp.services.enrollment import enroll_course, enroll_pathway
+from learnapp.services.operations import list_runs
+from learnapp.services.recalculate import Interrupted, RecalcOptions, recalculate
+from tests.conftest import ADMIN, ALICE, BOB
+from tests.services.helpers import assert_stored_equals_recomputed, stored_course
+
+AUDIT = ("operation_run",)
+
+
+def progress_dump(path: Path) -> list[str]:
+    """Everything except the audit record of runs (a dry run is still recorded as a run)."""
+    connection = sqlite3.connect(path)
+    try:
+        return [line for line in connection.iterdump() if not any(f'"{t}"' in line for t in AUDIT)]
+    finally:
+        connection.close()
+
+
+def corrupt(db_path: Path) -> None:
+    connection = sqlite3.connect(db_path)
+    connection.execute("UPDATE enrollment SET completed = 7, percent = 70, is_complete = 1")
+    connection.execute("UPDATE pathway_enrollment SET completed = 0, percent = 0")
+    connection.commit()
+    connection.close()
+
+
+@pytest.fixture
+def learning(db: Database) -> Database:
+    for learner in (ALICE, BOB, ADMIN):
+        enroll_pathway(db, learner, "path")
+    for slug in ("b1", "b2", "s1"):
+        record_completion(db, ALICE, slug)
+    record_completion(db, BOB, "s2")
+    return db
+
+
+def test_corrupted_stored_progress_is_repaired_and_a_second_run_changes_nothing(
+    learning: Database, db_path: Path, tmp_path: Path
+) -> None:
+    corrupt(db_path)
+    first = recalculate(learning, RecalcOptions(batch_size=2), tmp_path, "tester")
+    assert (first.total, first.failed) == (3, 0) and first.updated == 3
+    assert stored_course(learning, ALICE, "ac-course").completed == 2
+    assert_stored_equals_recomputed(learning)
+    second = recalculate(learning, RecalcOptions(), tmp_path, "tester")
+    assert (second.updated, second.rows_changed, second.unchanged) == (0, 0, 3)
+
+
+def test_dry_run_reports_the_changes_and_leaves_the_progress_data_byte_for_byte(
+    learning: Database, db_path: Path, tmp_path: Path
+) -> None:
+    corrupt(db_path)
+    before = progress_dump(db_path)
+    report = recalculate(learning, RecalcOptions(dry_run=True), tmp_path, "tester")
+    assert report.updated == 3 and report.rows_changed > 0
+    assert progress_dump(db_path) == before
+
+
+def test_an_interrupted_run_resumes_after_its_last_committed_batch(
+    learning: Database, db_path: Path, tmp_path: Path
+) -> None:
+    corrupt(db_path)
+    with pytest.raises(Interrupted) as stopped:
+        recalculate(learning, RecalcOptions(batch_size=1), tmp_path, "tester", stop_after=1)
+    run_id = list_runs(learning)[0].id
+    assert list_runs(learning)[0].status == "interrupted"
+    assert f"--resume {run_id}" in str(stopped.value)
+    assert stored_course(learning, ALICE, "ac-course").completed == 2  # the first batch is committed
+    assert stored_course(learning, BOB, "ac-course").completed == 7  # not yet repaired
+    resumed = recalculate(learning, RecalcOptions(batch_size=1), tmp_path, "tester", resume=run_id)
+    assert (resumed.run_id, resumed.total) == (run_id, 2)
+    assert_stored_equals_recomputed(learning)
+    assert list_runs(learning)[0].status == "succeeded"
+
+
+def test_skip_synced_skips_learners_unchanged_since_their_last_recalculation(
+    learning: Database, tmp_path: Path
+) -> None:
+    recalculate(learning, RecalcOptions(), tmp_path, "tester")
+    record_completion(learning, BOB, "s1")
+    report = recalculate(learning, RecalcOptions(skip_synced=True), tmp_path, "tester")
+    assert (report.skipped, report.total - report.skipped) == (2, 1)
+
+
+def test_one_course_or_one_learner_only(learning: Database, db_path: Path, tmp_path: Path) -> None:
+    corrupt(db_path)
+    recalculate(learning, RecalcOptions(course="course-b"), tmp_path, "tester")
+    assert stored_course(learning, ALICE, "course-b").completed == 1
+    assert stored_course(learning, ALICE, "ac-course").completed == 7  # another course: untouched
+    recalculate(learning, RecalcOptions(learner_id=BOB), tmp_path, "tester")
+    assert stored_course(learning, BOB, "ac-course").completed == 0
+    assert stored_course(learning, ALICE, "ac-course").completed == 7
+
+
+def test_each_run_writes_summary_changes_and_failures_files(learning: Database, db_path: Path, tmp_path: Path) -> None:
+    corrupt(db_path)
+    report = recalculate(learning, RecalcOptions(), tmp_path, "tester")
+    folder = tmp_path / f"run-{report.run_id}"
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["total"] == 3 and summary["status"] == "succeeded" and summary["updated"] == 3
+    changes = json.loads((folder / "changes.json").read_text())
+    assert {"learner": ALICE, "node": "course:ac-course", "percent": [70, 20], "complete": [True, False]} in changes
+    assert json.loads((folder / "failures.json").read_text()) == []
+    run = list_runs(learning)[0]
+    assert (run.kind, run.actor, run.arguments["batch_size"]) == ("recalculate", "tester", 500)
+
+
+def test_enrolling_learners_one_course_without_pathway(db: Database, tmp_path: Path) -> None:
+    enroll_course(db, ALICE, "course-b")
+    report = recalculate(db, RecalcOptions(), tmp_path, "tester")
+    assert (report.total, report.failed) == (1, 0)
