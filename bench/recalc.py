@@ -1,0 +1,121 @@
+"""Benchmark: recalculate N learners × 5 enrollments at two sizes, beside a set-based raw-SQL recount."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from learnapp.persistence.db import Database
+from learnapp.persistence.migrate import upgrade
+from learnapp.services.content_import import import_content
+from learnapp.services.population import generate_population
+from learnapp.services.recalculate import RecalcOptions, recalculate
+from learnapp.settings import ROOT
+
+SIZES = (1_000, 10_000)
+BUDGET_SECONDS = 10.0
+console = Console()
+
+# The floor: the same recount as one set-based statement, straight on sqlite3 (no per-learner rules).
+RAW_RECOUNT = """
+UPDATE enrollment SET completed = (
+    SELECT count(*) FROM lesson_completion AS lc
+    JOIN lesson AS l ON l.id = lc.lesson_id
+    JOIN course_module AS cm ON cm.module_id = l.module_id
+    WHERE lc.learner_id = enrollment.learner_id AND cm.course_id = enrollment.course_id
+      AND l.preview = 0 AND l.retired = 0
+)
+"""
+WIPE = "UPDATE enrollment SET completed = 0, percent = 0, is_complete = 0, completed_at = NULL"
+
+
+def populated(folder: Path, learners: int) -> Path:
+    path = folder / f"recalc-{learners}.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    db = Database(url)
+    import_content(db, ROOT / "content")
+    with console.status(f"generating {learners:,} learners × 5 enrollments"):
+        generate_population(db, learners, 7, 5, 90)
+    db.dispose()
+    return path
+
+
+def raw(path: Path, sql: str) -> float:
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    started = time.perf_counter()
+    connection.execute(sql)
+    connection.commit()
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return elapsed
+
+
+def measure(folder: Path, learners: int) -> dict[str, float | int]:
+    path = populated(folder, learners)
+    raw(path, WIPE)  # every stored row wrong: the repair run rewrites them all
+    db = Database(f"sqlite:///{path}")
+    repair = recalculate(db, RecalcOptions(batch_size=1000), folder / "runs", "bench")
+    again = recalculate(db, RecalcOptions(batch_size=1000), folder / "runs", "bench")
+    db.dispose()
+    floor = raw(path, RAW_RECOUNT)
+    rows = sqlite3.connect(path).execute("SELECT count(*) FROM enrollment").fetchone()[0]
+    return {
+        "learners": learners,
+        "enrollments": rows,
+        "repair_seconds": repair.duration_seconds,
+        "rows_changed": repair.rows_changed,
+        "no_change_seconds": again.duration_seconds,
+        "floor_seconds": round(floor, 3),
+        "failed": repair.failed + again.failed,
+    }
+
+
+def main() -> None:
+    logging.getLogger("learnapp").setLevel(logging.WARNING)
+    with tempfile.TemporaryDirectory() as tmp:
+        results = [measure(Path(tmp), n) for n in SIZES]
+    table = Table(
+        "learners",
+        "enrollments",
+        "repair run s",
+        "rows changed",
+        "second run s",
+        "raw SQL recount s",
+        "÷ floor",
+        "budget",
+        title="learnapp recalculate",
+    )
+    for r in results:
+        ratio = float(r["repair_seconds"]) / max(float(r["floor_seconds"]), 1e-9)
+        verdict = "PASS" if float(r["repair_seconds"]) <= BUDGET_SECONDS or r["learners"] != SIZES[-1] else "OVER"
+        table.add_row(
+            f"{r['learners']:,}",
+            f"{r['enrollments']:,}",
+            f"{r['repair_seconds']:.2f}",
+            f"{r['rows_changed']:,}",
+            f"{r['no_change_seconds']:.2f}",
+            f"{r['floor_seconds']:.3f}",
+            f"{ratio:.1f}×",
+            f"≤ {BUDGET_SECONDS:g} s at 10,000: {verdict}",
+        )
+    console.print(table)
+    small, big = results
+    growth = float(big["repair_seconds"]) / float(small["repair_seconds"])
+    console.print(f"10× the learners took {growth:.1f}× the time (linear is 10×)")
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "recalc.json").write_text(json.dumps({"results": results, "growth": growth}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
