@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from learnapp.cli_ops import recalculate_command, runs_command
+from learnapp.cli_ops import progress_group, recalculate_command, runs_command
 from learnapp.persistence.db import default_database
 from learnapp.services.content_files import ContentError
 from learnapp.services.content_import import ImportReport, import_content
@@ -138,6 +138,47 @@ def create_user(email: str, name: str, admin: bool, password: str) -> None:
     console.print(f"created {account.role} {account.email} (id {account.id})")
 
 
+@main.group()
+def token() -> None:
+    """API bearer tokens."""
+
+
+@token.command("create")
+@click.option("--email", required=True, help="The learner (or admin) the token acts as.")
+@click.option("--name", required=True, help="What the token is for, e.g. 'grading script'.")
+def token_create(email: str, name: str) -> None:
+    """Create a token and print it once: only its hash is stored."""
+    from learnapp.services.accounts import find_account
+    from learnapp.services.tokens import create_token
+
+    account = find_account(default_database(), email)
+    if account is None:
+        console.print(f"[red]No account with email {email}[/red]")
+        sys.exit(1)
+    try:
+        created = create_token(default_database(), account.id, name)
+    except LearnappError as error:
+        console.print(f"[red]{error.message}[/red]")
+        sys.exit(1)
+    console.print(f"token {created.token.id} '{created.token.name}' for {account.email} ({account.role})")
+    console.print("Copy it now, it will not be shown again:")
+    click.echo(created.secret)
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+def token_revoke(token_id: int) -> None:
+    """Revoke a token by its id (it stops working at once)."""
+    from learnapp.services.tokens import revoke_token
+
+    try:
+        revoked = revoke_token(default_database(), token_id)
+    except LearnappError as error:
+        console.print(f"[red]{error.message}[/red]")
+        sys.exit(1)
+    console.print(f"revoked token {revoked.id} '{revoked.name}'")
+
+
 def _print_report(report: ImportReport) -> None:
     table = Table(title="content import" + (" (dry run: nothing written)" if report.dry_run else ""))
     for column in ("kind", "created", "updated", "retired"):
@@ -156,3 +197,4 @@ def _print_report(report: ImportReport) -> None:
 
 main.add_command(recalculate_command)
 main.add_command(runs_command)
+main.add_command(progress_group)

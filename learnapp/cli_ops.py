@@ -94,3 +94,29 @@ def runs_command() -> None:
         short = ", ".join(f"{k}={v}" for k, v in run.summary.items() if k in ("total", "updated", "failed", "rows"))
         table.add_row(str(run.id), run.kind, run.actor, run.started_at.strftime("%Y-%m-%d %H:%M:%S"), run.status, short)
     console.print(table)
+
+
+@click.group("progress")
+def progress_group() -> None:
+    """Progress data: export."""
+
+
+@progress_group.command("export")
+@click.option("--learner", "email", help="Only this learner (email); default everyone.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--output", type=click.Path(path_type=Path), help="Write here instead of standard output.")
+def export_command(email: str | None, fmt: str, output: Path | None) -> None:
+    """Export per-learner course progress (JSON for one learner includes every completion)."""
+    from learnapp.services.export import enrollment_rows, learner_data, to_csv, to_json
+
+    learner = learner_id(email)
+    db = default_database()
+    if fmt == "csv":
+        text = to_csv(enrollment_rows(db, learner))
+    else:
+        text = to_json(learner_data(db, learner) if learner is not None else enrollment_rows(db))
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text)
+        console.print(f"wrote {output}")

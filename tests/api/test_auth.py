@@ -100,3 +100,25 @@ def test_logout_ends_the_session_on_the_server(db: Database) -> None:
 def test_unknown_or_missing_session_tokens_are_nobody(db: Database) -> None:
     assert session_account(db, None) is None
     assert session_account(db, "made-up-token") is None
+
+
+def test_download_my_data_needs_a_session_and_returns_only_mine(db: Database) -> None:
+    from learnapp.services.completion import record_completion
+    from learnapp.services.enrollment import enroll_course
+
+    enroll_course(db, 1, "course-b")
+    record_completion(db, 1, "s1")
+    login = poster(db)("/auth/login", {"email": "bob@example.com", "password": "bob-password"})
+    app = create_api(db)
+
+    async def get(token: str | None) -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://learnapp.test") as client:
+            if token:
+                client.cookies.set("learnapp_session", token)
+            return await client.get("/me/export.json")
+
+    assert asyncio.run(get(None)).status_code == 401
+    mine = asyncio.run(get(cookie_of(login)))
+    assert mine.status_code == 200 and mine.json()["learner"]["email"] == "bob@example.com"
+    assert mine.json()["completions"] == []

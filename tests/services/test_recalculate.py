@@ -121,3 +121,20 @@ def test_enrolling_learners_one_course_without_pathway(db: Database, tmp_path: P
     enroll_course(db, ALICE, "course-b")
     report = recalculate(db, RecalcOptions(), tmp_path, "tester")
     assert (report.total, report.failed) == (1, 0)
+
+
+def test_export_gives_csv_rows_per_enrollment_and_a_learners_full_json(learning: Database) -> None:
+    from learnapp.services.export import enrollment_rows, learner_data, to_csv, to_json
+
+    rows = enrollment_rows(learning)
+    assert len(rows) == 9  # three learners, three courses each (the pathway enrolled them)
+    alice = [r for r in rows if r["email"] == "alice@example.com"]
+    assert [(r["course"], r["completed"], r["total"]) for r in alice] == [
+        ("ac-course", 2, 10), ("course-a", 1, 3), ("course-b", 1, 2),
+    ]
+    csv_text = to_csv(enrollment_rows(learning, ALICE))
+    assert csv_text.splitlines()[0].startswith("email,name,course") and len(csv_text.splitlines()) == 4
+    data = json.loads(to_json(learner_data(learning, ALICE)))
+    assert data["learner"]["email"] == "alice@example.com"
+    assert sorted(c["lesson"] for c in data["completions"]) == ["b1", "b2", "s1"]
+    assert all("email" not in e for e in data["enrollments"])

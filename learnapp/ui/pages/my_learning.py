@@ -198,7 +198,17 @@ def course_row(card: CardItem) -> rx.Component:
 
 def my_learning_page() -> rx.Component:
     return page(
-        rx.heading("My Learning", size="8", as_="h1"),
+        rx.hstack(
+            rx.heading("My Learning", size="8", as_="h1"),
+            rx.spacer(),
+            rx.link(
+                rx.button(rx.icon("download"), "Download my data", variant="ghost", size="2"),
+                href="/me/export.json",
+                is_external=True,
+            ),
+            align="center",
+            width="100%",
+        ),
         resume_banner(),
         rx.grid(
             rx.foreach(MyLearningState.stats, stat_tile),
