@@ -7,6 +7,11 @@ from learnapp.jobs import certificate_worker
 from learnapp.logs import configure_logging
 from learnapp.settings import get_settings
 from learnapp.ui.catalog import CatalogState, catalog_page
+from learnapp.ui.live_tabs import connect_tabs
+from learnapp.ui.pages.admin_content import ContentState, content_page
+from learnapp.ui.pages.admin_course import NodeStatsState, course_stats_page, pathway_stats_page
+from learnapp.ui.pages.admin_learner import LearnerAdminState, learner_admin_page
+from learnapp.ui.pages.admin_overview import OverviewState, overview_page
 from learnapp.ui.pages.auth_pages import AuthFormState, login_page, signup_page
 from learnapp.ui.pages.course import CourseState, course_page
 from learnapp.ui.pages.my_learning import MyLearningState, my_learning_page
@@ -18,6 +23,7 @@ from learnapp.ui.pages.verify import VerifyState, verify_page
 configure_logging(get_settings().log_json)
 app = rx.App(api_transformer=create_api(), stylesheets=["/learnapp.css"])
 app.register_lifespan_task(certificate_worker)
+connect_tabs(app)
 app.add_page(catalog_page, route="/", title="Catalog · learnapp", on_load=CatalogState.load)
 app.add_page(login_page, route="/login", title="Log in · learnapp", on_load=AuthFormState.load)
 app.add_page(signup_page, route="/signup", title="Sign up · learnapp", on_load=AuthFormState.load)
@@ -29,3 +35,10 @@ app.add_page(my_learning_page, route="/my-learning", title="My Learning · learn
 app.add_page(pathway_page, route="/pathways/[pathway]", title="Pathway · learnapp", on_load=PathwayState.load)
 app.add_page(profile_page, route="/profile", title="Profile · learnapp", on_load=ProfileState.load)
 app.add_page(verify_page, route="/verify/[code]", title="Verify a certificate · learnapp", on_load=VerifyState.load)
+app.add_page(overview_page, route="/admin", title="learnapp", on_load=OverviewState.load)
+app.add_page(course_stats_page, route="/admin/courses/[course]", title="learnapp", on_load=NodeStatsState.load_course)
+app.add_page(
+    pathway_stats_page, route="/admin/pathways/[pathway]", title="learnapp", on_load=NodeStatsState.load_pathway
+)
+app.add_page(learner_admin_page, route="/admin/learners/[id]", title="learnapp", on_load=LearnerAdminState.load)
+app.add_page(content_page, route="/admin/content", title="learnapp", on_load=ContentState.load)

@@ -14,14 +14,10 @@ from learnapp.services.errors import NotFound
 from learnapp.services.sessions import session_account
 
 
-def csv_path(course_slug: str) -> str:
-    return f"/admin-files/courses/{course_slug}/progress.csv"
-
-
 def admin_files_router(get_db: Callable[[], Database]) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
-    @router.get("/admin-files/courses/{slug}/progress.csv")
+    @router.get("/admin-files/courses/{slug}/progress.csv")  # linked from ui/pages/admin_course.py
     def course_csv(slug: str, request: Request) -> Response:
         missing = JSONResponse({"error": {"code": "not_found", "message": "Not found", "details": None}}, 404)
         account = session_account(get_db(), request.cookies.get(COOKIE))

@@ -65,7 +65,11 @@ def top_bar() -> rx.Component:
             aria_label="learnapp home",
         ),
         rx.hstack(
-            nav_link("Catalog", "/"), nav_link("My Learning", "/my-learning"), spacing="4", class_name="hide-phone"
+            nav_link("Catalog", "/"),
+            nav_link("My Learning", "/my-learning"),
+            rx.cond(SessionState.is_admin, nav_link("Admin", "/admin")),
+            spacing="4",
+            class_name="hide-phone",
         ),
         rx.spacer(),
         rx.color_mode.button(aria_label="Switch light and dark mode"),
@@ -92,6 +96,7 @@ def page(*children: rx.Component, size: str = "3") -> rx.Component:
             rx.hstack(
                 nav_link("Catalog", "/"),
                 nav_link("My Learning", "/my-learning"),
+                rx.cond(SessionState.is_admin, nav_link("Admin", "/admin")),
                 justify="center",
                 spacing="6",
                 padding="0.75em",

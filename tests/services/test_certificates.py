@@ -45,9 +45,7 @@ def test_completing_a_course_queues_one_pending_certificate_without_rendering_it
     assert (cert.kind, cert.slug, cert.status, cert.attempts) == ("course", "course-b", "pending", 0)
 
 
-def test_two_concurrent_last_lessons_give_one_certificate_and_one_completed_notice(
-    db: Database, db_path: Path
-) -> None:
+def test_two_concurrent_last_lessons_give_one_certificate_and_one_completed_notice(db: Database, db_path: Path) -> None:
     enroll_course(db, ALICE, "course-b")
     race(db_path, [lambda d: record_completion(d, ALICE, "s1"), lambda d: record_completion(d, ALICE, "s2")])
     assert len(certificates_of(db, ALICE)) == 1
@@ -106,7 +104,10 @@ def test_a_pending_certificate_is_issued_by_a_fresh_process_after_a_restart(db: 
     db.dispose()
     env = {"LEARNAPP_DATABASE_URL": f"sqlite:///{db_path}", "PATH": "/usr/bin:/bin"}
     done = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "learnapp"), "certificates", "issue"], env=env, capture_output=True, text=True,
+        [str(ROOT / ".venv" / "bin" / "learnapp"), "certificates", "issue"],
+        env=env,
+        capture_output=True,
+        text=True,
         check=True,
     )
     assert "issued 1" in done.stdout

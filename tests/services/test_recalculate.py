@@ -130,7 +130,9 @@ def test_export_gives_csv_rows_per_enrollment_and_a_learners_full_json(learning:
     assert len(rows) == 9  # three learners, three courses each (the pathway enrolled them)
     alice = [r for r in rows if r["email"] == "alice@example.com"]
     assert [(r["course"], r["completed"], r["total"]) for r in alice] == [
-        ("ac-course", 2, 10), ("course-a", 1, 3), ("course-b", 1, 2),
+        ("ac-course", 2, 10),
+        ("course-a", 1, 3),
+        ("course-b", 1, 2),
     ]
     csv_text = to_csv(enrollment_rows(learning, ALICE))
     assert csv_text.splitlines()[0].startswith("email,name,course") and len(csv_text.splitlines()) == 4

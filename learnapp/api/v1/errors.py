@@ -117,7 +117,7 @@ async def _http_error(_request: Request, error: HTTPException) -> JSONResponse:
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-    log.exception("unexpected API error", extra={"path": request.url.path, "error": type(error).__name__})
+    log.exception("unexpected error serving a request", extra={"path": request.url.path, "error": type(error).__name__})
     return error_response(500, "internal", "Something went wrong on our side; it has been logged")
 
 

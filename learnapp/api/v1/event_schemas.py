@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from learnapp.api.v1.schemas import CreateModel, Moment, Slug
 from learnapp.services.events import ClientEventIn, EventOutcome
@@ -74,6 +74,19 @@ ClientEventCreate = Annotated[
 
 
 class EventBatchCreate(CreateModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "events": [
+                        {"id": "evt-1", "type": "lesson_viewed", "lesson": "b1", "seconds": 240},
+                        {"id": "evt-2", "type": "lesson_completed", "lesson": "b1"},
+                        {"id": "evt-3", "type": "course_completed", "course": "ac-course"},
+                    ]
+                }
+            ]
+        }
+    )
     events: list[ClientEventCreate] = Field(min_length=1, max_length=MAX_EVENTS)
 
 

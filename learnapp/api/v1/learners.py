@@ -88,7 +88,7 @@ def _writes(router: APIRouter, guards: Guards, me: Any) -> None:
         "/enrollments",
         status_code=201,
         tags=["enrollments"],
-        responses={200: {"model": s.EnrollmentPublic, "description": "Already enrolled"}},
+        responses={**responses(400), 200: {"model": s.EnrollmentPublic, "description": "Already enrolled"}},
     )
     async def enroll(body: s.EnrollmentCreate, response: Response, who: Scope = me) -> s.EnrollmentPublic:
         """Enroll in a course, or in a pathway and all its courses: 201 the first time, 200 after."""

@@ -47,10 +47,12 @@ class TokenPublic(BaseModel):
 
 
 class CourseEnrollmentCreate(CreateModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"course": "ac-course"}]})
     course: Slug
 
 
 class PathwayEnrollmentCreate(CreateModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"pathway": "path"}]})
     pathway: Slug = Field(examples=["path"])
 
 
@@ -66,6 +68,7 @@ class EnrollmentPublic(BaseModel):
 
 
 class CompletionCreate(CreateModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"lesson": "b1"}]})
     lesson: Slug = Field(examples=["b1"])
     completed_at: Moment | None = Field(default=None, description="When it happened; now when omitted")
 

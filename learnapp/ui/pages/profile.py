@@ -1,4 +1,4 @@
-"""UI: the profile page: the signed-in learner's name, email (read-only) and time zone."""
+"""UI: the profile page: the signed-in learner's name, email (read-only), time zone and API tokens."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from reflex.event import EventSpec
 
 from learnapp.services.accounts import MAX_NAME, Account, time_zones, update_profile
 from learnapp.services.errors import LearnappError
+from learnapp.services.tokens import MAX_NAME as MAX_TOKEN_NAME
+from learnapp.services.tokens import TokenView, create_token, list_tokens, revoke_token
 from learnapp.ui.layout import page
 from learnapp.ui.session import SessionState, db
 from learnapp.ui.sync import refresh_sync
@@ -25,6 +27,9 @@ class ProfileState(SessionState):
     loaded: bool = False
     saving: bool = False
     form_version: int = 0
+    # Active API tokens (never their secrets); a new secret is held only until the page is left.
+    tokens: list[dict[str, str]] = []
+    new_token: str = ""
 
     def _show(self, account: Account) -> None:
         self.name, self.email, self.time_zone = account.name, account.email, account.time_zone
@@ -39,8 +44,48 @@ class ProfileState(SessionState):
             self.loaded, self.name, self.email = False, "", ""
             return rx.redirect(LOGIN)
         self._show(account)
+        self.new_token = ""
+        await self._load_tokens(account.id)
         await refresh_sync(self, account.id)
         return None
+
+    async def _load_tokens(self, learner_id: int) -> None:
+        views = await asyncio.to_thread(list_tokens, db(), learner_id)
+        self.tokens = [_token_row(view) for view in views if view.active]
+
+    @rx.event
+    async def create_api_token(self, form: dict[str, Any]) -> AsyncIterator[EventSpec | None]:
+        account = await self._account()
+        if account is None:
+            yield rx.redirect(LOGIN)
+            return
+        try:
+            created = await asyncio.to_thread(create_token, db(), account.id, str(form.get("token_name", "")))
+        except LearnappError as error:
+            yield rx.toast.error(error.message)
+            return
+        self.new_token = created.secret
+        await self._load_tokens(account.id)
+        yield rx.toast.success("Token created: copy it now")
+
+    @rx.event
+    async def revoke_api_token(self, token_id: str) -> AsyncIterator[EventSpec | None]:
+        # Only the signed-in learner's own tokens: revoke_token treats any other id as unknown.
+        account = await self._account()
+        if account is None:
+            yield rx.redirect(LOGIN)
+            return
+        try:
+            await asyncio.to_thread(revoke_token, db(), int(token_id), account.id)
+            message = rx.toast.success("Token revoked")
+        except (LearnappError, ValueError):
+            message = rx.toast.error("That token is already gone")
+        await self._load_tokens(account.id)
+        yield message
+
+    @rx.event
+    def dismiss_token(self) -> None:
+        self.new_token = ""
 
     @rx.event
     async def save(self, form: dict[str, Any]) -> AsyncIterator[EventSpec | None]:
@@ -61,6 +106,17 @@ class ProfileState(SessionState):
             self.saving = False
         self._show(updated)
         yield rx.toast.success("Profile saved")
+
+
+def _token_row(view: TokenView) -> dict[str, str]:
+    last = view.last_used_at.isoformat() if view.last_used_at else ""
+    return {
+        "id": str(view.id),
+        "name": view.name,
+        "prefix": view.prefix,
+        "created": view.created_at.isoformat(),
+        "last_used": last,
+    }
 
 
 def labelled(label: str, html_for: str, control: rx.Component, hint: str = "") -> rx.Component:
@@ -143,16 +199,121 @@ def profile_form() -> rx.Component:
     )
 
 
+def new_token_notice() -> rx.Component:
+    return rx.cond(
+        ProfileState.new_token != "",
+        rx.callout.root(
+            rx.vstack(
+                rx.callout.text("Copy your new token now: it will not be shown again."),
+                rx.hstack(
+                    rx.input(
+                        value=ProfileState.new_token, read_only=True, aria_label="New API token", width="100%", size="2"
+                    ),
+                    rx.button("Copy", on_click=[rx.set_clipboard(ProfileState.new_token), rx.toast("Token copied")]),
+                    rx.button("Done", variant="soft", on_click=ProfileState.dismiss_token),
+                    width="100%",
+                ),
+                width="100%",
+            ),
+            color_scheme="green",
+            width="100%",
+        ),
+    )
+
+
+def token_item(token: rx.Var) -> rx.Component:
+    used = rx.cond(
+        token["last_used"] != "",
+        rx.text("last used ", rx.moment(token["last_used"], from_now=True), as_="span"),
+        rx.text("never used", as_="span"),
+    )
+    return rx.el.li(
+        rx.hstack(
+            rx.vstack(
+                rx.text(token["name"], weight="medium"),
+                rx.text(
+                    rx.code(token["prefix"] + "…"),
+                    " · created ",
+                    rx.moment(token["created"], from_now=True),
+                    " · ",
+                    used,
+                    size="1",
+                    color_scheme="gray",
+                ),
+                spacing="1",
+            ),
+            rx.spacer(),
+            rx.button(
+                "Revoke",
+                color_scheme="red",
+                variant="soft",
+                aria_label="Revoke token " + token["name"],
+                on_click=ProfileState.revoke_api_token(token["id"]),
+            ),
+            align="center",
+            width="100%",
+        ),
+        style={"listStyle": "none"},
+    )
+
+
+def tokens_card() -> rx.Component:
+    form = rx.form(
+        rx.hstack(
+            rx.input(
+                id="token_name",
+                name="token_name",
+                placeholder="What is it for? e.g. grading script",
+                aria_label="Token name",
+                required=True,
+                max_length=MAX_TOKEN_NAME,
+                size="3",
+                width="100%",
+            ),
+            rx.button("Create token", type="submit", size="3"),
+            width="100%",
+        ),
+        on_submit=ProfileState.create_api_token,
+        reset_on_submit=True,
+        width="100%",
+    )
+    listed = rx.cond(
+        ProfileState.tokens.length() > 0,
+        rx.el.ul(rx.foreach(ProfileState.tokens, token_item), style={"padding": 0, "margin": 0, "width": "100%"}),
+        rx.text("No tokens yet.", size="2", color_scheme="gray"),
+    )
+    intro = "A token lets a script or another app use the learnapp API as you (see /api/v1/docs). Keep it secret."
+    return rx.card(
+        rx.vstack(
+            rx.heading("API tokens", size="5", as_="h2"),
+            rx.text(intro, size="2", color_scheme="gray"),
+            new_token_notice(),
+            form,
+            listed,
+            spacing="4",
+            width="100%",
+        ),
+        size="3",
+        width="100%",
+        max_width="36em",
+    )
+
+
 def profile_page() -> rx.Component:
     return page(
         rx.heading("Profile", size="8", as_="h1"),
         rx.cond(
             ProfileState.loaded,
-            rx.card(
-                rx.vstack(email_field(), profile_form(), spacing="4", width="100%"),
-                size="3",
+            rx.vstack(
+                rx.card(
+                    rx.vstack(email_field(), profile_form(), spacing="4", width="100%"),
+                    size="3",
+                    width="100%",
+                    max_width="36em",
+                ),
+                tokens_card(),
+                spacing="5",
                 width="100%",
-                max_width="36em",
             ),
             rx.spinner(size="3"),
         ),

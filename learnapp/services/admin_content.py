@@ -1,0 +1,129 @@
+"""Services: a content update as an admin sees it: the impact first (a dry run), then apply, recorded in history."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, Table, and_, insert, literal, select
+from sqlmodel import Session
+
+from learnapp.persistence.certs import CERTIFICATE
+from learnapp.persistence.db import Database
+from learnapp.persistence.facts import ENROLLMENT, HISTORY, LEARNER, PATHWAY_ENROLLMENT
+from learnapp.persistence.tables import CourseRow, PathwayRow, utcnow
+from learnapp.services.content_import import ImportReport, import_content
+
+COURSE: Table = CourseRow.__table__  # type: ignore[attr-defined]
+PATHWAY: Table = PathwayRow.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class AffectedCertificate:
+    """A certificate whose course or pathway the update reopens for its holder: it stays valid."""
+
+    code: str
+    learner: str
+    kind: str
+    title: str
+
+
+@dataclass(frozen=True)
+class ContentImpact:
+    report: ImportReport
+    certificates: tuple[AffectedCertificate, ...]
+
+
+def preview_content(db: Database, path: Path) -> ContentImpact:
+    """What applying `path` would change; nothing is written (the import's own dry run)."""
+    before = _reopened(db)
+    probe = _Probe(db, lambda conn: _reopened_in(conn))
+    report = import_content(probe, path, dry_run=True)
+    return ContentImpact(report, _difference(probe.found, before))
+
+
+def apply_content(db: Database, path: Path, actor_id: int) -> ContentImpact:
+    """Apply in one transaction; every stored row the update recomputed gets a history entry by the admin."""
+    before = _reopened(db)
+    started = utcnow()
+
+    def record(conn: Connection) -> list[AffectedCertificate]:
+        _record_recalculated(conn, started, actor_id)
+        return _reopened_in(conn)
+
+    probe = _Probe(db, record)
+    report = import_content(probe, path)
+    return ContentImpact(report, _difference(probe.found, before))
+
+
+class _Probe(Database):
+    """The same database; its write() runs `probe` inside the import's transaction, before commit or rollback."""
+
+    def __init__(self, inner: Database, probe: Callable[[Connection], list[AffectedCertificate]]) -> None:
+        self.__dict__.update(inner.__dict__)
+        self.probe = probe
+        self.found: list[AffectedCertificate] = []
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with self.transaction() as conn, Session(bind=conn, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.flush()
+            except Exception:
+                # The import's dry run ends by raising to roll back: look at what it did first.
+                with suppress(Exception):  # a real failure: the import re-raises it, nothing to report
+                    session.flush()
+                    self.found = self.probe(conn)
+                raise
+            self.found = self.probe(conn)
+
+
+def _reopened(db: Database) -> list[AffectedCertificate]:
+    with db.snapshot() as conn:
+        return _reopened_in(conn)
+
+
+def _reopened_in(conn: Connection) -> list[AffectedCertificate]:
+    """Certificates whose holder's stored course or pathway row is no longer complete."""
+    found: list[AffectedCertificate] = []
+    for kind, table, key, nodes in (
+        ("course", ENROLLMENT, ENROLLMENT.c.course_id, COURSE),
+        ("pathway", PATHWAY_ENROLLMENT, PATHWAY_ENROLLMENT.c.pathway_id, PATHWAY),
+    ):
+        query = (
+            select(CERTIFICATE.c.code, LEARNER.c.name, nodes.c.title)
+            .join_from(
+                CERTIFICATE, table, and_(table.c.learner_id == CERTIFICATE.c.learner_id, key == CERTIFICATE.c.node_id)
+            )
+            .join(LEARNER, LEARNER.c.id == CERTIFICATE.c.learner_id)
+            .join(nodes, nodes.c.id == CERTIFICATE.c.node_id)
+            .where(CERTIFICATE.c.node_kind == kind, table.c.is_complete.is_(False))
+            .order_by(CERTIFICATE.c.id)
+        )
+        found += [AffectedCertificate(code, name, kind, title) for code, name, title in conn.execute(query)]
+    return found
+
+
+def _difference(after: list[AffectedCertificate], before: list[AffectedCertificate]) -> tuple[AffectedCertificate, ...]:
+    already = {c.code for c in before}
+    return tuple(c for c in after if c.code not in already)
+
+
+def _record_recalculated(conn: Connection, since: datetime, actor_id: int) -> None:
+    """One history entry per stored row this update recomputed, in one statement per kind."""
+    for table, column in ((ENROLLMENT, "course_id"), (PATHWAY_ENROLLMENT, "pathway_id")):
+        rows = select(
+            literal(utcnow(), HISTORY.c.at.type),
+            table.c.learner_id,
+            literal(actor_id),
+            literal("recalculated"),
+            literal("admin"),
+            table.c[column],
+            literal("content update: now ") + table.c.percent.cast(HISTORY.c.detail.type) + literal("%"),
+        ).where(table.c.updated_at >= since)
+        columns = ["at", "learner_id", "actor_id", "action", "source", column, "detail"]
+        conn.execute(insert(HISTORY).from_select(columns, rows))

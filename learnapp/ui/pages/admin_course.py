@@ -1,0 +1,199 @@
+"""UI: admin statistics of one course or pathway: figures, histograms, lesson funnel, completions per day."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import reflex as rx
+from reflex.event import EventSpec
+
+from learnapp.services.admin_stats import NodeStats, course_stats, pathway_stats
+from learnapp.services.errors import NotFound
+from learnapp.ui.pages.admin_common import (
+    AXIS,
+    AdminState,
+    admin_page,
+    bar_chart,
+    chart_card,
+    crumbs,
+    duration,
+    header,
+    line_chart,
+    number,
+    table,
+    tiles,
+)
+from learnapp.ui.session import db
+
+Rows = list[dict[str, Any]]
+
+
+class NodeStatsState(AdminState):
+    kind: str = "course"
+    slug: str = ""
+    title: str = ""
+    figures: list[list[str]] = []
+    progress: Rows = []
+    times: Rows = []
+    funnel: Rows = []
+    per_day: Rows = []
+    recent: Rows = []  # per_day, newest first, for the table
+    courses: Rows = []
+
+    async def _load(self, kind: str) -> AsyncIterator[EventSpec | None]:
+        self.status = "checking"
+        yield None
+        account = await self._admin()
+        if account is None:
+            self._forget()
+            return
+        read = course_stats if kind == "course" else pathway_stats
+        try:
+            stats = await asyncio.to_thread(read, db(), self._param(kind))
+        except NotFound:
+            self.status = "missing"
+            self._forget()
+            return
+        self._show(stats)
+        self._stamp(account, stats.as_of)
+
+    @rx.event
+    async def load_course(self) -> AsyncIterator[EventSpec | None]:
+        async for step in self._load("course"):
+            yield step
+
+    @rx.event
+    async def load_pathway(self) -> AsyncIterator[EventSpec | None]:
+        async for step in self._load("pathway"):
+            yield step
+
+    @rx.event
+    async def refresh(self) -> AsyncIterator[EventSpec | None]:
+        async for step in self._load(self.kind):
+            yield step
+
+    def _forget(self) -> None:
+        self.title, self.figures, self.progress, self.times, self.funnel = "", [], [], [], []
+        self.per_day, self.recent, self.courses = [], [], []
+
+    def _show(self, stats: NodeStats) -> None:
+        s = stats.summary
+        self.kind, self.slug, self.title = stats.kind, stats.slug, stats.title
+        self.figures = [
+            ["Enrolled", number(s.enrolled), f"{number(stats.lessons)} lessons"],
+            ["Started", number(s.started), "completed a lesson"],
+            ["Completed", number(s.completed), "complete now"],
+            ["Completion rate", f"{s.completion_rate:.1f}%", "of the enrolled"],
+            ["Average progress", f"{s.average_percent:.1f}%", "of the enrolled"],
+            ["Median time", duration(stats.median_seconds), "enrollment → completion"],
+        ]
+        self.progress = [{"bucket": b.label, "learners": b.count} for b in stats.progress_histogram]
+        self.times = [{"bucket": b.label, "learners": b.count} for b in stats.time_histogram]
+        self.funnel = [
+            {
+                "n": f.position,
+                "lesson": f.title,
+                "done": number(f.completed),
+                "share": f.percent,
+                "pct": f"{f.percent:.1f}%",
+            }
+            for f in stats.funnel
+        ]
+        self.per_day = [{"day": day.strftime("%-d %b"), "completions": count} for day, count in stats.per_day]
+        self.recent = self.per_day[::-1]
+        self.courses = [
+            {
+                "n": f.position,
+                "course": f.title,
+                "done": number(f.completed),
+                "share": f.percent,
+                "pct": f"{f.percent:.1f}%",
+            }
+            for f in stats.course_funnel
+        ]
+
+
+S = NodeStatsState
+
+
+def funnel_card() -> rx.Component:
+    chart = rx.recharts.bar_chart(
+        rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
+        rx.recharts.bar(
+            data_key="share", fill="var(--accent-9)", name="Completed", unit="%", is_animation_active=False
+        ),
+        rx.recharts.x_axis(data_key="n", font_size=11, interval="preserveStartEnd", min_tick_gap=16),
+        rx.recharts.y_axis(domain=[0, 100], width=AXIS, font_size=11, unit="%"),
+        rx.recharts.graphing_tooltip(),
+        data=S.funnel,
+        bar_category_gap="10%",
+        height=260,
+        width="100%",
+    )
+    numbers = table(["#", "Lesson", "Done", "Share"], S.funnel, ["n", "lesson", "done", "pct"], height="260px")
+    note = "Share of the enrolled learners who completed each lesson, in course order: where they drop off."
+    return chart_card("Lesson funnel", note, chart, numbers)
+
+
+def course_funnel_card() -> rx.Component:
+    chart = bar_chart(S.courses, "course", "share", "Completed the course", unit="%", height=200)
+    numbers = table(["#", "Course", "Done", "Share"], S.courses, ["n", "course", "done", "pct"])
+    return chart_card(
+        "Courses of this pathway", "Share of the pathway's learners who completed each course.", chart, numbers
+    )
+
+
+def stats_view() -> rx.Component:
+    return rx.vstack(
+        crumbs(("Admin", "/admin"), (rx.cond(S.kind == "course", "Courses", "Pathways"), "/admin")),
+        header(
+            S.title,
+            NodeStatsState.refresh,
+            rx.cond(
+                S.kind == "course",
+                rx.link(
+                    rx.button(rx.icon("download", size=16), "Download CSV", variant="soft"),
+                    href="/admin-files/courses/" + S.slug + "/progress.csv",  # served by api/admin_files.py
+                    is_external=True,
+                ),
+            ),
+        ),
+        tiles(S.figures),
+        rx.grid(
+            chart_card(
+                "Progress",
+                "Enrolled learners by stored progress.",
+                bar_chart(S.progress, "bucket", "learners", "Learners"),
+                table(["Progress", "Learners"], S.progress, ["bucket", "learners"]),
+            ),
+            chart_card(
+                "Time to complete",
+                "From enrollment to first completion.",
+                bar_chart(S.times, "bucket", "learners", "Learners"),
+                table(["Time", "Learners"], S.times, ["bucket", "learners"]),
+            ),
+            columns=rx.breakpoints(initial="1", lg="2"),
+            spacing="4",
+            width="100%",
+        ),
+        rx.cond(S.kind == "pathway", course_funnel_card()),
+        funnel_card(),
+        chart_card(
+            "Completions per day",
+            "First completions per UTC day, last 90 days.",
+            line_chart(S.per_day, "day", "completions", "Completions"),
+            table(["Day", "Completions"], S.recent, ["day", "completions"], height="220px"),
+        ),
+        spacing="5",
+        width="100%",
+    )
+
+
+def course_stats_page() -> rx.Component:
+    return admin_page("Course statistics", stats_view())
+
+
+def pathway_stats_page() -> rx.Component:
+    return admin_page("Pathway statistics", stats_view())
