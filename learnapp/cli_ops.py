@@ -120,3 +120,51 @@ def export_command(email: str | None, fmt: str, output: Path | None) -> None:
     else:
         output.write_text(text)
         console.print(f"wrote {output}")
+
+
+@progress_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check every row and report; write no progress.")
+@click.option("--keep-good", is_flag=True, help="Import the good rows even when some rows are rejected.")
+@click.option("--learner", "email", help="Only this learner's rows.")
+@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--runs-dir", type=click.Path(path_type=Path), default=RUNS_DIR, show_default=True)
+def import_command(
+    file: Path, dry_run: bool, keep_good: bool, email: str | None, batch_size: int, runs_dir: Path
+) -> None:
+    """Import a flat legacy export (CSV or JSON: email, pathway, module, completed_at[, lesson])."""
+    import json
+    from dataclasses import asdict
+
+    from learnapp.services.legacy_import import import_progress
+
+    with console.status("importing progress..."):
+        report = import_progress(default_database(), file, getpass.getuser(), dry_run, keep_good, email, batch_size)
+    folder = runs_dir / f"run-{report.run_id}"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "validation.json").write_text(json.dumps(asdict(report), indent=2, default=str))
+    for rejected in report.rejected:
+        console.print(f"[red]row {rejected['number']}[/red]: {rejected['reason']}")
+    state = "written" if report.written else "nothing written"
+    console.print(
+        f"run {report.run_id}: {report.rows} rows, {report.imported} completions imported, "
+        f"{report.already_present} already present, {len(report.rejected)} rejected, timestamp drift "
+        f"{report.drift}, {report.learners} learners ({state}); report in {folder / 'validation.json'}"
+    )
+    sys.exit(1 if report.rejected and not report.written and not dry_run else 0)
+
+
+@progress_group.command("rollback")
+@click.argument("run_id", type=int)
+@click.option("--learner", "email", help="Only this learner.")
+@click.option("--force", is_flag=True, help="Roll back even learners who changed since the import.")
+def rollback_command(run_id: int, email: str | None, force: bool) -> None:
+    """Restore exactly the state before an import run (whole run or one learner)."""
+    from learnapp.services.legacy_import import rollback_import
+
+    try:
+        restored = rollback_import(default_database(), run_id, getpass.getuser(), learner_id(email), force)
+    except LearnappError as error:
+        console.print(f"[red]{error.message}[/red]")
+        sys.exit(1)
+    console.print(f"restored {len(restored)} learner(s) to their state before run {run_id}")

@@ -64,3 +64,30 @@ def test_create_user_refuses_a_duplicate_email(empty_db: Path) -> None:
     assert run(*args)[0] == 0
     code, output = run(*args)
     assert code == 1 and "already exists" in output
+
+
+def test_recalculate_progress_import_rollback_export_and_runs_from_the_command_line(
+    empty_db: Path, tmp_path: Path
+) -> None:
+    run("db", "upgrade")
+    run("demo")
+    legacy = tmp_path / "legacy.csv"
+    legacy.write_text(
+        "email,pathway,module,completed_at\n"
+        "admin@example.com,python-developer,py-http-and-apis,2026-02-01T09:00:00Z\n"
+        "ghost@example.com,python-developer,py-http-and-apis,2026-02-01T09:00:00Z\n"
+    )
+    runs_dir = ("--runs-dir", str(tmp_path / "runs"))
+    code, output = run("progress", "import", str(legacy), *runs_dir)
+    assert code == 1 and "row 2" in output and "unknown learner" in output and "nothing written" in output
+    code, output = run("progress", "import", str(legacy), "--keep-good", *runs_dir)
+    assert code == 0 and "2 completions imported" in output  # py-http-and-apis has 2 countable lessons
+    run_id = output.split("run ", 1)[1].split(":", 1)[0]
+    code, output = run("progress", "export", "--learner", "admin@example.com", "--format", "json")
+    assert code == 0 and '"lesson": "py-' in output
+    code, output = run("progress", "rollback", run_id)
+    assert code == 0 and "restored 1 learner" in output
+    code, output = run("recalculate", "--dry-run", *runs_dir)
+    assert code == 0 and "dry run" in output and "0 failed" in output
+    code, output = run("runs")
+    assert code == 0 and "progress-import" in output and "recalculate" in output

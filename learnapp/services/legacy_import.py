@@ -1,0 +1,156 @@
+"""Services: import flat legacy progress into the hierarchy, with snapshots, a validation report and rollback."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from learnapp.domain.content import Catalog
+from learnapp.persistence import runs, snapshots
+from learnapp.persistence.catalog import current_catalog
+from learnapp.persistence.db import Database
+from learnapp.persistence.facts import (
+    ENROLLMENT,
+    LEARNER,
+    PATHWAY_ENROLLMENT,
+    append_history,
+    get_completion,
+    history_entry,
+    insert_completion,
+)
+from learnapp.persistence.tables import utcnow
+from learnapp.services.errors import Conflict, NotFound
+from learnapp.services.legacy_rows import LegacyRow, Rejection, check_row, read_rows
+from learnapp.services.refresh import refresh_learner
+
+
+@dataclass
+class ImportReport:
+    run_id: int
+    dry_run: bool
+    rows: int = 0
+    imported: int = 0  # facts created
+    already_present: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    learners: int = 0
+    drift: int = 0  # stored times that differ from the source: must be 0
+    written: bool = False
+
+
+def import_progress(
+    db: Database,
+    path: Path,
+    actor: str,
+    dry_run: bool = False,
+    keep_good: bool = False,
+    only_email: str | None = None,
+    batch_size: int = 200,
+) -> ImportReport:
+    raw = read_rows(path)
+    with db.transaction() as conn:
+        catalog = current_catalog(conn)
+        learners = {r.email: r.id for r in conn.execute(select(LEARNER.c.email, LEARNER.c.id))}
+        arguments = {"file": str(path), "dry_run": dry_run, "keep_good": keep_good, "learner": only_email}
+        run_id = runs.start_run(conn, "progress-import", actor, arguments)
+    report = ImportReport(run_id, dry_run, rows=len(raw))
+    good: dict[int, list[LegacyRow]] = defaultdict(list)
+    for number, row in enumerate(raw, start=1):
+        checked = check_row(number, row, catalog, learners)
+        if isinstance(checked, Rejection):
+            report.rejected.append(asdict(checked))
+        elif only_email is None or checked.email == only_email.lower():
+            good[learners[checked.email]].append(checked)
+    report.learners = len(good)
+    if report.rejected and not keep_good or dry_run:
+        return _finish(db, report, "dry-run" if dry_run else "refused")
+    ids = sorted(good)
+    for start in range(0, len(ids), batch_size):
+        with db.transaction() as conn:
+            for learner_id in ids[start : start + batch_size]:
+                _import_learner(conn, catalog, run_id, learner_id, good[learner_id], report)
+    report.written = True
+    return _finish(db, report, "succeeded")
+
+
+def _import_learner(
+    conn: Connection, catalog: Catalog, run_id: int, learner_id: int, rows: list[LegacyRow], report: ImportReport
+) -> None:
+    before = snapshots.learner_state(conn, learner_id)
+    pathways = {row.pathway for row in rows}
+    courses = {c.id for slug in pathways if (p := catalog.pathway(slug)) for c in p.courses}
+    pathway_ids = {p.id for slug in pathways if (p := catalog.pathway(slug))}
+    for course_id in courses:
+        if _enroll(conn, ENROLLMENT, "course_id", learner_id, course_id):
+            snapshots.remember_enrollment(conn, run_id, learner_id, "course", course_id)
+    for pathway_id in pathway_ids:
+        if _enroll(conn, PATHWAY_ENROLLMENT, "pathway_id", learner_id, pathway_id):
+            snapshots.remember_enrollment(conn, run_id, learner_id, "pathway", pathway_id)
+    history = []
+    for row in rows:
+        found = catalog.lesson(row.lesson) if row.lesson else None
+        module = found[1] if found else next(m for c in catalog.courses for m in c.modules if m.slug == row.module)
+        lessons = [found[0]] if found else [x for x in module.lessons if x.countable]
+        for lesson in lessons:
+            if insert_completion(conn, learner_id, lesson.id, row.completed_at, "import") is None:
+                report.already_present += 1
+                continue
+            report.imported += 1
+            snapshots.remember_fact(conn, run_id, learner_id, lesson.id)
+            history.append(history_entry(learner_id, "completed", "import", lesson_id=lesson.id))
+            stored = get_completion(conn, learner_id, lesson.id)
+            report.drift += int(stored is None or stored.completed_at != row.completed_at)
+    append_history(conn, history)
+    refresh_learner(conn, catalog, learner_id, [c.id for c in catalog.courses], [p.id for p in catalog.pathways])
+    snapshots.save_snapshot(conn, run_id, learner_id, before, snapshots.learner_state(conn, learner_id))
+
+
+def _enroll(conn: Connection, table: Any, key: str, learner_id: int, node_id: int) -> bool:
+    builder: Any = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    now = utcnow()
+    values = {
+        "learner_id": learner_id,
+        key: node_id,
+        "enrolled_at": now,
+        "completed": 0,
+        "total": 0,
+        "percent": 0,
+        "is_complete": False,
+        "updated_at": now,
+    }
+    if key == "pathway_id":
+        values |= {"courses_completed": 0, "courses_total": 0}
+    statement = builder(table).values(**values).on_conflict_do_nothing(index_elements=["learner_id", key])
+    return bool(conn.execute(statement.returning(table.c.id)).first())
+
+
+def _finish(db: Database, report: ImportReport, status: str) -> ImportReport:
+    with db.transaction() as conn:
+        runs.update_run(conn, report.run_id, status=status, summary=asdict(report), finished_at=utcnow())
+    return report
+
+
+def rollback_import(
+    db: Database, run_id: int, actor: str, only_learner: int | None = None, force: bool = False
+) -> list[int]:
+    """Restore each learner exactly as before the run; refuse if they changed since, unless forced."""
+    with db.transaction() as conn:
+        run = runs.get_run(conn, run_id)
+        if run is None or run.kind != "progress-import":
+            raise NotFound(f"No progress import run {run_id}")
+        states = snapshots.snapshots(conn, run_id, only_learner)
+        changed = [lid for lid, (_b, after) in states.items() if snapshots.learner_state(conn, lid) != after]
+        if changed and not force:
+            raise Conflict(
+                f"{len(changed)} learner(s) changed since import run {run_id}; a rollback would overwrite "
+                "those changes. Use --force to roll back anyway.",
+                {"learners": changed},
+            )
+        for learner_id, (before, _after) in states.items():
+            snapshots.undo_import(conn, run_id, learner_id, before)
+        runs.start_run(conn, "progress-rollback", actor, {"run": run_id, "learner": only_learner, "force": force})
+    return sorted(states)
