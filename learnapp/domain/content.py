@@ -48,6 +48,10 @@ class Course:
     def countable_ids(self) -> frozenset[int]:
         return frozenset().union(*(m.countable_ids for m in self.modules))
 
+    @cached_property
+    def every_module_countable(self) -> bool:
+        return bool(self.modules) and all(m.countable_ids for m in self.modules)
+
 
 @dataclass(frozen=True)
 class Pathway:

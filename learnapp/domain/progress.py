@@ -87,6 +87,23 @@ def pathway_progress(
     return PathwayProgress(pathway, counts, rows, finished, completion_time(countable, complete, times))
 
 
+def course_counts(course: Course, done: Set[int]) -> Counts:
+    """course_progress(...).counts without the per-module breakdown (for bulk recalculation)."""
+    countable = course.countable_ids
+    completed = len(countable & done)
+    # Every module complete ⇔ every module has a countable lesson and all countable lessons are done.
+    complete = bool(countable) and course.every_module_countable and completed == len(countable)
+    return Counts(completed, len(countable), complete)
+
+
+def pathway_counts(pathway: Pathway, done: Set[int]) -> tuple[Counts, int]:
+    """pathway_progress(...) counts and courses completed, without building each course's breakdown."""
+    finished = sum(1 for c in pathway.courses if course_counts(c, done).complete)
+    countable = pathway.countable_ids
+    complete = bool(pathway.courses) and finished == len(pathway.courses)
+    return Counts(len(countable & done), len(countable), complete), finished
+
+
 def completion_time(countable: Set[int], complete: bool, times: Mapping[int, datetime] | None) -> datetime | None:
     """A node is completed at the time of the child completion that completed it: the latest."""
     if not complete or not times:

@@ -218,3 +218,44 @@ def append_history(conn: Connection, entries: list[dict[str, Any]]) -> None:
     """Append to the progress history (one statement for any number of entries)."""
     if entries:
         conn.execute(_HISTORY, entries)
+
+
+# Batch reads and writes for recalculation: one statement per batch of learners instead of per learner.
+
+
+def done_ids_many(conn: Connection, learner_ids: list[int]) -> dict[int, set[int]]:
+    done: dict[int, set[int]] = {i: set() for i in learner_ids}
+    rows = conn.execute(
+        select(COMPLETION.c.learner_id, COMPLETION.c.lesson_id).where(COMPLETION.c.learner_id.in_(learner_ids))
+    )
+    for learner_id, lesson_id in rows:
+        done[learner_id].add(lesson_id)
+    return done
+
+
+def completion_times_many(conn: Connection, learner_ids: list[int]) -> dict[int, dict[int, datetime]]:
+    times: dict[int, dict[int, datetime]] = {i: {} for i in learner_ids}
+    if learner_ids:
+        rows = conn.execute(
+            select(COMPLETION.c.learner_id, COMPLETION.c.lesson_id, COMPLETION.c.completed_at).where(
+                COMPLETION.c.learner_id.in_(learner_ids)
+            )
+        )
+        for learner_id, lesson_id, at in rows:
+            times[learner_id][lesson_id] = at
+    return times
+
+
+def progress_rows_many(conn: Connection, kind: str, learner_ids: list[int]) -> dict[int, list[StoredProgress]]:
+    table, columns = (ENROLLMENT, _COURSE_COLUMNS) if kind == "course" else (PATHWAY_ENROLLMENT, _PATHWAY_COLUMNS)
+    found: dict[int, list[StoredProgress]] = {i: [] for i in learner_ids}
+    rows = conn.execute(select(table.c.learner_id, *columns).where(table.c.learner_id.in_(learner_ids)))
+    for row in rows:
+        found[row[0]].append(StoredProgress(*row[1:]))
+    return found
+
+
+def save_progress_many(conn: Connection, kind: str, rows: list[tuple[int, dict[str, Any]]]) -> None:
+    if rows:
+        params = [{"row_id": row_id, **{f"v_{k}": v for k, v in values.items()}} for row_id, values in rows]
+        conn.execute(_SAVE[kind], params)

@@ -18,7 +18,7 @@ from learnapp.persistence.db import Database
 from learnapp.persistence.facts import ENROLLMENT, PATHWAY_ENROLLMENT
 from learnapp.persistence.tables import utcnow
 from learnapp.services.errors import InvalidRequest, NotFound
-from learnapp.services.refresh import log_changes, refresh_learner
+from learnapp.services.refresh import ProgressChange, log_changes, refresh_batch, refresh_learner
 
 Progress = Callable[[int, int], None]
 
@@ -125,19 +125,37 @@ def _batch(
         if db.is_sqlite:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         synced = runs.synced_learners(conn, batch, catalog.version) if options.skip_synced else set()
-        done = []
-        for learner_id in batch:
-            if learner_id in synced:
-                report.skipped += 1
-                continue
-            _one(conn, catalog, learner_id, courses, pathways, report)
-            done.append(learner_id)
+        report.skipped += len(synced)
+        todo = [i for i in batch if i not in synced]
+        _recompute(conn, catalog, todo, courses, pathways, report)
         if options.dry_run:
             transaction.rollback()
             return
-        runs.mark_synced(conn, done, catalog.version)
+        runs.mark_synced(conn, todo, catalog.version)
         runs.update_run(conn, report.run_id, cursor=batch[-1])
         transaction.commit()
+
+
+def _recompute(
+    conn: Connection,
+    catalog: Catalog,
+    learners: list[int],
+    courses: list[int],
+    pathways: list[int],
+    report: RecalcReport,
+) -> None:
+    started = time.perf_counter()
+    savepoint = conn.begin_nested()
+    try:
+        found = refresh_batch(conn, catalog, learners, courses, pathways)
+    except Exception:  # find the learner at fault: redo this batch one learner at a time
+        savepoint.rollback()
+        for learner_id in learners:
+            _one(conn, catalog, learner_id, courses, pathways, report)
+        return
+    savepoint.commit()
+    for learner_id in learners:
+        _count(report, learner_id, found[learner_id], started)
 
 
 def _one(
@@ -153,6 +171,10 @@ def _one(
         report.failures.append({"learner": learner_id, "error": f"{type(error).__name__}: {error}"})
         return
     savepoint.commit()
+    _count(report, learner_id, changes, started)
+
+
+def _count(report: RecalcReport, learner_id: int, changes: list[ProgressChange], started: float) -> None:
     if not changes:
         report.unchanged += 1
         return

@@ -12,14 +12,18 @@ from typing import Any
 from sqlalchemy import Connection
 
 from learnapp.domain import progress as rules
-from learnapp.domain.content import Catalog
+from learnapp.domain.content import Catalog, Course, Pathway
 from learnapp.persistence.facts import (
     StoredProgress,
+    completion_times_many,
     course_progress_rows,
     done_ids,
+    done_ids_many,
     latest_completion,
     pathway_progress_rows,
+    progress_rows_many,
     save_progress,
+    save_progress_many,
 )
 from learnapp.persistence.tables import utcnow
 
@@ -64,47 +68,50 @@ def refresh_learner(
         # Only a complete node needs its time: the latest completion among its lessons.
         return latest_completion(conn, learner_id, lesson_ids)
 
-    changes = [_course_change(conn, catalog, row, done, finished_at) for row in rows]
+    def write(kind: str, row_id: int, values: dict[str, Any]) -> None:
+        save_progress(conn, kind, row_id, values)
+
+    changes = [_course_change(write, catalog, row, done, finished_at) for row in rows]
     changes += [
-        _pathway_change(conn, catalog, row, done, finished_at)
+        _pathway_change(write, catalog, row, done, finished_at)
         for row in pathway_progress_rows(conn, learner_id, pathway_ids)
     ]
     return [change for change in changes if change]
 
 
 Finisher = Callable[[frozenset[int]], datetime | None]
+Writer = Callable[[str, int, dict[str, Any]], None]
 
 
 def _course_change(
-    conn: Connection, catalog: Catalog, row: StoredProgress, done: set[int], finished_at: Finisher
+    write: Writer, catalog: Catalog, row: StoredProgress, done: set[int], finished_at: Finisher
 ) -> ProgressChange | None:
     course = catalog.course(row.node_id)
-    result = rules.course_progress(course, done)
-    if course is None or result is None:  # retired content: nothing left to have finished
+    if course is None:  # retired content: nothing left to have finished
         return _apply(
-            conn, ("course", row.node_id, str(row.node_id), ""), row, rules.EMPTY, frozenset(), finished_at, {}
+            write, ("course", row.node_id, str(row.node_id), ""), row, rules.EMPTY, frozenset(), finished_at, {}
         )
     node = ("course", course.id, course.slug, course.title)
-    return _apply(conn, node, row, result.counts, course.countable_ids, finished_at, {})
+    return _apply(write, node, row, rules.course_counts(course, done), course.countable_ids, finished_at, {})
 
 
 def _pathway_change(
-    conn: Connection, catalog: Catalog, row: StoredProgress, done: set[int], finished_at: Finisher
+    write: Writer, catalog: Catalog, row: StoredProgress, done: set[int], finished_at: Finisher
 ) -> ProgressChange | None:
     pathway = catalog.pathway(row.node_id)
-    result = rules.pathway_progress(pathway, done)
-    if pathway is None or result is None:
+    if pathway is None:
         empty = {"courses_completed": 0, "courses_total": 0}
         return _apply(
-            conn, ("pathway", row.node_id, str(row.node_id), ""), row, rules.EMPTY, frozenset(), finished_at, empty
+            write, ("pathway", row.node_id, str(row.node_id), ""), row, rules.EMPTY, frozenset(), finished_at, empty
         )
-    extra = {"courses_completed": result.courses_completed, "courses_total": result.courses_total}
+    counts, finished = rules.pathway_counts(pathway, done)
+    extra = {"courses_completed": finished, "courses_total": len(pathway.courses)}
     node = ("pathway", pathway.id, pathway.slug, pathway.title)
-    return _apply(conn, node, row, result.counts, pathway.countable_ids, finished_at, extra)
+    return _apply(write, node, row, counts, pathway.countable_ids, finished_at, extra)
 
 
 def _apply(
-    conn: Connection,
+    write: Writer,
     node: tuple[str, int, str, str],
     row: StoredProgress,
     counts: rules.Counts,
@@ -125,7 +132,7 @@ def _apply(
     if all(getattr(row, key) == value for key, value in wanted.items()):
         return None
     kind, node_id, slug, title = node
-    save_progress(conn, kind, row.id, {**wanted, "updated_at": utcnow()})
+    write(kind, row.id, {**wanted, "updated_at": utcnow()})
     return ProgressChange(
         kind,
         node_id,
@@ -155,3 +162,57 @@ def log_changes(event: str, learner_id: int, lesson: str | None, changes: list[P
                 "duration_ms": round(duration_ms, 3),
             },
         )
+
+
+def refresh_batch(
+    conn: Connection, catalog: Catalog, learner_ids: list[int], course_ids: Iterable[int], pathway_ids: Iterable[int]
+) -> dict[int, list[ProgressChange]]:
+    """refresh_learner for many learners at once: a few statements per batch, the same rules per row."""
+    courses, pathways = set(course_ids), set(pathway_ids)
+    done = done_ids_many(conn, learner_ids)
+    course_rows = progress_rows_many(conn, "course", learner_ids)
+    pathway_rows = progress_rows_many(conn, "pathway", learner_ids)
+    # Only learners with a complete node need completion times (the costly part to read).
+    needing = [
+        i
+        for i in learner_ids
+        if _has_complete(catalog.course, course_rows[i], done[i], courses)
+        or _has_complete(catalog.pathway, pathway_rows[i], done[i], pathways)
+    ]
+    times = completion_times_many(conn, needing)
+    pending: dict[str, list[tuple[int, dict[str, Any]]]] = {"course": [], "pathway": []}
+
+    def write(kind: str, row_id: int, values: dict[str, Any]) -> None:
+        pending[kind].append((row_id, values))
+
+    changes: dict[int, list[ProgressChange]] = {}
+    for learner_id in learner_ids:
+        own = times.get(learner_id, {})
+
+        def finished_at(lesson_ids: frozenset[int], own: dict[int, datetime] = own) -> datetime | None:
+            return max((own[i] for i in lesson_ids if i in own), default=None)
+
+        found = [
+            _course_change(write, catalog, r, done[learner_id], finished_at)
+            for r in course_rows[learner_id]
+            if r.node_id in courses
+        ]
+        found += [
+            _pathway_change(write, catalog, r, done[learner_id], finished_at)
+            for r in pathway_rows[learner_id]
+            if r.node_id in pathways
+        ]
+        changes[learner_id] = [c for c in found if c]
+    save_progress_many(conn, "course", pending["course"])
+    save_progress_many(conn, "pathway", pending["pathway"])
+    return changes
+
+
+def _has_complete(
+    lookup: Callable[[int], Course | Pathway | None], rows: list[StoredProgress], done: set[int], wanted: set[int]
+) -> bool:
+    for row in rows:
+        node = lookup(row.node_id)
+        if row.node_id in wanted and node is not None and node.countable_ids and node.countable_ids <= done:
+            return True
+    return False

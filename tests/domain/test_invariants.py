@@ -13,10 +13,12 @@ from hypothesis import strategies as st
 from learnapp.domain.content import Course, Lesson, Module, Pathway
 from learnapp.domain.progress import (
     Counts,
+    course_counts,
     course_progress,
     module_progress,
     next_lesson,
     next_pathway_lesson,
+    pathway_counts,
     pathway_progress,
 )
 
@@ -251,3 +253,14 @@ def test_next_pathway_lesson_is_first_incomplete_across_courses_in_order(world):
         else:
             review = [(c, c.lessons[0]) for c in p.courses if c.lessons]
             assert chosen == (review[0] if review else None)
+
+
+@PROPERTIES
+@given(worlds())
+def test_the_fast_counts_agree_with_the_full_breakdown(world):
+    """course_counts and pathway_counts (bulk recalculation) equal what the full rules compute."""
+    for c in world.courses:
+        assert course_counts(c, world.done) == course_progress(c, world.done).counts
+    for p in world.pathways:
+        full = pathway_progress(p, world.done)
+        assert pathway_counts(p, world.done) == (full.counts, full.courses_completed)
