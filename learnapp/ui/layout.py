@@ -10,11 +10,16 @@ from learnapp.ui.session import SessionState
 
 
 def post_form(form_id: str) -> EventSpec:
-    """Post a form to our HTTP routes (which set or clear the HttpOnly cookie), then follow the redirect."""
+    """Post a form to our HTTP routes (which set or clear the HttpOnly cookie), then follow the redirect.
+
+    The tab also drops its Reflex client token, so the next page starts from a fresh server-side state
+    and nothing a previous account saw in this tab is sent to the browser again.
+    """
     return rx.call_script(
         f"(() => {{ const form = document.getElementById('{form_id}');"
         " fetch(form.action, {method: 'POST', body: new FormData(form), credentials: 'same-origin'})"
-        ".then((response) => window.location.assign(response.url)); })()"
+        ".then((response) => { window.sessionStorage.removeItem('token'); window.location.assign(response.url); });"
+        " })()"
     )
 
 
