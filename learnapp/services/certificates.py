@@ -36,8 +36,14 @@ def queue_certificates(conn: Connection, learner_id: int, changes: list[Progress
             certs.queue(conn, learner_id, change.kind, change.node_id, utcnow())
 
 
-def issue_due(db: Database, render: Renderer = render_certificate, now: datetime | None = None, limit: int = 20) -> int:
-    """Render every due certificate (at most `limit`); returns how many were issued."""
+def issue_due(
+    db: Database,
+    render: Renderer = render_certificate,
+    now: datetime | None = None,
+    limit: int = 20,
+    issued_to: list[int] | None = None,
+) -> int:
+    """Render every due certificate (at most `limit`); returns how many were issued (learners in issued_to)."""
     issued = 0
     for _ in range(limit):
         moment = now or utcnow()
@@ -46,7 +52,10 @@ def issue_due(db: Database, render: Renderer = render_certificate, now: datetime
             text = _text(conn, job) if job else None
         if job is None or text is None:
             break
-        issued += _attempt(db, job, text, render, moment)
+        done = _attempt(db, job, text, render, moment)
+        issued += done
+        if done and issued_to is not None:
+            issued_to.append(job.learner_id)
     return issued
 
 

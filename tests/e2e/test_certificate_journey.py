@@ -24,7 +24,8 @@ def test_finishing_a_course_issues_a_certificate_that_downloads_and_verifies(
             page.get_by_role("link", name="Next").click()
             expect(page.get_by_role("button", name="Mark as Complete")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_text("You completed SQL Foundations!")).to_be_visible(timeout=TIMEOUT)
-    expect(page.get_by_text("Your certificate is ready").first).to_be_visible(timeout=20_000)
+    expect(page.get_by_role("link", name="Download certificate")).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("Your certificate is ready", exact=True)).to_be_visible()
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Download certificate").click()

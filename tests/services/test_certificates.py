@@ -55,7 +55,8 @@ def test_two_concurrent_last_lessons_give_one_certificate_and_one_completed_noti
 
 def test_the_worker_issues_it_and_tells_the_learner(db: Database) -> None:
     finish_course_b(db)
-    assert issue_due(db) == 1
+    told: list[int] = []
+    assert issue_due(db, issued_to=told) == 1 and told == [ALICE]
     [cert] = certificates_of(db, ALICE)
     assert cert.status == "issued"
     assert any("certificate for Course B is ready" in n.title for n in notifications(db, ALICE)[1])

@@ -125,10 +125,13 @@ class PlayerState(SessionState):
         for _ in range(CERTIFICATE_WAIT_ROUNDS):
             await asyncio.sleep(0.5)
             mine = await asyncio.to_thread(certificates_of, db(), account.id)
-            if any(c.slug == course and c.kind == "course" and c.status != "pending" for c in mine):
+            # "working" means a worker is rendering it right now: keep waiting for the outcome.
+            done = [c for c in mine if c.slug == course and c.kind == "course" and c.status in ("issued", "failed")]
+            if done:
                 async with self:
                     await refresh_sync(self, account.id)
-                yield rx.toast.success("Your certificate is ready.", duration=6000)
+                if done[0].status == "issued":
+                    yield rx.toast.success("Your certificate is ready.", duration=6000)
                 return
 
     @rx.event
