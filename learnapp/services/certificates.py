@@ -33,7 +33,7 @@ def queue_certificates(conn: Connection, learner_id: int, changes: list[Progress
     """Inside the completion's transaction: the first completion of a node queues its certificate."""
     for change in changes:
         if change.newly_completed:
-            certs.queue(conn, learner_id, change.kind, change.node_id, utcnow())
+            certs.queue(conn, learner_id, change.kind, change.node_id, change.completed_at or utcnow())
 
 
 def issue_due(

@@ -43,6 +43,7 @@ class ProgressChange:
     before_complete: bool
     after_complete: bool
     newly_completed: bool
+    completed_at: datetime | None = None  # the node's completion time when it is complete
 
 
 def affected_nodes(catalog: Catalog, module_id: int) -> tuple[set[int], set[int]]:
@@ -143,6 +144,7 @@ def _apply(
         row.is_complete,
         counts.complete,
         newly_completed=counts.complete and row.first_completed_at is None,
+        completed_at=completed_at,
     )
 
 

@@ -125,6 +125,14 @@ def test_undo_never_revokes_and_recompleting_never_issues_a_second(db: Database)
     assert cert.status == "issued"
 
 
+def test_the_certificate_date_is_when_the_course_was_completed_not_when_it_was_queued(db: Database) -> None:
+    enroll_course(db, ALICE, "course-b")
+    earlier = utcnow() - timedelta(days=9)
+    record_completion(db, ALICE, "s1", source="import", completed_at=earlier - timedelta(days=1))
+    record_completion(db, ALICE, "s2", source="import", completed_at=earlier)
+    assert certificates_of(db, ALICE)[0].completed_on == earlier.date()
+
+
 def test_the_pdf_holds_name_course_date_and_code(db: Database) -> None:
     finish_course_b(db)
     issue_due(db)
