@@ -233,19 +233,6 @@ def done_ids_many(conn: Connection, learner_ids: list[int]) -> dict[int, set[int
     return done
 
 
-def completion_times_many(conn: Connection, learner_ids: list[int]) -> dict[int, dict[int, datetime]]:
-    times: dict[int, dict[int, datetime]] = {i: {} for i in learner_ids}
-    if learner_ids:
-        rows = conn.execute(
-            select(COMPLETION.c.learner_id, COMPLETION.c.lesson_id, COMPLETION.c.completed_at).where(
-                COMPLETION.c.learner_id.in_(learner_ids)
-            )
-        )
-        for learner_id, lesson_id, at in rows:
-            times[learner_id][lesson_id] = at
-    return times
-
-
 def progress_rows_many(conn: Connection, kind: str, learner_ids: list[int]) -> dict[int, list[StoredProgress]]:
     table, columns = (ENROLLMENT, _COURSE_COLUMNS) if kind == "course" else (PATHWAY_ENROLLMENT, _PATHWAY_COLUMNS)
     found: dict[int, list[StoredProgress]] = {i: [] for i in learner_ids}
@@ -259,3 +246,31 @@ def save_progress_many(conn: Connection, kind: str, rows: list[tuple[int, dict[s
     if rows:
         params = [{"row_id": row_id, **{f"v_{k}": v for k, v in values.items()}} for row_id, values in rows]
         conn.execute(_SAVE[kind], params)
+
+
+def latest_by_course_many(conn: Connection, learner_ids: list[int]) -> dict[int, dict[int, datetime]]:
+    """Per learner and course, the latest completion among the course's countable lessons (one GROUP BY)."""
+    from learnapp.persistence.tables import CourseModule, LessonRow, ModuleRow
+
+    lesson: Table = LessonRow.__table__  # type: ignore[attr-defined]
+    module: Table = ModuleRow.__table__  # type: ignore[attr-defined]
+    link: Table = CourseModule.__table__  # type: ignore[attr-defined]
+    latest: dict[int, dict[int, datetime]] = {i: {} for i in learner_ids}
+    if not learner_ids:
+        return latest
+    rows = conn.execute(
+        select(COMPLETION.c.learner_id, link.c.course_id, func.max(COMPLETION.c.completed_at))
+        .join(lesson, lesson.c.id == COMPLETION.c.lesson_id)
+        .join(module, module.c.id == lesson.c.module_id)
+        .join(link, link.c.module_id == lesson.c.module_id)
+        .where(
+            COMPLETION.c.learner_id.in_(learner_ids),
+            lesson.c.preview.is_(False),
+            lesson.c.retired.is_(False),
+            module.c.retired.is_(False),
+        )
+        .group_by(COMPLETION.c.learner_id, link.c.course_id)
+    )
+    for learner_id, course_id, at in rows:
+        latest[learner_id][course_id] = at
+    return latest

@@ -15,10 +15,10 @@ from learnapp.domain import progress as rules
 from learnapp.domain.content import Catalog, Course, Pathway
 from learnapp.persistence.facts import (
     StoredProgress,
-    completion_times_many,
     course_progress_rows,
     done_ids,
     done_ids_many,
+    latest_by_course_many,
     latest_completion,
     pathway_progress_rows,
     progress_rows_many,
@@ -181,7 +181,9 @@ def refresh_batch(
         if _has_complete(catalog.course, course_rows[i], done[i], courses)
         or _has_complete(catalog.pathway, pathway_rows[i], done[i], pathways)
     ]
-    times = completion_times_many(conn, needing)
+    latest = latest_by_course_many(conn, needing)
+    course_of = {c.countable_ids: c.id for c in catalog.courses}
+    courses_of = {p.countable_ids: [c.id for c in p.courses] for p in catalog.pathways}
     pending: dict[str, list[tuple[int, dict[str, Any]]]] = {"course": [], "pathway": []}
 
     def write(kind: str, row_id: int, values: dict[str, Any]) -> None:
@@ -189,10 +191,14 @@ def refresh_batch(
 
     changes: dict[int, list[ProgressChange]] = {}
     for learner_id in learner_ids:
-        own = times.get(learner_id, {})
+        own = latest.get(learner_id, {})
 
         def finished_at(lesson_ids: frozenset[int], own: dict[int, datetime] = own) -> datetime | None:
-            return max((own[i] for i in lesson_ids if i in own), default=None)
+            # A node's lessons identify it: a course, or a pathway (the latest of its courses' latest).
+            if lesson_ids in course_of:
+                return own.get(course_of[lesson_ids])
+            moments = [own[c] for c in courses_of.get(lesson_ids, []) if c in own]
+            return max(moments, default=None)
 
         found = [
             _course_change(write, catalog, r, done[learner_id], finished_at)

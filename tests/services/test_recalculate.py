@@ -140,3 +140,24 @@ def test_export_gives_csv_rows_per_enrollment_and_a_learners_full_json(learning:
     assert data["learner"]["email"] == "alice@example.com"
     assert sorted(c["lesson"] for c in data["completions"]) == ["b1", "b2", "s1"]
     assert all("email" not in e for e in data["enrollments"])
+
+
+def test_recalculated_completion_times_are_the_latest_lesson_of_each_complete_course(
+    db: Database, db_path: Path, tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    from learnapp.persistence.tables import utcnow
+
+    enroll_pathway(db, ALICE, "path")
+    start = utcnow() - timedelta(days=30)
+    for day, slug in enumerate(("s2", "s1", "e1", "b1")):
+        record_completion(db, ALICE, slug, source="import", completed_at=start + timedelta(days=day))
+    connection = sqlite3.connect(db_path)
+    connection.execute("UPDATE enrollment SET completed_at = NULL, is_complete = 0, first_completed_at = NULL")
+    connection.commit()
+    connection.close()
+    recalculate(db, RecalcOptions(), tmp_path, "tester")
+    assert stored_course(db, ALICE, "course-b").completed_at == start + timedelta(days=1)  # s1, the later of the two
+    assert stored_course(db, ALICE, "course-a").completed_at == start + timedelta(days=2)  # e1
+    assert_stored_equals_recomputed(db)
