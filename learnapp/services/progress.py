@@ -11,7 +11,7 @@ from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import StoredProgress, course_progress_rows, done_ids, pathway_progress_rows
 from learnapp.persistence.tables import Enrollment, LessonTime, PathwayEnrollment, utcnow
-from learnapp.services.errors import NotEnrolled, NotFound
+from learnapp.services.errors import NotFound
 from learnapp.services.views import (
     Aggregate,
     CourseView,
@@ -149,15 +149,6 @@ def record_access(db: Database, learner_id: int, course_slug: str, lesson_slug: 
                 )
                 .values(last_accessed_at=now)
             )
-
-
-def require_enrolled(db: Database, learner_id: int, course_slug: str) -> None:
-    with db.snapshot() as conn:
-        course = current_catalog(conn).course(course_slug)
-        if course is None:
-            raise NotFound(f"Unknown course '{course_slug}'")
-        if not course_progress_rows(conn, learner_id, [course.id]):
-            raise NotEnrolled("Not enrolled in this course")
 
 
 def _course_view(course: Course, done: set[int], stored: StoredProgress | None) -> CourseView:

@@ -7,7 +7,7 @@ import pytest
 from learnapp.persistence.db import Database
 from learnapp.services.completion import record_completion
 from learnapp.services.enrollment import enroll_course, enroll_pathway
-from learnapp.services.errors import NotEnrolled, NotFound
+from learnapp.services.errors import NotFound
 from learnapp.services.progress import (
     aggregate,
     continue_learning,
@@ -16,7 +16,6 @@ from learnapp.services.progress import (
     next_lesson,
     pathway_outline,
     record_access,
-    require_enrolled,
 )
 from tests.conftest import ALICE, BOB
 
@@ -115,13 +114,6 @@ def test_record_access_sets_last_lesson_and_lists_enrollments_by_last_access(db:
     assert listed[0].last_lesson_slug == "c4" and listed[0].last_accessed_at is not None
     with pytest.raises(NotFound):
         record_access(db, ALICE, "course-b", "c4")  # c4 is not in course-b
-
-
-def test_require_enrolled_says_not_enrolled_in_this_course(db: Database) -> None:
-    with pytest.raises(NotEnrolled, match="Not enrolled in this course"):
-        require_enrolled(db, ALICE, "ac-course")
-    enroll_course(db, ALICE, "ac-course")
-    require_enrolled(db, ALICE, "ac-course")
 
 
 def test_enrolling_twice_is_a_no_op_and_pathway_enrolls_its_courses(db: Database) -> None:
