@@ -3,13 +3,14 @@ SHELL := /bin/bash
 VENV := .venv
 TOOLS := .tools
 PORT := $(or $(LEARNAPP_PORT),3000)
+PG_SUITES := tests/persistence tests/services tests/api tests/cli
 
 export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(PATH)
 export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 export LEARNAPP_PORT := $(PORT)
 
-.PHONY: run test setup lint bench e2e-deps
+.PHONY: run test setup lint bench test-deps
 
 # Python dependencies, reinstalled only when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -23,9 +24,11 @@ $(TOOLS)/.installed:
 	npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error bun@1.4.4
 	touch $@
 
-# Playwright cannot download browsers here: Debian's Chromium is the one the journeys drive.
-e2e-deps:
-	@command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
+# Debian's packages the tests start themselves: Chromium for the journeys (Playwright cannot download
+# browsers here), PostgreSQL and Redis for the scale-out suites (clusters in /tmp, on loopback).
+HAVE_TEST_DEPS := command -v chromium >/dev/null && test -x /usr/bin/redis-server && ls /usr/lib/postgresql/*/bin/initdb
+test-deps:
+	@$(HAVE_TEST_DEPS) >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q chromium postgresql redis-server)
 
 setup: $(VENV)/.installed $(TOOLS)/.installed
 	$(VENV)/bin/learnapp db upgrade
@@ -35,11 +38,13 @@ run: setup
 	@echo "learnapp starting on http://localhost:$(PORT)  (demo accounts above)"
 	NPM_CONFIG_REGISTRY=$$(npm config get registry) $(VENV)/bin/reflex run --env prod
 
-test: $(VENV)/.installed $(TOOLS)/.installed e2e-deps
+# The whole suite on SQLite (journeys included), then every database-touching suite again on PostgreSQL.
+test: $(VENV)/.installed $(TOOLS)/.installed test-deps
 	$(VENV)/bin/ruff check learnapp tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest tests
+	LEARNAPP_TEST_DATABASE=postgresql $(VENV)/bin/pytest $(PG_SUITES)
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/python -m bench.completion

@@ -1,9 +1,12 @@
-"""Shared fixtures: a small real catalog and a real SQLite file per test, copied from a template."""
+"""Shared fixtures: a small real catalog and a real database per test (SQLite or PostgreSQL) copied from a template."""
 
 from __future__ import annotations
 
+import itertools
+import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,7 @@ from learnapp.persistence.db import Database
 from learnapp.persistence.migrate import upgrade
 from learnapp.services.accounts import create_learner
 from learnapp.services.content_import import import_content
+from tests.backing import create_database, drop_database, postgres_server
 
 FIXTURE_CONTENT = """
 modules:
@@ -53,6 +57,7 @@ pathways:
 """
 
 ALICE, BOB, ADMIN = 1, 2, 3
+_numbers = itertools.count()
 
 
 @pytest.fixture(scope="session")
@@ -62,32 +67,84 @@ def content_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory, content_dir: Path) -> Path:
-    """Migrated with Alembic, content imported, three accounts; each test copies the file."""
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    db = Database(url)
+def seed(db: Database, content_dir: Path) -> None:
+    """Content and three accounts: what every test starts from."""
     import_content(db, content_dir)
     create_learner(db, "alice@example.com", "Alice", "alice-password", time_zone="Europe/Paris")
     create_learner(db, "bob@example.com", "Bob", "bob-password")
     create_learner(db, "admin@example.com", "Ada Admin", "admin-password", role="admin")
-    with db.engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def backend() -> str:
+    """LEARNAPP_TEST_DATABASE=postgresql runs the database-touching suites on a real PostgreSQL."""
+    return os.environ.get("LEARNAPP_TEST_DATABASE", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    """A PostgreSQL cluster for the whole session; yields its admin URL."""
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def template_url(tmp_path_factory: pytest.TempPathFactory, content_dir: Path, request: pytest.FixtureRequest) -> str:
+    """Migrated with Alembic, content imported, three accounts; each test gets a copy."""
+    if backend() == "postgresql":
+        url = create_database(request.getfixturevalue("postgres"), "learnapp_template")
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'template.db'}"
+    upgrade(url)
+    db = Database(url)
+    seed(db, content_dir)
+    if db.is_sqlite:
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     db.dispose()
-    return path
+    return url
+
+
+@contextmanager
+def copy_of(template_url: str, folder: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A private copy of the template: a file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL."""
+    if template_url.startswith("sqlite"):
+        path = folder / f"learnapp-{next(_numbers)}.db"
+        shutil.copyfile(template_url.split("///", 1)[1], path)
+        yield f"sqlite:///{path}"
+        return
+    admin, name = request.getfixturevalue("postgres"), f"t{next(_numbers)}"
+    yield create_database(admin, name, template="learnapp_template")
+    drop_database(admin, name)
 
 
 @pytest.fixture
-def db_path(template_db: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "learnapp.db"
-    shutil.copyfile(template_db, path)
-    return path
+def db_url(template_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    with copy_of(template_url, tmp_path, request) as url:
+        yield url
 
 
 @pytest.fixture
-def db(db_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{db_path}")
+def other_db(template_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Database]:
+    """A second, independent copy of the template."""
+    with copy_of(template_url, tmp_path, request) as url:
+        database = Database(url)
+        yield database
+        database.dispose()
+
+
+@pytest.fixture
+def empty_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """An empty database of the backend under test, for migrations."""
+    if backend() != "postgresql":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    admin, name = request.getfixturevalue("postgres"), f"e{next(_numbers)}"
+    yield create_database(admin, name)
+    drop_database(admin, name)
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(db_url)
     yield database
     database.dispose()

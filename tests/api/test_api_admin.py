@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from learnapp.persistence.db import Database
 from tests.api.conftest import Api, Tokens, assert_error
@@ -49,7 +50,7 @@ def test_a_learners_progress_for_an_admin(admin: Api) -> None:
 def test_recalculation_repairs_drifted_stored_progress_of_one_course(admin: Api, db: Database) -> None:
     row = stored_course(db, ALICE, "course-a")
     with db.engine.begin() as conn:
-        conn.exec_driver_sql("UPDATE enrollment SET completed = 0, percent = 0 WHERE id = ?", (row.id,))
+        conn.execute(text("UPDATE enrollment SET completed = 0, percent = 0 WHERE id = :id"), {"id": row.id})
     body = admin.post("/admin/courses/course-a/recalculate").json()
     assert body == {
         "course": "course-a",

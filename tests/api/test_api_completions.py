@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+
+from sqlalchemy import text
 
 from learnapp.persistence.db import Database
 from tests.api.conftest import Api, Tokens, assert_error
@@ -46,11 +47,11 @@ def test_unmarking_is_204_and_the_progress_goes_back(api: Api, db: Database) -> 
     assert_stored_equals_recomputed(db)
 
 
-def test_a_lesson_of_a_course_not_enrolled_is_403_and_writes_nothing(api: Api, db_path: Path) -> None:
+def test_a_lesson_of_a_course_not_enrolled_is_403_and_writes_nothing(api: Api, db: Database) -> None:
     api.get("/me")  # the token's first use records its last use; within a minute it is not written again
-    before = dump(db_path)
+    before = dump(db)
     assert_error(api.post(f"/learners/{ALICE}/completions", {"lesson": "b1"}), 403, "not_enrolled")
-    assert dump(db_path) == before
+    assert dump(db) == before
 
 
 def test_preview_lessons_cannot_be_completed(api: Api) -> None:
@@ -83,7 +84,7 @@ def test_an_admin_marks_for_a_learner_and_is_the_recorded_actor(api: Api, tokens
     admin.post(f"/learners/{BOB}/enrollments", {"course": "course-b"})
     assert admin.post(f"/learners/{BOB}/completions", {"lesson": "s1"}).status_code == 201
     with db.engine.connect() as conn:
-        actor = conn.exec_driver_sql(
-            "SELECT actor_id FROM progress_history WHERE action = 'completed' AND learner_id = ?", (BOB,)
+        actor = conn.execute(
+            text("SELECT actor_id FROM progress_history WHERE action = 'completed' AND learner_id = :id"), {"id": BOB}
         ).scalar()
     assert actor == 3

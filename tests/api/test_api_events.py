@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -58,12 +57,12 @@ def test_time_spent_adds_up_and_one_report_is_capped_at_15_minutes(enrolled: Api
     assert enrolled.get(f"/learners/{ALICE}/stats").json()["seconds_spent"] == 60 + 30 + 900
 
 
-def test_resending_the_same_event_is_a_no_op_answered_with_the_first_result(enrolled: Api, db_path: Path) -> None:
+def test_resending_the_same_event_is_a_no_op_answered_with_the_first_result(enrolled: Api, db: Database) -> None:
     batch = {"events": [completed("e1", "b1", occurred_at="2026-05-01T10:00:00Z"), viewed("e2", "b1", 30)]}
     first = enrolled.post(EVENTS, batch).json()["results"]
-    before = dump(db_path)
+    before = dump(db)
     again = enrolled.post(EVENTS, batch)
-    assert again.status_code == 200 and dump(db_path) == before
+    assert again.status_code == 200 and dump(db) == before
     assert [r["status"] for r in again.json()["results"]] == ["duplicate", "duplicate"]
     assert [{**r, "status": "applied"} for r in again.json()["results"]] == first
 
@@ -75,14 +74,14 @@ def test_the_same_event_written_differently_is_still_the_same_event(enrolled: Ap
 
 
 def test_reusing_an_id_for_another_event_is_409_and_nothing_in_the_batch_applies(
-    enrolled: Api, db: Database, db_path: Path
+    enrolled: Api, db: Database
 ) -> None:
     enrolled.post(EVENTS, {"events": [completed("e1", "b1")]})
-    before = dump(db_path)
+    before = dump(db)
     response = enrolled.post(EVENTS, {"events": [completed("e2", "b2"), completed("e1", "b3")]})
     error = assert_error(response, 409, "conflict")
     assert (error["details"]["index"], error["details"]["event_id"]) == (1, "e1")
-    assert dump(db_path) == before and stored_course(db, ALICE, "ac-course").completed == 1
+    assert dump(db) == before and stored_course(db, ALICE, "ac-course").completed == 1
 
 
 def test_an_id_twice_in_one_batch_is_a_no_op_with_the_same_body_and_409_with_another(enrolled: Api) -> None:
@@ -92,13 +91,13 @@ def test_an_id_twice_in_one_batch_is_a_no_op_with_the_same_body_and_409_with_ano
     assert_error(other, 409, "conflict")
 
 
-def test_a_batch_is_all_or_nothing(enrolled: Api, db: Database, db_path: Path) -> None:
+def test_a_batch_is_all_or_nothing(enrolled: Api, db: Database) -> None:
     enrolled.get("/me")
-    before = dump(db_path)
+    before = dump(db)
     batch = {"events": [completed("a", "b1"), viewed("b", "b1", 30), completed("c", "no-such-lesson")]}
     error = assert_error(enrolled.post(EVENTS, batch), 404, "not_found")
     assert (error["details"]["index"], error["details"]["event_id"]) == (2, "c")
-    assert dump(db_path) == before
+    assert dump(db) == before
     # Nothing was remembered either: the same ids can be sent again, fixed.
     fixed = {"events": [completed("a", "b1"), viewed("b", "b1", 30), completed("c", "b2")]}
     assert [r["status"] for r in enrolled.post(EVENTS, fixed).json()["results"]] == ["applied"] * 3

@@ -9,16 +9,18 @@ import pytest
 from click.testing import CliRunner
 
 from learnapp.cli import main
+from learnapp.persistence.db import Database
 from learnapp.settings import ROOT, get_settings
 from tests.services.helpers import dump
 
 
 @pytest.fixture
-def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "cli.db"
-    monkeypatch.setenv("LEARNAPP_DATABASE_URL", f"sqlite:///{path}")
+def empty_db(empty_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+    monkeypatch.setenv("LEARNAPP_DATABASE_URL", empty_url)
     get_settings.cache_clear()
-    yield path
+    database = Database(empty_url)
+    yield database
+    database.dispose()
     get_settings.cache_clear()
 
 
@@ -27,7 +29,7 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_db_upgrade_then_demo_twice_is_idempotent(empty_db: Path) -> None:
+def test_db_upgrade_then_demo_twice_is_idempotent(empty_db: Database) -> None:
     assert run("db", "upgrade")[0] == 0
     code, output = run("demo")
     assert code == 0 and "learner@example.com" in output and "admin@example.com" in output
@@ -37,7 +39,7 @@ def test_db_upgrade_then_demo_twice_is_idempotent(empty_db: Path) -> None:
     assert dump(empty_db) == first
 
 
-def test_content_import_dry_run_writes_nothing(empty_db: Path) -> None:
+def test_content_import_dry_run_writes_nothing(empty_db: Database) -> None:
     run("db", "upgrade")
     before = dump(empty_db)
     code, output = run("content", "import", str(ROOT / "content"), "--dry-run")
@@ -45,7 +47,7 @@ def test_content_import_dry_run_writes_nothing(empty_db: Path) -> None:
     assert dump(empty_db) == before
 
 
-def test_invalid_content_exits_1_naming_the_problem_and_writes_nothing(empty_db: Path, tmp_path: Path) -> None:
+def test_invalid_content_exits_1_naming_the_problem_and_writes_nothing(empty_db: Database, tmp_path: Path) -> None:
     run("db", "upgrade")
     folder = tmp_path / "bad"
     folder.mkdir()
@@ -58,7 +60,7 @@ def test_invalid_content_exits_1_naming_the_problem_and_writes_nothing(empty_db:
     assert dump(empty_db) == before
 
 
-def test_create_user_refuses_a_duplicate_email(empty_db: Path) -> None:
+def test_create_user_refuses_a_duplicate_email(empty_db: Database) -> None:
     run("db", "upgrade")
     args = ("create-user", "--email", "new@example.com", "--name", "New", "--password", "long-enough-1")
     assert run(*args)[0] == 0
@@ -67,7 +69,7 @@ def test_create_user_refuses_a_duplicate_email(empty_db: Path) -> None:
 
 
 def test_recalculate_progress_import_rollback_export_and_runs_from_the_command_line(
-    empty_db: Path, tmp_path: Path
+    empty_db: Database, tmp_path: Path
 ) -> None:
     run("db", "upgrade")
     run("demo")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -13,17 +12,17 @@ from learnapp.settings import get_settings
 
 
 @pytest.fixture
-def demo_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("LEARNAPP_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+def demo_db(empty_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("LEARNAPP_DATABASE_URL", empty_url)
     get_settings.cache_clear()
     runner = CliRunner()
     assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
     assert runner.invoke(main, ["demo"]).exit_code == 0
-    yield tmp_path / "cli.db"
+    yield empty_url
     get_settings.cache_clear()
 
 
-def test_population_command_generates_and_reports(demo_db: Path) -> None:
+def test_population_command_generates_and_reports(demo_db: str) -> None:
     result = CliRunner().invoke(main, ["population", "--learners", "30", "--seed", "7"])
     assert result.exit_code == 0, result.output
     assert "30 learners" in result.output and "population-demo-2026" in result.output

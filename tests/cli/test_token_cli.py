@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -16,8 +15,8 @@ from tests.conftest import BOB
 
 
 @pytest.fixture
-def cli_db(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
-    url = f"sqlite:///{db_path}"
+def cli_db(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+    url = db_url
     monkeypatch.setenv("LEARNAPP_DATABASE_URL", url)
     get_settings.cache_clear()
     database = Database(url)

@@ -1,4 +1,4 @@
-"""Alembic: upgrading an empty database reaches head, and the models agree with the migrations."""
+"""Alembic: upgrading an empty database (SQLite or PostgreSQL) reaches head; the models agree with the migrations."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from sqlmodel import SQLModel
 from learnapp.persistence.migrate import upgrade
 
 
-def test_upgrade_from_empty_reaches_head_with_every_table(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'empty.db'}"
+def test_upgrade_from_empty_reaches_head_with_every_table(empty_url: str) -> None:
+    url = empty_url
     upgrade(url)
     engine = create_engine(url)
     try:
@@ -25,8 +25,8 @@ def test_upgrade_from_empty_reaches_head_with_every_table(tmp_path: Path) -> Non
         engine.dispose()
 
 
-def test_models_and_migrations_agree(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'compare.db'}"
+def test_models_and_migrations_agree(empty_url: str) -> None:
+    url = empty_url
     upgrade(url)
     engine = create_engine(url)
     try:
@@ -37,14 +37,14 @@ def test_models_and_migrations_agree(tmp_path: Path) -> None:
         engine.dispose()
 
 
-def test_upgrade_twice_is_harmless(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'twice.db'}"
+def test_upgrade_twice_is_harmless(empty_url: str) -> None:
+    url = empty_url
     upgrade(url)
     upgrade(url)
 
 
-def test_lesson_completion_is_unique_per_learner_and_lesson_in_the_schema(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'unique.db'}"
+def test_lesson_completion_is_unique_per_learner_and_lesson_in_the_schema(empty_url: str) -> None:
+    url = empty_url
     upgrade(url)
     engine = create_engine(url)
     try:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 from sqlalchemy import select
 
 from learnapp.domain.progress import course_progress, pathway_progress
@@ -12,6 +9,7 @@ from learnapp.persistence.catalog import load_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import completion_times
 from learnapp.persistence.tables import Enrollment, PathwayEnrollment
+from tests.dbdump import dump  # noqa: F401  (re-exported for the suites)
 
 
 def stored_course(db: Database, learner_id: int, course_slug: str) -> Enrollment:
@@ -51,15 +49,6 @@ def assert_stored_equals_recomputed(db: Database) -> None:
                 wanted.counts.complete,
                 wanted.courses_completed,
             )
-
-
-def dump(path: Path) -> str:
-    """A full SQL dump of the file: equal dumps mean an unchanged database."""
-    connection = sqlite3.connect(path)
-    try:
-        return "\n".join(connection.iterdump())
-    finally:
-        connection.close()
 
 
 def stored_pathway(db: Database, learner_id: int, pathway_slug: str) -> PathwayEnrollment:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import subprocess
 from datetime import timedelta
-from pathlib import Path
 
 import pypdfium2
 import pytest
@@ -45,9 +44,9 @@ def test_completing_a_course_queues_one_pending_certificate_without_rendering_it
     assert (cert.kind, cert.slug, cert.status, cert.attempts) == ("course", "course-b", "pending", 0)
 
 
-def test_two_concurrent_last_lessons_give_one_certificate_and_one_completed_notice(db: Database, db_path: Path) -> None:
+def test_two_concurrent_last_lessons_give_one_certificate_and_one_completed_notice(db: Database) -> None:
     enroll_course(db, ALICE, "course-b")
-    race(db_path, [lambda d: record_completion(d, ALICE, "s1"), lambda d: record_completion(d, ALICE, "s2")])
+    race(db.url, [lambda d: record_completion(d, ALICE, "s1"), lambda d: record_completion(d, ALICE, "s2")])
     assert len(certificates_of(db, ALICE)) == 1
     titles = [n.title for n in notifications(db, ALICE)[1]]
     assert titles.count("You completed Course B") == 1
@@ -100,10 +99,10 @@ def test_after_the_last_attempt_it_is_failed_and_an_admin_can_retrigger(db: Data
         retrigger(db, 999)
 
 
-def test_a_pending_certificate_is_issued_by_a_fresh_process_after_a_restart(db: Database, db_path: Path) -> None:
+def test_a_pending_certificate_is_issued_by_a_fresh_process_after_a_restart(db: Database) -> None:
     finish_course_b(db)
     db.dispose()
-    env = {"LEARNAPP_DATABASE_URL": f"sqlite:///{db_path}", "PATH": "/usr/bin:/bin"}
+    env = {"LEARNAPP_DATABASE_URL": db.url, "PATH": "/usr/bin:/bin"}
     done = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "learnapp"), "certificates", "issue"],
         env=env,

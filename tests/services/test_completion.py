@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -47,11 +46,11 @@ def test_ac_101_6_recording_same_lesson_twice_returns_the_same_completion(db: Da
     assert stored_course(db, ALICE, "ac-course").completed == 1
 
 
-def test_ac_101_7_only_enrolled_learners_can_complete_and_nothing_is_written(db: Database, db_path: Path) -> None:
-    before = dump(db_path)
+def test_ac_101_7_only_enrolled_learners_can_complete_and_nothing_is_written(db: Database) -> None:
+    before = dump(db)
     with pytest.raises(NotEnrolled, match="Not enrolled in this course"):
         record_completion(db, ALICE, "b1")
-    assert dump(db_path) == before
+    assert dump(db) == before
 
 
 def test_ac_101_2_progress_reads_50_percent_after_the_fifth_of_ten_lessons(db: Database) -> None:

@@ -70,28 +70,28 @@ BROKEN = [
 
 @pytest.mark.parametrize(("text", "item", "problem"), BROKEN)
 def test_invalid_content_names_file_item_and_problem_and_writes_nothing(
-    db: Database, db_path: Path, tmp_path: Path, text: str, item: str, problem: str
+    db: Database, tmp_path: Path, text: str, item: str, problem: str
 ) -> None:
     folder = tmp_path / "content"
     folder.mkdir()
     (folder / "a-good.yaml").write_text(FIXTURE_CONTENT)
     (folder / "b-broken.yaml").write_text(text)
-    before = dump(db_path)
+    before = dump(db)
     with pytest.raises(ContentError) as caught:
         import_content(db, folder)
     messages = [str(p) for p in caught.value.problems]
     assert any("b-broken.yaml" in m and item in m and problem in m for m in messages), messages
-    assert dump(db_path) == before
+    assert dump(db) == before
 
 
-def test_reimporting_unchanged_files_changes_nothing(db: Database, db_path: Path, content_dir: Path) -> None:
-    before = dump(db_path)
+def test_reimporting_unchanged_files_changes_nothing(db: Database, content_dir: Path) -> None:
+    before = dump(db)
     report = import_content(db, content_dir)
     assert not report.changed
-    assert dump(db_path) == before
+    assert dump(db) == before
 
 
-def test_dry_run_reports_the_impact_and_writes_nothing(db: Database, db_path: Path, tmp_path: Path) -> None:
+def test_dry_run_reports_the_impact_and_writes_nothing(db: Database, tmp_path: Path) -> None:
     enroll_course(db, ALICE, "course-b")
     record_completion(db, ALICE, "s1")
     record_completion(db, ALICE, "s2")
@@ -104,11 +104,11 @@ def test_dry_run_reports_the_impact_and_writes_nothing(db: Database, db_path: Pa
             "      - {slug: s2, title: Shared two}\n      - {slug: s3, title: Shared three}\n",
         )
     )
-    before = dump(db_path)
+    before = dump(db)
     report = import_content(db, folder, dry_run=True)
     assert (report.created["lesson"], report.learners_dropping, report.completions_reopened) == (1, 1, 1)
     assert report.changed_courses == ["course-a", "course-b"]
-    assert dump(db_path) == before
+    assert dump(db) == before
 
 
 def test_content_change_keeps_facts_and_recomputes_stored_progress(db: Database, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from learnapp.persistence import certs
 from learnapp.persistence.db import Database
@@ -16,9 +17,9 @@ from tests.services.helpers import assert_stored_equals_recomputed, stored_cours
 
 def drift(db: Database, learner_id: int, course: str, **values: object) -> None:
     row = stored_course(db, learner_id, course)
-    assignments = ", ".join(f"{name} = ?" for name in values)
+    assignments = ", ".join(f"{name} = :{name}" for name in values)
     with db.engine.begin() as conn:
-        conn.exec_driver_sql(f"UPDATE enrollment SET {assignments} WHERE id = ?", (*values.values(), row.id))
+        conn.execute(text(f"UPDATE enrollment SET {assignments} WHERE id = :row_id"), {**values, "row_id": row.id})
 
 
 def test_every_enrolled_learner_is_recomputed_across_batches(db: Database) -> None:
@@ -38,7 +39,7 @@ def test_a_completion_found_by_recalculation_queues_its_certificate(db: Database
     record_completion(db, ALICE, "s2")
     with db.engine.begin() as conn:
         conn.exec_driver_sql("DELETE FROM certificate")
-    drift(db, ALICE, "course-b", completed=1, percent=50, is_complete=0, completed_at=None, first_completed_at=None)
+    drift(db, ALICE, "course-b", completed=1, percent=50, is_complete=False, completed_at=None, first_completed_at=None)
     report = recalculate_course(db, "course-b")
     assert report.completions_gained == 1
     with db.snapshot() as conn:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from learnapp.services.enrollment import enroll_course
 from learnapp.services.errors import Conflict
 from learnapp.services.legacy_import import import_progress, rollback_import
 from tests.conftest import ALICE, BOB
+from tests.dbdump import dump as dump_all
 from tests.services.helpers import assert_stored_equals_recomputed, stored_course
 
 AUDIT = ("operation_run", "learner_snapshot", "imported_fact", "imported_enrollment", "progress_history")
@@ -36,12 +36,8 @@ BAD = [
 ]
 
 
-def dump(path: Path) -> list[str]:
-    connection = sqlite3.connect(path)
-    try:
-        return [line for line in connection.iterdump() if not any(f'"{table}"' in line for table in AUDIT)]
-    finally:
-        connection.close()
+def dump(db: Database) -> list[str]:
+    return dump_all(db, skip=AUDIT)
 
 
 def export(tmp_path: Path, rows: list[dict[str, object]], name: str = "legacy.json") -> Path:
@@ -65,15 +61,15 @@ def test_importing_again_finds_everything_already_present(db: Database, tmp_path
 
 
 def test_bad_rows_are_reported_with_row_numbers_and_nothing_is_written(
-    db: Database, db_path: Path, tmp_path: Path
+    db: Database, tmp_path: Path
 ) -> None:
-    before = dump(db_path)
+    before = dump(db)
     report = import_progress(db, export(tmp_path, GOOD + BAD), "ops")
     assert [r["number"] for r in report.rejected] == [4, 5, 6, 7]
     reasons = " | ".join(r["reason"] for r in report.rejected)
     for expected in ("unknown learner", "no time zone", "unknown pathway Path", "missing completed_at"):
         assert expected in reasons
-    assert not report.written and dump(db_path) == before
+    assert not report.written and dump(db) == before
 
 
 def test_good_rows_are_kept_only_when_asked(db: Database, tmp_path: Path) -> None:
@@ -81,11 +77,11 @@ def test_good_rows_are_kept_only_when_asked(db: Database, tmp_path: Path) -> Non
     assert (report.imported, len(report.rejected), report.written) == (6, 4, True)
 
 
-def test_a_dry_run_writes_no_progress(db: Database, db_path: Path, tmp_path: Path) -> None:
-    before = dump(db_path)
+def test_a_dry_run_writes_no_progress(db: Database, tmp_path: Path) -> None:
+    before = dump(db)
     report = import_progress(db, export(tmp_path, GOOD), "ops", dry_run=True)
     assert report.learners == 2 and not report.written
-    assert dump(db_path) == before
+    assert dump(db) == before
 
 
 def test_csv_exports_work_too(db: Database, tmp_path: Path) -> None:
@@ -94,14 +90,14 @@ def test_csv_exports_work_too(db: Database, tmp_path: Path) -> None:
     assert import_progress(db, path, "ops").imported == 2
 
 
-def test_import_then_rollback_restores_an_identical_dump(db: Database, db_path: Path, tmp_path: Path) -> None:
+def test_import_then_rollback_restores_an_identical_dump(db: Database, tmp_path: Path) -> None:
     enroll_course(db, ALICE, "ac-course")
     record_completion(db, ALICE, "b1")
-    before = dump(db_path)
+    before = dump(db)
     report = import_progress(db, export(tmp_path, GOOD), "ops")
-    assert dump(db_path) != before
+    assert dump(db) != before
     assert rollback_import(db, report.run_id, "ops") == [ALICE, BOB]
-    assert dump(db_path) == before
+    assert dump(db) == before
 
 
 def test_rollback_refuses_to_overwrite_later_changes_unless_forced(db: Database, tmp_path: Path) -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -42,15 +40,10 @@ def test_stored_progress_of_a_population_equals_the_rules(db: Database) -> None:
     assert complete and first_done == complete
 
 
-def test_same_seed_same_population(db: Database, template_db: Path, tmp_path: Path) -> None:
-    shutil.copyfile(template_db, tmp_path / "other.db")
-    other = Database(f"sqlite:///{tmp_path / 'other.db'}")
-    try:
-        generate_population(db, 30, seed=9, now=NOW, batch=7)
-        generate_population(other, 30, seed=9, now=NOW, batch=30)  # batch size does not matter
-        assert facts(db) == facts(other)
-    finally:
-        other.dispose()
+def test_same_seed_same_population(db: Database, other_db: Database) -> None:
+    generate_population(db, 30, seed=9, now=NOW, batch=7)
+    generate_population(other_db, 30, seed=9, now=NOW, batch=30)  # batch size does not matter
+    assert facts(db) == facts(other_db)
 
 
 def test_a_seed_loads_once_and_another_seed_adds_learners(db: Database) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from learnapp.persistence.db import Database
@@ -15,14 +14,14 @@ from tests.services.helpers import assert_stored_equals_recomputed, stored_cours
 from tests.services.test_completion import completions
 
 
-def race(db_path: Path, calls: list[Callable[[Database], Any]]) -> list[Any]:
+def race(url: str, calls: list[Callable[[Database], Any]]) -> list[Any]:
     """Run each call on its own engine (its own connection), all starting at the same moment."""
     barrier = threading.Barrier(len(calls))
     results: list[Any] = [None] * len(calls)
     errors: list[BaseException] = []
 
     def worker(index: int) -> None:
-        own = Database(f"sqlite:///{db_path}")
+        own = Database(url)
         try:
             with own.read() as session:  # open the connection before the start line
                 session.connection()
@@ -42,10 +41,10 @@ def race(db_path: Path, calls: list[Callable[[Database], Any]]) -> list[Any]:
     return results
 
 
-def test_two_concurrent_recordings_of_one_lesson_leave_one_completion(db: Database, db_path: Path) -> None:
+def test_two_concurrent_recordings_of_one_lesson_leave_one_completion(db: Database) -> None:
     enroll_course(db, ALICE, "ac-course")
     for _round in range(5):
-        results: list[CompletionView] = race(db_path, [lambda d: record_completion(d, ALICE, "c1")] * 2)
+        results: list[CompletionView] = race(db.url, [lambda d: record_completion(d, ALICE, "c1")] * 2)
         assert sorted(r.created for r in results) == [False, True]
         assert results[0].completed_at == results[1].completed_at
         assert completions(db, ALICE) == 1
@@ -55,9 +54,9 @@ def test_two_concurrent_recordings_of_one_lesson_leave_one_completion(db: Databa
         revoke_completion(db, ALICE, "c1")
 
 
-def test_concurrent_completions_of_different_lessons_all_count(db: Database, db_path: Path) -> None:
+def test_concurrent_completions_of_different_lessons_all_count(db: Database) -> None:
     enroll_course(db, ALICE, "ac-course")
     slugs = ["b1", "b2", "b3", "c1", "c2", "c3"]
-    race(db_path, [lambda d, s=s: record_completion(d, ALICE, s) for s in slugs])  # type: ignore[misc]
+    race(db.url, [lambda d, s=s: record_completion(d, ALICE, s) for s in slugs])  # type: ignore[misc]
     assert stored_course(db, ALICE, "ac-course").completed == len(slugs)
     assert_stored_equals_recomputed(db)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -14,26 +13,21 @@ from learnapp.services.enrollment import enroll_course, enroll_pathway
 from learnapp.services.operations import list_runs
 from learnapp.services.recalculate import Interrupted, RecalcOptions, recalculate
 from tests.conftest import ADMIN, ALICE, BOB
+from tests.dbdump import dump
 from tests.services.helpers import assert_stored_equals_recomputed, stored_course
 
 AUDIT = ("operation_run",)
 
 
-def progress_dump(path: Path) -> list[str]:
+def progress_dump(db: Database) -> list[str]:
     """Everything except the audit record of runs (a dry run is still recorded as a run)."""
-    connection = sqlite3.connect(path)
-    try:
-        return [line for line in connection.iterdump() if not any(f'"{t}"' in line for t in AUDIT)]
-    finally:
-        connection.close()
+    return dump(db, skip=AUDIT)
 
 
-def corrupt(db_path: Path) -> None:
-    connection = sqlite3.connect(db_path)
-    connection.execute("UPDATE enrollment SET completed = 7, percent = 70, is_complete = 1")
-    connection.execute("UPDATE pathway_enrollment SET completed = 0, percent = 0")
-    connection.commit()
-    connection.close()
+def corrupt(db: Database) -> None:
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE enrollment SET completed = 7, percent = 70, is_complete = true")
+        connection.exec_driver_sql("UPDATE pathway_enrollment SET completed = 0, percent = 0")
 
 
 @pytest.fixture
@@ -47,9 +41,9 @@ def learning(db: Database) -> Database:
 
 
 def test_corrupted_stored_progress_is_repaired_and_a_second_run_changes_nothing(
-    learning: Database, db_path: Path, tmp_path: Path
+    learning: Database, tmp_path: Path
 ) -> None:
-    corrupt(db_path)
+    corrupt(learning)
     first = recalculate(learning, RecalcOptions(batch_size=2), tmp_path, "tester")
     assert (first.total, first.failed) == (3, 0) and first.updated == 3
     assert stored_course(learning, ALICE, "ac-course").completed == 2
@@ -59,19 +53,19 @@ def test_corrupted_stored_progress_is_repaired_and_a_second_run_changes_nothing(
 
 
 def test_dry_run_reports_the_changes_and_leaves_the_progress_data_byte_for_byte(
-    learning: Database, db_path: Path, tmp_path: Path
+    learning: Database, tmp_path: Path
 ) -> None:
-    corrupt(db_path)
-    before = progress_dump(db_path)
+    corrupt(learning)
+    before = progress_dump(learning)
     report = recalculate(learning, RecalcOptions(dry_run=True), tmp_path, "tester")
     assert report.updated == 3 and report.rows_changed > 0
-    assert progress_dump(db_path) == before
+    assert progress_dump(learning) == before
 
 
 def test_an_interrupted_run_resumes_after_its_last_committed_batch(
-    learning: Database, db_path: Path, tmp_path: Path
+    learning: Database, tmp_path: Path
 ) -> None:
-    corrupt(db_path)
+    corrupt(learning)
     with pytest.raises(Interrupted) as stopped:
         recalculate(learning, RecalcOptions(batch_size=1), tmp_path, "tester", stop_after=1)
     run_id = list_runs(learning)[0].id
@@ -94,8 +88,8 @@ def test_skip_synced_skips_learners_unchanged_since_their_last_recalculation(
     assert (report.skipped, report.total - report.skipped) == (2, 1)
 
 
-def test_one_course_or_one_learner_only(learning: Database, db_path: Path, tmp_path: Path) -> None:
-    corrupt(db_path)
+def test_one_course_or_one_learner_only(learning: Database, tmp_path: Path) -> None:
+    corrupt(learning)
     recalculate(learning, RecalcOptions(course="course-b"), tmp_path, "tester")
     assert stored_course(learning, ALICE, "course-b").completed == 1
     assert stored_course(learning, ALICE, "ac-course").completed == 7  # another course: untouched
@@ -104,8 +98,8 @@ def test_one_course_or_one_learner_only(learning: Database, db_path: Path, tmp_p
     assert stored_course(learning, ALICE, "ac-course").completed == 7
 
 
-def test_each_run_writes_summary_changes_and_failures_files(learning: Database, db_path: Path, tmp_path: Path) -> None:
-    corrupt(db_path)
+def test_each_run_writes_summary_changes_and_failures_files(learning: Database, tmp_path: Path) -> None:
+    corrupt(learning)
     report = recalculate(learning, RecalcOptions(), tmp_path, "tester")
     folder = tmp_path / f"run-{report.run_id}"
     summary = json.loads((folder / "summary.json").read_text())
@@ -143,7 +137,7 @@ def test_export_gives_csv_rows_per_enrollment_and_a_learners_full_json(learning:
 
 
 def test_recalculated_completion_times_are_the_latest_lesson_of_each_complete_course(
-    db: Database, db_path: Path, tmp_path: Path
+    db: Database, tmp_path: Path
 ) -> None:
     from datetime import timedelta
 
@@ -153,10 +147,10 @@ def test_recalculated_completion_times_are_the_latest_lesson_of_each_complete_co
     start = utcnow() - timedelta(days=30)
     for day, slug in enumerate(("s2", "s1", "e1", "b1")):
         record_completion(db, ALICE, slug, source="import", completed_at=start + timedelta(days=day))
-    connection = sqlite3.connect(db_path)
-    connection.execute("UPDATE enrollment SET completed_at = NULL, is_complete = 0, first_completed_at = NULL")
-    connection.commit()
-    connection.close()
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "UPDATE enrollment SET completed_at = NULL, is_complete = false, first_completed_at = NULL"
+        )
     recalculate(db, RecalcOptions(), tmp_path, "tester")
     assert stored_course(db, ALICE, "course-b").completed_at == start + timedelta(days=1)  # s1, the later of the two
     assert stored_course(db, ALICE, "course-a").completed_at == start + timedelta(days=2)  # e1
