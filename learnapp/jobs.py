@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from learnapp.metrics import ERRORS
 from learnapp.persistence.db import default_database
 from learnapp.services.certificates import issue_due
 from learnapp.services.live import progress_changed
@@ -22,5 +23,6 @@ async def certificate_worker() -> None:
             for learner_id in set(learners):
                 await progress_changed(learner_id)  # the learner's open tabs show "certificate ready"
         except Exception:  # keep the worker alive; the failure is logged and the job retried later
+            ERRORS.labels("certificate_worker").inc()
             log.exception("certificate worker round failed")
         await asyncio.sleep(POLL_SECONDS)

@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     # Where learners reach the app; certificate QR codes point at <public_url>/verify/<code>.
     public_url: str = ""
     sql_echo: bool = False
+    # When set, GET /metrics wants 'Authorization: Bearer <metrics_token>'; empty leaves it open.
+    metrics_token: str = ""
 
 
 def public_url() -> str:

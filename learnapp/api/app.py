@@ -9,6 +9,7 @@ from sqlalchemy import text
 from learnapp.api.admin_files import admin_files_router
 from learnapp.api.auth import auth_router
 from learnapp.api.files import files_router
+from learnapp.api.metrics_route import metrics_router
 from learnapp.api.v1 import BodyLimitMiddleware, register_error_handlers, v1_router
 from learnapp.persistence.catalog import catalog_version
 from learnapp.persistence.db import Database, default_database
@@ -30,6 +31,7 @@ def create_api(db: Database | None = None) -> FastAPI:
     api.include_router(auth_router(db, default_database))
     api.include_router(files_router(database))
     api.include_router(admin_files_router(database))
+    api.include_router(metrics_router())
 
     @api.get("/api/v1/health", tags=["operations"])
     def health() -> JSONResponse:

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection
 
+from learnapp.metrics import CERTIFICATE_FAILURES, CERTIFICATES_ISSUED
 from learnapp.persistence import certs
 from learnapp.persistence.db import Database
 from learnapp.persistence.notices import notify_once
@@ -67,12 +68,14 @@ def _attempt(db: Database, job: certs.CertificateRow, text: CertificateText, ren
         when = None if attempts >= MAX_ATTEMPTS else now + backoff(attempts)
         with db.transaction() as conn:
             certs.retry_later(conn, job.id, f"{type(error).__name__}: {error}", when)
+        CERTIFICATE_FAILURES.labels("gave_up" if when is None else "retrying").inc()
         log.warning("certificate failed", extra={"certificate": job.code, "attempt": attempts, "error": str(error)})
         return 0
     with db.transaction() as conn:
         certs.finish(conn, job.id, pdf, utcnow())
         link = f"/certificates/{job.code}.pdf"
         notify_once(conn, job.learner_id, f"certificate:{job.id}", f"Your certificate for {text.title} is ready", link)
+    CERTIFICATES_ISSUED.inc()
     log.info("certificate issued", extra={"certificate": job.code, "learner": job.learner_id})
     return 1
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from learnapp.domain.content import Catalog, Lesson, Module
+from learnapp.metrics import RECORD_COMPLETION_SECONDS, completion_recorded
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import (
@@ -42,6 +43,7 @@ class CompletionView:
     changes: tuple[ProgressChange, ...] = ()
 
 
+@RECORD_COMPLETION_SECONDS.time()
 def record_completion(
     db: Database,
     learner_id: int,
@@ -54,6 +56,7 @@ def record_completion(
     started = time.perf_counter()
     with db.transaction() as conn:
         view = complete_lesson(conn, learner_id, lesson, source, completed_at, actor_id)
+    completion_recorded(source, view.created)
     event = "lesson completed" if view.created else "lesson already complete"
     log_changes(event, learner_id, view.lesson_slug, list(view.changes), started)
     return view

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from learnapp.domain import progress as rules
+from learnapp.metrics import completion_recorded
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.events import SeenEvent, add_lesson_time, remember_event, seen_event
@@ -67,7 +68,10 @@ def apply_events(
     with db.transaction() as conn:
         if not lock_learner(conn, learner_id) or not learner_exists(conn, learner_id):
             raise NotFound("Unknown learner")
-        return [_apply_logged(conn, learner_id, index, event, actor_id) for index, event in enumerate(events)]
+        outcomes = [_apply_logged(conn, learner_id, index, event, actor_id) for index, event in enumerate(events)]
+    for done in (o for o in outcomes if o.type == LESSON_COMPLETED and o.status == "applied"):
+        completion_recorded("event", bool(done.created))  # counted once committed: a failed batch records none
+    return outcomes
 
 
 def body_hash(event: ClientEventIn) -> str:

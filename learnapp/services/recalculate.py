@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, select, union
 
 from learnapp.domain.content import Catalog
+from learnapp.metrics import ERRORS, RECALCULATE_BATCH_SECONDS
 from learnapp.persistence import runs
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
@@ -110,6 +111,7 @@ def _learners(conn: Connection, options: RecalcOptions, courses: list[int], curs
     return sorted(i for i in ids if i > cursor)
 
 
+@RECALCULATE_BATCH_SECONDS.time()
 def _batch(
     db: Database,
     catalog: Catalog,
@@ -167,6 +169,7 @@ def _one(
         changes = refresh_learner(conn, catalog, learner_id, courses, pathways)
     except Exception as error:  # one bad learner must not stop the run: it is reported and skipped
         savepoint.rollback()
+        ERRORS.labels("recalculate_learner").inc()
         report.failed += 1
         report.failures.append({"learner": learner_id, "error": f"{type(error).__name__}: {error}"})
         return

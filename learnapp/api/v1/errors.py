@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from learnapp.metrics import ERRORS
 from learnapp.services.errors import LearnappError
 
 log = logging.getLogger("learnapp.api")
@@ -88,6 +89,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def error_response(status: int, code: str, message: str, details: Any = None, **headers: str) -> JSONResponse:
+    ERRORS.labels(f"api_{code}").inc()
     body = {"error": {"code": code, "message": message, "details": jsonable_encoder(details)}}
     return JSONResponse(body, status_code=status, headers=headers or None)
 
