@@ -1,4 +1,4 @@
-"""Serving the real app for browser journeys and benchmarks: `reflex run --env prod` on a free port, own SQLite DB.
+"""Serving the real app for journeys, load and crash tests: `reflex run --env prod` on a free port, own database.
 
 Used by the e2e fixtures (tests/e2e/conftest.py) and by bench/click.py, so both drive the app the same way.
 """
@@ -6,12 +6,14 @@ Used by the e2e fixtures (tests/e2e/conftest.py) and by bench/click.py, so both 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -36,13 +38,14 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_until_up(url: str, server: subprocess.Popen[bytes] | None, log: Path | None) -> None:
+def wait_until_up(url: str, server: subprocess.Popen[bytes] | None, log: Path | None, frontend: bool = True) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if server is not None and server.poll() is not None:
             raise RuntimeError(f"the app exited early:\n{log.read_text()[-4000:] if log else ''}")
         try:
-            if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200 and httpx.get(url, timeout=2).is_success:
+            healthy = httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200
+            if healthy and (not frontend or httpx.get(url, timeout=2).is_success):
                 return
         except httpx.HTTPError:
             pass
@@ -50,25 +53,46 @@ def wait_until_up(url: str, server: subprocess.Popen[bytes] | None, log: Path | 
     raise RuntimeError(f"the app did not answer within {START_TIMEOUT}s:\n{log.read_text()[-4000:] if log else ''}")
 
 
-@contextmanager
-def served_app(folder: Path) -> Iterator[str]:
-    """Serve the app with a fresh demo database in `folder` (database and server.log go there); yield its URL."""
-    port = free_port()
+@dataclass(frozen=True)
+class Setup:
+    """How to serve: SQLite in one process by default; PostgreSQL, Redis and several workers for scale-out."""
+
+    database_url: str | None = None  # default: a SQLite file in the folder
+    redis_url: str | None = None  # Reflex's Redis state manager (needed for more than one worker)
+    workers: int = 1
+    backend_only: bool = False  # API and websocket only: no frontend build (load and crash tests)
+
+
+def server_env(folder: Path, port: int, setup: Setup) -> dict[str, str]:
+    """The environment the app is started with: configuration by environment variables only."""
     env = {
         **os.environ,
-        "LEARNAPP_DATABASE_URL": f"sqlite:///{folder / 'e2e.db'}",
+        "LEARNAPP_DATABASE_URL": setup.database_url or f"sqlite:///{folder / 'e2e.db'}",
         "LEARNAPP_PORT": str(port),
         "PATH": f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{os.environ['PATH']}",
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_CHECK_LATEST_VERSION": "false",
     }
-    learnapp = str(ROOT / ".venv" / "bin" / "learnapp")
-    subprocess.run([learnapp, "db", "upgrade"], env=env, check=True, cwd=ROOT, capture_output=True)
-    subprocess.run([learnapp, "demo"], env=env, check=True, cwd=ROOT, capture_output=True)
-    log = folder / "server.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "reflex"), "run", "--env", "prod"],
+    for name in ("REFLEX_REDIS_URL", "GRANIAN_WORKERS", "REFLEX_USE_GRANIAN", "PROMETHEUS_MULTIPROC_DIR"):
+        env.pop(name, None)
+    if setup.redis_url:
+        env |= {"REFLEX_REDIS_URL": setup.redis_url, "REFLEX_USE_GRANIAN": "1", "GRANIAN_WORKERS": str(setup.workers)}
+    if setup.workers > 1:
+        metrics = folder / "metrics"
+        shutil.rmtree(metrics, ignore_errors=True)
+        metrics.mkdir(parents=True)
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
+    return env
+
+
+def start_server(folder: Path, env: dict[str, str], setup: Setup) -> subprocess.Popen[bytes]:
+    """`reflex run --env prod` in its own process group (so a test can kill all of it); output to server.log."""
+    command = [str(ROOT / ".venv" / "bin" / "reflex"), "run", "--env", "prod"]
+    if setup.backend_only:
+        command.append("--backend-only")
+    with (folder / "server.log").open("ab") as out:
+        return subprocess.Popen(
+            command,
             cwd=ROOT,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -76,13 +100,36 @@ def served_app(folder: Path) -> Iterator[str]:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+
+def stop_server(server: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    try:
+        os.killpg(server.pid, sig)
+    except ProcessLookupError:
+        return
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=20)
+
+
+def prepare_database(env: dict[str, str]) -> None:
+    learnapp = str(ROOT / ".venv" / "bin" / "learnapp")
+    subprocess.run([learnapp, "db", "upgrade"], env=env, check=True, cwd=ROOT, capture_output=True)
+    subprocess.run([learnapp, "demo"], env=env, check=True, cwd=ROOT, capture_output=True)
+
+
+@contextmanager
+def served_app(folder: Path, setup: Setup = Setup()) -> Iterator[str]:
+    """Serve the app with a fresh demo database (SQLite in `folder` unless `setup` names one); yield its URL."""
+    port = free_port()
+    env = server_env(folder, port, setup)
+    prepare_database(env)
+    server = start_server(folder, env, setup)
     url = f"http://localhost:{port}"
     try:
-        wait_until_up(url, server, log)
+        wait_until_up(url, server, folder / "server.log", frontend=not setup.backend_only)
         yield url
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+        stop_server(server)
