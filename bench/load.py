@@ -1,0 +1,248 @@
+"""Load: N simulated learners over Reflex's websocket (log in, open lessons, mark complete, ~1 event/s each).
+
+Run with ``.venv/bin/python -m bench.load`` (both set-ups, 50 and 200 learners) or, for example,
+``.venv/bin/python -m bench.load --setup sqlite --learners 200 --duration 60``.
+
+Set-ups, each served by ``tests/e2e/server.py`` exactly as the tests serve the app (``reflex run --env prod``,
+API and websocket only):
+
+* ``sqlite``: one process, a SQLite file, Reflex's in-memory state;
+* ``scale``: PostgreSQL and Redis (Debian's servers started on loopback) and two Granian workers.
+
+Each learner is a fresh account enrolled in algorithms-in-depth (220 lessons). It logs in through ``/auth/login``
+(the session cookie is all the socket carries), connects like a browser tab, then loops: open the next lesson
+(in-app navigation), wait about a second, click Mark as Complete, wait about a second. Every fifth click is
+clicked twice (a double click must not duplicate anything). Latency is from sending the event to its whole reply.
+
+The floor is a Socket.IO round trip on the same sockets in the same run that runs no app code (a CONNECT to a
+namespace the server does not serve, refused at once), sent by every learner every few seconds.
+
+The final check compares the database with what was sent: completions stored for these learners must equal the
+distinct (learner, lesson) pairs acknowledged (none lost, none extra, none duplicated), and a dry-run
+recalculation must find stored progress equal to progress recomputed from the facts. Results go to
+``bench/results/load.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from bench.load_check import Check, check_database, prepare_learners
+from bench.reflex_socket import ReflexSocket, SocketError, lesson_route
+from learnapp.persistence.db import Database
+from tests.backing import create_database, postgres_server, redis_server
+from tests.e2e.server import Setup, served_app
+
+COURSE = "algorithms-in-depth"
+BUDGET_P95_MS = 250.0
+RESULTS = Path(__file__).resolve().parent / "results" / "load.json"
+THINK = 1.0  # seconds between a learner's events, jittered ±30%
+DOUBLE_CLICK_EVERY = 5
+FLOOR_EVERY = 3  # loops between floor probes
+
+
+@dataclass
+class Tally:
+    """Everything the learners measured; latencies in seconds, kept only inside the measuring window."""
+
+    marks: list[float] = field(default_factory=list)
+    opens: list[float] = field(default_factory=list)
+    floor: list[float] = field(default_factory=list)
+    connects: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    sent: set[tuple[int, str]] = field(default_factory=set)  # (learner, lesson) of every click sent
+    acknowledged: set[tuple[int, str]] = field(default_factory=set)
+    clicks: int = 0
+
+
+async def log_in(client: httpx.AsyncClient, email: str, password: str) -> str:
+    response = await client.post("/auth/login", data={"email": email, "password": password})
+    cookie = response.cookies.get("learnapp_session")
+    if response.status_code != 303 or not cookie:
+        raise SocketError(f"log in failed for {email}: {response.status_code}")
+    return f"learnapp_session={cookie}"
+
+
+async def learner(
+    url: str, learner_id: int, cookie: str, lessons: list[str], window: tuple[float, float], tally: Tally
+) -> None:
+    start, stop = window
+    socket = ReflexSocket(url, cookie=cookie)
+    try:
+        tally.connects.append(await socket.connect(lesson_route(COURSE, lessons[0])))
+        for loop, lesson in enumerate(lessons):
+            if time.monotonic() >= stop:
+                break
+            route = lesson_route(COURSE, lesson)
+            seconds = await socket.open(route)
+            if time.monotonic() >= start:
+                tally.opens.append(seconds)
+            await asyncio.sleep(THINK * random.uniform(0.7, 1.3))
+            for _ in range(2 if loop % DOUBLE_CLICK_EVERY == DOUBLE_CLICK_EVERY - 1 else 1):
+                tally.sent.add((learner_id, lesson))
+                tally.clicks += 1
+                seconds = await socket.mark_complete(route)
+                tally.acknowledged.add((learner_id, lesson))
+                if time.monotonic() >= start:
+                    tally.marks.append(seconds)
+            if loop % FLOOR_EVERY == 0 and time.monotonic() >= start:
+                tally.floor.append(await socket.floor())
+            await asyncio.sleep(THINK * random.uniform(0.7, 1.3))
+    except SocketError as error:
+        tally.errors.append(f"learner {learner_id}: {error}")
+    finally:
+        await socket.close()
+
+
+async def drive(
+    url: str, learners: list[tuple[int, str, str]], lessons: list[str], ramp: float, duration: float
+) -> Tally:
+    """Log everyone in, start them over `ramp` seconds, measure for `duration` once all have started."""
+    tally = Tally()
+    cookies: dict[int, str] = {}
+    gate = asyncio.Semaphore(4)  # password checks are deliberately slow: do not measure a login storm
+
+    async def one_login(client: httpx.AsyncClient, learner_id: int, email: str, password: str) -> None:
+        async with gate:
+            try:
+                cookies[learner_id] = await log_in(client, email, password)
+            except (SocketError, httpx.HTTPError) as error:
+                tally.errors.append(f"learner {learner_id}: {error}")
+
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        await asyncio.gather(*(one_login(client, *row) for row in learners))
+    start = time.monotonic() + ramp
+    window = (start, start + duration)
+    tasks = []
+    for index, (learner_id, _, _) in enumerate(learners):
+        if learner_id in cookies:
+            order = lessons[index % len(lessons) :] + lessons[: index % len(lessons)]  # spread over the course
+            tasks.append(asyncio.create_task(learner(url, learner_id, cookies[learner_id], order, window, tally)))
+            await asyncio.sleep(ramp / len(learners))
+    with Progress(transient=True) as progress:
+        bar = progress.add_task(f"{len(learners)} learners", total=ramp + duration)
+        while not all(task.done() for task in tasks):
+            await asyncio.sleep(0.5)
+            progress.update(bar, completed=min(ramp + duration, time.monotonic() - (start - ramp)))
+    return tally
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000 if ordered else float("nan")
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {"n": len(values), **{f"p{q}": round(percentile(values, q / 100), 2) for q in (50, 95, 99)}}
+
+
+@dataclass
+class Outcome:
+    setup: str
+    learners: int
+    duration_s: float
+    events_per_s: float
+    mark_ms: dict[str, float]
+    open_ms: dict[str, float]
+    floor_ms: dict[str, float]
+    errors: int
+    error_samples: list[str]
+    check: Check
+
+    @property
+    def passed(self) -> bool:
+        return self.mark_ms["p95"] <= BUDGET_P95_MS and not self.errors and self.check.ok
+
+
+def measure(url: str, db: Database, setup: str, count: int, ramp: float, duration: float) -> Outcome:
+    learners, lessons = prepare_learners(db, count, COURSE)
+    tally = asyncio.run(drive(url, learners, lessons, ramp, duration))
+    check = check_database(db, [row[0] for row in learners], tally.sent, tally.acknowledged)
+    events = len(tally.marks) + len(tally.opens)
+    return Outcome(
+        setup, count, duration, round(events / duration, 1), summary(tally.marks), summary(tally.opens),
+        summary(tally.floor), len(tally.errors), tally.errors[:5], check,
+    )  # fmt: skip
+
+
+@contextmanager
+def serve(setup: str, folder: Path) -> Iterator[tuple[str, Database]]:
+    with ExitStack() as stack:
+        if setup == "scale":
+            admin = stack.enter_context(postgres_server())
+            redis_url = stack.enter_context(redis_server(folder / "redis"))
+            database_url = create_database(admin, "learnapp_load")
+            plan = Setup(database_url=database_url, redis_url=redis_url, workers=2, backend_only=True)
+        else:
+            database_url = f"sqlite:///{folder / 'e2e.db'}"
+            plan = Setup(backend_only=True)
+        url = stack.enter_context(served_app(folder, plan))
+        db = Database(database_url)
+        stack.callback(db.dispose)
+        yield url, db
+
+
+def report(console: Console, outcomes: list[Outcome]) -> None:
+    table = Table(title=f"Simulated learners over websockets (budget: p95 ≤ {BUDGET_P95_MS:.0f} ms, zero errors)")
+    columns = "set-up,learners,events/s,mark p50/p95/p99 ms,open p50/p95/p99 ms,floor p50/p95/p99 ms,errors,acked"
+    for column in [*columns.split(","), "lost/extra/dup", "stored = recomputed", "verdict"]:
+        table.add_column(column)
+    for o in outcomes:
+        c = o.check
+        table.add_row(
+            o.setup, str(o.learners), str(o.events_per_s),
+            f"{o.mark_ms['p50']} / {o.mark_ms['p95']} / {o.mark_ms['p99']}",
+            f"{o.open_ms['p50']} / {o.open_ms['p95']} / {o.open_ms['p99']}",
+            f"{o.floor_ms['p50']} / {o.floor_ms['p95']} / {o.floor_ms['p99']}",
+            str(o.errors), str(c.acknowledged), f"{c.lost}/{c.extra}/{c.duplicated}",
+            "yes" if c.drifted == 0 else f"no ({c.drifted})",
+            "[green]within[/]" if o.passed else "[red]OVER[/]",
+        )  # fmt: skip
+    console.print(table)
+    for o in outcomes:
+        for sample in o.error_samples:
+            console.print(f"[red]{o.setup}/{o.learners}[/] {sample}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--setup", choices=("sqlite", "scale", "both"), default="both")
+    parser.add_argument("--learners", default="50,200", help="comma-separated sizes")
+    parser.add_argument("--duration", type=float, default=60.0, help="measured seconds per size")
+    parser.add_argument("--ramp", type=float, default=20.0, help="seconds to start every learner")
+    args = parser.parse_args(argv)
+    console = Console(width=180)
+    setups = ("sqlite", "scale") if args.setup == "both" else (args.setup,)
+    outcomes: list[Outcome] = []
+    for setup in setups:
+        with tempfile.TemporaryDirectory(prefix=f"learnapp-load-{setup}-") as folder, serve(setup, Path(folder)) as (
+            url,
+            db,
+        ):
+            for count in (int(size) for size in args.learners.split(",")):
+                console.print(f"[bold]{setup}[/]: {count} learners, {args.ramp:.0f} s ramp, {args.duration:.0f} s")
+                outcomes.append(measure(url, db, setup, count, args.ramp, args.duration))
+    report(console, outcomes)
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps([{**asdict(o), "passed": o.passed} for o in outcomes], indent=2, default=str))
+    console.print(f"results: {RESULTS}")
+    return 0 if all(o.passed for o in outcomes) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
