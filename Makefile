@@ -9,6 +9,9 @@ export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(PATH)
 export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 export LEARNAPP_PORT := $(PORT)
+# Granian, not gunicorn, also with several workers (REFLEX_REDIS_URL + GRANIAN_WORKERS); see the README.
+export REFLEX_USE_GRANIAN := 1
+METRICS_DIR := $(or $(PROMETHEUS_MULTIPROC_DIR),$(CURDIR)/var/metrics)
 
 .PHONY: run test setup lint bench test-deps
 
@@ -34,7 +37,10 @@ setup: $(VENV)/.installed $(TOOLS)/.installed
 	$(VENV)/bin/learnapp db upgrade
 	$(VENV)/bin/learnapp demo
 
+# /metrics adds up every worker's numbers from METRICS_DIR, emptied at each start (old workers' files would count).
+run: export PROMETHEUS_MULTIPROC_DIR := $(METRICS_DIR)
 run: setup
+	@mkdir -p $(METRICS_DIR) && rm -f $(METRICS_DIR)/*.db
 	@echo "learnapp starting on http://localhost:$(PORT)  (demo accounts above)"
 	NPM_CONFIG_REGISTRY=$$(npm config get registry) $(VENV)/bin/reflex run --env prod
 

@@ -7,9 +7,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from limits import RateLimitItemPerMinute
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 
+from learnapp.api.rate_counters import moving_window
 from learnapp.persistence.db import Database
 from learnapp.services.accounts import authenticate, create_learner
 from learnapp.services.errors import LearnappError
@@ -17,7 +16,7 @@ from learnapp.services.sessions import SESSION_DAYS, end_session, start_session
 
 COOKIE = "learnapp_session"
 LOGIN_LIMIT = RateLimitItemPerMinute(10)
-_limiter = MovingWindowRateLimiter(MemoryStorage())
+_limiter = moving_window()
 
 
 def safe_next(target: str | None) -> str:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import time
 
 from limits import RateLimitItem, RateLimitItemPerMinute
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from learnapp.api.rate_counters import moving_window
 from learnapp.api.v1.errors import RateLimited, error_response
 
 PREFIX = "/api/v1"
@@ -68,10 +67,10 @@ def _counting(receive: Receive) -> Receive:
 
 
 class TokenRateLimiter:
-    """A moving window per token, in this process (each worker counts its own requests)."""
+    """A moving window per token, shared by every worker through Redis when the app is scaled out."""
 
     def __init__(self) -> None:
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limiter = moving_window()
 
     def check(self, token_id: int) -> None:
         if self._limiter.hit(RATE_LIMIT, "api-token", str(token_id)):
