@@ -5,17 +5,24 @@ import sys
 
 import reflex as rx
 
-port = int(os.environ.get("LEARNAPP_PORT", "3000"))
-origin = os.environ.get("LEARNAPP_ORIGIN", f"http://localhost:{port}")
+from learnapp.settings import allowed_origins, get_settings
+
+# LEARNAPP_PORT and LEARNAPP_ORIGIN, read the way the app reads them: the sign-in forms accept the same origins.
+port = get_settings().port
 # Reflex refuses a frontend port with --backend-only (the load and crash tests serve API and websocket only).
 backend_only = "--backend-only" in sys.argv
+# One process keeps tab state in memory (Reflex's default writes every state change to disk); with
+# REFLEX_REDIS_URL set, Reflex picks its Redis state manager only if the mode is left unset.
+scaled_out = bool(os.environ.get("REFLEX_REDIS_URL"))
+state_manager = {} if scaled_out else {"state_manager_mode": rx.constants.StateManagerMode.MEMORY}
 
 config = rx.Config(
     app_name="learnapp",
     telemetry_enabled=False,
     frontend_port=None if backend_only else port,
     backend_port=port,
-    cors_allowed_origins=[origin, f"http://127.0.0.1:{port}"],
+    cors_allowed_origins=list(allowed_origins()),
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="large"))],
     disable_plugins=[rx.plugins.SitemapPlugin],
+    **state_manager,
 )

@@ -38,6 +38,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import httpx
+import psutil
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -163,20 +164,38 @@ class Outcome:
     errors: int
     error_samples: list[str]
     check: Check
+    server_cpu_ms_per_event: float
 
     @property
     def passed(self) -> bool:
         return self.mark_ms["p95"] <= BUDGET_P95_MS and not self.errors and self.check.ok
 
 
+def serving_processes(url: str) -> list[psutil.Process]:
+    """The processes listening on the app's port: the worker(s) doing the app's work."""
+    port = int(url.rsplit(":", 1)[1])
+    listening = {c.pid for c in psutil.net_connections("tcp") if c.laddr and c.laddr.port == port and c.pid}
+    return [psutil.Process(pid) for pid in listening]
+
+
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    return sum(p.cpu_times().user + p.cpu_times().system for p in processes)
+
+
 def measure(url: str, db: Database, setup: str, count: int, ramp: float, duration: float) -> Outcome:
     learners, lessons = prepare_learners(db, count, COURSE)
+    workers = serving_processes(url)
+    cpu_before = cpu_seconds(workers)
     tally = asyncio.run(drive(url, learners, lessons, ramp, duration))
+    cpu = cpu_seconds(workers) - cpu_before
     check = check_database(db, [row[0] for row in learners], tally.sent, tally.acknowledged)
     events = len(tally.marks) + len(tally.opens)
+    # Server CPU per app event over the whole run (logins and connects included): the cost that sets capacity.
+    all_events = tally.clicks + len(tally.opens) + len(tally.connects)
     return Outcome(
         setup, count, duration, round(events / duration, 1), summary(tally.marks), summary(tally.opens),
         summary(tally.floor), len(tally.errors), tally.errors[:5], check,
+        round(cpu * 1000 / max(1, all_events), 2),
     )  # fmt: skip
 
 
@@ -199,13 +218,21 @@ def serve(setup: str, folder: Path) -> Iterator[tuple[str, Database]]:
 
 def report(console: Console, outcomes: list[Outcome]) -> None:
     table = Table(title=f"Simulated learners over websockets (budget: p95 ≤ {BUDGET_P95_MS:.0f} ms, zero errors)")
-    columns = "set-up,learners,events/s,mark p50/p95/p99 ms,open p50/p95/p99 ms,floor p50/p95/p99 ms,errors,acked"
-    for column in [*columns.split(","), "lost/extra/dup", "stored = recomputed", "verdict"]:
+    columns = "set-up,learners,events/s,server CPU ms/event,mark p50/p95/p99 ms,open p50/p95/p99 ms"
+    for column in [
+        *columns.split(","),
+        "floor p50/p95/p99 ms",
+        "errors",
+        "acked",
+        "lost/extra/dup",
+        "stored = recomputed",
+        "verdict",
+    ]:
         table.add_column(column)
     for o in outcomes:
         c = o.check
         table.add_row(
-            o.setup, str(o.learners), str(o.events_per_s),
+            o.setup, str(o.learners), str(o.events_per_s), str(o.server_cpu_ms_per_event),
             f"{o.mark_ms['p50']} / {o.mark_ms['p95']} / {o.mark_ms['p99']}",
             f"{o.open_ms['p50']} / {o.open_ms['p95']} / {o.open_ms['p99']}",
             f"{o.floor_ms['p50']} / {o.floor_ms['p95']} / {o.floor_ms['p99']}",
@@ -230,9 +257,12 @@ def main(argv: list[str] | None = None) -> int:
     setups = ("sqlite", "scale") if args.setup == "both" else (args.setup,)
     outcomes: list[Outcome] = []
     for setup in setups:
-        with tempfile.TemporaryDirectory(prefix=f"learnapp-load-{setup}-") as folder, serve(setup, Path(folder)) as (
-            url,
-            db,
+        with (
+            tempfile.TemporaryDirectory(prefix=f"learnapp-load-{setup}-") as folder,
+            serve(setup, Path(folder)) as (
+                url,
+                db,
+            ),
         ):
             for count in (int(size) for size in args.learners.split(",")):
                 console.print(f"[bold]{setup}[/]: {count} learners, {args.ramp:.0f} s ramp, {args.duration:.0f} s")

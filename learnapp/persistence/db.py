@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -31,10 +32,16 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """A read-write transaction on a bare connection, committed on success, rolled back on error."""
-        with self.engine.connect() as conn, conn.begin():
-            if self.is_sqlite:
-                # Take SQLite's write lock up front so a read-then-write never fails to upgrade.
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if not self.is_sqlite:
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+            return
+        # SQLite has one writer at a time, and a writer that finds the lock taken polls for it with sleeps
+        # growing to 100 ms. Queueing this process's writers on a lock hands it over the moment it is free;
+        # busy_timeout still covers writers in other processes.
+        with _write_lock(self.url), self.engine.connect() as conn, conn.begin():
+            # Take SQLite's write lock up front so a read-then-write never fails to upgrade.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
             yield conn
 
     @contextmanager
@@ -60,6 +67,16 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+_write_locks: dict[str, threading.RLock] = {}
+_write_locks_guard = threading.Lock()
+
+
+def _write_lock(url: str) -> threading.RLock:
+    """One lock per database file in this process, whichever Database object writes to it."""
+    with _write_locks_guard:
+        return _write_locks.setdefault(url, threading.RLock())
 
 
 def ensure_sqlite_folder(url: str) -> None:

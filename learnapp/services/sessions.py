@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +18,10 @@ from learnapp.services.accounts import Account
 SESSION_DAYS = 30
 # Refresh last_seen at most this often, so reading a session is usually a pure read.
 TOUCH_EVERY = timedelta(minutes=10)
+# Every websocket event checks its session: a checked session is trusted this long without a query. Logging out
+# forgets it at once in this process; another worker may honour it for at most this long.
+TRUST_FOR = 2.0
+_checked: dict[str, tuple[float, Account | None]] = {}
 
 
 def _digest(token: str) -> str:
@@ -44,6 +49,18 @@ def session_account(db: Database, token: str | None) -> Account | None:
     """The account behind a cookie secret, or None when it is unknown, ended or expired."""
     if not token:
         return None
+    digest, clock = _digest(token), time.monotonic()
+    seen = _checked.get(digest)
+    if seen is not None and clock - seen[0] < TRUST_FOR:
+        return seen[1]
+    account = _lookup(db, digest)
+    if len(_checked) > 10_000:
+        _checked.clear()
+    _checked[digest] = (clock, account)
+    return account
+
+
+def _lookup(db: Database, digest: str) -> Account | None:
     now = utcnow()
     with db.snapshot() as conn:
         row: Any = conn.execute(
@@ -57,7 +74,7 @@ def session_account(db: Database, token: str | None) -> Account | None:
                 col(Learner.time_zone),
             )
             .join(Learner, col(Learner.id) == col(LoginSession.learner_id))
-            .where(col(LoginSession.token_hash) == _digest(token), col(LoginSession.expires_at) > now)
+            .where(col(LoginSession.token_hash) == digest, col(LoginSession.expires_at) > now)
         ).first()
     if row is None:
         return None
@@ -69,5 +86,6 @@ def session_account(db: Database, token: str | None) -> Account | None:
 
 def end_session(db: Database, token: str | None) -> None:
     if token:
+        _checked.pop(_digest(token), None)
         with db.transaction() as conn:
             conn.execute(delete(LoginSession).where(col(LoginSession.token_hash) == _digest(token)))

@@ -16,6 +16,7 @@ import psutil
 import pytest
 import redis
 from playwright.sync_api import Browser, Page
+from prometheus_client.parser import text_string_to_metric_families
 
 from learnapp.settings import ROOT
 from tests.backing import create_database, postgres_server, redis_server
@@ -133,3 +134,34 @@ def test_an_api_completion_reaches_tabs_on_both_workers_within_a_second(scaled: 
                 expect_progress(tab, done, timeout=LIVE)
     finally:
         context.close()
+    # Whichever worker answers a scrape, /metrics adds up both workers' counts.
+    for _ in range(4):
+        assert api_completions(httpx.get(f"{scaled.url}/metrics", timeout=5).text) >= 3
+
+
+def api_completions(exposition: str) -> float:
+    for family in text_string_to_metric_families(exposition):
+        for sample in family.samples:
+            if sample.name == "learnapp_completions_recorded_total" and sample.labels == {
+                "source": "api",
+                "outcome": "created",
+            }:
+                return sample.value
+    return 0.0
+
+
+def test_login_attempts_are_counted_together_by_every_worker(scaled: ScaledApp) -> None:
+    email = f"nobody-{os.getpid()}@example.com"
+
+    def attempt() -> str:
+        # A new connection each time: attempts spread over the workers as separate browsers' would.
+        response = httpx.post(f"{scaled.url}/auth/login", data={"email": email, "password": "wrong"}, timeout=5)
+        return httpx.URL(response.headers["location"]).params.get("error", "")
+
+    assert all("not right" in attempt() for _ in range(10))
+    assert "Too many attempts" in attempt()
+    client = redis.Redis.from_url(scaled.redis_url)
+    try:
+        assert any(b"login" in key for key in client.keys("LIMITS*")), "the counters are not in Redis"
+    finally:
+        client.close()

@@ -72,13 +72,19 @@ class PlayerState(SessionState):
         self.body, self.video_url = view.body or "", view.video_url or ""
         self.locked, self.enrolled = view.body is None, view.outline.enrolled
         self.total = view.outline.total
-        self.modules = outline_items(view.outline)
+        modules = outline_items(view.outline)
+        # Reflex sends every assigned var: re-sending an unchanged 220-lesson outline on each "Next" costs
+        # the server and every socket far more than the comparison.
+        if modules != self.modules:
+            self.modules = modules
         # A long course starts with only the current module open: folded modules render nothing,
         # which keeps a click's re-render small on 200-lesson courses.
-        lessons = sum(len(m.lessons) for m in self.modules)
-        self.open_modules = [m.slug for m in self.modules] if lessons <= OPEN_ALL_UP_TO else [view.module_slug]
+        lessons = sum(len(m.lessons) for m in modules)
+        opened = [m.slug for m in modules] if lessons <= OPEN_ALL_UP_TO else [view.module_slug]
+        if opened != self.open_modules:
+            self.open_modules = opened
         if account is not None:
-            await refresh_sync(self, account.id)
+            await refresh_sync(self, account.id, unless_fresh=True)
             if self.enrolled:
                 await asyncio.to_thread(record_access, db(), account.id, course, lesson)
         return None
