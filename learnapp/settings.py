@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     log_json: bool = False
     # Where learners reach the app; certificate QR codes point at <public_url>/verify/<code>.
     public_url: str = ""
+    # The origin the browser sees the app at (scheme://host[:port]); see allowed_origins().
+    origin: str = ""
     sql_echo: bool = False
     # When set, GET /metrics wants 'Authorization: Bearer <metrics_token>'; empty leaves it open.
     metrics_token: str = ""
@@ -27,6 +29,16 @@ class Settings(BaseSettings):
 def public_url() -> str:
     settings = get_settings()
     return (settings.public_url or f"http://localhost:{settings.port}").rstrip("/")
+
+
+def allowed_origins() -> tuple[str, ...]:
+    """The app's own origins: the only ones the websocket, CORS and the sign-in forms accept (rxconfig.py uses it).
+
+    LEARNAPP_ORIGIN, else http://localhost:<port>; and http://127.0.0.1:<port> for local use.
+    """
+    settings = get_settings()
+    own = (settings.origin or f"http://localhost:{settings.port}").rstrip("/")
+    return tuple(dict.fromkeys((own, f"http://127.0.0.1:{settings.port}")))
 
 
 @lru_cache(maxsize=1)

@@ -1,21 +1,31 @@
-"""API: browser sign-up, log-in and log-out; the session secret goes in an HttpOnly cookie."""
+"""API: browser sign-up, log-in and log-out; the session secret goes in an HttpOnly cookie.
+
+Forms posted from another site are refused (403): a browser names the page's origin in every POST, so a foreign
+page cannot log a learner out or into an account of its choosing. Tools that send no Origin are not browsers
+carrying someone's cookie and are served as before.
+"""
 
 from __future__ import annotations
 
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
-from limits import RateLimitItemPerMinute
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+from limits import RateLimitItemPerHour, RateLimitItemPerMinute
 
 from learnapp.api.rate_counters import moving_window
 from learnapp.persistence.db import Database
 from learnapp.services.accounts import authenticate, create_learner
 from learnapp.services.errors import LearnappError
 from learnapp.services.sessions import SESSION_DAYS, end_session, start_session
+from learnapp.settings import allowed_origins
 
 COOKIE = "learnapp_session"
 LOGIN_LIMIT = RateLimitItemPerMinute(10)
+# Per client address, every attempt counted (a refused email is an answer too). The minute allows a classroom
+# behind one address and the browser journeys; the hour stops a script creating accounts all day.
+SIGNUP_LIMITS = (RateLimitItemPerMinute(20), RateLimitItemPerHour(100))
+LIMITED = "Too many attempts. Wait a minute and try again."
 _limiter = moving_window()
 
 
@@ -24,6 +34,20 @@ def safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//"):
         return "/my-learning"
     return target
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def cross_site(request: Request) -> bool:
+    """Posted by a page of another origin (an absent Origin is not a browser's cross-site form)."""
+    origin = request.headers.get("origin")
+    return origin is not None and origin.rstrip("/") not in allowed_origins()
+
+
+def refused() -> Response:
+    return PlainTextResponse("Forms from another site are not accepted.", status_code=403)
 
 
 def auth_router(database: Database | None, get_db: object) -> APIRouter:
@@ -51,11 +75,15 @@ def auth_router(database: Database | None, get_db: object) -> APIRouter:
 
     @router.post("/login")
     def login(
-        request: Request, email: str = Form(""), password: str = Form(""), next: str = Form("")
-    ) -> RedirectResponse:  # noqa: A002
-        client = request.client.host if request.client else "unknown"
-        if not _limiter.hit(LOGIN_LIMIT, "login", client, email.strip().lower()):
-            return back("login", "Too many attempts. Wait a minute and try again.", next, email)
+        request: Request,
+        email: str = Form(""),
+        password: str = Form(""),
+        next: str = Form(""),  # noqa: A002
+    ) -> Response:
+        if cross_site(request):
+            return refused()
+        if not _limiter.hit(LOGIN_LIMIT, "login", client_of(request), email.strip().lower()):
+            return back("login", LIMITED, next, email)
         account = authenticate(db(), email, password)
         if account is None:
             return back("login", "Email or password is not right.", next, email)
@@ -68,7 +96,12 @@ def auth_router(database: Database | None, get_db: object) -> APIRouter:
         email: str = Form(""),
         password: str = Form(""),
         next: str = Form(""),  # noqa: A002
-    ) -> RedirectResponse:
+    ) -> Response:
+        if cross_site(request):
+            return refused()
+        client = client_of(request)
+        if not all(_limiter.hit(limit, "signup", client) for limit in SIGNUP_LIMITS):
+            return back("signup", LIMITED, next, email)
         try:
             account = create_learner(db(), email, name, password)
         except LearnappError as error:
@@ -76,7 +109,9 @@ def auth_router(database: Database | None, get_db: object) -> APIRouter:
         return signed_in(next or "/", start_session(db(), account.id), request)
 
     @router.post("/logout")
-    def logout(request: Request) -> RedirectResponse:
+    def logout(request: Request) -> Response:
+        if cross_site(request):
+            return refused()
         end_session(db(), request.cookies.get(COOKIE))
         response = RedirectResponse("/login?next=/my-learning", status_code=303)
         response.delete_cookie(COOKIE, path="/")
