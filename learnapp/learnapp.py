@@ -6,6 +6,7 @@ from learnapp.api.app import create_api
 from learnapp.jobs import certificate_worker
 from learnapp.logs import configure_logging
 from learnapp.settings import get_settings
+from learnapp.ui.binding import SessionBinding
 from learnapp.ui.catalog import CatalogState, catalog_page
 from learnapp.ui.live_tabs import connect_tabs
 from learnapp.ui.pages.admin_content import ContentState, content_page
@@ -23,6 +24,8 @@ from learnapp.ui.pages.verify import VerifyState, verify_page
 configure_logging(get_settings().log_json)
 app = rx.App(api_transformer=create_api(), stylesheets=["/learnapp.css"])
 app.register_lifespan_task(certificate_worker)
+# Before every event: a tab's state belongs to the session that filled it, not to whoever holds its token.
+app.add_middleware(SessionBinding())
 connect_tabs(app)
 app.add_page(catalog_page, route="/", title="Catalog · learnapp", on_load=CatalogState.load)
 app.add_page(login_page, route="/login", title="Log in · learnapp", on_load=AuthFormState.load)

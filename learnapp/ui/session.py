@@ -26,6 +26,8 @@ class SessionState(rx.State):
     signed_in: bool = False
     learner_name: str = ""
     is_admin: bool = False
+    # Backend only: a digest of the session this tab's state was filled for (see learnapp/ui/binding.py).
+    _bound_to: str = ""
 
     def _cookie_token(self) -> str | None:
         jar: SimpleCookie = SimpleCookie()

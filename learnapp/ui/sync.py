@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import reflex as rx
+from reflex.state import BaseState, _override_base_method
+from reflex_base.constants import RouteVar
+from reflex_base.registry import RegistrationContext
 
 from learnapp.services.notifications import notifications
 from learnapp.services.snapshot import learner_snapshot
 from learnapp.ui.session import db
+
+# In a tab's router data: the socket whose event last proved the session (set by learnapp/ui/binding.py).
+VERIFIED_SID = "learnapp_verified_sid"
 
 
 class LearnerSync(rx.SharedState):
@@ -20,6 +27,23 @@ class LearnerSync(rx.SharedState):
     certificates: dict[str, dict[str, str]] = {}
     unread: int = 0
     notices: list[dict[str, str]] = []
+
+    @_override_base_method  # Reflex's marker for a deliberate override (its own shared states use it)
+    def get_delta(self) -> dict[str, dict[str, Any]]:
+        """Nothing for a connection that no event has checked.
+
+        A learner's progress is pushed to every tab token linked here, and Reflex keeps the links of closed
+        tabs. Whoever connects with such a token and sends no event (or none that reaches a handler) would
+        otherwise receive this learner's progress as it changes. An event resets a tab that is not the
+        session's (learnapp/ui/binding.py) and records the socket it came from; only that socket, while it
+        is still the token's, gets these values. A real browser sends the hydrate first, which does that.
+        """
+        tab: BaseState = self  # linked, this state sits in the tab's tree: its root is the tab's
+        while tab.parent_state is not None:
+            tab = tab.parent_state
+        if not _checked_connection(tab.router_data):
+            return {}
+        return super().get_delta()
 
     async def _refresh(self, learner_id: int) -> None:
         snapshot, (unread, notices) = await asyncio.gather(
@@ -34,6 +58,15 @@ class LearnerSync(rx.SharedState):
             {"title": n.title, "link": n.link, "at": n.created_at.isoformat(), "read": "yes" if n.read else ""}
             for n in notices
         ]
+
+
+def _checked_connection(router_data: dict[str, Any]) -> bool:
+    namespace = RegistrationContext.get().app.event_namespace
+    if namespace is None:  # no sockets served: no one to send to
+        return True
+    checked = router_data.get(VERIFIED_SID)
+    # Reflex looks the socket up just before it pushes a shared change to a token, on any worker.
+    return checked is not None and namespace.sid_to_token.get(checked) == router_data.get(RouteVar.CLIENT_TOKEN)
 
 
 async def linked_sync(state: rx.State, learner_id: int) -> LearnerSync:

@@ -1,0 +1,87 @@
+"""UI: a tab's server-side state belongs to the sign-in session that filled it, never to whoever holds its token.
+
+Reflex keys a tab's state by the client token the browser sends when it connects. A token is not a credential:
+it travels in the websocket's address, so it can leak (logs, proxies, a shared computer). Without this check,
+anyone connecting with another learner's token got that learner's whole state in the first snapshot (name,
+email, progress, a new API token's secret, an admin's view of a learner) and, through the shared per-learner
+state, their live progress after that.
+
+So every event first compares the session cookie of the connection it came from with the one the state was filled
+for (by digest: the state never holds the secret itself). When they differ (another account, signed out, a new
+sign-in) every private state of the tab goes back to its defaults and the tab stops following the other learner's
+shared progress before the event runs; the page's on_load then fills it again for the right learner.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING, Any
+
+from reflex.middleware import Middleware
+from reflex.state import BaseState, StateUpdate
+from reflex_base.constants import RouteVar
+from reflex_base.utils.exceptions import ReflexRuntimeError
+
+from learnapp.ui.session import SessionState
+from learnapp.ui.sync import VERIFIED_SID, LearnerSync
+
+if TYPE_CHECKING:
+    from reflex.app import App
+    from reflex_base.event import Event
+
+SIGNED_OUT = "signed-out"
+
+
+def session_key(cookie_token: str | None) -> str:
+    """What a tab's state is bound to: a digest of the session secret, or the signed-out marker."""
+    return hashlib.sha256(cookie_token.encode()).hexdigest() if cookie_token else SIGNED_OUT
+
+
+def private_states() -> list[type[BaseState]]:
+    """SessionState and every state below it: all the per-tab state that can hold a learner's data."""
+    found: list[type[BaseState]] = []
+    pending: list[type[BaseState]] = [SessionState]
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending.extend(cls.get_substates())
+    return found
+
+
+async def forget_tab(state: BaseState) -> bool:
+    """Reset the tab's private states and unlink its shared progress; True when a link was dropped."""
+    for cls in private_states():  # load them all (the Redis manager loads substates lazily), then reset
+        await state.get_state(cls)
+    session = await state.get_state(SessionState)
+    session.reset()
+    sync = await state.get_state(LearnerSync)
+    if not sync._linked_to:
+        return False
+    try:
+        # Also takes this token out of the learner's linked tabs, so their updates stop reaching it.
+        await sync._unlink()
+    except ReflexRuntimeError:  # not linked after all
+        return False
+    return True
+
+
+class SessionBinding(Middleware):
+    """Runs before every event handler, hydrate included, under the tab's state lock."""
+
+    async def preprocess(self, app: App, state: BaseState, event: Event) -> StateUpdate | None:
+        session = await state.get_state(SessionState)
+        key = session_key(session._cookie_token())
+        unlinked = False
+        if session._bound_to != key:
+            unlinked = await forget_tab(state)
+            session._bound_to = key
+        router_data: dict[str, Any] = state.router_data
+        sid = router_data.get(RouteVar.SESSION_ID)
+        if router_data.get(VERIFIED_SID) != sid:
+            # This connection's own event: from now on it, and only it, gets the learner's shared progress.
+            state.router_data = {**router_data, VERIFIED_SID: sid}
+        if unlinked:
+            # The other learner's shared state stays patched into this tree until the event ends:
+            # run the event again on the clean tree rather than let this one send a snapshot of it.
+            return StateUpdate(events=[event])
+        return None
