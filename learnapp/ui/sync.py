@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import reflex as rx
@@ -18,6 +19,10 @@ from learnapp.ui.session import db
 VERIFIED_SID = "learnapp_verified_sid"
 
 
+# Seconds a lesson opened by in-app navigation trusts the shared progress without reloading it.
+FRESH_FOR = 30.0
+
+
 class LearnerSync(rx.SharedState):
     """Linked to the token learner-<id>: a change here reaches all of the learner's tabs at once."""
 
@@ -27,6 +32,8 @@ class LearnerSync(rx.SharedState):
     certificates: dict[str, dict[str, str]] = {}
     unread: int = 0
     notices: list[dict[str, str]] = []
+    _refreshed_for: int = 0
+    _refreshed_at: float = 0.0
 
     @_override_base_method  # Reflex's marker for a deliberate override (its own shared states use it)
     def get_delta(self) -> dict[str, dict[str, Any]]:
@@ -49,15 +56,22 @@ class LearnerSync(rx.SharedState):
         snapshot, (unread, notices) = await asyncio.gather(
             asyncio.to_thread(learner_snapshot, db(), learner_id), asyncio.to_thread(notifications, db(), learner_id)
         )
-        self.done = snapshot.done
-        self.modules = snapshot.modules
-        self.courses = snapshot.courses
-        self.certificates = snapshot.certificates
-        self.unread = unread
-        self.notices = [
-            {"title": n.title, "link": n.link, "at": n.created_at.isoformat(), "read": "yes" if n.read else ""}
-            for n in notices
-        ]
+        fresh = {
+            "done": snapshot.done,
+            "modules": snapshot.modules,
+            "courses": snapshot.courses,
+            "certificates": snapshot.certificates,
+            "unread": unread,
+            "notices": [
+                {"title": n.title, "link": n.link, "at": n.created_at.isoformat(), "read": "yes" if n.read else ""}
+                for n in notices
+            ],
+        }
+        # Reflex sends (to every linked tab) each var that is assigned, changed or not: assign only the changes.
+        for name, value in fresh.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
+        self._refreshed_for, self._refreshed_at = learner_id, time.time()  # wall clock: workers may be hosts
 
 
 def _checked_connection(router_data: dict[str, Any]) -> bool:
@@ -75,8 +89,15 @@ async def linked_sync(state: rx.State, learner_id: int) -> LearnerSync:
     return await sync._link_to(f"learner-{learner_id}")
 
 
-async def refresh_sync(state: rx.State, learner_id: int) -> LearnerSync:
-    """Link this tab to the learner's shared state and reload it from the database."""
+async def refresh_sync(state: rx.State, learner_id: int, unless_fresh: bool = False) -> LearnerSync:
+    """Link this tab to the learner's shared state and reload it from the database.
+
+    `unless_fresh` skips the reload when any tab of the learner reloaded it within FRESH_FOR seconds: every
+    change made through the app (clicks, API, certificate worker) reloads it at once anyway; the bound only
+    matters for changes made by a command in another process.
+    """
     sync = await linked_sync(state, learner_id)
-    await sync._refresh(learner_id)
+    recent = time.time() - sync._refreshed_at < FRESH_FOR
+    if not (unless_fresh and sync._refreshed_for == learner_id and recent):
+        await sync._refresh(learner_id)
     return sync
