@@ -43,8 +43,10 @@ def app_db(served: ServedApp) -> Path | None:
     return served.db
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Per module: Playwright's sync API runs an event loop on the main thread while it is open, and the
+    suites collected after the journeys (security, services) call asyncio.run() there."""
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched

@@ -20,7 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from learnapp.settings import ROOT
 from tests.backing import create_database, postgres_server, redis_server
-from tests.e2e.helpers import LESSONS, LIVE, enroll, expect_checked, expect_progress, mark_complete, open_lesson
+from tests.e2e.helpers import LESSONS, LIVE, Lesson, enroll, expect_checked, expect_progress, mark_complete, open_lesson
 from tests.e2e.helpers import sign_up as sign_up_learner
 from tests.e2e.server import Setup, served_app
 
@@ -56,12 +56,15 @@ def worker_of(page: Page, redis_url: str) -> str:
     return str(pickle.loads(record).instance_id)
 
 
-def tabs_on_both_workers(browser: Browser, first: Page, app: ScaledApp) -> tuple[Page, Page]:
-    """Open more tabs of the same learner until one is served by another worker than `first`."""
+def tabs_on_both_workers(first: Page, app: ScaledApp, lesson: Lesson = LESSONS[0]) -> tuple[Page, Page]:
+    """Open more tabs of the same learner on `lesson` until one is served by another worker than `first`.
+
+    Neither tab may load a page afterwards: a page load opens a new websocket, on either worker.
+    """
     home = worker_of(first, app.redis_url)
     for _ in range(20):
         other = first.context.new_page()
-        open_lesson(other, app.url, LESSONS[0])
+        open_lesson(other, app.url, lesson)
         if worker_of(other, app.redis_url) != home:
             return first, other
         other.close()
@@ -100,8 +103,7 @@ def test_a_click_in_a_tab_on_one_worker_reaches_the_tab_on_the_other_within_a_se
         sign_up_learner(first, scaled.url, tag="scale")
         enroll(first, scaled.url)
         open_lesson(first, scaled.url, LESSONS[0])
-        clicking, watching = tabs_on_both_workers(browser, first, scaled)
-        open_lesson(watching, scaled.url, LESSONS[1])
+        clicking, watching = tabs_on_both_workers(first, scaled, LESSONS[1])
         assert worker_of(clicking, scaled.redis_url) != worker_of(watching, scaled.redis_url)
         mark_complete(clicking, LESSONS[0])
         expect_checked(watching, LESSONS[0], timeout=LIVE)
@@ -117,7 +119,7 @@ def test_an_api_completion_reaches_tabs_on_both_workers_within_a_second(scaled: 
         email = sign_up_learner(first, scaled.url, tag="scale-api")
         enroll(first, scaled.url)
         open_lesson(first, scaled.url, LESSONS[0])
-        one, two = tabs_on_both_workers(browser, first, scaled)
+        one, two = tabs_on_both_workers(first, scaled)
         headers = {"Authorization": f"Bearer {api_token(scaled.database_url, email)}"}
         me = httpx.get(f"{scaled.url}/api/v1/me", headers=headers, timeout=5).json()
         for done, lesson in enumerate(LESSONS[1:4], start=1):
