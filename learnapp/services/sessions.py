@@ -24,7 +24,8 @@ TRUST_FOR = 2.0
 _checked: dict[str, tuple[float, Account | None]] = {}
 
 
-def _digest(token: str) -> str:
+def session_digest(token: str) -> str:
+    """What the database (and a tab's binding) keeps of a session secret."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -36,7 +37,7 @@ def start_session(db: Database, learner_id: int) -> str:
         session.add(
             LoginSession(
                 learner_id=learner_id,
-                token_hash=_digest(token),
+                token_hash=session_digest(token),
                 created_at=now,
                 expires_at=now + timedelta(days=SESSION_DAYS),
                 last_seen_at=now,
@@ -49,7 +50,7 @@ def session_account(db: Database, token: str | None) -> Account | None:
     """The account behind a cookie secret, or None when it is unknown, ended or expired."""
     if not token:
         return None
-    digest, clock = _digest(token), time.monotonic()
+    digest, clock = session_digest(token), time.monotonic()
     seen = _checked.get(digest)
     if seen is not None and clock - seen[0] < TRUST_FOR:
         return seen[1]
@@ -86,6 +87,7 @@ def _lookup(db: Database, digest: str) -> Account | None:
 
 def end_session(db: Database, token: str | None) -> None:
     if token:
-        _checked.pop(_digest(token), None)
+        digest = session_digest(token)
+        _checked.pop(digest, None)
         with db.transaction() as conn:
-            conn.execute(delete(LoginSession).where(col(LoginSession.token_hash) == _digest(token)))
+            conn.execute(delete(LoginSession).where(col(LoginSession.token_hash) == digest))

@@ -14,7 +14,6 @@ shared progress before the event runs; the page's on_load then fills it again fo
 
 from __future__ import annotations
 
-import hashlib
 from typing import TYPE_CHECKING, Any
 
 from reflex.middleware import Middleware
@@ -22,6 +21,7 @@ from reflex.state import BaseState, StateUpdate
 from reflex_base.constants import RouteVar
 from reflex_base.utils.exceptions import ReflexRuntimeError
 
+from learnapp.services.sessions import session_digest
 from learnapp.ui.session import SessionState
 from learnapp.ui.sync import VERIFIED_SID, LearnerSync
 
@@ -34,7 +34,7 @@ SIGNED_OUT = "signed-out"
 
 def session_key(cookie_token: str | None) -> str:
     """What a tab's state is bound to: a digest of the session secret, or the signed-out marker."""
-    return hashlib.sha256(cookie_token.encode()).hexdigest() if cookie_token else SIGNED_OUT
+    return session_digest(cookie_token) if cookie_token else SIGNED_OUT
 
 
 def private_states() -> list[type[BaseState]]:
