@@ -52,6 +52,17 @@ class Course:
     def every_module_countable(self) -> bool:
         return bool(self.modules) and all(m.countable_ids for m in self.modules)
 
+    @cached_property
+    def placement(self) -> dict[str, tuple[int, int, int]]:
+        """Lesson slug → (position in the course, module index, position in the module)."""
+        found: dict[str, tuple[int, int, int]] = {}
+        position = 0
+        for module_index, module in enumerate(self.modules):
+            for index, lesson in enumerate(module.lessons):
+                found.setdefault(lesson.slug, (position, module_index, index))
+                position += 1
+        return found
+
 
 @dataclass(frozen=True)
 class Pathway:

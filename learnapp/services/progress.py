@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel import col
 
 from learnapp.domain import progress as rules
@@ -126,23 +126,26 @@ def continue_learning(db: Database, learner_id: int) -> tuple[str, str] | None:
     return (target, lesson) if lesson else None
 
 
+_TOUCH_ENROLLMENT = (
+    update(Enrollment)
+    .where(col(Enrollment.learner_id) == bindparam("learner"), col(Enrollment.course_id) == bindparam("course"))
+    .values(last_lesson_id=bindparam("lesson"), last_accessed_at=bindparam("now"))
+)
+
+
 def record_access(db: Database, learner_id: int, course_slug: str, lesson_slug: str) -> None:
     """Opening a lesson makes it the enrollment's last lesson (no-op when not enrolled)."""
-    with db.write() as session:
-        catalog = current_catalog(session)
+    with db.transaction() as conn:  # every lesson opened writes: plain statements, no ORM session
+        catalog = current_catalog(conn)
         course = catalog.course(course_slug)
         found = catalog.lesson(lesson_slug)
-        if course is None or found is None or found[1] not in course.modules:
+        if course is None or found is None or lesson_slug not in course.placement:
             raise NotFound(f"Unknown lesson '{lesson_slug}' in course '{course_slug}'")
         now = utcnow()
-        session.execute(
-            update(Enrollment)
-            .where(col(Enrollment.learner_id) == learner_id, col(Enrollment.course_id) == course.id)
-            .values(last_lesson_id=found[0].id, last_accessed_at=now)
-        )
+        conn.execute(_TOUCH_ENROLLMENT, {"learner": learner_id, "course": course.id, "lesson": found[0].id, "now": now})
         pathway_ids = [p.id for p in catalog.pathways_containing(course.id)]
         if pathway_ids:
-            session.execute(
+            conn.execute(
                 update(PathwayEnrollment)
                 .where(
                     col(PathwayEnrollment.learner_id) == learner_id, col(PathwayEnrollment.pathway_id).in_(pathway_ids)

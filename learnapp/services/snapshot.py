@@ -9,17 +9,20 @@ from learnapp.persistence import certs
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import course_progress_rows, done_ids, pathway_progress_rows
+from learnapp.persistence.notices import Notice, recent_notices, unread_count
 
 
 @dataclass(frozen=True)
 class LearnerSnapshot:
-    """Lesson checkmarks, module counts and stored course/pathway progress, keyed by slug."""
+    """Lesson checkmarks, module counts, stored course/pathway progress (keyed by slug), certificates, notices."""
 
     done: dict[str, bool] = field(default_factory=dict)
     modules: dict[str, int] = field(default_factory=dict)
     courses: dict[str, dict[str, int]] = field(default_factory=dict)
     # Certificate status and code by course slug ("pathway:<slug>" for pathways).
     certificates: dict[str, dict[str, str]] = field(default_factory=dict)
+    unread: int = 0
+    notices: tuple[Notice, ...] = ()  # the most recent, newest first
 
 
 def learner_snapshot(db: Database, learner_id: int) -> LearnerSnapshot:
@@ -29,6 +32,7 @@ def learner_snapshot(db: Database, learner_id: int) -> LearnerSnapshot:
         course_rows = course_progress_rows(conn, learner_id, [c.id for c in catalog.courses])
         pathway_rows = pathway_progress_rows(conn, learner_id, [p.id for p in catalog.pathways])
         issued = certs.find(conn, learner_id=learner_id)
+        unread, notices = unread_count(conn, learner_id), tuple(recent_notices(conn, learner_id))
     modules = {m.slug: rules.module_progress(m, done).counts.completed for c in catalog.courses for m in c.modules}
     lessons = {x.slug: True for c in catalog.courses for x in c.lessons if x.id in done}
     courses = {}
@@ -46,7 +50,7 @@ def learner_snapshot(db: Database, learner_id: int) -> LearnerSnapshot:
         if node is not None:
             key = node.slug if cert.node_kind == "course" else f"pathway:{node.slug}"
             certificates[key] = {"status": cert.status, "code": cert.code}
-    return LearnerSnapshot(lessons, modules, courses, certificates)
+    return LearnerSnapshot(lessons, modules, courses, certificates, unread, notices)
 
 
 def _counts(completed: int, total: int, percent: int, complete: bool) -> dict[str, int]:

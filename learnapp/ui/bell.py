@@ -17,7 +17,7 @@ class BellState(SessionState):
         account = await self._account()
         if account is not None:
             await asyncio.to_thread(read_all, db(), account.id)
-            await refresh_sync(self, account.id)
+            await refresh_sync(self, account.id, changed=True)
 
 
 def notice_row(notice: dict) -> rx.Component:

@@ -8,8 +8,8 @@ state, their live progress after that.
 
 So every event first compares the session cookie of the connection it came from with the one the state was filled
 for (by digest: the state never holds the secret itself). When they differ (another account, signed out, a new
-sign-in) every private state of the tab goes back to its defaults and the tab stops following the other learner's
-shared progress before the event runs; the page's on_load then fills it again for the right learner.
+sign-in) every private state of the tab goes back to its defaults and the tab stops receiving the other learner's
+progress before the event runs; the page's on_load then fills it again for the right learner.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 from reflex.middleware import Middleware
 from reflex.state import BaseState, StateUpdate
 from reflex_base.constants import RouteVar
-from reflex_base.utils.exceptions import ReflexRuntimeError
 
 from learnapp.services.sessions import session_digest
+from learnapp.ui.learner_tabs import directory
 from learnapp.ui.session import SessionState
 from learnapp.ui.sync import VERIFIED_SID, LearnerSync
 
@@ -48,21 +48,16 @@ def private_states() -> list[type[BaseState]]:
     return found
 
 
-async def forget_tab(state: BaseState) -> bool:
-    """Reset the tab's private states and unlink its shared progress; True when a link was dropped."""
+async def forget_tab(state: BaseState) -> None:
+    """Reset the tab's private states and stop pushing the previous learner's progress to it."""
     for cls in private_states():  # load them all (the Redis manager loads substates lazily), then reset
         await state.get_state(cls)
+    sync = await state.get_state(LearnerSync)
+    token = state.router.session.client_token
+    if sync._learner and token:
+        await directory().remove(sync._learner, token)
     session = await state.get_state(SessionState)
     session.reset()
-    sync = await state.get_state(LearnerSync)
-    if not sync._linked_to:
-        return False
-    try:
-        # Also takes this token out of the learner's linked tabs, so their updates stop reaching it.
-        await sync._unlink()
-    except ReflexRuntimeError:  # not linked after all
-        return False
-    return True
 
 
 class SessionBinding(Middleware):
@@ -71,17 +66,12 @@ class SessionBinding(Middleware):
     async def preprocess(self, app: App, state: BaseState, event: Event) -> StateUpdate | None:
         session = await state.get_state(SessionState)
         key = session_key(session._cookie_token())
-        unlinked = False
         if session._bound_to != key:
-            unlinked = await forget_tab(state)
+            await forget_tab(state)
             session._bound_to = key
         router_data: dict[str, Any] = state.router_data
         sid = router_data.get(RouteVar.SESSION_ID)
         if router_data.get(VERIFIED_SID) != sid:
-            # This connection's own event: from now on it, and only it, gets the learner's shared progress.
+            # This connection's own event: from now on it, and only it, gets the learner's progress pushed.
             state.router_data = {**router_data, VERIFIED_SID: sid}
-        if unlinked:
-            # The other learner's shared state stays patched into this tree until the event ends:
-            # run the event again on the clean tree rather than let this one send a snapshot of it.
-            return StateUpdate(events=[event])
         return None

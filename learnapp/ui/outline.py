@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import reflex as rx
 
+from learnapp.domain.content import Course
+from learnapp.services.lessons import module_totals
 from learnapp.services.views import CourseView
 from learnapp.ui.live import lesson_done, module_count
 
@@ -38,6 +40,20 @@ def outline_items(view: CourseView) -> list[ModuleItem]:
             [LessonItem(x.slug, x.title, x.kind, x.minutes, x.preview) for x in m.lessons],
         )
         for number, m in enumerate(view.modules, start=1)
+    ]
+
+
+def structure_items(course: Course) -> list[ModuleItem]:
+    """The same outline from the published structure alone (the player takes the learner's ticks from live state)."""
+    return [
+        ModuleItem(
+            m.slug,
+            m.title,
+            number,
+            total,
+            [LessonItem(x.slug, x.title, x.kind, x.minutes, x.preview) for x in m.lessons],
+        )
+        for number, (m, total) in enumerate(zip(course.modules, module_totals(course), strict=True), start=1)
     ]
 
 

@@ -1,30 +1,40 @@
-"""UI: per-learner progress shared by every open tab of that learner (a Reflex SharedState)."""
+"""UI: a learner's progress in each of their open tabs, pushed to all of them whenever it changes."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Any
 
 import reflex as rx
-from reflex.state import BaseState, _override_base_method
+from reflex.state import BaseState
 from reflex_base.constants import RouteVar
 from reflex_base.registry import RegistrationContext
 
-from learnapp.services.notifications import notifications
 from learnapp.services.snapshot import learner_snapshot
-from learnapp.ui.session import db
+from learnapp.ui.learner_tabs import directory
+from learnapp.ui.session import SessionState, db
+
+log = logging.getLogger("learnapp.live")
 
 # In a tab's router data: the socket whose event last proved the session (set by learnapp/ui/binding.py).
 VERIFIED_SID = "learnapp_verified_sid"
 
-
-# Seconds a lesson opened by in-app navigation trusts the shared progress without reloading it.
+# Seconds a lesson opened by in-app navigation trusts this tab's progress without reloading it.
 FRESH_FOR = 30.0
 
+Values = dict[str, Any]
 
-class LearnerSync(rx.SharedState):
-    """Linked to the token learner-<id>: a change here reaches all of the learner's tabs at once."""
+
+class LearnerSync(SessionState):
+    """This tab's copy of the learner's progress; every change is pushed into every tab of the learner.
+
+    Per tab rather than one Reflex SharedState linked into every tab: a linked state is locked, patched into the
+    tab and diffed on every event of the tab, which cost more than the rest of a click. Here a tab pays only when
+    the learner's progress changes. Under SessionState, it is reset with the rest of the tab's private state when
+    the session changes (learnapp/ui/binding.py).
+    """
 
     done: dict[str, bool] = {}
     modules: dict[str, int] = {}
@@ -32,72 +42,113 @@ class LearnerSync(rx.SharedState):
     certificates: dict[str, dict[str, str]] = {}
     unread: int = 0
     notices: list[dict[str, str]] = []
-    _refreshed_for: int = 0
+    _learner: int = 0  # whose progress this tab holds
     _refreshed_at: float = 0.0
 
-    @_override_base_method  # Reflex's marker for a deliberate override (its own shared states use it)
-    def get_delta(self) -> dict[str, dict[str, Any]]:
-        """Nothing for a connection that no event has checked.
-
-        A learner's progress is pushed to every tab token linked here, and Reflex keeps the links of closed
-        tabs. Whoever connects with such a token and sends no event (or none that reaches a handler) would
-        otherwise receive this learner's progress as it changes. An event resets a tab that is not the
-        session's (learnapp/ui/binding.py) and records the socket it came from; only that socket, while it
-        is still the token's, gets these values. A real browser sends the hydrate first, which does that.
-        """
-        tab: BaseState = self  # linked, this state sits in the tab's tree: its root is the tab's
-        while tab.parent_state is not None:
-            tab = tab.parent_state
-        if not _checked_connection(tab.router_data):
-            return {}
-        return super().get_delta()
-
-    async def _refresh(self, learner_id: int) -> None:
-        snapshot, (unread, notices) = await asyncio.gather(
-            asyncio.to_thread(learner_snapshot, db(), learner_id), asyncio.to_thread(notifications, db(), learner_id)
-        )
-        fresh = {
-            "done": snapshot.done,
-            "modules": snapshot.modules,
-            "courses": snapshot.courses,
-            "certificates": snapshot.certificates,
-            "unread": unread,
-            "notices": [
-                {"title": n.title, "link": n.link, "at": n.created_at.isoformat(), "read": "yes" if n.read else ""}
-                for n in notices
-            ],
-        }
-        # Reflex sends (to every linked tab) each var that is assigned, changed or not: assign only the changes.
+    def _apply(self, learner_id: int, fresh: Values) -> None:
+        # Reflex sends each var that is assigned, changed or not: assign only the changes.
         for name, value in fresh.items():
             if getattr(self, name) != value:
                 setattr(self, name, value)
-        self._refreshed_for, self._refreshed_at = learner_id, time.time()  # wall clock: workers may be hosts
+        self._learner, self._refreshed_at = learner_id, time.time()  # wall clock: workers may be hosts
 
 
-def _checked_connection(router_data: dict[str, Any]) -> bool:
-    namespace = RegistrationContext.get().app.event_namespace
+async def read_progress(learner_id: int) -> Values:
+    """The learner's progress as the tabs show it, from one read transaction."""
+    snapshot = await asyncio.to_thread(learner_snapshot, db(), learner_id)
+    return {
+        "done": snapshot.done,
+        "modules": snapshot.modules,
+        "courses": snapshot.courses,
+        "certificates": snapshot.certificates,
+        "unread": snapshot.unread,
+        "notices": [
+            {"title": n.title, "link": n.link, "at": n.created_at.isoformat(), "read": "yes" if n.read else ""}
+            for n in snapshot.notices
+        ],
+    }
+
+
+async def refresh_sync(
+    state: BaseState, learner_id: int, unless_fresh: bool = False, changed: bool = False
+) -> LearnerSync:
+    """Reload this tab's progress and list the tab as the learner's; `changed` also pushes it to their other tabs.
+
+    `unless_fresh` skips the reload when this tab was reloaded or pushed to within FRESH_FOR seconds: every
+    change made through the app (clicks, API, certificate worker) reaches every tab at once anyway; the bound
+    only matters for changes made by a command in another process.
+    """
+    sync = await state.get_state(LearnerSync)
+    token = state.router.session.client_token
+    if token:
+        await directory().add(learner_id, token)  # again on every load: a reconnected tab may have been dropped
+    recent = time.time() - sync._refreshed_at < FRESH_FOR
+    if unless_fresh and sync._learner == learner_id and recent:
+        return sync
+    fresh = await read_progress(learner_id)
+    sync._apply(learner_id, fresh)
+    if changed:
+        push_to_tabs(learner_id, fresh, but=token)
+    return sync
+
+
+async def refresh_tabs(learner_id: int, app: rx.App | None = None) -> None:
+    """After a change made outside the learner's tabs (API, certificate worker, admin): reload it into all of them."""
+    if await directory().tokens(learner_id):
+        push_to_tabs(learner_id, await read_progress(learner_id), app=app)
+
+
+_pushing: set[asyncio.Task[None]] = set()
+
+
+def push_to_tabs(learner_id: int, fresh: Values, but: str | None = None, app: rx.App | None = None) -> None:
+    """Update every other tab of the learner, each in its own task.
+
+    Never awaited under the caller's tab lock: two tabs pushing to each other at once would each wait for the
+    other's lock.
+    """
+    task = asyncio.create_task(_push(app or RegistrationContext.get().app, learner_id, fresh, but))
+    _pushing.add(task)
+    task.add_done_callback(_pushing.discard)
+
+
+async def _push(app: rx.App, learner_id: int, fresh: Values, but: str | None) -> None:
+    tokens = list((await directory().tokens(learner_id)) - {but})
+    pushes = (_push_one(app, learner_id, token, fresh) for token in tokens)
+    results = await asyncio.gather(*pushes, return_exceptions=True)
+    for token, result in zip(tokens, results, strict=True):
+        if isinstance(result, BaseException):
+            log.error("tab update failed", extra={"learner": learner_id, "tab": token[:8], "error": repr(result)})
+
+
+async def _push_one(app: rx.App, learner_id: int, token: str, fresh: Values) -> None:
+    namespace = app.event_namespace
+    if namespace is None:
+        return
+    # A closed tab leaves the list; it comes back with its next page load if it reconnects.
+    if not await namespace._token_manager.is_token_connected(token):
+        await directory().remove(learner_id, token)
+        return
+    async with app.modify_state(rx.BaseStateToken(ident=token, cls=LearnerSync)) as root:
+        sync = root if isinstance(root, LearnerSync) else await root.get_state(LearnerSync)
+        if sync._learner != learner_id:  # the tab has been signed out or in as someone else since
+            await directory().remove(learner_id, token)
+            return
+        if _checked_connection(app, root.router_data):
+            sync._apply(learner_id, fresh)
+
+
+def _checked_connection(app: rx.App, router_data: dict[str, Any]) -> bool:
+    """Only the socket whose own event last proved the session gets the learner's progress.
+
+    Reflex keeps a closed tab's state, token included. Whoever connects with such a token and sends no event (or
+    none that reaches a handler) must not receive the learner's progress as it changes. An event resets a tab
+    that is not the session's (learnapp/ui/binding.py) and records the socket it came from; a real browser sends
+    the hydrate first, which does that.
+    """
+    namespace = app.event_namespace
     if namespace is None:  # no sockets served: no one to send to
         return True
     checked = router_data.get(VERIFIED_SID)
-    # Reflex looks the socket up just before it pushes a shared change to a token, on any worker.
+    # is_token_connected (just before) fetched the token's socket record, on any worker.
     return checked is not None and namespace.sid_to_token.get(checked) == router_data.get(RouteVar.CLIENT_TOKEN)
-
-
-async def linked_sync(state: rx.State, learner_id: int) -> LearnerSync:
-    """The learner's shared progress, linked for this tab (link tokens may not contain '_')."""
-    sync = await state.get_state(LearnerSync)
-    return await sync._link_to(f"learner-{learner_id}")
-
-
-async def refresh_sync(state: rx.State, learner_id: int, unless_fresh: bool = False) -> LearnerSync:
-    """Link this tab to the learner's shared state and reload it from the database.
-
-    `unless_fresh` skips the reload when any tab of the learner reloaded it within FRESH_FOR seconds: every
-    change made through the app (clicks, API, certificate worker) reloads it at once anyway; the bound only
-    matters for changes made by a command in another process.
-    """
-    sync = await linked_sync(state, learner_id)
-    recent = time.time() - sync._refreshed_at < FRESH_FOR
-    if not (unless_fresh and sync._refreshed_for == learner_id and recent):
-        await sync._refresh(learner_id)
-    return sync

@@ -18,13 +18,15 @@ from learnapp.services.progress import record_access, record_time_spent
 from learnapp.ui.certificate import certificate_status
 from learnapp.ui.layout import page, progress_bar
 from learnapp.ui.live import NO_CLICK, Optimistic, course_completed, course_percent, lesson_done
-from learnapp.ui.outline import ModuleItem, outline, outline_items
+from learnapp.ui.outline import ModuleItem, outline, structure_items
 from learnapp.ui.session import SessionState, db
 from learnapp.ui.sync import refresh_sync
 
 HEARTBEAT_SECONDS = 30
 OPEN_ALL_UP_TO = 60  # lessons
 CERTIFICATE_WAIT_ROUNDS = 120  # half-second rounds: one minute
+# Every Mark as Complete reply ends with this; built once, since building the script costs more than the click.
+FORGET_CLICK = Optimistic.push(NO_CLICK)
 
 
 class PlayerState(SessionState):
@@ -49,6 +51,7 @@ class PlayerState(SessionState):
     found: bool = True
     sidebar_hidden: str = rx.LocalStorage("0", name="learnapp_outline_hidden")
     _beat_at: float = 0.0
+    _outline_key: str = ""  # catalog version and course of the outline in `modules`
 
     @rx.event
     async def load(self) -> EventSpec | None:
@@ -64,23 +67,23 @@ class PlayerState(SessionState):
             return self._login_redirect()
         self.found = True
         self._beat_at = time.monotonic()
-        self.course_slug, self.course_title = course, view.outline.title
+        self.course_slug, self.course_title = course, view.course.title
         self.lesson_slug, self.title, self.kind, self.minutes = view.slug, view.title, view.kind, view.minutes
         self.preview, self.module_slug = view.preview, view.module_slug
         self.position = f"Module {view.module_number} · Lesson {view.lesson_number} of {view.module_size}"
         self.previous, self.next = view.previous or "", view.next or ""
         self.body, self.video_url = view.body or "", view.video_url or ""
-        self.locked, self.enrolled = view.body is None, view.outline.enrolled
-        self.total = view.outline.total
-        modules = outline_items(view.outline)
-        # Reflex sends every assigned var: re-sending an unchanged 220-lesson outline on each "Next" costs
-        # the server and every socket far more than the comparison.
-        if modules != self.modules:
-            self.modules = modules
+        self.locked, self.enrolled = view.body is None, view.enrolled
+        self.total = view.total
+        # Reflex sends every assigned var: the 220-lesson outline is built and sent only when this tab shows
+        # another course (or the content changed), not on every "Next".
+        outline_key = f"{view.catalog_version}:{course}"
+        if outline_key != self._outline_key:
+            self.modules, self._outline_key = structure_items(view.course), outline_key
         # A long course starts with only the current module open: folded modules render nothing,
         # which keeps a click's re-render small on 200-lesson courses.
-        lessons = sum(len(m.lessons) for m in modules)
-        opened = [m.slug for m in modules] if lessons <= OPEN_ALL_UP_TO else [view.module_slug]
+        lessons = len(view.course.lessons)
+        opened = [m.slug for m in view.course.modules] if lessons <= OPEN_ALL_UP_TO else [view.module_slug]
         if opened != self.open_modules:
             self.open_modules = opened
         if account is not None:
@@ -101,7 +104,7 @@ class PlayerState(SessionState):
         # The lesson comes from this tab's server-side state, never from the browser's event.
         account = await self._account()
         if account is None:
-            return [Optimistic.push(NO_CLICK), self._login_redirect()]
+            return [FORGET_CLICK, self._login_redirect()]
         try:
             if done:
                 result = await asyncio.to_thread(record_completion, db(), account.id, self.lesson_slug, "ui")
@@ -110,9 +113,9 @@ class PlayerState(SessionState):
                 await asyncio.to_thread(revoke_completion, db(), account.id, self.lesson_slug, "ui")
                 finished = []
         except LearnappError as error:
-            return [Optimistic.push(NO_CLICK), rx.toast.error(error.message)]
-        await refresh_sync(self, account.id)
-        events: list[EventSpec] = [Optimistic.push(NO_CLICK)]
+            return [FORGET_CLICK, rx.toast.error(error.message)]
+        await refresh_sync(self, account.id, changed=True)
+        events: list[EventSpec] = [FORGET_CLICK]
         if finished:
             events += [
                 rx.toast.success(f"You completed {self.course_title}!", duration=6000),
