@@ -24,7 +24,7 @@ from learnapp.persistence.facts import (
 from learnapp.persistence.tables import utcnow
 from learnapp.services.certificates import queue_certificates
 from learnapp.services.errors import InvalidRequest, NotEnrolled, NotFound
-from learnapp.services.notifications import notify_progress
+from learnapp.services.notifications import announcements, notify_progress
 from learnapp.services.refresh import ProgressChange, affected_nodes, log_changes, refresh_learner
 
 SOURCES = ("ui", "api", "import", "admin")
@@ -41,6 +41,11 @@ class CompletionView:
     source: str
     created: bool
     changes: tuple[ProgressChange, ...] = ()
+
+    @property
+    def announced(self) -> bool:
+        """Whether it earned a notice or a certificate (a milestone or a first completion)."""
+        return bool(announcements(list(self.changes)))
 
 
 @RECORD_COMPLETION_SECONDS.time()

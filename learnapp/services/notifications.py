@@ -11,19 +11,26 @@ from learnapp.services.refresh import ProgressChange
 MILESTONES = (25, 50, 75)
 
 
-def notify_progress(conn: Connection, learner_id: int, changes: list[ProgressChange]) -> None:
-    """Inside the completion's transaction: a milestone crossed upward, or a first completion."""
+def announcements(changes: list[ProgressChange]) -> list[tuple[str, str, str]]:
+    """(key, title, link) of each notice these changes earn: a milestone crossed upward, or a first completion."""
+    found = []
     for change in changes:
         link = f"/courses/{change.slug}" if change.kind == "course" else f"/pathways/{change.slug}"
         # Jumping past several milestones at once (a short course) announces only the highest.
         crossed = [m for m in MILESTONES if change.before_percent < m <= change.after_percent]
         if crossed and not change.after_complete:
-            key, title = f"{change.kind}:{change.slug}:{crossed[-1]}", f"You reached {crossed[-1]}% of {change.title}"
-            notify_once(conn, learner_id, key, title, link)
-        if change.newly_completed:
-            notify_once(
-                conn, learner_id, f"{change.kind}:{change.slug}:completed", f"You completed {change.title}", link
+            found.append(
+                (f"{change.kind}:{change.slug}:{crossed[-1]}", f"You reached {crossed[-1]}% of {change.title}", link)
             )
+        if change.newly_completed:
+            found.append((f"{change.kind}:{change.slug}:completed", f"You completed {change.title}", link))
+    return found
+
+
+def notify_progress(conn: Connection, learner_id: int, changes: list[ProgressChange]) -> None:
+    """Inside the completion's transaction: each notice the changes earn, once per learner and key."""
+    for key, title, link in announcements(changes):
+        notify_once(conn, learner_id, key, title, link)
 
 
 def notifications(db: Database, learner_id: int) -> tuple[int, list[Notice]]:

@@ -25,14 +25,19 @@ class LearnerSnapshot:
     notices: tuple[Notice, ...] = ()  # the most recent, newest first
 
 
-def learner_snapshot(db: Database, learner_id: int) -> LearnerSnapshot:
+def learner_snapshot(db: Database, learner_id: int, extras: bool = True) -> LearnerSnapshot:
+    """All of it; without `extras`, certificates and notices are left empty (not read)."""
+    issued: list[certs.CertificateRow] = []
+    unread = 0
+    notices: tuple[Notice, ...] = ()
     with db.snapshot() as conn:
         catalog = current_catalog(conn)
         done = done_ids(conn, learner_id)
         course_rows = course_progress_rows(conn, learner_id, [c.id for c in catalog.courses])
         pathway_rows = pathway_progress_rows(conn, learner_id, [p.id for p in catalog.pathways])
-        issued = certs.find(conn, learner_id=learner_id)
-        unread, notices = unread_count(conn, learner_id), tuple(recent_notices(conn, learner_id))
+        if extras:
+            issued = certs.find(conn, learner_id=learner_id)
+            unread, notices = unread_count(conn, learner_id), tuple(recent_notices(conn, learner_id))
     modules = {m.slug: rules.module_progress(m, done).counts.completed for c in catalog.courses for m in c.modules}
     lessons = {x.slug: True for c in catalog.courses for x in c.lessons if x.id in done}
     courses = {}

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import reflex as rx
 from reflex.middleware import Middleware
 from reflex.state import BaseState, StateUpdate
 from reflex_base.constants import RouteVar
 
 from learnapp.services.sessions import session_digest
 from learnapp.ui.learner_tabs import directory
-from learnapp.ui.session import SessionState
+from learnapp.ui.session import SessionState, cookie_token
 from learnapp.ui.sync import VERIFIED_SID, LearnerSync
 
 if TYPE_CHECKING:
@@ -60,15 +61,31 @@ async def forget_tab(state: BaseState) -> None:
     session.reset()
 
 
+class TabBinding(rx.State):
+    """The digest of the session this tab's private state was filled for (backend only, never sent).
+
+    A state of its own, with no substates: with Redis, asking for SessionState would load every page's state.
+    """
+
+    _bound_to: str = ""
+
+
 class SessionBinding(Middleware):
     """Runs before every event handler, hydrate included, under the tab's state lock."""
 
     async def preprocess(self, app: App, state: BaseState, event: Event) -> StateUpdate | None:
-        session = await state.get_state(SessionState)
-        key = session_key(session._cookie_token())
-        if session._bound_to != key:
-            await forget_tab(state)
-            session._bound_to = key
+        key = session_key(cookie_token(state.router.headers.cookie))
+        # SessionState carries a copy, written together with TabBinding's under the same lock: when this event
+        # already loaded it (every page's own events), the copy answers without reading TabBinding.
+        session = state.substates.get(SessionState.get_name())
+        if session is None or session._bound_to != key:
+            binding = await state.get_state(TabBinding)
+            if binding._bound_to != key:
+                await forget_tab(state)
+                binding._bound_to = key
+            session = state.substates.get(SessionState.get_name())
+            if session is not None:
+                session._bound_to = key
         router_data: dict[str, Any] = state.router_data
         sid = router_data.get(RouteVar.SESSION_ID)
         if router_data.get(VERIFIED_SID) != sid:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from functools import lru_cache
 from http.cookies import SimpleCookie
 from urllib.parse import quote
 
@@ -20,23 +21,29 @@ def db() -> Database:
     return default_database()
 
 
+@lru_cache(maxsize=4096)  # every event parses its tab's header again: the same few strings, over and over
+def cookie_token(header: str | None) -> str | None:
+    """The session secret from a Cookie header; a malformed header is the same as none."""
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(header or "")
+    except Exception:
+        return None
+    morsel = jar.get(COOKIE)
+    return morsel.value if morsel else None
+
+
 class SessionState(rx.State):
     """Never trusts the browser: the learner comes from the cookie sent with the websocket."""
 
     signed_in: bool = False
     learner_name: str = ""
     is_admin: bool = False
-    # Backend only: a digest of the session this tab's state was filled for (see learnapp/ui/binding.py).
+    # Backend only: a copy of TabBinding's, kept by learnapp/ui/binding.py so most events need not read that one.
     _bound_to: str = ""
 
     def _cookie_token(self) -> str | None:
-        jar: SimpleCookie = SimpleCookie()
-        try:
-            jar.load(self.router.headers.cookie or "")
-        except Exception:  # a malformed cookie header is the same as none
-            return None
-        morsel = jar.get(COOKIE)
-        return morsel.value if morsel else None
+        return cookie_token(self.router.headers.cookie)
 
     async def _account(self) -> Account | None:
         """Checked against the database on every call: a logged-out session stops working at once."""

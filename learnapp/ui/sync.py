@@ -43,6 +43,7 @@ class LearnerSync(SessionState):
     unread: int = 0
     notices: list[dict[str, str]] = []
     _learner: int = 0  # whose progress this tab holds
+    _listed_sid: str = ""  # the socket for which this tab was last listed as the learner's
     _refreshed_at: float = 0.0
 
     def _apply(self, learner_id: int, fresh: Values) -> None:
@@ -53,42 +54,47 @@ class LearnerSync(SessionState):
         self._learner, self._refreshed_at = learner_id, time.time()  # wall clock: workers may be hosts
 
 
-async def read_progress(learner_id: int) -> Values:
-    """The learner's progress as the tabs show it, from one read transaction."""
-    snapshot = await asyncio.to_thread(learner_snapshot, db(), learner_id)
-    return {
-        "done": snapshot.done,
-        "modules": snapshot.modules,
-        "courses": snapshot.courses,
-        "certificates": snapshot.certificates,
-        "unread": snapshot.unread,
-        "notices": [
+async def read_progress(learner_id: int, extras: bool = True) -> Values:
+    """The learner's progress as the tabs show it, from one read transaction.
+
+    Without `extras`, only checkmarks and counts: certificates and notices change only with a milestone, a first
+    completion, the certificate worker or the bell, and those read (or push) everything.
+    """
+    snapshot = await asyncio.to_thread(learner_snapshot, db(), learner_id, extras)
+    values: Values = {"done": snapshot.done, "modules": snapshot.modules, "courses": snapshot.courses}
+    if extras:
+        values["certificates"] = snapshot.certificates
+        values["unread"] = snapshot.unread
+        values["notices"] = [
             {"title": n.title, "link": n.link, "at": n.created_at.isoformat(), "read": "yes" if n.read else ""}
             for n in snapshot.notices
-        ],
-    }
+        ]
+    return values
 
 
 async def refresh_sync(
-    state: BaseState, learner_id: int, unless_fresh: bool = False, changed: bool = False
+    state: BaseState, learner_id: int, unless_fresh: bool = False, changed: bool = False, announced: bool = True
 ) -> LearnerSync:
     """Reload this tab's progress and list the tab as the learner's; `changed` also pushes it to their other tabs.
 
     `unless_fresh` skips the reload when this tab was reloaded or pushed to within FRESH_FOR seconds: every
     change made through the app (clicks, API, certificate worker) reaches every tab at once anyway; the bound
-    only matters for changes made by a command in another process.
+    only matters for changes made by a command in another process. A change that `announced` nothing (no
+    notice, no certificate) reloads only checkmarks and counts.
     """
     sync = await state.get_state(LearnerSync)
-    token = state.router.session.client_token
-    if token:
-        await directory().add(learner_id, token)  # again on every load: a reconnected tab may have been dropped
+    session = state.router.session
+    if session.client_token and (sync._learner != learner_id or sync._listed_sid != session.session_id):
+        # Once per socket: a tab that reconnects (new socket) may have been dropped from the list meanwhile.
+        await directory().add(learner_id, session.client_token)
+        sync._listed_sid = session.session_id
     recent = time.time() - sync._refreshed_at < FRESH_FOR
     if unless_fresh and sync._learner == learner_id and recent:
         return sync
-    fresh = await read_progress(learner_id)
+    fresh = await read_progress(learner_id, extras=announced or not changed or sync._learner != learner_id)
     sync._apply(learner_id, fresh)
     if changed:
-        push_to_tabs(learner_id, fresh, but=token)
+        push_to_tabs(learner_id, fresh, but=session.client_token)
     return sync
 
 

@@ -29,6 +29,17 @@ CERTIFICATE_WAIT_ROUNDS = 120  # half-second rounds: one minute
 FORGET_CLICK = Optimistic.push(NO_CLICK)
 
 
+class PlayerOutline(SessionState):
+    """The course outline the player shows, in a state of its own.
+
+    With Redis, every event of a state reads and writes that state whole: kept in PlayerState, a 220-lesson
+    outline would be unpickled and pickled again on every click. Here it is touched only when the tab moves to
+    another course (PlayerState remembers which one it holds).
+    """
+
+    modules: list[ModuleItem] = []
+
+
 class PlayerState(SessionState):
     course_slug: str = ""
     course_title: str = ""
@@ -46,12 +57,11 @@ class PlayerState(SessionState):
     locked: bool = False
     enrolled: bool = False
     total: int = 0
-    modules: list[ModuleItem] = []
     open_modules: list[str] = []
     found: bool = True
     sidebar_hidden: str = rx.LocalStorage("0", name="learnapp_outline_hidden")
     _beat_at: float = 0.0
-    _outline_key: str = ""  # catalog version and course of the outline in `modules`
+    _outline_key: str = ""  # catalog version and course of the outline in PlayerOutline
 
     @rx.event
     async def load(self) -> EventSpec | None:
@@ -79,7 +89,8 @@ class PlayerState(SessionState):
         # another course (or the content changed), not on every "Next".
         outline_key = f"{view.catalog_version}:{course}"
         if outline_key != self._outline_key:
-            self.modules, self._outline_key = structure_items(view.course), outline_key
+            shown = await self.get_state(PlayerOutline)
+            shown.modules, self._outline_key = structure_items(view.course), outline_key
         # A long course starts with only the current module open: folded modules render nothing,
         # which keeps a click's re-render small on 200-lesson courses.
         lessons = len(view.course.lessons)
@@ -109,12 +120,13 @@ class PlayerState(SessionState):
             if done:
                 result = await asyncio.to_thread(record_completion, db(), account.id, self.lesson_slug, "ui")
                 finished = [c for c in result.changes if c.kind == "course" and c.after_complete and c.newly_completed]
+                announced = result.announced
             else:
                 await asyncio.to_thread(revoke_completion, db(), account.id, self.lesson_slug, "ui")
-                finished = []
+                finished, announced = [], False
         except LearnappError as error:
             return [FORGET_CLICK, rx.toast.error(error.message)]
-        await refresh_sync(self, account.id, changed=True)
+        await refresh_sync(self, account.id, changed=True, announced=announced)
         events: list[EventSpec] = [FORGET_CLICK]
         if finished:
             events += [
@@ -198,7 +210,7 @@ def sidebar() -> rx.Component:
             high_contrast=True,
         ),
         course_progress(),
-        outline(PlayerState.course_slug, PlayerState.modules, PlayerState.open_modules, PlayerState.lesson_slug),
+        outline(PlayerState.course_slug, PlayerOutline.modules, PlayerState.open_modules, PlayerState.lesson_slug),
         spacing="3",
         width="100%",
     )
