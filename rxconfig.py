@@ -15,6 +15,11 @@ backend_only = "--backend-only" in sys.argv
 # REFLEX_REDIS_URL set, Reflex picks its Redis state manager only if the mode is left unset.
 scaled_out = bool(os.environ.get("REFLEX_REDIS_URL"))
 state_manager = {} if scaled_out else {"state_manager_mode": rx.constants.StateManagerMode.MEMORY}
+if scaled_out:
+    # A tab's socket stays on one worker: that worker may keep the tab's state in memory between its events
+    # (Reflex's opportunistic lock) instead of reading and writing Redis on every click. Another worker that
+    # needs the state (a push from another tab of the learner) breaks the lease and gets it from Redis.
+    os.environ.setdefault("REFLEX_OPLOCK_ENABLED", "true")
 
 config = rx.Config(
     app_name="learnapp",
