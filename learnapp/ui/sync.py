@@ -84,12 +84,14 @@ async def refresh_sync(
     """
     sync = await state.get_state(LearnerSync)
     session = state.router.session
-    if session.client_token and (sync._learner != learner_id or sync._listed_sid != session.session_id):
-        # Once per socket: a tab that reconnects (new socket) may have been dropped from the list meanwhile.
+    # Once per socket: a tab that reconnects (new socket) may have been dropped from the list while it was away,
+    # and missed the changes pushed meanwhile: list it again and reload it.
+    new_socket = sync._learner != learner_id or sync._listed_sid != session.session_id
+    if new_socket and session.client_token:
         await directory().add(learner_id, session.client_token)
         sync._listed_sid = session.session_id
     recent = time.time() - sync._refreshed_at < FRESH_FOR
-    if unless_fresh and sync._learner == learner_id and recent:
+    if unless_fresh and not new_socket and recent:
         return sync
     fresh = await read_progress(learner_id, extras=announced or not changed or sync._learner != learner_id)
     sync._apply(learner_id, fresh)
