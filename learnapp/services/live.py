@@ -1,4 +1,4 @@
-"""Services: a registry that tells listeners (the UI's shared state) a learner's progress changed."""
+"""Services: a registry that tells listeners (the learner's open tabs) a learner's progress changed."""
 
 from __future__ import annotations
 

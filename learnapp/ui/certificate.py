@@ -1,4 +1,4 @@
-"""UI: a course's certificate status (preparing, ready with download, failed), live from the shared state."""
+"""UI: a course's certificate status (preparing, ready with download, failed), live from the learner's progress."""
 
 from __future__ import annotations
 

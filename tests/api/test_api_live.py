@@ -1,4 +1,4 @@
-"""API writes tell live listeners (the UI's shared state) which learner changed, after the commit."""
+"""API writes tell live listeners (the learner's open tabs) which learner changed, after the commit."""
 
 from __future__ import annotations
 
