@@ -93,43 +93,41 @@ async def refresh_sync(
     recent = time.time() - sync._refreshed_at < FRESH_FOR
     if unless_fresh and not new_socket and recent:
         return sync
-    fresh = await read_progress(learner_id, extras=announced or not changed or sync._learner != learner_id)
-    sync._apply(learner_id, fresh)
+    extras = announced or not changed or sync._learner != learner_id
+    sync._apply(learner_id, await read_progress(learner_id, extras))
     if changed:
-        push_to_tabs(learner_id, fresh, but=session.client_token)
+        push_to_tabs(learner_id, but=session.client_token)
     return sync
 
 
 async def refresh_tabs(learner_id: int, app: rx.App | None = None) -> None:
     """After a change made outside the learner's tabs (API, certificate worker, admin): reload it into all of them."""
-    if await directory().tokens(learner_id):
-        push_to_tabs(learner_id, await read_progress(learner_id), app=app)
+    push_to_tabs(learner_id, app=app)
 
 
 _pushing: set[asyncio.Task[None]] = set()
 
 
-def push_to_tabs(learner_id: int, fresh: Values, but: str | None = None, app: rx.App | None = None) -> None:
-    """Update every other tab of the learner, each in its own task.
+def push_to_tabs(learner_id: int, but: str | None = None, app: rx.App | None = None) -> None:
+    """Reload the learner's progress into each of their other tabs, each in its own task.
 
     Never awaited under the caller's tab lock: two tabs pushing to each other at once would each wait for the
     other's lock.
     """
-    task = asyncio.create_task(_push(app or RegistrationContext.get().app, learner_id, fresh, but))
+    task = asyncio.create_task(_push(app or RegistrationContext.get().app, learner_id, but))
     _pushing.add(task)
     task.add_done_callback(_pushing.discard)
 
 
-async def _push(app: rx.App, learner_id: int, fresh: Values, but: str | None) -> None:
+async def _push(app: rx.App, learner_id: int, but: str | None) -> None:
     tokens = list((await directory().tokens(learner_id)) - {but})
-    pushes = (_push_one(app, learner_id, token, fresh) for token in tokens)
-    results = await asyncio.gather(*pushes, return_exceptions=True)
+    results = await asyncio.gather(*(_push_one(app, learner_id, token) for token in tokens), return_exceptions=True)
     for token, result in zip(tokens, results, strict=True):
         if isinstance(result, BaseException):
             log.error("tab update failed", extra={"learner": learner_id, "tab": token[:8], "error": repr(result)})
 
 
-async def _push_one(app: rx.App, learner_id: int, token: str, fresh: Values) -> None:
+async def _push_one(app: rx.App, learner_id: int, token: str) -> None:
     namespace = app.event_namespace
     if namespace is None:
         return
@@ -143,7 +141,9 @@ async def _push_one(app: rx.App, learner_id: int, token: str, fresh: Values) -> 
             await directory().remove(learner_id, token)
             return
         if _checked_connection(app, root.router_data):
-            sync._apply(learner_id, fresh)
+            # Read under the tab's lock, not once for all tabs: of two pushes that cross, the one applied last
+            # then also carries the newer change.
+            sync._apply(learner_id, await read_progress(learner_id))
 
 
 def _checked_connection(app: rx.App, router_data: dict[str, Any]) -> bool:
