@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import reflex as rx
 
@@ -31,30 +33,18 @@ class ModuleItem:
 
 
 def outline_items(view: CourseView) -> list[ModuleItem]:
-    return [
-        ModuleItem(
-            m.slug,
-            m.title,
-            number,
-            m.total,
-            [LessonItem(x.slug, x.title, x.kind, x.minutes, x.preview) for x in m.lessons],
-        )
-        for number, m in enumerate(view.modules, start=1)
-    ]
+    return [_module_item(number, m.slug, m.title, m.total, m.lessons) for number, m in enumerate(view.modules, 1)]
 
 
 def structure_items(course: Course) -> list[ModuleItem]:
     """The same outline from the published structure alone (the player takes the learner's ticks from live state)."""
-    return [
-        ModuleItem(
-            m.slug,
-            m.title,
-            number,
-            total,
-            [LessonItem(x.slug, x.title, x.kind, x.minutes, x.preview) for x in m.lessons],
-        )
-        for number, (m, total) in enumerate(zip(course.modules, module_totals(course), strict=True), start=1)
-    ]
+    totals = module_totals(course)
+    return [_module_item(n, m.slug, m.title, totals[n - 1], m.lessons) for n, m in enumerate(course.modules, 1)]
+
+
+def _module_item(number: int, slug: str, title: str, total: int, lessons: Iterable[Any]) -> ModuleItem:
+    items = [LessonItem(x.slug, x.title, x.kind, x.minutes, x.preview) for x in lessons]
+    return ModuleItem(slug, title, number, total, items)
 
 
 def lesson_icon(lesson: LessonItem) -> rx.Component:
