@@ -14,6 +14,7 @@ from learnapp.persistence.db import Database
 from learnapp.persistence.facts import course_progress_rows
 from learnapp.persistence.tables import LessonRow
 from learnapp.services.errors import NotFound
+from learnapp.services.progress import record_access
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,14 @@ def lesson_page(db: Database, learner_id: int | None, course_slug: str, lesson_s
         body=body,
         video_url=video,
     )
+
+
+def open_lesson(db: Database, learner_id: int | None, course_slug: str, lesson_slug: str) -> LessonPage:
+    """The lesson page; for an enrolled learner the lesson also becomes the enrollment's last one (Continue)."""
+    page = lesson_page(db, learner_id, course_slug, lesson_slug)
+    if learner_id and page.enrolled:
+        record_access(db, learner_id, course_slug, lesson_slug)
+    return page
 
 
 def module_totals(course: Course) -> list[int]:

@@ -46,14 +46,22 @@ def start_session(db: Database, learner_id: int) -> str:
     return token
 
 
+def trusted_account(token: str | None) -> tuple[bool, Account | None]:
+    """(True, the account) when the session was checked less than TRUST_FOR ago; no query, safe on an event loop."""
+    if not token:
+        return True, None
+    seen = _checked.get(session_digest(token))
+    if seen is not None and time.monotonic() - seen[0] < TRUST_FOR:
+        return True, seen[1]
+    return False, None
+
+
 def session_account(db: Database, token: str | None) -> Account | None:
     """The account behind a cookie secret, or None when it is unknown, ended or expired."""
-    if not token:
-        return None
+    known, account = trusted_account(token)
+    if known or not token:
+        return account
     digest, clock = session_digest(token), time.monotonic()
-    seen = _checked.get(digest)
-    if seen is not None and clock - seen[0] < TRUST_FOR:
-        return seen[1]
     account = _lookup(db, digest)
     if len(_checked) > 10_000:
         _checked.clear()

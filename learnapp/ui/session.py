@@ -12,7 +12,7 @@ from reflex.event import EventSpec
 
 from learnapp.persistence.db import Database, default_database
 from learnapp.services.accounts import Account
-from learnapp.services.sessions import session_account
+from learnapp.services.sessions import session_account, trusted_account
 
 COOKIE = "learnapp_session"
 
@@ -47,7 +47,10 @@ class SessionState(rx.State):
 
     async def _account(self) -> Account | None:
         """Checked against the database on every call: a logged-out session stops working at once."""
-        account = await asyncio.to_thread(session_account, db(), self._cookie_token())
+        token = self._cookie_token()
+        known, account = trusted_account(token)  # checked a moment ago: no thread hop, no query
+        if not known:
+            account = await asyncio.to_thread(session_account, db(), token)
         self.signed_in = account is not None
         self.learner_name = account.name if account else ""
         self.is_admin = bool(account and account.role == "admin")

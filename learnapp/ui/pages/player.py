@@ -13,8 +13,8 @@ from learnapp.services.certificates import certificates_of
 from learnapp.services.completion import record_completion, revoke_completion
 from learnapp.services.enrollment import enroll_course
 from learnapp.services.errors import LearnappError, NotFound
-from learnapp.services.lessons import lesson_page
-from learnapp.services.progress import record_access, record_time_spent
+from learnapp.services.lessons import open_lesson
+from learnapp.services.progress import record_time_spent
 from learnapp.ui.certificate import certificate_status
 from learnapp.ui.layout import page, progress_bar
 from learnapp.ui.live import NO_CLICK, Optimistic, course_completed, course_percent, lesson_done
@@ -69,7 +69,7 @@ class PlayerState(SessionState):
         course, lesson = self._param("course"), self._param("lesson")
         learner = account.id if account else None
         try:
-            view = await asyncio.to_thread(lesson_page, db(), learner, course, lesson)
+            view = await asyncio.to_thread(open_lesson, db(), learner, course, lesson)  # one thread hop for both
         except NotFound:
             self.found = False
             return None
@@ -99,8 +99,6 @@ class PlayerState(SessionState):
             self.open_modules = opened
         if account is not None:
             await refresh_sync(self, account.id, unless_fresh=True)
-            if self.enrolled:
-                await asyncio.to_thread(record_access, db(), account.id, course, lesson)
         return None
 
     @rx.event
