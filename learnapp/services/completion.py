@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +28,7 @@ from learnapp.services.certificates import queue_certificates
 from learnapp.services.errors import InvalidRequest, NotEnrolled, NotFound
 from learnapp.services.notifications import announcements, notify_progress
 from learnapp.services.refresh import ProgressChange, affected_nodes, log_changes, refresh_learner
+from learnapp.services.snapshot import LearnerSnapshot, read_snapshot
 
 SOURCES = ("ui", "api", "import", "admin")
 
@@ -48,7 +51,6 @@ class CompletionView:
         return bool(announcements(list(self.changes)))
 
 
-@RECORD_COMPLETION_SECONDS.time()
 def record_completion(
     db: Database,
     learner_id: int,
@@ -58,13 +60,38 @@ def record_completion(
     actor_id: int | None = None,
 ) -> CompletionView:
     """Record the fact once; repeating it returns the same record, never a duplicate or an error."""
+    with _recording(db, learner_id, lesson, source, completed_at, actor_id) as (_conn, view):
+        return view
+
+
+def record_and_read(
+    db: Database, learner_id: int, lesson: int | str, source: str, full: bool
+) -> tuple[CompletionView, LearnerSnapshot]:
+    """record_completion, then the learner's progress read in the same transaction (the clicking tab's refresh).
+
+    Certificates and notices are read only when `full` or when the completion announced one.
+    """
+    with _recording(db, learner_id, lesson, source) as (conn, view):
+        return view, read_snapshot(conn, learner_id, extras=full or view.announced)
+
+
+@contextmanager
+def _recording(
+    db: Database,
+    learner_id: int,
+    lesson: int | str,
+    source: str,
+    completed_at: datetime | None = None,
+    actor_id: int | None = None,
+) -> Iterator[tuple[Connection, CompletionView]]:
+    """One completion's transaction, timed, counted and logged once it committed."""
     started = time.perf_counter()
-    with db.transaction() as conn:
+    with RECORD_COMPLETION_SECONDS.time(), db.transaction() as conn:
         view = complete_lesson(conn, learner_id, lesson, source, completed_at, actor_id)
+        yield conn, view
     completion_recorded(source, view.created)
     event = "lesson completed" if view.created else "lesson already complete"
     log_changes(event, learner_id, view.lesson_slug, list(view.changes), started)
-    return view
 
 
 def complete_lesson(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import Connection
+
 from learnapp.domain import progress as rules
 from learnapp.persistence import certs
 from learnapp.persistence.catalog import current_catalog
@@ -27,17 +29,22 @@ class LearnerSnapshot:
 
 def learner_snapshot(db: Database, learner_id: int, extras: bool = True) -> LearnerSnapshot:
     """All of it; without `extras`, certificates and notices are left empty (not read)."""
+    with db.snapshot() as conn:
+        return read_snapshot(conn, learner_id, extras)
+
+
+def read_snapshot(conn: Connection, learner_id: int, extras: bool = True) -> LearnerSnapshot:
+    """learner_snapshot inside the caller's transaction (a click reads it in the transaction that recorded it)."""
     issued: list[certs.CertificateRow] = []
     unread = 0
     notices: tuple[Notice, ...] = ()
-    with db.snapshot() as conn:
-        catalog = current_catalog(conn)
-        done = done_ids(conn, learner_id)
-        course_rows = course_progress_rows(conn, learner_id, [c.id for c in catalog.courses])
-        pathway_rows = pathway_progress_rows(conn, learner_id, [p.id for p in catalog.pathways])
-        if extras:
-            issued = certs.find(conn, learner_id=learner_id)
-            unread, notices = unread_count(conn, learner_id), tuple(recent_notices(conn, learner_id))
+    catalog = current_catalog(conn)
+    done = done_ids(conn, learner_id)
+    course_rows = course_progress_rows(conn, learner_id, [c.id for c in catalog.courses])
+    pathway_rows = pathway_progress_rows(conn, learner_id, [p.id for p in catalog.pathways])
+    if extras:
+        issued = certs.find(conn, learner_id=learner_id)
+        unread, notices = unread_count(conn, learner_id), tuple(recent_notices(conn, learner_id))
     modules = {m.slug: rules.module_progress(m, done).counts.completed for c in catalog.courses for m in c.modules}
     lessons = {x.slug: True for c in catalog.courses for x in c.lessons if x.id in done}
     courses = {}

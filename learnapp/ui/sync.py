@@ -12,7 +12,7 @@ from reflex.state import BaseState
 from reflex_base.constants import RouteVar
 from reflex_base.registry import RegistrationContext
 
-from learnapp.services.snapshot import learner_snapshot
+from learnapp.services.snapshot import LearnerSnapshot, learner_snapshot
 from learnapp.ui.learner_tabs import directory
 from learnapp.ui.session import SessionState, db
 
@@ -54,13 +54,12 @@ class LearnerSync(SessionState):
         self._learner, self._refreshed_at = learner_id, time.time()  # wall clock: workers may be hosts
 
 
-async def read_progress(learner_id: int, extras: bool = True) -> Values:
-    """The learner's progress as the tabs show it, from one read transaction.
+def progress_values(snapshot: LearnerSnapshot, extras: bool = True) -> Values:
+    """The learner's progress as the tabs show it.
 
     Without `extras`, only checkmarks and counts: certificates and notices change only with a milestone, a first
     completion, the certificate worker or the bell, and those read (or push) everything.
     """
-    snapshot = await asyncio.to_thread(learner_snapshot, db(), learner_id, extras)
     values: Values = {"done": snapshot.done, "modules": snapshot.modules, "courses": snapshot.courses}
     if extras:
         values["certificates"] = snapshot.certificates
@@ -70,6 +69,26 @@ async def read_progress(learner_id: int, extras: bool = True) -> Values:
             for n in snapshot.notices
         ]
     return values
+
+
+async def read_progress(learner_id: int, extras: bool = True) -> Values:
+    """progress_values from one read transaction."""
+    return progress_values(await asyncio.to_thread(learner_snapshot, db(), learner_id, extras), extras)
+
+
+async def listed_sync(state: BaseState, learner_id: int) -> tuple[LearnerSync, bool]:
+    """This tab's progress state, listed as the learner's tab; True when this socket was not listed yet.
+
+    Once per socket: a tab that reconnects (new socket) may have been dropped from the list while it was away,
+    and missed the changes pushed meanwhile: it is listed again and must reload.
+    """
+    sync = await state.get_state(LearnerSync)
+    session = state.router.session
+    new_socket = sync._learner != learner_id or sync._listed_sid != session.session_id
+    if new_socket and session.client_token:
+        await directory().add(learner_id, session.client_token)
+        sync._listed_sid = session.session_id
+    return sync, new_socket
 
 
 async def refresh_sync(
@@ -82,22 +101,20 @@ async def refresh_sync(
     only matters for changes made by a command in another process. A change that `announced` nothing (no
     notice, no certificate) reloads only checkmarks and counts.
     """
-    sync = await state.get_state(LearnerSync)
-    session = state.router.session
-    # Once per socket: a tab that reconnects (new socket) may have been dropped from the list while it was away,
-    # and missed the changes pushed meanwhile: list it again and reload it.
-    new_socket = sync._learner != learner_id or sync._listed_sid != session.session_id
-    if new_socket and session.client_token:
-        await directory().add(learner_id, session.client_token)
-        sync._listed_sid = session.session_id
-    recent = time.time() - sync._refreshed_at < FRESH_FOR
-    if unless_fresh and not new_socket and recent:
+    sync, new_socket = await listed_sync(state, learner_id)
+    if unless_fresh and not new_socket and time.time() - sync._refreshed_at < FRESH_FOR:
         return sync
     extras = announced or not changed or sync._learner != learner_id
     sync._apply(learner_id, await read_progress(learner_id, extras))
     if changed:
-        push_to_tabs(learner_id, but=session.client_token)
+        push_to_tabs(learner_id, but=state.router.session.client_token)
     return sync
+
+
+def took_change(state: BaseState, sync: LearnerSync, learner_id: int, values: Values) -> None:
+    """This tab made a change and read its progress with it: show it here, push it to the learner's other tabs."""
+    sync._apply(learner_id, values)
+    push_to_tabs(learner_id, but=state.router.session.client_token)
 
 
 async def refresh_tabs(learner_id: int, app: rx.App | None = None) -> None:

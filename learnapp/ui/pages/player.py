@@ -10,7 +10,7 @@ import reflex as rx
 from reflex.event import EventSpec
 
 from learnapp.services.certificates import certificates_of
-from learnapp.services.completion import record_completion, revoke_completion
+from learnapp.services.completion import record_and_read, revoke_completion
 from learnapp.services.enrollment import enroll_course
 from learnapp.services.errors import LearnappError, NotFound
 from learnapp.services.lessons import open_lesson
@@ -20,7 +20,7 @@ from learnapp.ui.layout import page, progress_bar
 from learnapp.ui.live import NO_CLICK, Optimistic, course_completed, course_percent, lesson_done
 from learnapp.ui.outline import ModuleItem, outline, structure_items
 from learnapp.ui.session import SessionState, db
-from learnapp.ui.sync import refresh_sync
+from learnapp.ui.sync import listed_sync, progress_values, refresh_sync, took_change
 
 HEARTBEAT_SECONDS = 30
 OPEN_ALL_UP_TO = 60  # lessons
@@ -116,15 +116,20 @@ class PlayerState(SessionState):
             return [FORGET_CLICK, self._login_redirect()]
         try:
             if done:
-                result = await asyncio.to_thread(record_completion, db(), account.id, self.lesson_slug, "ui")
+                # A tab new to this socket reads everything; else certificates and notices only if they changed.
+                sync, full = await listed_sync(self, account.id)
+                # One thread hop and one transaction: the completion, then the progress this tab shows with it.
+                result, snapshot = await asyncio.to_thread(
+                    record_and_read, db(), account.id, self.lesson_slug, "ui", full
+                )
+                took_change(self, sync, account.id, progress_values(snapshot, full or result.announced))
                 finished = [c for c in result.changes if c.kind == "course" and c.after_complete and c.newly_completed]
-                announced = result.announced
             else:
                 await asyncio.to_thread(revoke_completion, db(), account.id, self.lesson_slug, "ui")
-                finished, announced = [], False
+                await refresh_sync(self, account.id, changed=True, announced=False)
+                finished = []
         except LearnappError as error:
             return [FORGET_CLICK, rx.toast.error(error.message)]
-        await refresh_sync(self, account.id, changed=True, announced=announced)
         events: list[EventSpec] = [FORGET_CLICK]
         if finished:
             events += [
