@@ -38,11 +38,12 @@ setup: $(VENV)/.installed $(TOOLS)/.installed
 	$(VENV)/bin/learnapp demo
 
 # /metrics adds up every worker's numbers from METRICS_DIR, emptied at each start (old workers' files would count).
-run: export PROMETHEUS_MULTIPROC_DIR := $(METRICS_DIR)
+# Set for the server only: as a target variable it would also reach `setup`'s commands, before the folder exists.
 run: setup
 	@mkdir -p $(METRICS_DIR) && rm -f $(METRICS_DIR)/*.db
 	@echo "learnapp starting on http://localhost:$(PORT)  (demo accounts above)"
-	NPM_CONFIG_REGISTRY=$$(npm config get registry) $(VENV)/bin/reflex run --env prod
+	PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) NPM_CONFIG_REGISTRY=$$(npm config get registry) \
+		$(VENV)/bin/reflex run --env prod
 
 # The whole suite on SQLite (journeys included), then every database-touching suite again on PostgreSQL.
 test: $(VENV)/.installed $(TOOLS)/.installed test-deps
