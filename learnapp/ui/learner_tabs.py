@@ -9,7 +9,8 @@ from typing import Protocol, cast
 
 import redis.asyncio as redis
 
-# A tab registered once stays listed this long after its last page load (a forgotten tab's token expires).
+# In Redis, a learner's list expires this long after any of their tabs was last listed (a new socket lists it):
+# the lists of learners who have gone do not stay forever.
 KEEP_SECONDS = 7 * 24 * 3600
 
 
