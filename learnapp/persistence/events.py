@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, Table, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from learnapp.persistence.tables import ClientEvent, LessonTime
+from learnapp.persistence.tables import ClientEvent, Learner, LessonTime
 
 CLIENT_EVENT: Table = ClientEvent.__table__  # type: ignore[attr-defined]
 LESSON_TIME: Table = LessonTime.__table__  # type: ignore[attr-defined]
+LEARNER: Table = Learner.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -43,21 +45,48 @@ def remember_event(
     conn.execute(insert(CLIENT_EVENT).values(values))
 
 
-def _add_time(builder: Any) -> Any:
+# A day holds 24 hours, but nobody studies one lesson for more than this in a day: reports beyond it are dropped.
+MAX_SECONDS_PER_LESSON_DAY = 4 * 3600
+
+
+def _add_time(builder: Any, least: Any) -> Any:
     statement = builder(LESSON_TIME)
     return statement.on_conflict_do_update(
-        index_elements=["learner_id", "lesson_id"],
+        index_elements=["learner_id", "lesson_id", "day"],
         set_={
-            "seconds": LESSON_TIME.c.seconds + statement.excluded.seconds,
+            "seconds": least(LESSON_TIME.c.seconds + statement.excluded.seconds, MAX_SECONDS_PER_LESSON_DAY),
             "updated_at": statement.excluded.updated_at,
         },
     )
 
 
-_ADD_TIME = {"postgresql": _add_time(postgresql.insert), "sqlite": _add_time(sqlite.insert)}
+_ADD_TIME = {"postgresql": _add_time(postgresql.insert, func.least), "sqlite": _add_time(sqlite.insert, func.min)}
 
 
-def add_lesson_time(conn: Connection, learner_id: int, lesson_id: int, seconds: int, at: datetime) -> None:
-    """Add seconds to the learner's time on a lesson in one statement (insert or add)."""
-    values = {"learner_id": learner_id, "lesson_id": lesson_id, "seconds": seconds, "updated_at": at}
-    conn.execute(_ADD_TIME[conn.dialect.name], values)
+def local_day(conn: Connection, learner_id: int, at: datetime) -> date:
+    """The learner's calendar day at `at`, in the learner's own time zone (an unknown zone counts as UTC)."""
+    zone_name = conn.execute(select(LEARNER.c.time_zone).where(LEARNER.c.id == learner_id)).scalar() or "UTC"
+    try:
+        zone: tzinfo = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    return at.astimezone(zone).date()
+
+
+def add_lesson_time(conn: Connection, learner_id: int, lesson_id: int, seconds: int, at: datetime) -> int:
+    """Add seconds to the learner's time on a lesson that local day in one statement; returns the seconds counted.
+
+    The day's total never exceeds MAX_SECONDS_PER_LESSON_DAY, enforced by the statement itself (so two reports
+    that cross cannot both squeeze under it).
+    """
+    day = local_day(conn, learner_id, at)
+    before = conn.execute(
+        select(LESSON_TIME.c.seconds).where(
+            LESSON_TIME.c.learner_id == learner_id, LESSON_TIME.c.lesson_id == lesson_id, LESSON_TIME.c.day == day
+        )
+    ).scalar() or 0
+    counted = max(0, min(seconds, MAX_SECONDS_PER_LESSON_DAY - before))
+    if counted:
+        values = {"learner_id": learner_id, "lesson_id": lesson_id, "day": day, "seconds": counted, "updated_at": at}
+        conn.execute(_ADD_TIME[conn.dialect.name], values)
+    return counted

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, Dialect, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Dialect, Index, LargeBinary, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -190,12 +190,13 @@ class ProgressHistory(SQLModel, table=True):
 
 
 class LessonTime(SQLModel, table=True):
-    """Seconds a learner spent with a lesson open and visible, per local day."""
+    """Seconds a learner spent with a lesson open and visible, per lesson and local day (the learner's zone)."""
 
     __tablename__ = "lesson_time"
     learner_id: int = Field(foreign_key="learner.id", primary_key=True)
     lesson_id: int = Field(foreign_key="lesson.id", primary_key=True)
-    seconds: int = 0
+    day: date = Field(primary_key=True)
+    seconds: int = Field(default=0, sa_type=BigInteger)
     updated_at: datetime = Moment()
 
 
@@ -209,6 +210,8 @@ class LoginSession(SQLModel, table=True):
     created_at: datetime = Moment()
     expires_at: datetime = Moment()
     last_seen_at: datetime = Moment()
+    # What the learner sees in their list of sessions ("Firefox on Linux, last seen ...").
+    user_agent: str = Field(default="", max_length=300)
 
 
 class Notification(SQLModel, table=True):
@@ -246,6 +249,9 @@ class Certificate(SQLModel, table=True):
     issued_at: datetime | None = Moment(optional=True)
     created_at: datetime = Moment()
     pdf: bytes | None = Field(default=None, sa_type=LargeBinary)
+    # As issued: renaming the account or the course later does not change what /verify/<code> shows.
+    holder_name: str = Field(default="", max_length=120)
+    title: str = Field(default="", max_length=200)
 
 
 class ApiToken(SQLModel, table=True):
@@ -260,6 +266,7 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Moment()
     last_used_at: datetime | None = Moment(optional=True)
     revoked_at: datetime | None = Moment(optional=True)
+    expires_at: datetime | None = Moment(optional=True)
 
 
 class ClientEvent(SQLModel, table=True):

@@ -147,7 +147,7 @@ def _lesson_viewed(conn: Connection, learner_id: int, event: ClientEventIn, _act
     # One report is capped, as in the player, so a forgotten tab cannot inflate the time.
     added = max(0, min(event.seconds or 0, MAX_SECONDS_PER_REPORT))
     if added:
-        add_lesson_time(conn, learner_id, found[0].id, added, utcnow())
+        added = add_lesson_time(conn, learner_id, found[0].id, added, utcnow())
     return EventOutcome(event.id, event.type, event.slug, seconds_added=added)
 
 

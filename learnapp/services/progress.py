@@ -9,8 +9,9 @@ from learnapp.domain import progress as rules
 from learnapp.domain.content import Catalog, Course
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
+from learnapp.persistence.events import add_lesson_time
 from learnapp.persistence.facts import StoredProgress, course_progress_rows, done_ids, pathway_progress_rows
-from learnapp.persistence.tables import Enrollment, LessonTime, PathwayEnrollment, utcnow
+from learnapp.persistence.tables import Enrollment, PathwayEnrollment, utcnow
 from learnapp.services.errors import NotFound
 from learnapp.services.views import (
     Aggregate,
@@ -219,15 +220,9 @@ def record_time_spent(db: Database, learner_id: int, lesson_slug: str, seconds: 
     """Add visible-page time to a lesson; one report is capped so a forgotten tab cannot inflate it."""
     if seconds <= 0:
         return 0
-    added = min(int(seconds), MAX_SECONDS_PER_REPORT)
-    with db.write() as session:
-        found = current_catalog(session).lesson(lesson_slug)
+    with db.transaction() as conn:
+        found = current_catalog(conn).lesson(lesson_slug)
         if found is None:
             raise NotFound(f"Unknown lesson '{lesson_slug}'")
-        row = session.get(LessonTime, (learner_id, found[0].id))
-        if row is None:
-            session.add(LessonTime(learner_id=learner_id, lesson_id=found[0].id, seconds=added))
-        else:
-            row.seconds += added
-            row.updated_at = utcnow()
-    return added
+        # The same atomic upsert as the API's lesson_viewed: a read-then-write would lose reports that cross.
+        return add_lesson_time(conn, learner_id, found[0].id, min(int(seconds), MAX_SECONDS_PER_REPORT), utcnow())
