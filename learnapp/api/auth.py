@@ -14,6 +14,7 @@ from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from limits import RateLimitItemPerHour, RateLimitItemPerMinute
 
 from learnapp.api.rate_counters import moving_window
+from learnapp.domain.redirects import safe_redirect
 from learnapp.persistence.db import Database
 from learnapp.services.accounts import authenticate, create_learner
 from learnapp.services.errors import LearnappError
@@ -27,13 +28,6 @@ LOGIN_LIMIT = RateLimitItemPerMinute(10)
 SIGNUP_LIMITS = (RateLimitItemPerMinute(20), RateLimitItemPerHour(100))
 LIMITED = "Too many attempts. Wait a minute and try again."
 _limiter = moving_window()
-
-
-def safe_next(target: str | None) -> str:
-    """Only same-site paths: never redirect a learner to another host after logging in."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return "/my-learning"
-    return target
 
 
 def client_of(request: Request) -> str:
@@ -57,7 +51,7 @@ def auth_router(database: Database | None, get_db: object) -> APIRouter:
         return database or get_db()  # type: ignore[operator]
 
     def signed_in(target: str, token: str, request: Request) -> RedirectResponse:
-        response = RedirectResponse(safe_next(target), status_code=303)
+        response = RedirectResponse(safe_redirect(target), status_code=303)
         response.set_cookie(
             COOKIE,
             token,
@@ -70,7 +64,7 @@ def auth_router(database: Database | None, get_db: object) -> APIRouter:
         return response
 
     def back(page: str, message: str, target: str, email: str = "") -> RedirectResponse:
-        query = f"?error={quote(message)}&next={quote(safe_next(target))}&email={quote(email)}"
+        query = f"?error={quote(message)}&next={quote(safe_redirect(target))}&email={quote(email)}"
         return RedirectResponse(f"/{page}{query}", status_code=303)
 
     @router.post("/login")
@@ -106,7 +100,7 @@ def auth_router(database: Database | None, get_db: object) -> APIRouter:
             account = create_learner(db(), email, name, password)
         except LearnappError as error:
             return back("signup", error.message, next, email)
-        return signed_in(next or "/", start_session(db(), account.id), request)
+        return signed_in(safe_redirect(next, "/"), start_session(db(), account.id), request)
 
     @router.post("/logout")
     def logout(request: Request) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.event import EventSpec
 
+from learnapp.domain.redirects import safe_redirect
 from learnapp.ui.layout import page, post_form
 from learnapp.ui.session import SessionState
 
@@ -17,9 +18,10 @@ class AuthFormState(SessionState):
     async def load(self) -> EventSpec | None:
         query = self.router.url.query_parameters
         self.error = query.get("error", "")
-        self.next_path = query.get("next", "")
+        # Checked here too, not only by /auth/*: a signed-in learner is redirected from this page straight away.
+        self.next_path = safe_redirect(query.get("next"))
         if await self._account() is not None and not self.error:
-            return rx.redirect(self.next_path or "/my-learning")
+            return rx.redirect(self.next_path)
         return None
 
 
