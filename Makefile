@@ -50,6 +50,7 @@ test: $(VENV)/.installed $(TOOLS)/.installed test-deps
 	$(VENV)/bin/ruff check learnapp tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/bandit -q -r learnapp --severity-level medium
 	$(VENV)/bin/pytest tests
 	LEARNAPP_TEST_DATABASE=postgresql $(VENV)/bin/pytest $(PG_SUITES)
 
