@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,31 +31,54 @@ class CertificateRow:
     last_error: str
     completed_at: datetime
     issued_at: datetime | None
+    holder_name: str  # as issued: a later rename of the account or the course does not change it
+    title: str
 
 
 _COLUMNS = [CERTIFICATE.c[name] for name in CertificateRow.__dataclass_fields__]
 
 
+CODE_BYTES = 10  # 80 bits: guessing a valid code is hopeless
+CODE_ATTEMPTS = 8
+
+
+def new_code() -> str:
+    """16 characters of unpadded base32 (A-Z, 2-7), easy to read aloud and type."""
+    return base64.b32encode(secrets.token_bytes(CODE_BYTES)).decode().rstrip("=")
+
+
 def queue(conn: Connection, learner_id: int, kind: str, node_id: int, completed_at: datetime) -> None:
-    """Exactly one per learner and node: a second completion or a racing worker inserts nothing."""
+    """Exactly one per learner and node, with the holder's name and the title as they are now.
+
+    A second completion or a racing worker inserts nothing; a code already taken is retried with a
+    new one (DO NOTHING on any unique conflict, then look for our row), never an error in the completion.
+    """
     builder: Any = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     now = utcnow()
-    conn.execute(
-        builder(CERTIFICATE)
-        .values(
-            learner_id=learner_id,
-            node_kind=kind,
-            node_id=node_id,
-            code=secrets.token_hex(6).upper(),
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-            last_error="",
-            completed_at=completed_at,
-            created_at=now,
+    holder, title = _current_names(conn, learner_id, kind, node_id)
+    mine = (CERTIFICATE.c.learner_id == learner_id, CERTIFICATE.c.node_kind == kind, CERTIFICATE.c.node_id == node_id)
+    for _ in range(CODE_ATTEMPTS):
+        conn.execute(
+            builder(CERTIFICATE)
+            .values(
+                learner_id=learner_id,
+                node_kind=kind,
+                node_id=node_id,
+                code=new_code(),
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                last_error="",
+                completed_at=completed_at,
+                created_at=now,
+                holder_name=holder[:120],
+                title=title[:200],
+            )
+            .on_conflict_do_nothing()
         )
-        .on_conflict_do_nothing(index_elements=["learner_id", "node_kind", "node_id"])
-    )
+        if conn.execute(select(CERTIFICATE.c.id).where(*mine)).first() is not None:
+            return
+    raise RuntimeError(f"no free certificate code after {CODE_ATTEMPTS} attempts")
 
 
 def claim_due(conn: Connection, now: datetime, lease: timedelta) -> CertificateRow | None:
@@ -110,10 +134,16 @@ def pdf_of(conn: Connection, code: str) -> tuple[int, bytes | None] | None:
 
 
 def names(conn: Connection, cert: CertificateRow) -> tuple[str, str]:
-    """(learner name, course or pathway title) for a certificate."""
-    table = COURSE if cert.node_kind == "course" else PATHWAY
-    learner = conn.execute(select(LEARNER.c.name).where(LEARNER.c.id == cert.learner_id)).scalar_one()
-    title = conn.execute(select(table.c.title).where(table.c.id == cert.node_id)).scalar_one()
+    """(holder name, course or pathway title) as issued; a row queued before they were kept reads them now."""
+    if cert.holder_name and cert.title:
+        return cert.holder_name, cert.title
+    return _current_names(conn, cert.learner_id, cert.node_kind, cert.node_id)
+
+
+def _current_names(conn: Connection, learner_id: int, kind: str, node_id: int) -> tuple[str, str]:
+    table = COURSE if kind == "course" else PATHWAY
+    learner = conn.execute(select(LEARNER.c.name).where(LEARNER.c.id == learner_id)).scalar_one()
+    title = conn.execute(select(table.c.title).where(table.c.id == node_id)).scalar_one()
     return str(learner), str(title)
 
 

@@ -8,17 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Table, and_, insert, literal, select
+from sqlalchemy import Connection, and_, insert, literal, select
 from sqlmodel import Session
 
 from learnapp.persistence.certs import CERTIFICATE
 from learnapp.persistence.db import Database
-from learnapp.persistence.facts import ENROLLMENT, HISTORY, LEARNER, PATHWAY_ENROLLMENT
-from learnapp.persistence.tables import CourseRow, PathwayRow, utcnow
+from learnapp.persistence.facts import ENROLLMENT, HISTORY, PATHWAY_ENROLLMENT
+from learnapp.persistence.tables import utcnow
 from learnapp.services.content_import import ImportReport, import_content
-
-COURSE: Table = CourseRow.__table__  # type: ignore[attr-defined]
-PATHWAY: Table = PathwayRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -90,17 +87,15 @@ def _reopened(db: Database) -> list[AffectedCertificate]:
 def _reopened_in(conn: Connection) -> list[AffectedCertificate]:
     """Certificates whose holder's stored course or pathway row is no longer complete."""
     found: list[AffectedCertificate] = []
-    for kind, table, key, nodes in (
-        ("course", ENROLLMENT, ENROLLMENT.c.course_id, COURSE),
-        ("pathway", PATHWAY_ENROLLMENT, PATHWAY_ENROLLMENT.c.pathway_id, PATHWAY),
+    for kind, table, key in (
+        ("course", ENROLLMENT, ENROLLMENT.c.course_id),
+        ("pathway", PATHWAY_ENROLLMENT, PATHWAY_ENROLLMENT.c.pathway_id),
     ):
         query = (
-            select(CERTIFICATE.c.code, LEARNER.c.name, nodes.c.title)
+            select(CERTIFICATE.c.code, CERTIFICATE.c.holder_name, CERTIFICATE.c.title)  # as issued
             .join_from(
                 CERTIFICATE, table, and_(table.c.learner_id == CERTIFICATE.c.learner_id, key == CERTIFICATE.c.node_id)
             )
-            .join(LEARNER, LEARNER.c.id == CERTIFICATE.c.learner_id)
-            .join(nodes, nodes.c.id == CERTIFICATE.c.node_id)
             .where(CERTIFICATE.c.node_kind == kind, table.c.is_complete.is_(False))
             .order_by(CERTIFICATE.c.id)
         )

@@ -88,7 +88,7 @@ def _text(conn: Connection, job: certs.CertificateRow) -> CertificateText:
 
 
 def retrigger(db: Database, certificate_id: int) -> None:
-    """Admin: render again (after a failure, or to refresh a name); the code stays the same."""
+    """Admin: render again (after a failure); the code, the holder's name and the title stay as issued."""
     with db.transaction() as conn:
         if not certs.requeue(conn, certificate_id):
             raise NotFound("Unknown certificate")
@@ -133,7 +133,8 @@ def certificate_pdf(db: Database, code: str, learner_id: int, is_admin: bool) ->
 
 
 def _view(conn: Connection, row: certs.CertificateRow) -> CertificateView:
-    slug, title = certs.node_of(conn, row.node_kind, row.node_id)
+    slug, _current_title = certs.node_of(conn, row.node_kind, row.node_id)
+    _holder, title = certs.names(conn, row)  # the title as issued, not the course's title today
     return CertificateView(
         row.id, row.node_kind, slug, title, row.status, row.code, row.completed_at.date(), row.attempts, row.last_error
     )
