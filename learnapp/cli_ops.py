@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
@@ -91,7 +92,8 @@ def runs_command() -> None:
     """List recorded operation runs: who, when, arguments, outcome."""
     table = Table("id", "kind", "who", "started", "status", "summary", title="operation runs")
     for run in list_runs(default_database()):
-        short = ", ".join(f"{k}={v}" for k, v in run.summary.items() if k in ("total", "updated", "failed", "rows"))
+        shown = ("total", "updated", "failed", "rows", "error")
+        short = ", ".join(f"{k}={str(v)[:80]}" for k, v in run.summary.items() if k in shown)
         table.add_row(str(run.id), run.kind, run.actor, run.started_at.strftime("%Y-%m-%d %H:%M:%S"), run.status, short)
     console.print(table)
 
@@ -138,8 +140,13 @@ def import_command(
 
     from learnapp.services.legacy_import import import_progress
 
-    with console.status("importing progress..."):
-        report = import_progress(default_database(), file, getpass.getuser(), dry_run, keep_good, email, batch_size)
+    try:
+        with console.status("importing progress..."):
+            report = import_progress(default_database(), file, getpass.getuser(), dry_run, keep_good, email, batch_size)
+    except LearnappError as error:
+        run = f" (run {error.details['run']} recorded as failed)" if isinstance(error.details, dict) else ""
+        console.print(f"[red]{escape(error.message)}[/red]{run}", highlight=False)  # a file name is not markup
+        sys.exit(1)
     folder = runs_dir / f"run-{report.run_id}"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "validation.json").write_text(json.dumps(asdict(report), indent=2, default=str))

@@ -25,7 +25,7 @@ from learnapp.persistence.facts import (
 )
 from learnapp.persistence.tables import utcnow
 from learnapp.services.errors import Conflict, NotFound
-from learnapp.services.legacy_rows import LegacyRow, Rejection, check_row, read_rows
+from learnapp.services.legacy_rows import LegacyRow, MalformedFile, Rejection, check_row, read_rows
 from learnapp.services.refresh import refresh_learner
 
 
@@ -51,12 +51,19 @@ def import_progress(
     only_email: str | None = None,
     batch_size: int = 200,
 ) -> ImportReport:
-    raw = read_rows(path)
+    """Check every row, then import (or, with rejections and no keep_good, refuse); a malformed file fails the run."""
     with db.transaction() as conn:
         catalog = current_catalog(conn)
         learners = {r.email: r.id for r in conn.execute(select(LEARNER.c.email, LEARNER.c.id))}
         arguments = {"file": str(path), "dry_run": dry_run, "keep_good": keep_good, "learner": only_email}
         run_id = runs.start_run(conn, "progress-import", actor, arguments)
+    try:
+        raw = read_rows(path)
+    except MalformedFile as error:
+        with db.transaction() as conn:  # recorded as failed, so `learnapp runs` shows the attempt and why
+            runs.update_run(conn, run_id, status="failed", summary={"error": error.message}, finished_at=utcnow())
+        error.details = {"run": run_id}
+        raise
     report = ImportReport(run_id, dry_run, rows=len(raw))
     good: dict[int, list[LegacyRow]] = defaultdict(list)
     for number, row in enumerate(raw, start=1):

@@ -10,8 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from learnapp.domain.content import Catalog
+from learnapp.services.errors import InvalidRequest
 
 FIELDS = ("email", "pathway", "module", "completed_at")
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)  # no learner completed anything in this app's content before then
+SHOWN = 60  # characters of a bad value quoted back in a rejection
+
+
+class MalformedFile(InvalidRequest):
+    """The file as a whole cannot be read as a legacy export: nothing is imported, the run is recorded as failed."""
 
 
 @dataclass(frozen=True)
@@ -31,13 +38,50 @@ class Rejection:
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
-    text = path.read_text(encoding="utf-8")
+    """Every row as a mapping; a file that is not a CSV or JSON export with the expected columns is MalformedFile."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # a spreadsheet's byte order mark is not part of the header
+    except UnicodeDecodeError as error:
+        raise MalformedFile(
+            f"{path.name} is not UTF-8 text (a binary file?): {error.reason} at byte {error.start}"
+        ) from error
+    except OSError as error:
+        raise MalformedFile(f"{path.name} cannot be read: {error.strerror or error}") from error
+    if "\x00" in text:
+        raise MalformedFile(f"{path.name} contains NUL bytes: not a CSV or JSON export")
     if path.suffix.lower() == ".json":
+        return _json_rows(path.name, text)
+    return _csv_rows(path.name, text)
+
+
+def _json_rows(name: str, text: str) -> list[dict[str, Any]]:
+    try:
         data = json.loads(text)
-        if not isinstance(data, list):
-            raise ValueError("a JSON export must be a list of objects")
-        return [row if isinstance(row, dict) else {} for row in data]
-    return list(csv.DictReader(text.splitlines()))
+    except json.JSONDecodeError as error:
+        raise MalformedFile(
+            f"{name} is not valid JSON (line {error.lineno} column {error.colno}: {error.msg})"
+        ) from error
+    except (ValueError, RecursionError):  # an integer of thousands of digits, or nesting thousands deep
+        raise MalformedFile(f"{name} is not a legacy JSON export: a value too large or nested too deeply") from None
+    if not isinstance(data, list):
+        raise MalformedFile(f"{name}: a JSON export must be a list of objects")
+    return [row if isinstance(row, dict) else {} for row in data]
+
+
+def _csv_rows(name: str, text: str) -> list[dict[str, Any]]:
+    reader = csv.DictReader(text.splitlines())
+    try:
+        header = [str(column).strip() for column in reader.fieldnames or []]
+        missing = [f for f in FIELDS if f not in header]
+        if missing:
+            raise MalformedFile(
+                f"{name} is not a legacy CSV export: the header lacks {', '.join(missing)} "
+                f"(expected {', '.join(FIELDS)}[, lesson])"
+            )
+        reader.fieldnames = header
+        return list(reader)
+    except csv.Error as error:
+        raise MalformedFile(f"{name} is not valid CSV (line {reader.line_num}): {error}") from error
 
 
 def check_row(number: int, raw: dict[str, Any], catalog: Catalog, learners: dict[str, int]) -> LegacyRow | Rejection:
@@ -65,12 +109,20 @@ def check_row(number: int, raw: dict[str, Any], catalog: Catalog, learners: dict
 
 
 def _moment(text: str) -> datetime | str:
+    """An exact, zoned, plausible time, or the reason it is not (impossible dates never raise)."""
+    quoted = repr(text if len(text) <= SHOWN else text[:SHOWN] + "…")
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        return f"completed_at {text!r} is not an ISO 8601 time"
-    if moment.tzinfo is None:
-        return f"completed_at {text!r} has no time zone: the time would drift"
+        return f"completed_at {quoted} is not an ISO 8601 time"
+    if parsed.tzinfo is None:
+        return f"completed_at {quoted} has no time zone: the time would drift"
+    try:
+        moment = parsed.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 shifted by its offset past datetime's range
+        return f"completed_at {quoted} is out of range"
+    if moment < EARLIEST:
+        return f"completed_at {quoted} is before {EARLIEST.year}: not a real completion time"
     if moment > datetime.now(UTC):
-        return f"completed_at {text!r} is in the future"
-    return moment.astimezone(UTC)
+        return f"completed_at {quoted} is in the future"
+    return moment
