@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from learnapp.services.errors import LearnappError
+from learnapp.services.lesson_markdown import clean_markdown
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KINDS = ("article", "video")
@@ -147,7 +148,7 @@ class _Reader:
             minutes,
             preview is True,
             video,
-            self.text(file, where, raw, "body", False),
+            clean_markdown(self.text(file, where, raw, "body", False)),  # stored without active HTML
         )
 
     def module(self, file: str, raw: Any, index: int) -> None:

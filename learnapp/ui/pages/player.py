@@ -13,6 +13,7 @@ from learnapp.services.certificates import certificates_of
 from learnapp.services.completion import record_and_read, revoke_completion
 from learnapp.services.enrollment import enroll_course
 from learnapp.services.errors import LearnappError, NotFound
+from learnapp.services.lesson_markdown import clean_markdown
 from learnapp.services.lessons import open_lesson
 from learnapp.services.progress import record_time_spent
 from learnapp.ui.certificate import certificate_status
@@ -82,7 +83,8 @@ class PlayerState(SessionState):
         self.preview, self.module_slug = view.preview, view.module_slug
         self.position = f"Module {view.module_number} · Lesson {view.lesson_number} of {view.module_size}"
         self.previous, self.next = view.previous or "", view.next or ""
-        self.body, self.video_url = view.body or "", view.video_url or ""
+        # Cleaned again here (defence in depth): a body stored before import-time cleaning carries no active HTML.
+        self.body, self.video_url = clean_markdown(view.body or ""), view.video_url or ""
         self.locked, self.enrolled = view.body is None, view.enrolled
         self.total = view.total
         # Reflex sends every assigned var: the 220-lesson outline is built and sent only when this tab shows
@@ -284,7 +286,8 @@ def lesson_body() -> rx.Component:
                 PlayerState.video_url != "",
                 rx.video(src=PlayerState.video_url, width="100%", height="auto", controls=True),
             ),
-            rx.box(rx.markdown(PlayerState.body), class_name="lesson-body", width="100%"),
+            # use_raw=False: raw HTML left in a body renders as text, never as elements (no rehype-raw).
+            rx.box(rx.markdown(PlayerState.body, use_raw=False), class_name="lesson-body", width="100%"),
             width="100%",
         ),
     )
