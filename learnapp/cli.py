@@ -121,6 +121,19 @@ def certificates_issue() -> None:
     console.print(f"issued {total} certificate(s)")
 
 
+@main.command()
+def housekeeping() -> None:
+    """Purge ended sign-in sessions and client event ids past their retention (the app's worker does it hourly)."""
+    from learnapp.persistence.tables import utcnow
+    from learnapp.services.housekeeping import CLIENT_EVENT_RETENTION, purge
+
+    purged = purge(default_database(), utcnow())
+    console.print(
+        f"purged {purged.sessions} ended session(s) and {purged.client_events} client event id(s) "
+        f"older than {CLIENT_EVENT_RETENTION.days} days"
+    )
+
+
 @main.command("create-user")
 @click.option("--email", required=True)
 @click.option("--name", required=True)

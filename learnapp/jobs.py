@@ -1,4 +1,4 @@
-"""Background jobs of the app process: the certificate worker (pending work lives in the database)."""
+"""Background jobs of the app process: the certificate worker and housekeeping (pending work lives in the database)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,16 @@ import logging
 
 from learnapp.metrics import ERRORS
 from learnapp.persistence.db import default_database
+from learnapp.persistence.tables import utcnow
 from learnapp.services.certificates import issue_due
+from learnapp.services.housekeeping import purge
 from learnapp.services.live import progress_changed
 
 log = logging.getLogger("learnapp.jobs")
 POLL_SECONDS = 1.0
+# Ended sessions and old client event ids only take room: once an hour is plenty (several workers may each run it;
+# deleting what is already gone is harmless).
+HOUSEKEEPING_SECONDS = 3600.0
 
 
 async def certificate_worker() -> None:
@@ -26,3 +31,15 @@ async def certificate_worker() -> None:
             ERRORS.labels("certificate_worker").inc()
             log.exception("certificate worker round failed")
         await asyncio.sleep(POLL_SECONDS)
+
+
+async def housekeeping_worker() -> None:
+    """Purges ended sessions and expired client event ids at start and then every hour, for the app's lifetime."""
+    while True:
+        try:
+            purged = await asyncio.to_thread(purge, default_database(), utcnow())
+            log.info("housekeeping", extra={"sessions": purged.sessions, "client_events": purged.client_events})
+        except Exception:  # keep the worker alive; the next round tries again
+            ERRORS.labels("housekeeping").inc()
+            log.exception("housekeeping round failed")
+        await asyncio.sleep(HOUSEKEEPING_SECONDS)

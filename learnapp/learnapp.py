@@ -3,7 +3,7 @@
 import reflex as rx
 
 from learnapp.api.app import create_api
-from learnapp.jobs import certificate_worker
+from learnapp.jobs import certificate_worker, housekeeping_worker
 from learnapp.logs import configure_logging
 from learnapp.settings import get_settings
 from learnapp.ui.binding import SessionBinding
@@ -24,6 +24,7 @@ from learnapp.ui.pages.verify import VerifyState, verify_page
 configure_logging(get_settings().log_json)
 app = rx.App(api_transformer=create_api(), stylesheets=["/learnapp.css"])
 app.register_lifespan_task(certificate_worker)
+app.register_lifespan_task(housekeeping_worker)
 # Before every event: a tab's state belongs to the session that filled it, not to whoever holds its token.
 app.add_middleware(SessionBinding())
 connect_tabs(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +25,8 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     # When set, GET /metrics wants 'Authorization: Bearer <metrics_token>'; empty leaves it open.
     metrics_token: str = ""
+    # A sign-in session unused for this many days has ended (besides its 30-day limit).
+    session_idle_days: PositiveInt = 14
 
 
 def public_url() -> str:

@@ -81,7 +81,7 @@ def auth_router(database: Database | None, get_db: object) -> APIRouter:
         account = authenticate(db(), email, password)
         if account is None:
             return back("login", "Email or password is not right.", next, email)
-        return signed_in(next, start_session(db(), account.id), request)
+        return signed_in(next, start_session(db(), account.id, request.headers.get("user-agent", "")[:300]), request)
 
     @router.post("/signup")
     def signup(
@@ -100,7 +100,8 @@ def auth_router(database: Database | None, get_db: object) -> APIRouter:
             account = create_learner(db(), email, name, password)
         except LearnappError as error:
             return back("signup", error.message, next, email)
-        return signed_in(safe_redirect(next, "/"), start_session(db(), account.id), request)
+        session = start_session(db(), account.id, request.headers.get("user-agent", "")[:300])
+        return signed_in(safe_redirect(next, "/"), session, request)
 
     @router.post("/logout")
     def logout(request: Request) -> Response:

@@ -8,12 +8,14 @@ state, their live progress after that.
 
 So every event first compares the session cookie of the connection it came from with the one the state was filled
 for (by digest: the state never holds the secret itself). When they differ (another account, signed out, a new
-sign-in) every private state of the tab goes back to its defaults and the tab stops receiving the other learner's
-progress before the event runs; the page's on_load then fills it again for the right learner.
+sign-in, a session that has ended) every private state of the tab goes back to its defaults and the tab stops
+receiving the other learner's progress before the event runs; the page's on_load then fills it again for the right
+learner.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 import reflex as rx
@@ -21,9 +23,9 @@ from reflex.middleware import Middleware
 from reflex.state import BaseState, StateUpdate
 from reflex_base.constants import RouteVar
 
-from learnapp.services.sessions import session_digest
+from learnapp.services.sessions import session_account, session_digest, trusted_account
 from learnapp.ui.learner_tabs import directory
-from learnapp.ui.session import SessionState, cookie_token
+from learnapp.ui.session import SessionState, cookie_token, db
 from learnapp.ui.sync import VERIFIED_SID, LearnerSync
 
 if TYPE_CHECKING:
@@ -36,6 +38,20 @@ SIGNED_OUT = "signed-out"
 def session_key(cookie_token: str | None) -> str:
     """What a tab's state is bound to: a digest of the session secret, or the signed-out marker."""
     return session_digest(cookie_token) if cookie_token else SIGNED_OUT
+
+
+async def live_session_key(secret: str | None) -> str:
+    """session_key, but an ended session (logout, expiry, idleness, "log out everywhere") is signed out.
+
+    Answered from the session check of the last TRUST_FOR seconds when there is one (no query, no thread hop):
+    the handlers' own check right after then costs nothing either.
+    """
+    if not secret:
+        return SIGNED_OUT
+    known, account = trusted_account(secret)
+    if not known:
+        account = await asyncio.to_thread(session_account, db(), secret)
+    return session_key(secret) if account is not None else SIGNED_OUT
 
 
 def private_states() -> list[type[BaseState]]:
@@ -74,7 +90,7 @@ class SessionBinding(Middleware):
     """Runs before every event handler, hydrate included, under the tab's state lock."""
 
     async def preprocess(self, app: App, state: BaseState, event: Event) -> StateUpdate | None:
-        key = session_key(cookie_token(state.router.headers.cookie))
+        key = await live_session_key(cookie_token(state.router.headers.cookie))
         # SessionState carries a copy, written together with TabBinding's under the same lock: when this event
         # already loaded it (every page's own events), the copy answers without reading TabBinding.
         session = state.substates.get(SessionState.get_name())

@@ -12,9 +12,10 @@ from reflex.state import BaseState
 from reflex_base.constants import RouteVar
 from reflex_base.registry import RegistrationContext
 
+from learnapp.services.sessions import live_snapshot
 from learnapp.services.snapshot import LearnerSnapshot, learner_snapshot
 from learnapp.ui.learner_tabs import directory
-from learnapp.ui.session import SessionState, db
+from learnapp.ui.session import SessionState, cookie_token, db
 
 log = logging.getLogger("learnapp.live")
 
@@ -74,6 +75,12 @@ def progress_values(snapshot: LearnerSnapshot, extras: bool = True) -> Values:
 async def read_progress(learner_id: int, extras: bool = True) -> Values:
     """progress_values from one read transaction."""
     return progress_values(await asyncio.to_thread(learner_snapshot, db(), learner_id, extras), extras)
+
+
+async def read_live_progress(learner_id: int, session_token: str | None) -> Values | None:
+    """read_progress, or None when the session `session_token` is no longer the learner's live session."""
+    snapshot = await asyncio.to_thread(live_snapshot, db(), learner_id, session_token)
+    return None if snapshot is None else progress_values(snapshot)
 
 
 async def listed_sync(state: BaseState, learner_id: int) -> tuple[LearnerSync, bool]:
@@ -159,8 +166,13 @@ async def _push_one(app: rx.App, learner_id: int, token: str) -> None:
             return
         if _checked_connection(app, root.router_data):
             # Read under the tab's lock, not once for all tabs: of two pushes that cross, the one applied last
-            # then also carries the newer change.
-            sync._apply(learner_id, await read_progress(learner_id))
+            # then also carries the newer change. The same read checks the session of the socket that proved
+            # itself: once that session has ended (logout, expiry, idleness, "log out everywhere"), nothing more.
+            values = await read_live_progress(learner_id, cookie_token(root.router.headers.cookie))
+            if values is None:
+                await directory().remove(learner_id, token)
+                return
+            sync._apply(learner_id, values)
 
 
 def _checked_connection(app: rx.App, router_data: dict[str, Any]) -> bool:

@@ -14,6 +14,7 @@ from learnapp.services.errors import LearnappError
 from learnapp.services.tokens import MAX_NAME as MAX_TOKEN_NAME
 from learnapp.services.tokens import TokenView, create_token, list_tokens, revoke_token
 from learnapp.ui.layout import page
+from learnapp.ui.pages.profile_sessions import sessions_card
 from learnapp.ui.session import SessionState, db
 from learnapp.ui.sync import refresh_sync
 
@@ -312,6 +313,7 @@ def profile_page() -> rx.Component:
                     max_width="36em",
                 ),
                 tokens_card(),
+                sessions_card(),
                 spacing="5",
                 width="100%",
             ),
