@@ -62,6 +62,12 @@ def learner_row(conn: Connection, learner_id: int) -> LearnerRow | None:
     return LearnerRow(*row) if row else None
 
 
+def joined_and_role(conn: Connection, learner_id: int) -> tuple[datetime, str] | None:
+    """When the account was created, and its role (who may date facts before that)."""
+    row = conn.execute(select(LEARNER.c.created_at, LEARNER.c.role).where(LEARNER.c.id == learner_id)).first()
+    return (row[0], row[1]) if row else None
+
+
 def learner_exists(conn: Connection, learner_id: int) -> bool:
     return conn.execute(select(LEARNER.c.id).where(LEARNER.c.id == learner_id)).first() is not None
 

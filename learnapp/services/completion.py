@@ -23,6 +23,7 @@ from learnapp.persistence.facts import (
     insert_completion,
     lock_learner,
 )
+from learnapp.persistence.learners import joined_and_role
 from learnapp.persistence.tables import utcnow
 from learnapp.services.certificates import queue_certificates
 from learnapp.services.errors import InvalidRequest, NotEnrolled, NotFound
@@ -31,6 +32,12 @@ from learnapp.services.refresh import ProgressChange, affected_nodes, log_change
 from learnapp.services.snapshot import LearnerSnapshot, read_snapshot
 
 SOURCES = ("ui", "api", "import", "admin")
+# Operators' imports and admins may date a completion before the account existed (migrating history).
+BACKDATING_SOURCES = ("import",)
+
+
+class BeforeAccount(InvalidRequest):
+    code = "before_account"
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,8 @@ def complete_lesson(
     enrolled = course_progress_rows(conn, learner_id, courses)
     if not enrolled:
         raise NotEnrolled("Not enrolled in this course")
+    if completed_at is not None and source not in BACKDATING_SOURCES:
+        ensure_after_joining(conn, learner_id, completed_at, actor_id)
     fact = insert_completion(conn, learner_id, found.id, completed_at or utcnow(), source)
     created = fact is not None
     changes: list[ProgressChange] = []
@@ -122,6 +131,20 @@ def complete_lesson(
         notify_progress(conn, learner_id, changes)
         queue_certificates(conn, learner_id, changes)
     return CompletionView(learner_id, found.id, found.slug, fact.completed_at, fact.source, created, tuple(changes))
+
+
+def ensure_after_joining(conn: Connection, learner_id: int, completed_at: datetime, actor_id: int | None) -> None:
+    """A learner cannot date their own completion before their account existed; an admin acting may."""
+    joined = joined_and_role(conn, learner_id)
+    if joined is None:
+        raise NotFound("Unknown learner")
+    if completed_at >= joined[0]:
+        return
+    actor = joined_and_role(conn, actor_id) if actor_id is not None else None
+    if actor is not None and actor[1] == "admin":
+        return
+    details = {"completed_at": completed_at.isoformat(), "account_created_at": joined[0].isoformat()}
+    raise BeforeAccount("A completion cannot be dated before the account was created", details)
 
 
 def revoke_completion(

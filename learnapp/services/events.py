@@ -16,13 +16,13 @@ from learnapp.domain import progress as rules
 from learnapp.metrics import completion_recorded
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
-from learnapp.persistence.events import SeenEvent, add_lesson_time, remember_event, seen_event
+from learnapp.persistence.events import SeenEvent, remember_event, seen_event
 from learnapp.persistence.facts import append_history, completion_times, history_entry, lock_learner
 from learnapp.persistence.learners import learner_exists
 from learnapp.persistence.tables import utcnow
 from learnapp.services.completion import complete_lesson
 from learnapp.services.errors import Conflict, InvalidRequest, LearnappError, NotFound
-from learnapp.services.progress import MAX_SECONDS_PER_REPORT
+from learnapp.services.lesson_time import add_time_spent
 
 log = logging.getLogger("learnapp.events")
 
@@ -141,13 +141,8 @@ def _lesson_completed(conn: Connection, learner_id: int, event: ClientEventIn, a
 
 
 def _lesson_viewed(conn: Connection, learner_id: int, event: ClientEventIn, _actor: int | None) -> EventOutcome:
-    found = current_catalog(conn).lesson(event.slug)
-    if found is None:
-        raise NotFound(f"Unknown lesson '{event.slug}'", {"lesson": event.slug})
-    # One report is capped, as in the player, so a forgotten tab cannot inflate the time.
-    added = max(0, min(event.seconds or 0, MAX_SECONDS_PER_REPORT))
-    if added:
-        added = add_lesson_time(conn, learner_id, found[0].id, added, utcnow())
+    # Enrolled learners on countable lessons only, at most 15 minutes a report and 4 hours a lesson a day.
+    added = add_time_spent(conn, learner_id, event.slug, event.seconds or 0)
     return EventOutcome(event.id, event.type, event.slug, seconds_added=added)
 
 

@@ -9,10 +9,11 @@ from learnapp.domain import progress as rules
 from learnapp.domain.content import Catalog, Course
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
-from learnapp.persistence.events import add_lesson_time
 from learnapp.persistence.facts import StoredProgress, course_progress_rows, done_ids, pathway_progress_rows
 from learnapp.persistence.tables import Enrollment, PathwayEnrollment, utcnow
-from learnapp.services.errors import NotFound
+from learnapp.services.errors import InvalidRequest, NotEnrolled, NotFound
+from learnapp.services.lesson_time import MAX_SECONDS_PER_REPORT as MAX_SECONDS_PER_REPORT  # re-exported
+from learnapp.services.lesson_time import add_time_spent
 from learnapp.services.views import (
     Aggregate,
     CourseView,
@@ -213,16 +214,16 @@ def _enrollment_view(catalog: Catalog, row: Enrollment) -> EnrollmentView:
     )
 
 
-MAX_SECONDS_PER_REPORT = 15 * 60
-
-
 def record_time_spent(db: Database, learner_id: int, lesson_slug: str, seconds: int) -> int:
-    """Add visible-page time to a lesson; one report is capped so a forgotten tab cannot inflate it."""
+    """Add visible-page time to a lesson (the player's heartbeat); returns the seconds that counted.
+
+    The API's rules (lesson_time.add_time_spent); a preview lesson or a course left meanwhile counts nothing
+    here instead of failing: a heartbeat is not a request anyone can correct.
+    """
     if seconds <= 0:
         return 0
     with db.transaction() as conn:
-        found = current_catalog(conn).lesson(lesson_slug)
-        if found is None:
-            raise NotFound(f"Unknown lesson '{lesson_slug}'")
-        # The same atomic upsert as the API's lesson_viewed: a read-then-write would lose reports that cross.
-        return add_lesson_time(conn, learner_id, found[0].id, min(int(seconds), MAX_SECONDS_PER_REPORT), utcnow())
+        try:
+            return add_time_spent(conn, learner_id, lesson_slug, seconds)
+        except (InvalidRequest, NotEnrolled):
+            return 0

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import update
+from sqlmodel import col
 
 from learnapp.api.app import create_api
 from learnapp.persistence.db import Database
+from learnapp.persistence.tables import Learner
 from learnapp.services.tokens import create_token
 from tests.conftest import ADMIN, ALICE, BOB
 
@@ -79,3 +83,9 @@ def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, 
     assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}, body
     assert body["error"]["code"] == code and body["error"]["message"], body
     return body["error"]
+
+
+def joined_on(db: Database, learner_id: int, at: datetime) -> None:
+    """Date the account's creation back: a learner's own token cannot record completions dated before it."""
+    with db.engine.begin() as conn:
+        conn.execute(update(Learner).where(col(Learner.id) == learner_id).values(created_at=at))

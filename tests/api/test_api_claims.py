@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from learnapp.persistence.db import Database
-from tests.api.conftest import Api, assert_error
+from tests.api.conftest import Api, assert_error, joined_on
 from tests.conftest import ALICE
 
 EVENTS = f"/learners/{ALICE}/events"
@@ -37,7 +37,8 @@ def complete(api: Api, lessons: list[str], last_at: datetime = T) -> None:
 
 
 @pytest.fixture
-def learner(api: Api) -> Api:
+def learner(api: Api, db: Database) -> Api:
+    joined_on(db, ALICE, T - timedelta(days=60))  # the account predates the history these tests replay
     assert api.post(f"/learners/{ALICE}/enrollments", {"pathway": "path"}).status_code == 201
     return api
 

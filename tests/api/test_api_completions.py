@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 
 from learnapp.persistence.db import Database
-from tests.api.conftest import Api, Tokens, assert_error
+from tests.api.conftest import Api, Tokens, assert_error, joined_on
 from tests.conftest import ALICE, BOB
 from tests.services.helpers import assert_stored_equals_recomputed, dump, stored_course
 
@@ -31,9 +31,10 @@ def test_marking_is_201_then_200_with_the_same_record(api: Api, db: Database) ->
     assert_stored_equals_recomputed(db)
 
 
-def test_a_completion_time_in_the_past_is_kept(api: Api) -> None:
+def test_a_completion_time_in_the_past_is_kept(api: Api, db: Database) -> None:
     enrolled(api)
     when = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    joined_on(db, ALICE, when - timedelta(days=1))  # but not before the account existed (tests/security)
     response = api.post(f"/learners/{ALICE}/completions", {"lesson": "b2", "completed_at": when.isoformat()})
     assert datetime.fromisoformat(response.json()["completed_at"]) == when
 

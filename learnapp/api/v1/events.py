@@ -16,8 +16,11 @@ from learnapp.services.live import progress_changed
 DESCRIPTION = """Apply up to 100 events in one transaction: if one fails, none is applied and the error names it
 (`details.index`, `details.event_id`).
 
-- `lesson_completed`: records the completion (at `occurred_at`, or now).
-- `lesson_viewed`: adds `seconds` of time spent (at most 900 per event).
+- `lesson_completed`: records the completion (at `occurred_at`, or now; a learner's own token cannot date it
+  before the account was created: 400 `before_account`).
+- `lesson_viewed`: adds `seconds` of time spent (at most 900 per event, 4 hours per lesson per local day;
+  `seconds_added` says what counted) on a countable lesson of a course you are enrolled in (400 for a preview
+  lesson, 403 `not_enrolled` otherwise).
 - `course_completed` / `pathway_completed`: explicit claims, accepted only when every module of the course
   (every course of the pathway) is complete; otherwise 400 `claim_rejected` with `details.missing_modules`
   (`details.missing_courses`). A claimed `occurred_at` within ±5 minutes of the inferred completion time (the

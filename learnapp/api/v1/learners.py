@@ -112,7 +112,11 @@ def _writes(router: APIRouter, guards: Guards, me: Any) -> None:
         },
     )
     async def mark_complete(body: s.CompletionCreate, response: Response, who: Scope = me) -> s.CompletionPublic:
-        """Mark a lesson complete: 201 the first time, 200 with the same record on every repeat."""
+        """Mark a lesson complete: 201 the first time, 200 with the same record on every repeat.
+
+        `completed_at` may not be in the future, nor (with a learner's own token) before the account was created:
+        400 `before_account`. An admin's token may backdate, to migrate history.
+        """
         ensure_not_future(body.completed_at)
         view = await run_in_threadpool(
             record_completion, guards.db(), who.learner_id, body.lesson, "api", body.completed_at, who.actor_id
