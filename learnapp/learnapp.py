@@ -3,6 +3,7 @@
 import reflex as rx
 
 from learnapp.api.app import create_api
+from learnapp.api.security_headers import SecurityHeaders
 from learnapp.jobs import certificate_worker, housekeeping_worker
 from learnapp.logs import configure_logging
 from learnapp.settings import get_settings
@@ -22,7 +23,8 @@ from learnapp.ui.pages.profile import ProfileState, profile_page
 from learnapp.ui.pages.verify import VerifyState, verify_page
 
 configure_logging(get_settings().log_json)
-app = rx.App(api_transformer=create_api(), stylesheets=["/learnapp.css"])
+# The headers wrap the API with Reflex's app mounted inside it: every page, asset, API answer and 404 gets them.
+app = rx.App(api_transformer=[create_api(), SecurityHeaders], stylesheets=["/learnapp.css"])
 app.register_lifespan_task(certificate_worker)
 app.register_lifespan_task(housekeeping_worker)
 # Before every event: a tab's state belongs to the session that filled it, not to whoever holds its token.

@@ -45,7 +45,7 @@ def not_found() -> rx.Component:
 
 def admin_page(title: str, *content: rx.Component) -> rx.Component:
     """The route's own title is a neutral "learnapp"; only an admin's page names itself."""
-    named = rx.box(display="none", on_mount=rx.call_script(f"document.title = {json.dumps(title + ' · learnapp')}"))
+    named = rx.box(display="none", on_mount=rx.run_script(f"document.title = {json.dumps(title + ' · learnapp')}"))
     return page(
         rx.match(
             AdminState.status,

@@ -173,10 +173,6 @@ class PlayerState(SessionState):
         self.sidebar_hidden = "0" if self.sidebar_hidden == "1" else "1"
 
     @rx.event
-    def heartbeat(self) -> EventSpec:
-        return rx.call_script("document.visibilityState", callback=PlayerState.add_time)
-
-    @rx.event
     async def add_time(self, visibility: str) -> None:
         # Time counts only while the page is visible: the real time since the last beat, at most one period.
         now = time.monotonic()
@@ -334,7 +330,12 @@ def lesson_main() -> rx.Component:
             PlayerState.enrolled & (course_percent(PlayerState.course_slug, PlayerState.total) >= 100),
             rx.card(certificate_status(PlayerState.course_slug), width="100%"),
         ),
-        rx.moment(interval=HEARTBEAT_SECONDS * 1000, on_change=PlayerState.heartbeat, display="none"),
+        rx.moment(
+            interval=HEARTBEAT_SECONDS * 1000,
+            # The page's visibility read in the browser when the beat fires: no script for the browser to eval.
+            on_change=PlayerState.add_time(rx.Var("document.visibilityState", _var_type=str)),
+            display="none",
+        ),
         spacing="4",
         width="100%",
         min_width="0",
