@@ -15,7 +15,10 @@ from learnapp.persistence.certs import CERTIFICATE
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import ENROLLMENT, HISTORY, PATHWAY_ENROLLMENT
 from learnapp.persistence.tables import utcnow
-from learnapp.services.content_import import ImportReport, import_content
+from learnapp.services.content_files import ContentSource, load_files, parse_content
+from learnapp.services.content_import import ImportReport, import_plan
+from learnapp.services.errors import Conflict
+from learnapp.settings import get_settings
 
 
 @dataclass(frozen=True)
@@ -32,18 +35,34 @@ class AffectedCertificate:
 class ContentImpact:
     report: ImportReport
     certificates: tuple[AffectedCertificate, ...]
+    digest: str  # of the files' bytes as previewed: apply_content takes it back and refuses other bytes
 
 
-def preview_content(db: Database, path: Path) -> ContentImpact:
+class ContentChanged(Conflict):
+    code = "content_changed"
+
+
+def content_files(path: Path, root: Path | None = None) -> ContentSource:
+    """The files under the content root (LEARNAPP_CONTENT_DIR) only: regular files, each with a size cap."""
+    return load_files(path, root or get_settings().content_dir)
+
+
+def preview_content(db: Database, path: Path, root: Path | None = None) -> ContentImpact:
     """What applying `path` would change; nothing is written (the import's own dry run)."""
+    source = content_files(path, root)
+    plan = parse_content(source)
     before = _reopened(db)
     probe = _Probe(db, lambda conn: _reopened_in(conn))
-    report = import_content(probe, path, dry_run=True)
-    return ContentImpact(report, _difference(probe.found, before))
+    report = import_plan(probe, plan, dry_run=True)
+    return ContentImpact(report, _difference(probe.found, before), source.digest)
 
 
-def apply_content(db: Database, path: Path, actor_id: int) -> ContentImpact:
-    """Apply in one transaction; every stored row the update recomputed gets a history entry by the admin."""
+def apply_content(db: Database, path: Path, actor_id: int, digest: str, root: Path | None = None) -> ContentImpact:
+    """Apply exactly the files previewed (same digest) in one transaction; each recomputed row gets a history entry."""
+    source = content_files(path, root)
+    if source.digest != digest:
+        raise ContentChanged("The content files changed since the preview: nothing was applied. Preview them again.")
+    plan = parse_content(source)  # from the very bytes just checked, not a second read
     before = _reopened(db)
     started = utcnow()
 
@@ -52,8 +71,8 @@ def apply_content(db: Database, path: Path, actor_id: int) -> ContentImpact:
         return _reopened_in(conn)
 
     probe = _Probe(db, record)
-    report = import_content(probe, path)
-    return ContentImpact(report, _difference(probe.found, before))
+    report = import_plan(probe, plan)
+    return ContentImpact(report, _difference(probe.found, before), digest)
 
 
 class _Probe(Database):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,7 @@ MODULE_KEYS = {"slug", "title", "description", "lessons"}
 COURSE_KEYS = {"slug", "title", "description", "modules"}
 PATHWAY_KEYS = {"slug", "title", "description", "courses"}
 TOP_KEYS = {"modules", "courses", "pathways"}
+MAX_FILE_BYTES = 1024 * 1024  # per content file: the whole demo catalog is a fraction of it
 
 
 @dataclass(frozen=True)
@@ -202,25 +206,84 @@ class _Reader:
                         self.fail(self.origin[(kind, spec.slug)], f"{kind} '{spec.slug}'", f"unknown {child} '{slug}'")
 
 
-def read_content(path: Path) -> ContentPlan:
+@dataclass(frozen=True)
+class ContentSource:
+    """The bytes of the content files as read once: parsed from these, and what a preview's apply is bound to."""
+
+    files: tuple[tuple[str, bytes], ...]
+
+    @property
+    def digest(self) -> str:
+        hashed = hashlib.sha256()
+        for name, data in self.files:
+            hashed.update(f"{len(name)}:{name}:{len(data)}:".encode())
+            hashed.update(data)
+        return hashed.hexdigest()
+
+
+def read_content(path: Path, root: Path | None = None) -> ContentPlan:
     """Parse and validate every *.yaml under path (or one file); raise ContentError listing all problems."""
-    files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+    return parse_content(load_files(path, root))
+
+
+def load_files(path: Path, root: Path | None = None) -> ContentSource:
+    """Regular files only, each at most MAX_FILE_BYTES; with a root, only inside it (no `..`, no symlink out)."""
     reader = _Reader()
+    base = root.resolve() if root is not None else None
+    if base is not None and (".." in path.parts or not (base / path).resolve().is_relative_to(base)):
+        reader.fail(str(path), "folder", f"is outside the content folder {root}")
+        raise ContentError(reader.problems)
+    target = (base / path) if base is not None else path
+    files = sorted(target.glob("*.yaml")) if target.is_dir() else [target]
     if not files:
         reader.fail(str(path), "folder", "no *.yaml content files found")
-    for file in files:
-        _read_file(reader, file)
+    loaded = [(str(file), data) for file in files if (data := _read_bytes(reader, file, base)) is not None]
+    if reader.problems:
+        raise ContentError(reader.problems)
+    return ContentSource(tuple(loaded))
+
+
+def _read_bytes(reader: _Reader, file: Path, base: Path | None) -> bytes | None:
+    name = str(file)
+    real = file.resolve()
+    if base is not None and not real.is_relative_to(base):
+        reader.fail(name, "file", "is a link leading out of the content folder")
+        return None
+    try:
+        if not stat.S_ISREG(os.stat(real).st_mode):  # a FIFO would block, a device never end
+            reader.fail(name, "file", "is not a regular file")
+            return None
+        # O_NONBLOCK: a file swapped for a FIFO since the check cannot hang the read; O_NOFOLLOW: nor for a link.
+        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as error:
+        reader.fail(name, "file", f"cannot be read: {error.strerror or error}")
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            reader.fail(name, "file", "is not a regular file")
+            return None
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        reader.fail(name, "file", f"is larger than {MAX_FILE_BYTES // 1024} KiB")
+        return None
+    return data
+
+
+def parse_content(source: ContentSource) -> ContentPlan:
+    """Validate the files' bytes into a plan; raise ContentError listing every problem."""
+    reader = _Reader()
+    for name, data in source.files:
+        _read_file(reader, name, data)
     reader.references()
     if reader.problems:
         raise ContentError(reader.problems)
     return reader.plan
 
 
-def _read_file(reader: _Reader, file: Path) -> None:
-    name = str(file)
+def _read_file(reader: _Reader, name: str, raw: bytes) -> None:
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError, RecursionError) as exc:
         reader.fail(name, "file", f"cannot be read as YAML: {exc}")
         return
     if data is None:

@@ -54,7 +54,11 @@ class _DryRun(Exception):
 
 
 def import_content(db: Database, path: Path, dry_run: bool = False) -> ImportReport:
-    plan = read_content(path)  # raises ContentError before any write
+    return import_plan(db, read_content(path), dry_run)  # read_content raises ContentError before any write
+
+
+def import_plan(db: Database, plan: ContentPlan, dry_run: bool = False) -> ImportReport:
+    """Apply an already validated plan (the admin page applies exactly the files it previewed)."""
     report = ImportReport(dry_run=dry_run)
     try:
         with db.write() as session:

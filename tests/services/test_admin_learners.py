@@ -103,7 +103,7 @@ def test_content_preview_counts_the_impact_and_writes_nothing(db: Database, tmp_
     enroll_course(db, ALICE, "course-a")
     record_completion(db, ALICE, "e1")
     finish_course_b(db, BOB)
-    impact = preview_content(db, _content_with_new_lesson(tmp_path))
+    impact = preview_content(db, _content_with_new_lesson(tmp_path), root=tmp_path)
     report = impact.report
     assert report.dry_run and report.changed_courses == ["course-a", "course-b"]
     assert (report.learners_dropping, report.learners_gaining, report.completions_reopened) == (2, 0, 3)
@@ -119,7 +119,8 @@ def test_content_preview_counts_the_impact_and_writes_nothing(db: Database, tmp_
 def test_applying_content_recomputes_progress_and_records_it(db: Database, tmp_path: Path) -> None:
     finish_course_b(db, ALICE)
     finish_course_b(db, BOB)
-    impact = apply_content(db, _content_with_new_lesson(tmp_path), ADMIN)
+    folder = _content_with_new_lesson(tmp_path)
+    impact = apply_content(db, folder, ADMIN, preview_content(db, folder, tmp_path).digest, tmp_path)
     assert (impact.report.learners_dropping, len(impact.certificates)) == (2, 2)
     row = stored_course(db, ALICE, "course-b")
     assert (row.completed, row.total, row.percent, row.is_complete) == (2, 3, 66, False)

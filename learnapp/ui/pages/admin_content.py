@@ -32,7 +32,8 @@ class ContentState(AdminState):
     courses: list[str] = []
     certificates: list[dict[str, Any]] = []
     problems: list[str] = []
-    _previewed: str = ""  # backend only: Apply applies exactly the folder that was previewed
+    _previewed: str = ""  # backend only: Apply applies exactly the folder that was previewed...
+    _digest: str = ""  # ...and exactly its bytes as previewed (changed files are refused)
 
     @rx.event
     async def load(self) -> AsyncIterator[EventSpec | None]:
@@ -47,7 +48,7 @@ class ContentState(AdminState):
 
     def _clear(self) -> None:
         self.stage, self.unchanged, self.figures, self.kinds, self.courses = "", False, [], [], []
-        self.certificates, self.problems, self._previewed = [], [], ""
+        self.certificates, self.problems, self._previewed, self._digest = [], [], "", ""
 
     @rx.event
     async def preview(self, form: dict[str, Any]) -> AsyncIterator[EventSpec | None]:
@@ -56,10 +57,10 @@ class ContentState(AdminState):
 
     @rx.event
     async def apply(self) -> AsyncIterator[EventSpec | None]:
-        async for step in self._run(self._previewed, apply=True):
+        async for step in self._run(self._previewed, apply=True, digest=self._digest):
             yield step
 
-    async def _run(self, path: str, apply: bool) -> AsyncIterator[EventSpec | None]:
+    async def _run(self, path: str, apply: bool, digest: str = "") -> AsyncIterator[EventSpec | None]:
         account = await self._admin()
         self._clear()
         if account is None or not path:
@@ -68,7 +69,7 @@ class ContentState(AdminState):
         yield None
         try:
             if apply:
-                impact = await asyncio.to_thread(apply_content, db(), Path(path), account.id)
+                impact = await asyncio.to_thread(apply_content, db(), Path(path), account.id, digest)
             else:
                 impact = await asyncio.to_thread(preview_content, db(), Path(path))
         except ContentError as error:
@@ -77,7 +78,7 @@ class ContentState(AdminState):
             self.problems = [getattr(error, "message", None) or f"{type(error).__name__}: {error}"]
         else:
             self._show(impact, applied=apply)
-            self._previewed = "" if apply else path
+            self._previewed, self._digest = ("", "") if apply else (path, impact.digest)
         finally:
             self.busy = False
         self._stamp(account, datetime.now(ZoneInfo("UTC")))
@@ -222,7 +223,8 @@ def content_page() -> rx.Component:
                         width="100%",
                     ),
                     rx.text(
-                        "YAML files as described in content/README.md; nothing is written until you apply.",
+                        "YAML files as described in content/README.md, inside the configured content folder, each at "
+                        "most 1 MiB; nothing is written until you apply.",
                         size="1",
                         color_scheme="gray",
                     ),
