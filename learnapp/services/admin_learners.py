@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,6 +9,8 @@ from typing import Any
 from sqlalchemy import Connection, Table, case, func, or_, select
 from sqlalchemy.orm import aliased
 
+from learnapp.domain.ids import parse_id
+from learnapp.domain.spreadsheet import csv_text
 from learnapp.persistence import certs
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
@@ -92,12 +92,14 @@ def find_learners(db: Database, text: str = "", limit: int = 25) -> list[Learner
     done = func.sum(case((ENROLLMENT.c.is_complete, 1), else_=0))
     query = select(LEARNER.c.id, LEARNER.c.name, LEARNER.c.email, LEARNER.c.role, func.count(ENROLLMENT.c.id), done)
     query = query.select_from(LEARNER.outerjoin(ENROLLMENT, ENROLLMENT.c.learner_id == LEARNER.c.id))
-    needle = text.strip().lower()
+    # PostgreSQL refuses a NUL in any string, so a pasted one would be an error instead of no match.
+    needle = text.replace("\x00", "").strip().lower()
     if needle:
         pattern = f"%{needle.replace('%', '').replace('_', '')}%"
         match: list[Any] = [func.lower(LEARNER.c.name).like(pattern), LEARNER.c.email.like(pattern)]
-        if needle.isdigit():
-            match.append(LEARNER.c.id == int(needle))
+        wanted = parse_id(needle)  # "²" or 30 digits are text to search for, not an id to look up
+        if wanted is not None:
+            match.append(LEARNER.c.id == wanted)
         query = query.where(or_(*match))
     query = query.group_by(LEARNER.c.id).order_by(LEARNER.c.id.desc()).limit(limit)
     with db.snapshot() as conn:
@@ -179,11 +181,7 @@ def course_progress_csv(db: Database, slug: str) -> str:
             .where(ENROLLMENT.c.course_id == course.id)
             .order_by(LEARNER.c.id)
         ).all()
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows([_cell(value) for value in row] for row in rows)
-    return out.getvalue()
+    return csv_text(CSV_COLUMNS, ([_cell(value) for value in row] for row in rows))
 
 
 _STORED = (
@@ -203,6 +201,4 @@ def _cell(value: Any) -> Any:
         return value.isoformat(timespec="seconds")
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value  # a name must never run as a spreadsheet formula
     return value

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import col
 
+from learnapp.domain.spreadsheet import csv_text
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import CourseRow, Enrollment, Learner, LessonCompletion, LessonRow
 from learnapp.services.errors import NotFound
@@ -84,9 +83,9 @@ def to_json(data: Any) -> str:
 
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS)
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row.items()})
-    return out.getvalue()
+    """The same writer as the admin's CSV download: a learner's name must never run as a formula."""
+    return csv_text(COLUMNS, ([_text(row[column]) for column in COLUMNS] for row in rows))
+
+
+def _text(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
