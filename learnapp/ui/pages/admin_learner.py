@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 from reflex.event import EventSpec
 
+from learnapp.domain.ids import parse_id
 from learnapp.services.admin_learners import (
     HistoryItem,
     LearnerDetail,
@@ -59,6 +60,11 @@ def _event(h: HistoryItem, zone: ZoneInfo) -> dict[str, Any]:
     return {"at": _when(h.at, zone, True), "action": h.action, "source": h.source, "by": h.actor, "what": what}
 
 
+def requested_learner(raw: str) -> int | None:
+    """The learner id in /admin/learners/[id]; None (the page's "not found") for anything but an id in range."""
+    return parse_id(raw)
+
+
 class LearnerAdminState(AdminState):
     name: str = ""
     email: str = ""
@@ -77,12 +83,12 @@ class LearnerAdminState(AdminState):
 
     async def _read(self) -> None:
         account = await self._admin()
-        raw = self._param("id")
-        if account is None or not raw.isdigit():
+        learner_id = requested_learner(self._param("id"))
+        if account is None or learner_id is None:
             self._forget()
             return
         try:
-            detail = await asyncio.to_thread(learner_detail, db(), int(raw))
+            detail = await asyncio.to_thread(learner_detail, db(), learner_id)
         except NotFound:
             self._forget()
             return
@@ -134,8 +140,12 @@ class LearnerAdminState(AdminState):
         if admin is None or not self._learner:
             self._forget()
             return
+        wanted = parse_id(certificate_id)  # sent by the browser: an out-of-range number must not reach the database
+        if wanted is None:
+            yield rx.toast.error("Unknown certificate")
+            return
         try:
-            await asyncio.to_thread(reissue_certificate, db(), self._learner, int(certificate_id), admin.id)
+            await asyncio.to_thread(reissue_certificate, db(), self._learner, wanted, admin.id)
         except LearnappError as error:
             yield rx.toast.error(error.message)
             return
