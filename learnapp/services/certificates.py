@@ -115,8 +115,11 @@ def certificates_of(db: Database, learner_id: int) -> list[CertificateView]:
 
 def verify(db: Database, code: str) -> tuple[str, CertificateView] | None:
     """Public: the learner's name and the certificate, or None for an unknown code."""
+    typed = _typed_code(code)
+    if typed is None:
+        return None
     with db.snapshot() as conn:
-        rows = certs.find(conn, code=code.strip().upper())
+        rows = certs.find(conn, code=typed)
         if not rows or rows[0].status != "issued":
             return None
         name, _title = certs.names(conn, rows[0])
@@ -125,11 +128,18 @@ def verify(db: Database, code: str) -> tuple[str, CertificateView] | None:
 
 def certificate_pdf(db: Database, code: str, learner_id: int, is_admin: bool) -> bytes:
     """Only its owner (or an admin) downloads the PDF; anyone else gets the same 'not found'."""
+    typed = _typed_code(code)
     with db.snapshot() as conn:
-        found = certs.pdf_of(conn, code.strip().upper())
+        found = certs.pdf_of(conn, typed) if typed else None
     if found is None or found[1] is None or (found[0] != learner_id and not is_admin):
         raise NotFound("Unknown certificate")
     return found[1]
+
+
+def _typed_code(code: str) -> str | None:
+    """A code as typed (any case, spaces around), or None when it cannot be one: PostgreSQL refuses a NUL."""
+    typed = code.strip().upper()
+    return typed if 0 < len(typed) <= 32 and typed.isascii() and typed.isalnum() else None
 
 
 def _view(conn: Connection, row: certs.CertificateRow) -> CertificateView:

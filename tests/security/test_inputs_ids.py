@@ -16,8 +16,10 @@ from learnapp.domain.ids import MAX_ID, parse_id
 from learnapp.persistence.db import Database
 from learnapp.services.accounts import create_learner
 from learnapp.services.admin_learners import find_learners
+from learnapp.services.certificates import certificate_pdf, verify
+from learnapp.services.errors import NotFound
 from learnapp.ui.pages.admin_learner import requested_learner
-from tests.api.conftest import Tokens, assert_error
+from tests.api.conftest import Api, Tokens, assert_error
 from tests.security.conftest import ALICE, Browser, Sessions
 
 # Out of range for a 32-bit column (2**31), a 64-bit one (2**63) and any (10**30); zero, negative, not numbers.
@@ -102,11 +104,41 @@ def test_the_largest_id_in_range_reaches_the_database_and_is_a_404(
     assert own.status_code == 200  # the same routes do answer a real id
 
 
-def test_the_file_routes_answer_404_to_odd_codes_and_slugs(browser: Browser, sessions: Sessions) -> None:
-    admin = browser.signed_in(sessions.admin)
-    for value in ("%00", str(10**30), "%C2%B2", "-1", "x" * 300):
-        assert admin.get(f"/certificates/{value}.pdf").status_code == 404
-        assert admin.get(f"/admin-files/courses/{value}/progress.csv").status_code == 404
+def path_routes() -> list[tuple[str, str, tuple[str, ...]]]:
+    """(method, path, every path parameter) of every route of the app that takes anything in its path."""
+    found = []
+    for path, route in _routes(create_api().routes):
+        names = tuple(sorted({name for name, _kind in _params(route.dependant)} - {"path"}))
+        found += [(method, path, names) for method in sorted(route.methods or ()) if names]
+    return found
+
+
+@pytest.mark.parametrize(("method", "path", "names"), path_routes())
+def test_a_nul_or_a_huge_number_in_any_path_parameter_is_never_a_500(
+    browser: Browser, tokens: Tokens, sessions: Sessions, method: str, path: str, names: tuple[str, ...]
+) -> None:
+    """PostgreSQL refuses a NUL in text and a number past its column: neither may reach it from a path."""
+    client = browser.signed_in(sessions.admin)  # the file routes read the cookie, the API the token
+    for value in ("%00", "a%00b", str(10**30), "%C2%B2", "x" * 300):
+        target = path
+        for name in names:
+            target = target.replace("{" + name + "}", value)
+        response = call(client, tokens.admin, method, target)
+        assert response.status_code < 500, (target, response.status_code, response.text)
+
+
+def test_certificate_codes_from_input_never_reach_the_database_unless_they_can_be_codes(db: Database) -> None:
+    for code in ("\x00", "A\x00B", "x" * 300, "²", "../etc"):
+        assert verify(db, code) is None
+        with pytest.raises(NotFound):
+            certificate_pdf(db, code, ALICE, True)
+
+
+def test_an_event_id_must_be_printable(api: Api) -> None:
+    api.post(f"/learners/{ALICE}/enrollments", {"course": "ac-course"})
+    for event_id in ("a\x00b", "line\nbreak", "\x7f"):
+        event = {"id": event_id, "type": "lesson_viewed", "lesson": "b1", "seconds": 1}
+        assert_error(api.post(f"/learners/{ALICE}/events", {"events": [event]}), 422, "validation_error")
 
 
 @pytest.mark.parametrize("text", ["²", "³1", "１２", str(10**30), str(2**63), str(2**31), "-1", "0", "a\x00b"])

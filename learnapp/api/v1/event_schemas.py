@@ -16,6 +16,7 @@ EventId = Annotated[
     Field(
         min_length=1,
         max_length=128,
+        pattern=r"^[^\x00-\x1f\x7f]+$",  # printable: it is stored, and PostgreSQL refuses a NUL in text
         description="The client's own id for the event: resending it with the same body is a no-op",
         examples=["evt-0001"],
     ),
