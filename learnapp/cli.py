@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -159,8 +160,9 @@ def token() -> None:
 @token.command("create")
 @click.option("--email", required=True, help="The learner (or admin) the token acts as.")
 @click.option("--name", required=True, help="What the token is for, e.g. 'grading script'.")
-def token_create(email: str, name: str) -> None:
-    """Create a token and print it once: only its hash is stored."""
+@click.option("--expires-in-days", type=int, default=None, help="Stop working after N days (1-365); default: never.")
+def token_create(email: str, name: str, expires_in_days: int | None) -> None:
+    """Create a token and print it once: only its hash is stored (at most 20 active per account)."""
     from learnapp.services.accounts import find_account
     from learnapp.services.tokens import create_token
 
@@ -169,13 +171,47 @@ def token_create(email: str, name: str) -> None:
         console.print(f"[red]No account with email {email}[/red]")
         sys.exit(1)
     try:
-        created = create_token(default_database(), account.id, name)
+        created = create_token(default_database(), account.id, name, expires_in_days)
     except LearnappError as error:
         console.print(f"[red]{error.message}[/red]")
         sys.exit(1)
     console.print(f"token {created.token.id} '{created.token.name}' for {account.email} ({account.role})")
+    expires = created.token.expires_at
+    console.print(f"expires {expires:%Y-%m-%d %H:%M} UTC" if expires else "never expires")
     console.print("Copy it now, it will not be shown again:")
     click.echo(created.secret)
+
+
+@token.command("list")
+@click.option("--email", required=True, help="The account whose tokens to list.")
+def token_list(email: str) -> None:
+    """An account's tokens (never their secrets): created, last used, expires, state."""
+    from learnapp.services.accounts import find_account
+    from learnapp.services.tokens import list_tokens
+
+    account = find_account(default_database(), email)
+    if account is None:
+        console.print(f"[red]No account with email {email}[/red]")
+        sys.exit(1)
+    table = Table(title=f"API tokens of {account.email} (times in UTC)")
+    for column in ("id", "name", "prefix", "created", "last used", "expires", "state"):
+        table.add_column(column)
+    for view in list_tokens(default_database(), account.id):
+        state = "revoked" if view.revoked_at else "expired" if view.expired else "active"
+        table.add_row(
+            str(view.id),
+            view.name,
+            view.prefix,
+            _minute(view.created_at),
+            _minute(view.last_used_at) or "never",
+            _minute(view.expires_at) or "never",
+            state,
+        )
+    console.print(table)
+
+
+def _minute(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}" if moment else ""
 
 
 @token.command("revoke")

@@ -1,11 +1,11 @@
-"""Persistence: API bearer tokens (hashed secrets), read and written in lean Core statements."""
+"""Persistence: API bearer tokens (hashed secrets, optional expiry), read and written in lean Core statements."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Table, func, insert, or_, select, update
 
 from learnapp.persistence.tables import ApiToken, Learner
 
@@ -22,6 +22,7 @@ class TokenRow:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -37,30 +38,53 @@ class TokenHolder:
     time_zone: str
 
 
-_COLUMNS = [TOKEN.c[n] for n in ("id", "learner_id", "name", "prefix", "created_at", "last_used_at", "revoked_at")]
-_HOLDER = (
-    select(
-        TOKEN.c.id,
-        TOKEN.c.last_used_at,
-        LEARNER.c.id,
-        LEARNER.c.email,
-        LEARNER.c.name,
-        LEARNER.c.role,
-        LEARNER.c.time_zone,
-    )
-    .join(LEARNER, LEARNER.c.id == TOKEN.c.learner_id)
-    .where(TOKEN.c.revoked_at.is_(None))
-)
+_COLUMNS = [
+    TOKEN.c[n] for n in ("id", "learner_id", "name", "prefix", "created_at", "last_used_at", "revoked_at", "expires_at")
+]
+_HOLDER = select(
+    TOKEN.c.id,
+    TOKEN.c.last_used_at,
+    LEARNER.c.id,
+    LEARNER.c.email,
+    LEARNER.c.name,
+    LEARNER.c.role,
+    LEARNER.c.time_zone,
+).join(LEARNER, LEARNER.c.id == TOKEN.c.learner_id)
 
 
-def insert_token(conn: Connection, learner_id: int, name: str, token_hash: str, prefix: str, at: datetime) -> TokenRow:
-    values = {"learner_id": learner_id, "name": name, "token_hash": token_hash, "prefix": prefix, "created_at": at}
+def _live(at: datetime) -> ColumnElement[bool]:
+    """Not revoked and not expired at `at`: a token stops at the very moment it expires."""
+    return TOKEN.c.revoked_at.is_(None) & or_(TOKEN.c.expires_at.is_(None), TOKEN.c.expires_at > at)
+
+
+def insert_token(
+    conn: Connection,
+    learner_id: int,
+    name: str,
+    token_hash: str,
+    prefix: str,
+    at: datetime,
+    expires_at: datetime | None,
+) -> TokenRow:
+    values = {
+        "learner_id": learner_id,
+        "name": name,
+        "token_hash": token_hash,
+        "prefix": prefix,
+        "created_at": at,
+        "expires_at": expires_at,
+    }
     row = conn.execute(insert(TOKEN).values(values).returning(*_COLUMNS)).one()
     return TokenRow(*row)
 
 
-def live_holder(conn: Connection, token_hash: str) -> TokenHolder | None:
-    row = conn.execute(_HOLDER.where(TOKEN.c.token_hash == token_hash)).first()
+def count_live(conn: Connection, learner_id: int, at: datetime) -> int:
+    query = select(func.count()).select_from(TOKEN).where(TOKEN.c.learner_id == learner_id, _live(at))
+    return int(conn.execute(query).scalar_one())
+
+
+def live_holder(conn: Connection, token_hash: str, at: datetime) -> TokenHolder | None:
+    row = conn.execute(_HOLDER.where(TOKEN.c.token_hash == token_hash, _live(at))).first()
     return TokenHolder(*row) if row else None
 
 

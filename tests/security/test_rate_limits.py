@@ -1,4 +1,4 @@
-"""Rate limits: log-in 10 attempts a minute per client and email; the API 120 requests a minute per token."""
+"""Rate limits: log-in 10 attempts a minute per client and email; the API 120 requests a minute per learner."""
 
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ def test_the_api_answers_429_with_retry_after_past_120_requests_a_minute(api: Ap
     assert error["message"]
     retry_after = int(response.headers["retry-after"])
     assert 1 <= retry_after <= 60
-    # Per token: Bob is not slowed down by Alice's script.
+    # Per learner: Bob is not slowed down by Alice's script.
     assert api.as_(tokens.bob).get("/me").status_code == 200
 
 

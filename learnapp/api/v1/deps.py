@@ -1,4 +1,4 @@
-"""API: who is calling (bearer token, rate-limited per token) and whose data a request may touch."""
+"""API: who is calling (bearer token, rate-limited per learner) and whose data a request may touch."""
 
 from __future__ import annotations
 
@@ -62,8 +62,9 @@ def guards(get_db: Callable[[], Database]) -> Guards:
             raise Unauthorized("Send a bearer token: Authorization: Bearer <token>")
         found = token_caller(get_db(), credentials.credentials)
         if found is None:
-            raise Unauthorized("Unknown or revoked token")
-        limiter.check(found.token_id)
+            # One answer for all three: a caller learns nothing about which tokens once existed.
+            raise Unauthorized("Unknown, revoked or expired token")
+        limiter.check(found.account.id)
         return Caller(found.account.id, found.account.role, found.token_id)
 
     # Default-style: with postponed annotations FastAPI could not see this local inside Annotated[...].

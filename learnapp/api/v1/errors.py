@@ -73,13 +73,13 @@ _HTTP_CODES = {
 }
 _DESCRIPTIONS = {
     400: "Bad request: malformed JSON, or a request the rules refuse (the message says why)",
-    401: "Missing, unknown or revoked bearer token",
+    401: "Missing, unknown, revoked or expired bearer token",
     403: "Not allowed: an admin endpoint with a learner's token, or a lesson of a course you are not enrolled in",
     404: "Unknown resource (another learner's data is unknown too)",
     409: "Conflict: a client event id reused for a different event",
     413: "Request body over the documented limit",
     422: "The request does not match the schema",
-    429: "Too many requests for this token; retry after the Retry-After seconds",
+    429: "Too many requests for this account (all its tokens share one budget); retry after Retry-After seconds",
 }
 
 

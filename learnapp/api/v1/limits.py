@@ -1,4 +1,4 @@
-"""API: the request body limit (413) for /api/v1 and the per-token rate limit (429)."""
+"""API: the request body limit (413) for /api/v1 and the per-learner rate limit (429)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from learnapp.api.v1.errors import RateLimited, error_response
 
 PREFIX = "/api/v1"
 MAX_BODY_BYTES = 64 * 1024
-# Per token, over a moving minute; read at call time so tests and operators can change it.
+# Per learner (all their tokens together), over a moving minute; read at call time so tests and operators
+# can change it.
 RATE_LIMIT: RateLimitItem = RateLimitItemPerMinute(120)
+BUDGET = "api-learner"
 
 
 TOO_LARGE = f"The request body is over the limit of {MAX_BODY_BYTES} bytes"
@@ -67,14 +69,18 @@ def _counting(receive: Receive) -> Receive:
 
 
 class TokenRateLimiter:
-    """A moving window per token, shared by every worker through Redis when the app is scaled out."""
+    """A moving window per learner: all of a learner's tokens share one budget, so more tokens buy no more requests.
+
+    Shared by every worker through Redis when the app is scaled out.
+    """
 
     def __init__(self) -> None:
         self._limiter = moving_window()
 
-    def check(self, token_id: int) -> None:
-        if self._limiter.hit(RATE_LIMIT, "api-token", str(token_id)):
+    def check(self, learner_id: int) -> None:
+        if self._limiter.hit(RATE_LIMIT, BUDGET, str(learner_id)):
             return
-        reset = self._limiter.get_window_stats(RATE_LIMIT, "api-token", str(token_id)).reset_time
+        reset = self._limiter.get_window_stats(RATE_LIMIT, BUDGET, str(learner_id)).reset_time
         retry_after = max(1, int(reset - time.time()) + 1)
-        raise RateLimited(f"Over {RATE_LIMIT.amount} requests a minute for this token", retry_after)
+        message = f"Over {RATE_LIMIT.amount} requests a minute for this account (all its tokens share one budget)"
+        raise RateLimited(message, retry_after)

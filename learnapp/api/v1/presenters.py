@@ -23,6 +23,7 @@ def token(view: TokenView) -> s.TokenPublic:
         created_at=view.created_at,
         last_used_at=view.last_used_at,
         revoked_at=view.revoked_at,
+        expires_at=view.expires_at,
         active=view.active,
     )
 

@@ -41,9 +41,12 @@ class TokenPublic(BaseModel):
     name: str
     prefix: str = Field(description="The first characters of the secret, to recognise the token")
     created_at: datetime
-    last_used_at: datetime | None
+    last_used_at: datetime | None = Field(
+        description="When the token was last used (null: never); recorded at most once a minute"
+    )
     revoked_at: datetime | None
-    active: bool
+    expires_at: datetime | None = Field(description="When the token stops working (null: never expires)")
+    active: bool = Field(description="Neither revoked nor expired: it authenticates")
 
 
 class CourseEnrollmentCreate(CreateModel):

@@ -27,7 +27,7 @@ def tokens_router(guards: Guards) -> APIRouter:
 
     @router.get("/tokens")
     def tokens(who: Caller = caller) -> list[s.TokenPublic]:
-        """Your tokens (never their secrets): name, prefix, created, last used, revoked."""
+        """Your tokens (never their secrets): name, prefix, created, last used, revoked, expires."""
         return [presenters.token(t) for t in list_tokens(guards.db(), who.learner_id)]
 
     @router.delete("/tokens/{token_id}", status_code=204, responses=responses(404, 422))
