@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
-from pydantic import PositiveInt
+from pydantic import PositiveInt, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +28,28 @@ class Settings(BaseSettings):
     metrics_token: str = ""
     # A sign-in session unused for this many days has ended (besides its 30-day limit).
     session_idle_days: PositiveInt = 14
+    # Addresses or networks (comma-separated) of the reverse proxies in front of the app: only a request whose
+    # direct peer is one of them has its X-Forwarded-For believed. Empty: the peer is the client.
+    trusted_proxies: str = ""
+    # false: `learnapp demo` (and so `make run`) imports the catalog only, without the demo accounts.
+    demo: bool = True
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        proxy_networks(value)  # fail at start on a typo, not on the first forwarded request
+        return value
+
+
+Network = IPv4Network | IPv6Network
+
+
+def proxy_networks(listed: str) -> tuple[Network, ...]:
+    """'10.0.0.1, 192.168.0.0/16, ::1' as networks (a bare address is a network of one)."""
+    try:
+        return tuple(ip_network(item.strip(), strict=False) for item in listed.split(",") if item.strip())
+    except ValueError as error:
+        raise ValueError(f"LEARNAPP_TRUSTED_PROXIES: {error}") from error
 
 
 def public_url() -> str:
@@ -42,6 +65,10 @@ def allowed_origins() -> tuple[str, ...]:
     settings = get_settings()
     own = (settings.origin or f"http://localhost:{settings.port}").rstrip("/")
     return tuple(dict.fromkeys((own, f"http://127.0.0.1:{settings.port}")))
+
+
+def trusted_proxies() -> tuple[Network, ...]:
+    return proxy_networks(get_settings().trusted_proxies)
 
 
 @lru_cache(maxsize=1)

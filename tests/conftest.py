@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from learnapp.api.rate_counters import reset_sign_in_counters
 from learnapp.persistence.db import Database
 from learnapp.persistence.migrate import upgrade
 from learnapp.services.accounts import create_learner
@@ -58,6 +59,12 @@ pathways:
 
 ALICE, BOB, ADMIN = 1, 2, 3
 _numbers = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def fresh_sign_in_budget() -> None:
+    """The sign-in limits count per process (as in a server): every test starts with none of them spent."""
+    reset_sign_in_counters()
 
 
 @pytest.fixture(scope="session")

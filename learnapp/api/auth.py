@@ -11,9 +11,10 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
-from limits import RateLimitItemPerHour, RateLimitItemPerMinute
 
-from learnapp.api.rate_counters import moving_window
+from learnapp.api.client_address import client_address
+from learnapp.api.rate_counters import sign_in_counters
+from learnapp.api.sign_in_limits import SignInLimits, too_many
 from learnapp.domain.redirects import safe_redirect
 from learnapp.persistence.db import Database
 from learnapp.services.accounts import authenticate, create_learner
@@ -22,16 +23,7 @@ from learnapp.services.sessions import SESSION_DAYS, end_session, start_session
 from learnapp.settings import allowed_origins
 
 COOKIE = "learnapp_session"
-LOGIN_LIMIT = RateLimitItemPerMinute(10)
-# Per client address, every attempt counted (a refused email is an answer too). The minute allows a classroom
-# behind one address and the browser journeys; the hour stops a script creating accounts all day.
-SIGNUP_LIMITS = (RateLimitItemPerMinute(20), RateLimitItemPerHour(100))
-LIMITED = "Too many attempts. Wait a minute and try again."
-_limiter = moving_window()
 
-
-def client_of(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def cross_site(request: Request) -> bool:
@@ -46,6 +38,7 @@ def refused() -> Response:
 
 def auth_router(database: Database | None, get_db: object) -> APIRouter:
     router = APIRouter(prefix="/auth", include_in_schema=False)
+    limits = SignInLimits(sign_in_counters())
 
     def db() -> Database:
         return database or get_db()  # type: ignore[operator]
@@ -58,7 +51,8 @@ def auth_router(database: Database | None, get_db: object) -> APIRouter:
             max_age=SESSION_DAYS * 86400,
             httponly=True,
             samesite="lax",
-            secure=request.url.scheme == "https",
+            # The public origin decides, not this hop's scheme: behind a TLS proxy the app itself is reached over http.
+            secure=allowed_origins()[0].startswith("https://"),
             path="/",
         )
         return response
@@ -76,11 +70,14 @@ def auth_router(database: Database | None, get_db: object) -> APIRouter:
     ) -> Response:
         if cross_site(request):
             return refused()
-        if not _limiter.hit(LOGIN_LIMIT, "login", client_of(request), email.strip().lower()):
-            return back("login", LIMITED, next, email)
+        address = client_address(request)
+        if wait := limits.login_wait(address, email):
+            return back("login", too_many(wait), next, email)  # no password is checked while waiting
         account = authenticate(db(), email, password)
         if account is None:
+            limits.login_failed(address, email)
             return back("login", "Email or password is not right.", next, email)
+        limits.login_succeeded(email)
         return signed_in(next, start_session(db(), account.id, request.headers.get("user-agent", "")[:300]), request)
 
     @router.post("/signup")
@@ -93,9 +90,8 @@ def auth_router(database: Database | None, get_db: object) -> APIRouter:
     ) -> Response:
         if cross_site(request):
             return refused()
-        client = client_of(request)
-        if not all(_limiter.hit(limit, "signup", client) for limit in SIGNUP_LIMITS):
-            return back("signup", LIMITED, next, email)
+        if wait := limits.signup_wait(client_address(request)):
+            return back("signup", too_many(wait), next, email)
         try:
             account = create_learner(db(), email, name, password)
         except LearnappError as error:

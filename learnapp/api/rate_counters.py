@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import cache
 
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -22,3 +23,14 @@ def counters() -> Storage:
 
 def moving_window() -> MovingWindowRateLimiter:
     return MovingWindowRateLimiter(counters())
+
+
+@cache
+def sign_in_counters() -> Storage:
+    """The one store of the sign-in limits in this process: every app instance counts against the same budget."""
+    return counters()
+
+
+def reset_sign_in_counters() -> None:
+    """Forget every sign-in count (tests start each from a fresh budget)."""
+    sign_in_counters().reset()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import cache
 from zoneinfo import available_timezones
@@ -9,6 +10,7 @@ from zoneinfo import available_timezones
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from learnapp.persistence.db import Database
@@ -18,6 +20,11 @@ from learnapp.services.errors import Conflict, InvalidRequest, NotFound
 ROLES = ("learner", "admin")
 MAX_NAME = 120
 _hasher = PasswordHasher()
+# argon2 takes 64 MiB and a core's worth of time per hash: a flood of log-ins queues here instead of exhausting
+# the machine's memory. Four keep a small server's cores busy; a waiting log-in is just slower.
+MAX_CONCURRENT_HASHES = 4
+_hashing = threading.BoundedSemaphore(MAX_CONCURRENT_HASHES)
+TAKEN = "An account with this email already exists"
 
 
 @dataclass(frozen=True)
@@ -41,26 +48,42 @@ def create_learner(
     if role not in ROLES:
         raise InvalidRequest(f"Unknown role '{role}'")
     time_zone = _valid_zone(time_zone)
-    with db.write() as session:
-        if session.execute(select(col(Learner.id)).where(col(Learner.email) == email)).scalar() is not None:
-            raise Conflict("An account with this email already exists")
-        row = Learner(email=email, name=name, password_hash=_hasher.hash(password), role=role, time_zone=time_zone)
-        session.add(row)
-        session.flush()
-        return _account(row)
+    password_hash = hash_password(password)  # before the transaction: no write lock held while hashing
+    try:
+        with db.write() as session:
+            if session.execute(select(col(Learner.id)).where(col(Learner.email) == email)).scalar() is not None:
+                raise Conflict(TAKEN)
+            row = Learner(email=email, name=name, password_hash=password_hash, role=role, time_zone=time_zone)
+            session.add(row)
+            session.flush()
+            return _account(row)
+    except IntegrityError as error:
+        # Two sign-ups with one email at once: both passed the check above, the unique index let one in.
+        raise Conflict(TAKEN) from error
 
 
 def authenticate(db: Database, email: str, password: str) -> Account | None:
     with db.read() as session:
         row = session.execute(select(Learner).where(col(Learner.email) == email.strip().lower())).scalar()
     if row is None:
-        _hasher.hash(password)  # spend the same time whether or not the account exists
+        hash_password(password)  # spend the same time whether or not the account exists
         return None
-    try:
-        _hasher.verify(row.password_hash, password)
-    except VerificationError:
+    if not verify_password(row.password_hash, password):
         return None
     return _account(row)
+
+
+def hash_password(password: str) -> str:
+    with _hashing:
+        return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    with _hashing:
+        try:
+            return _hasher.verify(password_hash, password)
+        except VerificationError:
+            return False
 
 
 def find_account(db: Database, email: str) -> Account | None:

@@ -18,7 +18,7 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
-from learnapp.api import auth
+from learnapp.api import sign_in_limits
 from learnapp.api.app import create_api
 from learnapp.persistence.db import Database
 from learnapp.services.accounts import find_account
@@ -76,12 +76,12 @@ def foreign_origins() -> list[str]:
 
 
 def test_the_documented_signup_limits_are_the_configured_ones() -> None:
-    assert [(limit.amount, limit.get_expiry()) for limit in auth.SIGNUP_LIMITS] == [(20, 60), (100, 3600)]
+    assert [(limit.amount, limit.get_expiry()) for limit in sign_in_limits.SIGNUP_LIMITS] == [(20, 60), (100, 3600)]
 
 
 def test_signups_past_the_limit_are_refused_and_create_nothing(db: Database) -> None:
     client = fresh_client(db)
-    per_minute = auth.SIGNUP_LIMITS[0].amount
+    per_minute = sign_in_limits.SIGNUP_LIMITS[0].amount
     for number in range(per_minute):
         # Every attempt counts, failed ones too (they tell which emails have accounts).
         response = client.post("/auth/signup", data=signup_form(f"bad-{number}@example.com", password="short"))
@@ -97,7 +97,7 @@ def test_signups_past_the_limit_are_refused_and_create_nothing(db: Database) -> 
 
 def test_forwarding_headers_do_not_reset_the_signup_count(db: Database) -> None:
     client = fresh_client(db)
-    for number in range(auth.SIGNUP_LIMITS[0].amount):
+    for number in range(sign_in_limits.SIGNUP_LIMITS[0].amount):
         fake = f"203.0.113.{number}"
         headers = {"X-Forwarded-For": fake, "X-Real-IP": fake}
         client.post("/auth/signup", data=signup_form(f"x{number}@example.com", "short"), headers=headers)

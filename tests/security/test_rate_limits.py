@@ -7,7 +7,7 @@ from urllib.parse import unquote
 
 import httpx
 
-from learnapp.api import auth
+from learnapp.api import sign_in_limits
 from learnapp.api.app import create_api
 from learnapp.api.v1.limits import RATE_LIMIT
 from learnapp.persistence.db import Database
@@ -38,7 +38,7 @@ def refused_as_limited(response: httpx.Response) -> bool:
 
 
 def test_the_documented_limits_are_the_configured_ones() -> None:
-    assert (auth.LOGIN_LIMIT.amount, auth.LOGIN_LIMIT.get_expiry()) == (LOGIN_LIMIT, 60)
+    assert (sign_in_limits.LOGIN_LIMIT.amount, sign_in_limits.LOGIN_LIMIT.get_expiry()) == (LOGIN_LIMIT, 60)
     assert (RATE_LIMIT.amount, RATE_LIMIT.get_expiry()) == (API_LIMIT, 60)
 
 

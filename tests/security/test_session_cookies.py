@@ -12,6 +12,7 @@ from sqlalchemy import text
 from learnapp.api.app import create_api
 from learnapp.persistence.db import Database
 from learnapp.services.sessions import session_account
+from learnapp.settings import get_settings
 from tests.security.conftest import ALICE, COOKIE, BobsData, Browser
 
 LOGIN = {"email": "alice@example.com", "password": "alice-password", "next": "/my-learning"}
@@ -48,8 +49,16 @@ def test_signing_in_sets_an_httponly_samesite_cookie_for_the_whole_site(
 
 
 @pytest.mark.parametrize(("path", "form"), [("/auth/login", LOGIN), ("/auth/signup", SIGNUP)])
-def test_over_https_the_cookie_is_also_secure(db: Database, path: str, form: dict[str, str]) -> None:
-    response = Browser(create_api(db), scheme="https").post(path, data=form)
+def test_at_an_https_origin_the_cookie_is_also_secure(
+    db: Database, path: str, form: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The origin decides (tests/security/test_proxies.py): here a TLS proxy passes the request on over http."""
+    monkeypatch.setenv("LEARNAPP_ORIGIN", "https://learn.example.com")
+    get_settings.cache_clear()
+    try:
+        response = Browser(create_api(db), scheme="http").post(path, data=form)
+    finally:
+        get_settings.cache_clear()
     assert session_cookie(response).get("secure") == "yes"
 
 

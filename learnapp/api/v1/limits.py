@@ -1,4 +1,4 @@
-"""API: the request body limit (413) for /api/v1 and the per-learner rate limit (429)."""
+"""API: the request body limits (413) for /api/v1 and the sign-in forms, and the per-learner rate limit (429)."""
 
 from __future__ import annotations
 
@@ -13,38 +13,50 @@ from learnapp.api.v1.errors import RateLimited, error_response
 
 PREFIX = "/api/v1"
 MAX_BODY_BYTES = 64 * 1024
+# A sign-in form is an email, a name, a password and a path: anything near this size is not a person typing.
+AUTH_PREFIX = "/auth/"
+AUTH_MAX_BODY_BYTES = 16 * 1024
+# The largest body each path prefix accepts; other paths are not limited here.
+BODY_LIMITS = ((PREFIX, MAX_BODY_BYTES), (AUTH_PREFIX, AUTH_MAX_BODY_BYTES))
 # Per learner (all their tokens together), over a moving minute; read at call time so tests and operators
 # can change it.
 RATE_LIMIT: RateLimitItem = RateLimitItemPerMinute(120)
 BUDGET = "api-learner"
 
 
-TOO_LARGE = f"The request body is over the limit of {MAX_BODY_BYTES} bytes"
+def too_large(limit: int) -> str:
+    return f"The request body is over the limit of {limit} bytes"
 
 
 class BodyTooLarge(HTTPException):
     """An HTTP error, so FastAPI's body reading passes it on (it turns other errors into a 400)."""
 
-    details = {"limit_bytes": MAX_BODY_BYTES}
-
-    def __init__(self) -> None:
-        super().__init__(413, TOO_LARGE)
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, too_large(limit))
+        self.details = {"limit_bytes": limit}
 
 
 class BodyLimitMiddleware:
-    """Refuses bodies over MAX_BODY_BYTES: by Content-Length up front, or by counting a stream without one."""
+    """Refuses bodies over their path's BODY_LIMITS: by Content-Length up front, or by counting a stream without one."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(PREFIX):
+        limit = _body_limit(scope)
+        if limit is None:
             await self.app(scope, receive, send)
-        elif _declared_length(scope) > MAX_BODY_BYTES:
-            response = error_response(413, "payload_too_large", TOO_LARGE, {"limit_bytes": MAX_BODY_BYTES})
+        elif _declared_length(scope) > limit:
+            response = error_response(413, "payload_too_large", too_large(limit), {"limit_bytes": limit})
             await response(scope, receive, send)
         else:
-            await self.app(scope, _counting(receive), send)
+            await self.app(scope, _counting(receive, limit), send)
+
+
+def _body_limit(scope: Scope) -> int | None:
+    if scope["type"] != "http":
+        return None
+    return next((limit for prefix, limit in BODY_LIMITS if scope["path"].startswith(prefix)), None)
 
 
 def _declared_length(scope: Scope) -> int:
@@ -54,15 +66,15 @@ def _declared_length(scope: Scope) -> int:
     return 0
 
 
-def _counting(receive: Receive) -> Receive:
+def _counting(receive: Receive, limit: int) -> Receive:
     seen = 0
 
     async def counted() -> Message:
         nonlocal seen
         message = await receive()
         seen += len(message.get("body", b""))
-        if seen > MAX_BODY_BYTES:
-            raise BodyTooLarge
+        if seen > limit:
+            raise BodyTooLarge(limit)
         return message
 
     return counted
