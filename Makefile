@@ -39,9 +39,12 @@ setup: $(VENV)/.installed $(TOOLS)/.installed
 
 # /metrics adds up every worker's numbers from METRICS_DIR, emptied at each start (old workers' files would count).
 # Set for the server only: as a target variable it would also reach `setup`'s commands, before the folder exists.
+# LEARNAPP_DEMO=false: the catalog without the demo accounts (see `learnapp demo`); a public LEARNAPP_ORIGIN is
+# refused while demo passwords work or /metrics is open: check-deployment says why before the build starts.
 run: setup
+	$(VENV)/bin/learnapp check-deployment
 	@mkdir -p $(METRICS_DIR) && rm -f $(METRICS_DIR)/*.db
-	@echo "learnapp starting on http://localhost:$(PORT)  (demo accounts above)"
+	@echo "learnapp starting on http://localhost:$(PORT)"
 	PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) NPM_CONFIG_REGISTRY=$$(npm config get registry) \
 		$(VENV)/bin/reflex run --env prod
 

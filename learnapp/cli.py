@@ -63,14 +63,36 @@ def content_import(path: Path, dry_run: bool) -> None:
 
 @main.command()
 def demo() -> None:
-    """Load the demo catalog, the demo accounts and a demo learner's history (idempotent)."""
+    """Load the demo catalog, the demo accounts and a demo learner's history (idempotent).
+
+    With LEARNAPP_DEMO=false only the catalog is imported: no account with a published password is created.
+    """
     from learnapp.services.demo import DEMO_ACCOUNTS, load_demo
 
+    settings = get_settings()
+    if not settings.demo:
+        with console.status("importing content..."):
+            report = import_content(default_database(), settings.content_dir)
+        _print_report(report)
+        console.print("LEARNAPP_DEMO=false: catalog imported, no demo accounts created")
+        return
     with console.status("loading demo data..."):
-        report = load_demo(default_database(), get_settings().content_dir)
+        report = load_demo(default_database(), settings.content_dir)
     _print_report(report)
     for email, _name, password, role in DEMO_ACCOUNTS:
         console.print(f"demo {role}: [bold]{email}[/bold] / [bold]{password}[/bold]")
+
+
+@main.command("check-deployment")
+def check_deployment() -> None:
+    """Exit 1 with the reasons the app would refuse to start (public origin with demo passwords or open /metrics)."""
+    from learnapp.services.deployment import deployment_problems, refusal
+
+    problems = deployment_problems(default_database())
+    if problems:
+        console.print(refusal(problems), style="red", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(1)
+    console.print("[green]deployment checks passed[/green]")
 
 
 @main.command()

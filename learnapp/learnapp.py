@@ -6,6 +6,7 @@ from learnapp.api.app import create_api
 from learnapp.api.security_headers import SecurityHeaders
 from learnapp.jobs import certificate_worker, housekeeping_worker
 from learnapp.logs import configure_logging
+from learnapp.services.deployment import refuse_unsafe_start
 from learnapp.settings import get_settings
 from learnapp.ui.binding import SessionBinding
 from learnapp.ui.catalog import CatalogState, catalog_page
@@ -23,6 +24,7 @@ from learnapp.ui.pages.profile import ProfileState, profile_page
 from learnapp.ui.pages.verify import VerifyState, verify_page
 
 configure_logging(get_settings().log_json)
+refuse_unsafe_start()  # a public origin with demo passwords or an open /metrics: exit with the reasons
 # The headers wrap the API with Reflex's app mounted inside it: every page, asset, API answer and 404 gets them.
 app = rx.App(api_transformer=[create_api(), SecurityHeaders], stylesheets=["/learnapp.css"])
 app.register_lifespan_task(certificate_worker)
