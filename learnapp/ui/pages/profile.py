@@ -11,14 +11,21 @@ from reflex.event import EventSpec
 
 from learnapp.services.accounts import MAX_NAME, Account, time_zones, update_profile
 from learnapp.services.errors import LearnappError
+from learnapp.services.tokens import MAX_LIVE, TokenView, create_token, list_tokens, revoke_token
 from learnapp.services.tokens import MAX_NAME as MAX_TOKEN_NAME
-from learnapp.services.tokens import TokenView, create_token, list_tokens, revoke_token
 from learnapp.ui.layout import page
 from learnapp.ui.pages.profile_sessions import sessions_card
 from learnapp.ui.session import SessionState, db
 from learnapp.ui.sync import refresh_sync
 
 LOGIN = "/login?next=/profile"
+# The expiry choices offered for a new token: the select's value and its label.
+EXPIRY_CHOICES = {
+    "never": "Never expires",
+    "30": "Expires in 30 days",
+    "90": "Expires in 90 days",
+    "365": "Expires in 1 year",
+}
 
 
 class ProfileState(SessionState):
@@ -31,6 +38,8 @@ class ProfileState(SessionState):
     # Active API tokens (never their secrets); a new secret is held only until the page is left.
     tokens: list[dict[str, str]] = []
     new_token: str = ""
+    # Why the last token action was refused, shown in the card (a toast from the server would need eval).
+    token_error: str = ""
 
     def _show(self, account: Account) -> None:
         self.name, self.email, self.time_zone = account.name, account.email, account.time_zone
@@ -45,7 +54,7 @@ class ProfileState(SessionState):
             self.loaded, self.name, self.email = False, "", ""
             return rx.redirect(LOGIN)
         self._show(account)
-        self.new_token = ""
+        self.new_token, self.token_error = "", ""
         await self._load_tokens(account.id)
         await refresh_sync(self, account.id)
         return None
@@ -60,14 +69,18 @@ class ProfileState(SessionState):
         if account is None:
             yield rx.redirect(LOGIN)
             return
-        try:
-            created = await asyncio.to_thread(create_token, db(), account.id, str(form.get("token_name", "")))
-        except LearnappError as error:
-            yield rx.toast.error(error.message)
+        expiry = str(form.get("token_expiry", "never"))
+        if expiry not in EXPIRY_CHOICES:
+            self.token_error = "Choose when the token expires"
             return
-        self.new_token = created.secret
+        days = None if expiry == "never" else int(expiry)
+        try:
+            created = await asyncio.to_thread(create_token, db(), account.id, str(form.get("token_name", "")), days)
+        except LearnappError as error:
+            self.token_error = error.message
+            return
+        self.new_token, self.token_error = created.secret, ""
         await self._load_tokens(account.id)
-        yield rx.toast.success("Token created: copy it now")
 
     @rx.event
     async def revoke_api_token(self, token_id: str) -> AsyncIterator[EventSpec | None]:
@@ -78,11 +91,10 @@ class ProfileState(SessionState):
             return
         try:
             await asyncio.to_thread(revoke_token, db(), int(token_id), account.id)
-            message = rx.toast.success("Token revoked")
+            self.token_error = ""
         except (LearnappError, ValueError):
-            message = rx.toast.error("That token is already gone")
+            self.token_error = "That token is already gone"
         await self._load_tokens(account.id)
-        yield message
 
     @rx.event
     def dismiss_token(self) -> None:
@@ -110,13 +122,13 @@ class ProfileState(SessionState):
 
 
 def _token_row(view: TokenView) -> dict[str, str]:
-    last = view.last_used_at.isoformat() if view.last_used_at else ""
     return {
         "id": str(view.id),
         "name": view.name,
         "prefix": view.prefix,
         "created": view.created_at.isoformat(),
-        "last_used": last,
+        "last_used": view.last_used_at.isoformat() if view.last_used_at else "",
+        "expires": view.expires_at.isoformat() if view.expires_at else "",
     }
 
 
@@ -228,6 +240,11 @@ def token_item(token: rx.Var) -> rx.Component:
         rx.text("last used ", rx.moment(token["last_used"], from_now=True), as_="span"),
         rx.text("never used", as_="span"),
     )
+    expires = rx.cond(
+        token["expires"] != "",
+        rx.text("expires ", rx.moment(token["expires"], from_now=True), as_="span"),
+        rx.text("never expires", as_="span"),
+    )
     return rx.el.li(
         rx.hstack(
             rx.vstack(
@@ -236,12 +253,12 @@ def token_item(token: rx.Var) -> rx.Component:
                     rx.code(token["prefix"] + "…"),
                     " · created ",
                     rx.moment(token["created"], from_now=True),
-                    " · ",
-                    used,
                     size="1",
                     color_scheme="gray",
                 ),
+                rx.text(used, " · ", expires, size="1", color_scheme="gray"),
                 spacing="1",
+                min_width="0",
             ),
             rx.spacer(),
             rx.button(
@@ -254,13 +271,30 @@ def token_item(token: rx.Var) -> rx.Component:
             align="center",
             width="100%",
         ),
-        style={"listStyle": "none"},
+        style={"listStyle": "none", "padding": "0.75em 0", "borderTop": "1px solid var(--gray-a5)"},
+    )
+
+
+def expiry_select() -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(aria_label="Token expiry", id="token_expiry"),
+        rx.select.content(*[rx.select.item(label, value=value) for value, label in EXPIRY_CHOICES.items()]),
+        name="token_expiry",
+        default_value="never",
+        size="3",
+    )
+
+
+def token_error_notice() -> rx.Component:
+    return rx.cond(
+        ProfileState.token_error != "",
+        rx.callout(ProfileState.token_error, icon="triangle_alert", color_scheme="red", role="alert", width="100%"),
     )
 
 
 def tokens_card() -> rx.Component:
     form = rx.form(
-        rx.hstack(
+        rx.vstack(
             rx.input(
                 id="token_name",
                 name="token_name",
@@ -271,7 +305,12 @@ def tokens_card() -> rx.Component:
                 size="3",
                 width="100%",
             ),
-            rx.button("Create token", type="submit", size="3"),
+            rx.hstack(
+                expiry_select(),
+                rx.button("Create token", type="submit", size="3"),
+                wrap="wrap",
+            ),
+            spacing="3",
             width="100%",
         ),
         on_submit=ProfileState.create_api_token,
@@ -284,13 +323,21 @@ def tokens_card() -> rx.Component:
         rx.text("No tokens yet.", size="2", color_scheme="gray"),
     )
     intro = "A token lets a script or another app use the learnapp API as you (see /api/v1/docs). Keep it secret."
+    count = rx.text(
+        ProfileState.tokens.length(),
+        f" of {MAX_LIVE} active tokens",
+        size="1",
+        color_scheme="gray",
+    )
     return rx.card(
         rx.vstack(
             rx.heading("API tokens", size="5", as_="h2"),
             rx.text(intro, size="2", color_scheme="gray"),
             new_token_notice(),
+            token_error_notice(),
             form,
             listed,
+            count,
             spacing="4",
             width="100%",
         ),
