@@ -62,10 +62,11 @@ def test_a_learner_typing_an_admin_address_sees_not_found(app_url: str, browser:
     page.context.close()
 
 
-def changed_content(original: Path, folder: Path) -> Path:
-    """The same content with one more lesson at the end of SQL Foundations."""
-    target = folder / "content"
-    shutil.copytree(original, target)
+def changed_content(original: Path, target: Path) -> Path:
+    """The same content with one more lesson at the end of SQL Foundations, in `target` (under the content root)."""
+    target.mkdir()
+    for file in original.glob("*.yaml"):
+        shutil.copy(file, target / file.name)
     sql = target / "20-sql.yaml"
     data = yaml.safe_load(sql.read_text())
     data["modules"][-1]["lessons"].append({"slug": "sql-e2e-window-functions", "title": "Window Functions"})
@@ -101,7 +102,8 @@ def test_content_update_previews_the_known_impact_then_updates_progress(
     box = admin.get_by_label("Content folder on the server")
     expect(box).not_to_have_value("", timeout=SLOW)
     original = box.input_value()
-    preview(admin, str(changed_content(Path(original), tmp_path)))
+    update = Path(original) / f"e2e-update-{tmp_path.name}"  # the page reads only under the content root
+    preview(admin, str(changed_content(Path(original), update)))
     assert (figure(admin, "Courses changing"), figure(admin, "Dropping below 100%")) == (1, finished)
     assert (figure(admin, "Gaining 100%"), figure(admin, "Completions reopened")) == (0, finished)
     expect(admin.get_by_text("sql-foundations", exact=True)).to_be_visible()
@@ -118,6 +120,7 @@ def test_content_update_previews_the_known_impact_then_updates_progress(
         expect(admin.get_by_text("6 lessons", exact=True)).to_be_visible(timeout=SLOW)
         assert figure(admin, "Completed") == 0
     finally:
+        shutil.rmtree(update, ignore_errors=True)
         admin.goto(f"{app_url}/admin/content")
         preview(admin, original)  # put the published content back for the journeys that follow
         assert figure(admin, "Gaining 100%") == finished
