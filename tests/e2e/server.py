@@ -63,11 +63,21 @@ class Setup:
     backend_only: bool = False  # API and websocket only: no frontend build (load and crash tests)
 
 
+def served_content(folder: Path) -> Path:
+    """A copy of the repository's content for one served app (made once per folder)."""
+    target = folder / "content"
+    if not target.exists():
+        shutil.copytree(ROOT / "content", target)
+    return target
+
+
 def server_env(folder: Path, port: int, setup: Setup) -> dict[str, str]:
     """The environment the app is started with: configuration by environment variables only."""
     env = {
         **os.environ,
         "LEARNAPP_DATABASE_URL": setup.database_url or f"sqlite:///{folder / 'e2e.db'}",
+        # Its own copy of the catalog: journeys that edit content (the admin's) never write into the repository.
+        "LEARNAPP_CONTENT_DIR": str(served_content(folder)),
         "LEARNAPP_PORT": str(port),
         "PATH": f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{os.environ['PATH']}",
         "REFLEX_TELEMETRY_ENABLED": "false",

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
+import uuid
 from pathlib import Path
 
 import pytest
 import yaml
 from playwright.sync_api import Browser, Page, expect
 
-from learnapp.settings import ROOT
 from tests.e2e.helpers import log_in
 
 ADMIN = ("admin@example.com", "admin-demo-2026")
@@ -76,15 +75,6 @@ def changed_content(original: Path, target: Path) -> Path:
     return target
 
 
-@pytest.fixture
-def update_folder(tmp_path: Path) -> Iterator[Path]:
-    """Where the changed catalog goes: under the served content root, the only place the page reads; always removed."""
-    folder = ROOT / "content" / f"e2e-update-{tmp_path.name}"
-    shutil.rmtree(folder, ignore_errors=True)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
-
-
 def preview(page: Page, folder: str) -> None:
     page.get_by_label("Content folder on the server").fill(folder)
     page.get_by_role("button", name="Preview impact").click()
@@ -98,9 +88,7 @@ def apply(page: Page) -> None:
     )
 
 
-def test_content_update_previews_the_known_impact_then_updates_progress(
-    app_url: str, browser: Browser, update_folder: Path
-) -> None:
+def test_content_update_previews_the_known_impact_then_updates_progress(app_url: str, browser: Browser) -> None:
     """One lesson more in SQL Foundations: everyone who finished it (the demo learner among them) drops below
     100%, nobody gains, their certificates stay; applying it reopens the course; the original content restores it."""
     admin = signed_in(browser, app_url, ADMIN)
@@ -112,8 +100,8 @@ def test_content_update_previews_the_known_impact_then_updates_progress(
     admin.goto(f"{app_url}/admin/content")
     box = admin.get_by_label("Content folder on the server")
     expect(box).not_to_have_value("", timeout=SLOW)
-    original = box.input_value()
-    preview(admin, str(changed_content(Path(original), update_folder)))
+    original = box.input_value()  # the served app's own copy of the catalog: the page reads only under it
+    preview(admin, str(changed_content(Path(original), Path(original) / f"e2e-update-{uuid.uuid4().hex[:8]}")))
     assert (figure(admin, "Courses changing"), figure(admin, "Dropping below 100%")) == (1, finished)
     assert (figure(admin, "Gaining 100%"), figure(admin, "Completions reopened")) == (0, finished)
     expect(admin.get_by_text("sql-foundations", exact=True)).to_be_visible()

@@ -32,7 +32,7 @@ def test_finishing_a_course_issues_a_certificate_that_downloads_and_verifies(
     pdf = PdfReader(io.BytesIO(download.value.path().read_bytes())).pages[0].extract_text()
     assert "Grace Hopper" in pdf and "SQL Foundations" in pdf
     verify_path = page.get_by_role("link", name="Verify").get_attribute("href")
-    assert verify_path and re.fullmatch(r"/verify/[0-9A-F]{12}", verify_path)
+    assert verify_path and re.fullmatch(r"/verify/[A-Z2-7]{16}", verify_path)
     assert verify_path.rsplit("/", 1)[1] in pdf
 
     stranger = browser.new_context().new_page()
