@@ -3,15 +3,16 @@ lesson, at most 15 minutes a report and 4 hours a lesson a local day; a refused 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import BigInteger, insert, inspect, select
 from sqlmodel import col
 
 from learnapp.persistence.db import Database
 from learnapp.persistence.events import MAX_SECONDS_PER_LESSON_DAY
-from learnapp.persistence.tables import LessonRow, LessonTime
+from learnapp.persistence.tables import LessonRow, LessonTime, utcnow
 from learnapp.services.enrollment import enroll_course, enroll_pathway
 from learnapp.services.progress import record_time_spent
 from tests.api.conftest import Api, assert_error
@@ -96,3 +97,19 @@ def test_the_players_heartbeat_follows_the_same_rules(db: Database) -> None:
 def test_the_players_heartbeat_counts_for_a_pathway_learner(db: Database) -> None:
     enroll_pathway(db, BOB, "path")
     assert record_time_spent(db, BOB, "c3", 90) == 90 and day_totals(db, BOB, "c3") == [90]
+
+
+def test_time_columns_are_64_bit_and_a_total_past_32_bits_is_kept(db: Database) -> None:
+    """Seconds are BIGINT in the schema (both backends): a sum over years of days never wraps."""
+    engine = db.engine
+    [seconds] = [c for c in inspect(engine).get_columns("lesson_time") if c["name"] == "seconds"]
+    assert isinstance(seconds["type"], BigInteger)
+    big = 2**31 + 7
+    with db.transaction() as conn:
+        lesson_id = conn.execute(select(col(LessonRow.id)).where(col(LessonRow.slug) == "b1")).scalar_one()
+        conn.execute(
+            insert(LessonTime).values(
+                learner_id=ALICE, lesson_id=lesson_id, day=date(2026, 1, 1), seconds=big, updated_at=utcnow()
+            )
+        )
+    assert day_totals(db, ALICE, "b1") == [big]

@@ -22,6 +22,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,14 +41,13 @@ from learnapp.services.completion import record_completion
 from learnapp.services.enrollment import enroll_course
 from learnapp.services.progress import course_outline, record_time_spent
 from learnapp.services.tokens import create_token
-from learnapp.settings import ROOT
 from learnapp.ui.pages.admin_common import AdminState
 from learnapp.ui.pages.admin_content import ContentState
 from learnapp.ui.pages.admin_learner import LearnerAdminState
 from learnapp.ui.pages.player import PlayerState
 from learnapp.ui.pages.profile import ProfileState
 from learnapp.ui.sync import LearnerSync
-from tests.e2e.server import Setup, served_app
+from tests.e2e.server import Setup, served_app, served_content
 from tests.security.conftest import COOKIE, USAGE_COLUMNS
 
 pytestmark = pytest.mark.e2e
@@ -139,6 +139,7 @@ class Learner:
 class World:
     url: str
     db: Database
+    content: Path  # the served app's own catalog folder (the admin content page reads only under it)
     alice: Learner
     bob: Learner
     dave: Learner  # the learner the admin control acts on
@@ -213,6 +214,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         yield World(
             url=url,
             db=db,
+            content=served_content(folder),
             alice=Learner(alice.id, alice.email, alice.name, log_in(url, alice.email, PASSWORD)),
             bob=Learner(bob.id, bob.email, bob.name, log_in(url, bob.email, PASSWORD)),
             dave=Learner(dave.id, dave.email, dave.name, log_in(url, dave.email, PASSWORD)),
@@ -323,7 +325,7 @@ def hostile_values(world: World, victim: Learner) -> list[Any]:
         "id": victim.id,
         "time_zone": "UTC",
         "token_name": "stolen",
-        "path": str(ROOT / "content"),
+        "path": str(world.content),
         "query": victim.email,
         "course": OTHER_COURSE,
         "lesson": world.other_lessons[0],
@@ -443,7 +445,7 @@ def admin_calls(world: World, victim: Learner) -> list[tuple[str, dict[str, Any]
     values = {
         "course_slug": COURSE,
         "certificate_id": world.dave_certificate if victim == world.dave else world.bob_certificate,
-        "form": {"path": str(ROOT / "content"), "query": victim.email},
+        "form": {"path": str(world.content), "query": victim.email},
     }
     routes = {"ContentState": page("/admin/content"), "NodeStatsState": page(f"/admin/courses/{COURSE}", course=COURSE)}
     admin_states: list[type[BaseState]] = [AdminState]
@@ -496,7 +498,7 @@ def test_admin_handlers_refuse_a_learner_and_work_for_the_admin(world: World) ->
         await tab.event(
             event_name(ContentState, "preview"),
             page("/admin/content"),
-            {"form": {"path": str(ROOT / "content")}},
+            {"form": {"path": str(world.content)}},
             until=lambda message: '"stage_rx_state_":"previewed"' in message,
         )
         await tab.close()
