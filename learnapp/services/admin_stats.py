@@ -191,8 +191,8 @@ def _scan(conn: Connection, table: Table, where: Any, now: datetime) -> _Scan:
 
 
 def _summarize(enrolled: int, started: int, completed: int, percents: int) -> Summary:
-    rate = round(100 * completed / enrolled, 1) if enrolled else 0.0
-    return Summary(enrolled, started, completed, rate, round(percents / enrolled, 1) if enrolled else 0.0)
+    rate = floored_share(completed, enrolled)
+    return Summary(enrolled, started, completed, rate, floored_share(percents, 100 * enrolled))
 
 
 def _funnel(
@@ -202,7 +202,12 @@ def _funnel(
     counts = q.lesson_counts(conn, table, where, [x.id for x in lessons], enrolled)
     return tuple(
         FunnelStep(
-            i + 1, x.slug, x.title, groups.get(x.id, ""), counts.get(x.id, 0), _share(counts.get(x.id, 0), enrolled)
+            i + 1,
+            x.slug,
+            x.title,
+            groups.get(x.id, ""),
+            counts.get(x.id, 0),
+            floored_share(counts.get(x.id, 0), enrolled),
         )
         for i, x in enumerate(lessons)
     )
@@ -216,13 +221,17 @@ def _course_funnel(
     joined = PATHWAY_ENROLLMENT.join(ENROLLMENT, ENROLLMENT.c.learner_id == PATHWAY_ENROLLMENT.c.learner_id)
     counts = q.counts_by(conn, key, joined, PATHWAY_ENROLLMENT.c.pathway_id == pathway_id, ENROLLMENT.c.is_complete)
     return tuple(
-        FunnelStep(i + 1, slug, title, "", counts.get(cid, 0), _share(counts.get(cid, 0), enrolled))
+        FunnelStep(i + 1, slug, title, "", counts.get(cid, 0), floored_share(counts.get(cid, 0), enrolled))
         for i, (cid, slug, title) in enumerate(courses)
     )
 
 
-def _share(count: int, enrolled: int) -> float:
-    return round(100 * count / enrolled, 1) if enrolled else 0.0
+def floored_share(part: int, whole: int) -> float:
+    """100 × part / whole floored to one decimal, in integers: 100.0 only when part == whole (SPEC §3.5).
+
+    round() would show 9,999 of 10,000 as 100.0; a float floor of 100 × part / whole can land on 99.99999.
+    """
+    return (1000 * part // whole) / 10 if whole > 0 else 0.0
 
 
 def per_day(conn: Connection, table: Table, now: datetime, *where: Any) -> tuple[tuple[date, int], ...]:
