@@ -12,7 +12,7 @@ import pytest
 from learnapp.persistence.db import Database
 from tests.api.conftest import Api, Tokens, assert_error, joined_on
 from tests.conftest import ALICE, BOB
-from tests.services.helpers import dump, stored_course
+from tests.services.helpers import assert_stored_equals_recomputed, dump, stored_course
 
 EVENTS = f"/learners/{ALICE}/events"
 
@@ -52,6 +52,7 @@ def test_a_batch_applies_each_event_and_says_so(enrolled: Api, db: Database) -> 
     assert (second["status"], second["seconds_added"]) == ("applied", 90)
     assert response.json()["warnings"] == []
     assert stored_course(db, ALICE, "ac-course").completed == 1
+    assert_stored_equals_recomputed(db)
 
 
 def test_time_spent_adds_up_and_one_report_is_capped_at_15_minutes(enrolled: Api) -> None:
@@ -103,6 +104,7 @@ def test_a_batch_is_all_or_nothing(enrolled: Api, db: Database) -> None:
     # Nothing was remembered either: the same ids can be sent again, fixed.
     fixed = {"events": [completed("a", "b1"), viewed("b", "b1", 30), completed("c", "b2")]}
     assert [r["status"] for r in enrolled.post(EVENTS, fixed).json()["results"]] == ["applied"] * 3
+    assert_stored_equals_recomputed(db)
 
 
 def test_event_ids_belong_to_one_learner(enrolled: Api, tokens: Tokens) -> None:

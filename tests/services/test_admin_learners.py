@@ -68,6 +68,7 @@ def test_admin_reset_and_reissue_are_recorded_as_admin_actions(db: Database) -> 
         ("reset", "admin", "Ada Admin"),
     ]
     assert stored_course(db, ALICE, "course-b").percent == 0
+    assert_stored_equals_recomputed(db)
     assert certificates_of(db, ALICE)[0].code == cert.code  # never revoked, same code
     with pytest.raises(NotFound):
         reissue_certificate(db, BOB, cert.id, ADMIN)  # not Bob's certificate

@@ -97,6 +97,7 @@ def test_enrolling_later_picks_up_completions_already_earned_through_a_shared_mo
     record_completion(db, ALICE, "s2")
     enroll_course(db, ALICE, "course-b")
     assert stored_course(db, ALICE, "course-b").is_complete
+    assert_stored_equals_recomputed(db)
 
 
 def test_course_completion_time_is_the_last_lesson_and_first_completed_at_sticks(db: Database) -> None:

@@ -128,6 +128,7 @@ def test_content_change_keeps_facts_and_recomputes_stored_progress(db: Database,
     import_content(db, _write(tmp_path / "again", FIXTURE_CONTENT))
     assert stored_course(db, ALICE, "course-b").is_complete is False
     assert stored_course(db, ALICE, "course-b").first_completed_at is not None
+    assert_stored_equals_recomputed(db)
 
 
 def _write(folder: Path, text: str) -> Path:
