@@ -200,6 +200,15 @@ class LessonTime(SQLModel, table=True):
     updated_at: datetime = Moment()
 
 
+class ActivityDay(SQLModel, table=True):
+    """A lesson completed on a calendar day in the learner's zone: kept when the completion is undone (streaks)."""
+
+    __tablename__ = "activity_day"
+    learner_id: int = Field(foreign_key="learner.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    lesson_id: int = Field(foreign_key="lesson.id", primary_key=True)
+
+
 class LoginSession(SQLModel, table=True):
     """A signed-in browser: only the SHA-256 of its cookie secret is stored."""
 

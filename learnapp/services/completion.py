@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 
 from learnapp.domain.content import Catalog, Lesson, Module
 from learnapp.metrics import RECORD_COMPLETION_SECONDS, completion_recorded
+from learnapp.persistence.activity import record_activity
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import (
@@ -127,6 +128,7 @@ def complete_lesson(
         assert fact is not None
     else:
         append_history(conn, [history_entry(learner_id, "completed", source, actor_id, found.id)])
+        record_activity(conn, learner_id, found.id, fact.completed_at)  # the day stays active through an undo
         changes = refresh_learner(conn, catalog, learner_id, courses, pathways, enrolled)
         notify_progress(conn, learner_id, changes)
         queue_certificates(conn, learner_id, changes)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlmodel import col
 
 from learnapp.domain.streaks import streaks
+from learnapp.persistence.activity import activity, learner_zone
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import Enrollment, Learner, LessonCompletion, LessonTime
+from learnapp.persistence.tables import Enrollment, LessonCompletion, LessonTime
 
 WEEKS = 12
 
@@ -33,26 +33,27 @@ class LearnerStats:
 
 
 def learner_stats(db: Database, learner_id: int, now: datetime | None = None) -> LearnerStats:
-    """Streak days are calendar days in the learner's own time zone."""
+    """Streak days are calendar days in the learner's own time zone.
+
+    Streaks and the weekly chart read the activity days, which an undo or a Start over leaves in place: the
+    past stays as it happened. The lesson count is what the learner holds complete now.
+    """
     with db.read() as session:
-        learner = session.get(Learner, learner_id)
-        zone = ZoneInfo(learner.time_zone if learner else "UTC")
+        conn = session.connection()
+        zone = learner_zone(conn, learner_id)
         rows = session.execute(
             select(col(Enrollment.percent), col(Enrollment.is_complete), col(Enrollment.completed)).where(
                 col(Enrollment.learner_id) == learner_id
             )
         ).all()
-        stamps = (
-            session.execute(
-                select(col(LessonCompletion.completed_at)).where(col(LessonCompletion.learner_id) == learner_id)
-            )
-            .scalars()
-            .all()
-        )
+        held = session.execute(
+            select(func.count()).select_from(LessonCompletion).where(col(LessonCompletion.learner_id) == learner_id)
+        ).scalar()
+        done = activity(conn, learner_id)
         seconds = session.execute(
             select(func.coalesce(func.sum(col(LessonTime.seconds)), 0)).where(col(LessonTime.learner_id) == learner_id)
         ).scalar()
-    local_days = [stamp.astimezone(zone).date() for stamp in stamps]
+    local_days = [day for day, _lesson in done]
     days = set(local_days)
     today = (now or datetime.now(zone)).astimezone(zone).date()
     run = streaks(days, today)
@@ -60,7 +61,7 @@ def learner_stats(db: Database, learner_id: int, now: datetime | None = None) ->
         courses_enrolled=len(rows),
         courses_completed=sum(1 for r in rows if r.is_complete),
         courses_in_progress=sum(1 for r in rows if not r.is_complete and r.completed > 0),
-        lessons_completed=len(stamps),
+        lessons_completed=int(held or 0),
         average_percent=sum(r.percent for r in rows) // len(rows) if rows else 0,
         current_streak=run.current,
         longest_streak=run.longest,
@@ -71,7 +72,10 @@ def learner_stats(db: Database, learner_id: int, now: datetime | None = None) ->
 
 
 def weekly_counts(days: list[date], today: date, weeks: int = WEEKS) -> tuple[tuple[date, int], ...]:
-    """Completions per week (Monday first) for the last `weeks` weeks, including empty ones."""
+    """Lessons completed per week (Monday first) for the last `weeks` weeks, including empty ones.
+
+    One entry per lesson and day it was completed on: a lesson completed again on another day counts again.
+    """
     this_monday = today - timedelta(days=today.weekday())
     starts = [this_monday - timedelta(weeks=back) for back in range(weeks - 1, -1, -1)]
     counts = Counter(day - timedelta(days=day.weekday()) for day in days)

@@ -1,0 +1,50 @@
+"""Persistence: activity days, the lessons a learner completed on each local day, never erased by an undo."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Table, bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from learnapp.persistence.tables import ActivityDay, Learner, LessonCompletion
+
+ACTIVITY: Table = ActivityDay.__table__  # type: ignore[attr-defined]
+_LEARNER: Table = Learner.__table__  # type: ignore[attr-defined]
+_COMPLETION: Table = LessonCompletion.__table__  # type: ignore[attr-defined]
+
+_ZONE = select(_LEARNER.c.time_zone).where(_LEARNER.c.id == bindparam("learner"))
+_KEPT = select(ACTIVITY.c.day, ACTIVITY.c.lesson_id).where(ACTIVITY.c.learner_id == bindparam("learner"))
+_FACTS = select(_COMPLETION.c.completed_at, _COMPLETION.c.lesson_id).where(
+    _COMPLETION.c.learner_id == bindparam("learner")
+)
+
+
+@lru_cache(maxsize=64)
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def learner_zone(conn: Connection, learner_id: int) -> ZoneInfo:
+    return zone(conn.execute(_ZONE, {"learner": learner_id}).scalar() or "UTC")
+
+
+def record_activity(conn: Connection, learner_id: int, lesson_id: int, completed_at: datetime) -> None:
+    """The day (in the learner's zone) this lesson was completed; again on the same day is a no-op."""
+    day = completed_at.astimezone(learner_zone(conn, learner_id)).date()
+    builder = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    conn.execute(builder(ACTIVITY).values(learner_id=learner_id, day=day, lesson_id=lesson_id).on_conflict_do_nothing())
+
+
+def activity(conn: Connection, learner_id: int) -> set[tuple[date, int]]:
+    """(local day, lesson) the learner completed: the kept days, and the completions they hold now.
+
+    The completions now held are read too, so a fact written by a path that keeps no day (a legacy import, the
+    population generator) still counts while it exists.
+    """
+    where = learner_zone(conn, learner_id)
+    kept = {(day, lesson) for day, lesson in conn.execute(_KEPT, {"learner": learner_id})}
+    held = {(at.astimezone(where).date(), lesson) for at, lesson in conn.execute(_FACTS, {"learner": learner_id})}
+    return kept | held
