@@ -19,9 +19,11 @@ from learnapp.persistence.facts import (
     LEARNER,
     PATHWAY_ENROLLMENT,
     append_history,
+    done_ids,
     get_completion,
     history_entry,
     insert_completion,
+    lock_learner,
 )
 from learnapp.persistence.tables import utcnow
 from learnapp.services.errors import Conflict, NotFound
@@ -150,6 +152,8 @@ def rollback_import(
         if run is None or run.kind != "progress-import":
             raise NotFound(f"No progress import run {run_id}")
         states = snapshots.snapshots(conn, run_id, only_learner)
+        for learner_id in sorted(states):  # in id order: two writers of overlapping learners never deadlock
+            lock_learner(conn, learner_id)
         changed = [lid for lid, (_b, after) in states.items() if snapshots.learner_state(conn, lid) != after]
         if changed and not force:
             raise Conflict(
@@ -157,7 +161,23 @@ def rollback_import(
                 "those changes. Use --force to roll back anyway.",
                 {"learners": changed},
             )
-        for learner_id, (before, _after) in states.items():
-            snapshots.undo_import(conn, run_id, learner_id, before)
+        catalog = current_catalog(conn)
+        for learner_id, (before, _after) in sorted(states.items()):
+            _undo_learner(conn, catalog, run_id, learner_id, before)
         runs.start_run(conn, "progress-rollback", actor, {"run": run_id, "learner": only_learner, "force": force})
     return sorted(states)
+
+
+def _undo_learner(conn: Connection, catalog: Catalog, run_id: int, learner_id: int, before: dict[str, Any]) -> None:
+    """Remove the run's facts (each one logged) and restore the snapshot, then recompute from the facts left.
+
+    Forced, the learner changed since the import (a later click), so the snapshot's stored rows are stale.
+    """
+    had = done_ids(conn, learner_id)
+    snapshots.undo_import(conn, run_id, learner_id, before)
+    removed = sorted(had - done_ids(conn, learner_id))
+    detail = f"rollback of import run {run_id}"
+    append_history(
+        conn, [{**history_entry(learner_id, "uncompleted", "import", lesson_id=i), "detail": detail} for i in removed]
+    )
+    refresh_learner(conn, catalog, learner_id, [c.id for c in catalog.courses], [p.id for p in catalog.pathways])
