@@ -16,7 +16,7 @@ from learnapp.ui.layout import page, progress_bar
 from learnapp.ui.live import course_completed, course_percent
 from learnapp.ui.outline import ModuleItem, outline, outline_items
 from learnapp.ui.session import SessionState, db
-from learnapp.ui.sync import refresh_sync
+from learnapp.ui.sync import push_to_tabs, refresh_sync
 
 
 class CourseState(SessionState):
@@ -49,7 +49,11 @@ class CourseState(SessionState):
         account = await self._account()
         if account is None:
             return self._login_redirect()
-        await asyncio.to_thread(enroll_course, db(), account.id, self.slug)
+        try:
+            await asyncio.to_thread(enroll_course, db(), account.id, self.slug)
+        except LearnappError as error:
+            return rx.toast.error(error.message)
+        push_to_tabs(account.id, but=self.router.session.client_token)  # committed: the learner's other tabs too
         return CourseState.load
 
     @rx.event
@@ -61,6 +65,7 @@ class CourseState(SessionState):
             await asyncio.to_thread(reset_course, db(), account.id, self.slug)
         except LearnappError as error:
             return rx.toast.error(error.message)
+        push_to_tabs(account.id, but=self.router.session.client_token)  # committed: the learner's other tabs too
         return [CourseState.load, rx.toast.info("Progress reset: you are starting this course over.")]
 
 

@@ -17,7 +17,7 @@ from learnapp.ui.catalog import card_link, plural
 from learnapp.ui.layout import page, progress_bar
 from learnapp.ui.live import course_percent
 from learnapp.ui.session import SessionState, db
-from learnapp.ui.sync import LearnerSync, refresh_sync
+from learnapp.ui.sync import LearnerSync, push_to_tabs, refresh_sync
 
 
 @dataclass
@@ -83,6 +83,7 @@ class PathwayState(SessionState):
             await asyncio.to_thread(enroll_pathway, db(), account.id, self.slug)
         except LearnappError as error:
             return rx.toast.error(error.message)
+        push_to_tabs(account.id, but=self.router.session.client_token)  # committed: the learner's other tabs too
         return PathwayState.load
 
 
