@@ -82,7 +82,10 @@ def queue(conn: Connection, learner_id: int, kind: str, node_id: int, completed_
 
 
 def claim_due(conn: Connection, now: datetime, lease: timedelta) -> CertificateRow | None:
-    """Take the oldest due job; a 'working' job whose lease ran out (its worker died) is due again."""
+    """Take the oldest due job; a 'working' job whose lease ran out (its worker died or is slow) is due again.
+
+    The row returned is as read before the claim: the claim itself is attempts + 1 (see `_held`).
+    """
     due = or_(
         and_(CERTIFICATE.c.status == "pending", CERTIFICATE.c.next_attempt_at <= now),
         and_(CERTIFICATE.c.status == "working", CERTIFICATE.c.next_attempt_at <= now),
@@ -98,20 +101,28 @@ def claim_due(conn: Connection, now: datetime, lease: timedelta) -> CertificateR
     return CertificateRow(*row) if claimed.rowcount == 1 else None  # type: ignore[attr-defined]
 
 
-def finish(conn: Connection, cert_id: int, pdf: bytes, now: datetime) -> None:
-    conn.execute(
-        update(CERTIFICATE)
-        .where(CERTIFICATE.c.id == cert_id)
-        .values(status="issued", pdf=pdf, issued_at=now, last_error="")
+def _held(job: CertificateRow) -> Any:
+    """Still this worker's claim: a worker that polled after the lease ran out has claimed it again since,
+    which made it 'working' with one more attempt; the slower worker's result is then not wanted."""
+    return and_(
+        CERTIFICATE.c.id == job.id, CERTIFICATE.c.status == "working", CERTIFICATE.c.attempts == job.attempts + 1
     )
 
 
-def retry_later(conn: Connection, cert_id: int, error: str, when: datetime | None) -> None:
-    """Back to pending at `when`, or failed for good when `when` is None (out of attempts)."""
+def finish(conn: Connection, job: CertificateRow, pdf: bytes, now: datetime) -> bool:
+    """Issue the claimed job; False (and nothing written) when the claim is no longer this worker's."""
+    result = conn.execute(
+        update(CERTIFICATE).where(_held(job)).values(status="issued", pdf=pdf, issued_at=now, last_error="")
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def retry_later(conn: Connection, job: CertificateRow, error: str, when: datetime | None) -> bool:
+    """Back to pending at `when`, or failed for good when `when` is None (out of attempts); only while held."""
     values: dict[str, Any] = {"last_error": error[:500], "status": "failed" if when is None else "pending"}
     if when is not None:
         values["next_attempt_at"] = when
-    conn.execute(update(CERTIFICATE).where(CERTIFICATE.c.id == cert_id).values(**values))
+    return bool(conn.execute(update(CERTIFICATE).where(_held(job)).values(**values)).rowcount)  # type: ignore[attr-defined]
 
 
 def requeue(conn: Connection, cert_id: int) -> bool:

@@ -67,14 +67,20 @@ def _attempt(db: Database, job: certs.CertificateRow, text: CertificateText, ren
         attempts = job.attempts + 1
         when = None if attempts >= MAX_ATTEMPTS else now + backoff(attempts)
         with db.transaction() as conn:
-            certs.retry_later(conn, job.id, f"{type(error).__name__}: {error}", when)
-        CERTIFICATE_FAILURES.labels("gave_up" if when is None else "retrying").inc()
+            held = certs.retry_later(conn, job, f"{type(error).__name__}: {error}", when)
+        if held:
+            CERTIFICATE_FAILURES.labels("gave_up" if when is None else "retrying").inc()
         log.warning("certificate failed", extra={"certificate": job.code, "attempt": attempts, "error": str(error)})
         return 0
     with db.transaction() as conn:
-        certs.finish(conn, job.id, pdf, utcnow())
-        link = f"/certificates/{job.code}.pdf"
-        notify_once(conn, job.learner_id, f"certificate:{job.id}", f"Your certificate for {text.title} is ready", link)
+        won = certs.finish(conn, job, pdf, utcnow())
+        if won:
+            link = f"/certificates/{job.code}.pdf"
+            title = f"Your certificate for {text.title} is ready"
+            notify_once(conn, job.learner_id, f"certificate:{job.id}", title, link)
+    if not won:  # the lease ran out while rendering and another worker claimed it: its render counts, not ours
+        log.info("certificate claim lost", extra={"certificate": job.code, "attempt": job.attempts + 1})
+        return 0
     CERTIFICATES_ISSUED.inc()
     log.info("certificate issued", extra={"certificate": job.code, "learner": job.learner_id})
     return 1
