@@ -7,14 +7,16 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
 from learnapp.domain import progress as rules
+from learnapp.domain.claims import TOLERANCE, within_tolerance
 from learnapp.metrics import completion_recorded
 from learnapp.persistence.catalog import current_catalog
+from learnapp.persistence.claims import keep_claimed_time
 from learnapp.persistence.db import Database
 from learnapp.persistence.events import SeenEvent, remember_event, seen_event
 from learnapp.persistence.facts import append_history, completion_times, history_entry, lock_learner
@@ -28,8 +30,6 @@ log = logging.getLogger("learnapp.events")
 
 LESSON_COMPLETED, LESSON_VIEWED = "lesson_completed", "lesson_viewed"
 COURSE_COMPLETED, PATHWAY_COMPLETED = "course_completed", "pathway_completed"
-# A claimed completion time this close to the inferred one (the latest child completion) is kept.
-TOLERANCE = timedelta(minutes=5)
 
 
 class ClaimRejected(InvalidRequest):
@@ -82,7 +82,7 @@ def body_hash(event: ClientEventIn) -> str:
 
 def settle_time(claimed: datetime | None, inferred: datetime) -> tuple[datetime, str | None]:
     """Keep the claimed time within ±5 minutes of the inferred one; otherwise use the inferred time and say so."""
-    if claimed is None or abs(claimed - inferred) <= TOLERANCE:
+    if claimed is None or within_tolerance(claimed, inferred):
         return claimed or inferred, None
     gap = int(abs(claimed - inferred).total_seconds())
     return inferred, (
@@ -187,8 +187,15 @@ def _accept(
     actor_id: int | None,
     **node: int,
 ) -> EventOutcome:
-    """Completion itself is derived from the facts; the accepted claim is kept in the history with its time."""
+    """Completion itself is derived from the facts; the accepted claim is kept in the history with its time.
+
+    A kept claimed time becomes the node's stored completion time (and its first completion time and certificate
+    date when this completion is the first); the recompute keeps it while it stays within the tolerance.
+    """
     completed_at, warning = settle_time(event.occurred_at, inferred)
+    if completed_at != inferred:
+        ((key, node_id),) = node.items()
+        keep_claimed_time(conn, learner_id, key.removesuffix("_id"), node_id, inferred, completed_at)
     entry = history_entry(learner_id, "completion_claimed", "api", actor_id, **node)
     entry["detail"] = json.dumps(
         {"event_id": event.id, "claimed_at": _iso(event.occurred_at), "accepted_at": _iso(completed_at)}

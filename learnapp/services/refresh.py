@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from learnapp.domain import progress as rules
+from learnapp.domain.claims import completion_time
 from learnapp.domain.content import Catalog, Course, Pathway
 from learnapp.persistence.facts import (
     StoredProgress,
@@ -120,7 +121,9 @@ def _apply(
     finished_at: Finisher,
     extra: dict[str, int],
 ) -> ProgressChange | None:
-    completed_at = finished_at(lesson_ids) if counts.complete else None
+    inferred = finished_at(lesson_ids) if counts.complete else None
+    # An accepted claim's stored time stays while the node stays complete and the time near the inferred one.
+    completed_at = completion_time(row.completed_at if row.is_complete else None, inferred) if inferred else None
     wanted: dict[str, Any] = {
         "completed": counts.completed,
         "total": counts.total,

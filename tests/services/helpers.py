@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from fractions import Fraction
 from math import floor
 from typing import Any
@@ -180,17 +180,40 @@ def completion_facts(conn: Connection) -> dict[int, dict[int, datetime]]:
     return facts
 
 
+CLAIM_TOLERANCE = timedelta(minutes=5)
+
+
+def claimed_times(conn: Connection) -> dict[tuple[int, str, int], set[datetime]]:
+    """Per (learner, kind, node), the times accepted claims kept (history 'completion_claimed', accepted_at)."""
+    found: dict[tuple[int, str, int], set[datetime]] = defaultdict(set)
+    sql = "SELECT learner_id, course_id, pathway_id, detail FROM progress_history WHERE action = 'completion_claimed'"
+    for learner, course, pathway, detail in _rows(conn, sql):
+        accepted = json.loads(detail).get("accepted_at")
+        key = (learner, "pathway", pathway) if pathway is not None else (learner, "course", course)
+        if accepted:
+            found[key].add(datetime.fromisoformat(accepted))
+    return found
+
+
 def invariant_problems(db: Database) -> list[str]:
     """Every way the stored progress differs from the facts; empty when the invariant holds."""
     with db.engine.connect() as conn:
         tree, facts, stored = read_tree(conn), completion_facts(conn), stored_rows(conn)
-        recorded = recorded_enrollments(conn)
+        recorded, claims = recorded_enrollments(conn), claimed_times(conn)
     problems = [f"row missing for enrollment {key}" for key in sorted(recorded - set(stored))]
     problems += [f"row {key} is not an enrollment the learner has" for key in sorted(set(stored) - recorded)]
     for key, row in sorted(stored.items()):
         learner, kind, node = key
         times = facts.get(learner, {})
         wanted = expected_course(tree, node, times) if kind == "course" else expected_pathway(tree, node, times)
+        kept = row["completed_at"]
+        # An accepted claim's time, within ±5 minutes of the latest lesson, stands for it while the node is complete.
+        if (
+            wanted["is_complete"]
+            and kept in claims.get(key, ())
+            and abs(kept - wanted["completed_at"]) <= CLAIM_TOLERANCE
+        ):
+            wanted["completed_at"] = kept
         for column, value in wanted.items():
             if row[column] != value:
                 problems.append(f"{kind} {node} of learner {learner}: {column} is {row[column]!r}, facts say {value!r}")
