@@ -100,6 +100,17 @@ def lock_learner(conn: Connection, learner_id: int) -> bool:
     return conn.execute(_LOCK, {"learner": learner_id}).first() is not None
 
 
+def lock_learners(conn: Connection, learner_ids: Iterable[int]) -> None:
+    """lock_learner for many in one statement, in id order: two writers of overlapping sets never deadlock."""
+    ids = sorted(set(learner_ids))
+    if conn.dialect.name == "sqlite" or not ids:
+        return
+    if len(ids) == 1:
+        conn.execute(_LOCK, {"learner": ids[0]})
+        return
+    conn.execute(select(LEARNER.c.id).where(LEARNER.c.id.in_(ids)).order_by(LEARNER.c.id).with_for_update()).all()
+
+
 def done_ids(conn: Connection, learner_id: int) -> set[int]:
     return {row[0] for row in conn.execute(_DONE_IDS, {"learner": learner_id})}
 

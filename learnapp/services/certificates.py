@@ -16,7 +16,7 @@ from learnapp.persistence.notices import notify_once
 from learnapp.persistence.tables import utcnow
 from learnapp.services.certificate_pdf import CertificateText, render_certificate
 from learnapp.services.errors import NotFound
-from learnapp.services.refresh import ProgressChange
+from learnapp.services.progress_changes import ProgressChange
 from learnapp.settings import public_url
 
 log = logging.getLogger("learnapp.certificates")
@@ -31,7 +31,7 @@ def backoff(attempts: int) -> timedelta:
 
 
 def queue_certificates(conn: Connection, learner_id: int, changes: list[ProgressChange]) -> None:
-    """Inside the completion's transaction: the first completion of a node queues its certificate."""
+    """Inside the recompute's transaction: the first completion of a node queues its certificate (once)."""
     for change in changes:
         if change.newly_completed:
             certs.queue(conn, learner_id, change.kind, change.node_id, change.completed_at or utcnow())

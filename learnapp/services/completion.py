@@ -26,9 +26,8 @@ from learnapp.persistence.facts import (
 )
 from learnapp.persistence.learners import joined_and_role
 from learnapp.persistence.tables import utcnow
-from learnapp.services.certificates import queue_certificates
 from learnapp.services.errors import InvalidRequest, NotEnrolled, NotFound
-from learnapp.services.notifications import announcements, notify_progress
+from learnapp.services.notifications import announcements
 from learnapp.services.refresh import ProgressChange, affected_nodes, log_changes, refresh_learner
 from learnapp.services.snapshot import LearnerSnapshot, read_snapshot
 
@@ -129,9 +128,8 @@ def complete_lesson(
     else:
         append_history(conn, [history_entry(learner_id, "completed", source, actor_id, found.id)])
         record_activity(conn, learner_id, found.id, fact.completed_at)  # the day stays active through an undo
-        changes = refresh_learner(conn, catalog, learner_id, courses, pathways, enrolled)
-        notify_progress(conn, learner_id, changes)
-        queue_certificates(conn, learner_id, changes)
+        # The learner's own new completion: milestones are news too (the recompute writes the notices).
+        changes = refresh_learner(conn, catalog, learner_id, courses, pathways, enrolled, milestones=True)
     return CompletionView(learner_id, found.id, found.slug, fact.completed_at, fact.source, created, tuple(changes))
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, SQLModel, col
 from learnapp.domain.content import Catalog
 from learnapp.persistence.catalog import load_catalog
 from learnapp.persistence.db import Database
+from learnapp.persistence.facts import lock_learners
 from learnapp.persistence.tables import (
     CatalogState,
     CourseModule,
@@ -211,9 +212,14 @@ def _recompute(session: Session, before: Catalog, after: Catalog, report: Import
             select(col(PathwayEnrollment.learner_id)).where(col(PathwayEnrollment.pathway_id).in_(pathways))
         ).scalars()
     )
+    # Every affected learner locked at once, in id order, before their facts are read: a click waits
+    # for the import instead of being overwritten by progress computed without it.
+    lock_learners(session.connection(), learners)
     dropping, gaining = set(), set()
     for learner_id in sorted(learners):
         started = time.perf_counter()
+        # First completions the new content brings (a last missing lesson removed) earn their notice and
+        # certificate inside refresh_learner; a dry run rolls them back with everything else.
         changes = refresh_learner(session.connection(), after, learner_id, changed, pathways)
         log_changes(
             "progress recalculated" + (" (dry run)" if report.dry_run else ""), learner_id, None, changes, started

@@ -7,11 +7,9 @@ from dataclasses import dataclass, field
 
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
-from learnapp.persistence.facts import lock_learner
+from learnapp.persistence.facts import lock_learners
 from learnapp.persistence.learners import enrolled_learners
-from learnapp.services.certificates import queue_certificates
 from learnapp.services.errors import InvalidRequest, NotFound
-from learnapp.services.notifications import notify_progress
 from learnapp.services.refresh import ProgressChange, log_changes, refresh_learner
 
 BATCH = 200
@@ -46,13 +44,11 @@ def _batch(db: Database, course_id: int, learners: list[int], report: CourseReca
     with db.transaction() as conn:
         catalog = current_catalog(conn)
         pathways = {p.id for p in catalog.pathways_containing(course_id)}
+        lock_learners(conn, learners)  # the whole batch at once, in id order
         for learner_id in learners:
             started = time.perf_counter()
-            lock_learner(conn, learner_id)
+            # A first completion found here earns what a click would have: the recompute writes it.
             changes = refresh_learner(conn, catalog, learner_id, [course_id], pathways)
-            # A recomputation that finds a first completion earns what a click would have.
-            notify_progress(conn, learner_id, changes)
-            queue_certificates(conn, learner_id, changes)
             log_changes("progress recalculated", learner_id, None, changes, started)
             _count(report, learner_id, changes)
 

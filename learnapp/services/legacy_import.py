@@ -24,6 +24,7 @@ from learnapp.persistence.facts import (
     history_entry,
     insert_completion,
     lock_learner,
+    lock_learners,
 )
 from learnapp.persistence.tables import utcnow
 from learnapp.services.errors import Conflict, NotFound
@@ -80,7 +81,10 @@ def import_progress(
     ids = sorted(good)
     for start in range(0, len(ids), batch_size):
         with db.transaction() as conn:
-            for learner_id in ids[start : start + batch_size]:
+            batch = ids[start : start + batch_size]
+            # Locked before the before-snapshot and the facts are read: a click waits, never lost.
+            lock_learners(conn, batch)
+            for learner_id in batch:
                 _import_learner(conn, catalog, run_id, learner_id, good[learner_id], report)
     report.written = True
     return _finish(db, report, "succeeded")
@@ -114,6 +118,7 @@ def _import_learner(
             stored = get_completion(conn, learner_id, lesson.id)
             report.drift += int(stored is None or stored.completed_at != row.completed_at)
     append_history(conn, history)
+    # A course the imported history completes earns its notice and certificate here (refresh_learner).
     refresh_learner(conn, catalog, learner_id, [c.id for c in catalog.courses], [p.id for p in catalog.pathways])
     snapshots.save_snapshot(conn, run_id, learner_id, before, snapshots.learner_state(conn, learner_id))
 

@@ -6,18 +6,18 @@ from sqlalchemy import Connection
 
 from learnapp.persistence.db import Database
 from learnapp.persistence.notices import Notice, mark_all_read, notify_once, recent_notices, unread_count
-from learnapp.services.refresh import ProgressChange
+from learnapp.services.progress_changes import ProgressChange
 
 MILESTONES = (25, 50, 75)
 
 
-def announcements(changes: list[ProgressChange]) -> list[tuple[str, str, str]]:
+def announcements(changes: list[ProgressChange], milestones: bool = True) -> list[tuple[str, str, str]]:
     """(key, title, link) of each notice these changes earn: a milestone crossed upward, or a first completion."""
     found = []
     for change in changes:
         link = f"/courses/{change.slug}" if change.kind == "course" else f"/pathways/{change.slug}"
         # Jumping past several milestones at once (a short course) announces only the highest.
-        crossed = [m for m in MILESTONES if change.before_percent < m <= change.after_percent]
+        crossed = [m for m in MILESTONES if milestones and change.before_percent < m <= change.after_percent]
         if crossed and not change.after_complete:
             found.append(
                 (f"{change.kind}:{change.slug}:{crossed[-1]}", f"You reached {crossed[-1]}% of {change.title}", link)
@@ -27,9 +27,11 @@ def announcements(changes: list[ProgressChange]) -> list[tuple[str, str, str]]:
     return found
 
 
-def notify_progress(conn: Connection, learner_id: int, changes: list[ProgressChange]) -> None:
-    """Inside the completion's transaction: each notice the changes earn, once per learner and key."""
-    for key, title, link in announcements(changes):
+def notify_progress(
+    conn: Connection, learner_id: int, changes: list[ProgressChange], milestones: bool = True
+) -> None:
+    """Inside the recompute's transaction: each notice the changes earn, once per learner and key."""
+    for key, title, link in announcements(changes, milestones):
         notify_once(conn, learner_id, key, title, link)
 
 

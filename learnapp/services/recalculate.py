@@ -16,7 +16,7 @@ from learnapp.metrics import ERRORS, RECALCULATE_BATCH_SECONDS
 from learnapp.persistence import runs
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
-from learnapp.persistence.facts import ENROLLMENT, PATHWAY_ENROLLMENT
+from learnapp.persistence.facts import ENROLLMENT, PATHWAY_ENROLLMENT, lock_learners
 from learnapp.persistence.tables import utcnow
 from learnapp.services.errors import InvalidRequest, NotFound
 from learnapp.services.refresh import ProgressChange, log_changes, refresh_batch, refresh_learner
@@ -126,6 +126,8 @@ def _batch(
         transaction = conn.begin()
         if db.is_sqlite:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Before the savepoint below: a lock taken inside it would be released by its rollback.
+        lock_learners(conn, batch)
         synced = runs.synced_learners(conn, batch, catalog.version) if options.skip_synced else set()
         report.skipped += len(synced)
         todo = [i for i in batch if i not in synced]

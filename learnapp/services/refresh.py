@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,30 +20,21 @@ from learnapp.persistence.facts import (
     done_ids_many,
     latest_by_course_many,
     latest_completion,
+    lock_learner,
+    lock_learners,
     pathway_progress_rows,
     progress_rows_many,
     save_progress,
     save_progress_many,
 )
 from learnapp.persistence.tables import utcnow
+from learnapp.services.certificates import queue_certificates
+from learnapp.services.notifications import notify_progress
+from learnapp.services.progress_changes import ProgressChange
+
+__all__ = ["ProgressChange", "affected_nodes", "log_changes", "refresh_batch", "refresh_learner"]
 
 log = logging.getLogger("learnapp.progress")
-
-
-@dataclass(frozen=True)
-class ProgressChange:
-    """One stored row that moved: what it was and what the facts now say."""
-
-    kind: str  # "course" or "pathway"
-    node_id: int
-    slug: str
-    title: str
-    before_percent: int
-    after_percent: int
-    before_complete: bool
-    after_complete: bool
-    newly_completed: bool
-    completed_at: datetime | None = None  # the node's completion time when it is complete
 
 
 def affected_nodes(catalog: Catalog, module_id: int) -> tuple[set[int], set[int]]:
@@ -61,8 +51,15 @@ def refresh_learner(
     course_ids: Iterable[int],
     pathway_ids: Iterable[int],
     course_rows: list[StoredProgress] | None = None,
+    *,
+    milestones: bool = False,
 ) -> list[ProgressChange]:
-    """Recompute the learner's stored rows for these nodes from the facts; write only rows that differ."""
+    """Recompute the learner's stored rows for these nodes from the facts; write only rows that differ.
+
+    The learner is locked before anything is read (course_rows, if given, must have been read under
+    that lock), and what the changes earn is written in the same transaction: see follow_changes.
+    """
+    lock_learner(conn, learner_id)
     done = done_ids(conn, learner_id)
     rows = course_progress_rows(conn, learner_id, course_ids) if course_rows is None else course_rows
 
@@ -78,7 +75,22 @@ def refresh_learner(
         _pathway_change(write, catalog, row, done, finished_at)
         for row in pathway_progress_rows(conn, learner_id, pathway_ids)
     ]
-    return [change for change in changes if change]
+    found = [change for change in changes if change]
+    follow_changes(conn, learner_id, found, milestones)
+    return found
+
+
+def follow_changes(conn: Connection, learner_id: int, changes: list[ProgressChange], milestones: bool) -> None:
+    """What the changes earn, once, whoever caused them: a first completion's notice and certificate.
+
+    Milestone notices (25/50/75%) only when the learner's own new completion moved the bar (`milestones`):
+    an enrollment, an import or a recalculation reports progress made earlier, and announcing it as news
+    would flood the bell. Notices have a key and certificates are unique per learner and node, so a
+    repeat writes nothing.
+    """
+    if changes:
+        notify_progress(conn, learner_id, changes, milestones)
+        queue_certificates(conn, learner_id, changes)
 
 
 Finisher = Callable[[frozenset[int]], datetime | None]
@@ -172,7 +184,12 @@ def log_changes(event: str, learner_id: int, lesson: str | None, changes: list[P
 def refresh_batch(
     conn: Connection, catalog: Catalog, learner_ids: list[int], course_ids: Iterable[int], pathway_ids: Iterable[int]
 ) -> dict[int, list[ProgressChange]]:
-    """refresh_learner for many learners at once: a few statements per batch, the same rules per row."""
+    """refresh_learner for many learners at once: a few statements per batch, the same rules per row.
+
+    All of them are locked first, in id order, and their facts read after; first completions earn
+    their notice and certificate in the same transaction (never milestones: see follow_changes).
+    """
+    lock_learners(conn, learner_ids)
     courses, pathways = set(course_ids), set(pathway_ids)
     done = done_ids_many(conn, learner_ids)
     course_rows = progress_rows_many(conn, "course", learner_ids)
@@ -216,6 +233,8 @@ def refresh_batch(
         changes[learner_id] = [c for c in found if c]
     save_progress_many(conn, "course", pending["course"])
     save_progress_many(conn, "pathway", pending["pathway"])
+    for learner_id, moved in changes.items():
+        follow_changes(conn, learner_id, moved, milestones=False)
     return changes
 
 

@@ -1,0 +1,22 @@
+"""Services: one stored progress row that moved, as the recompute reports it to what follows from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class ProgressChange:
+    """One stored row that moved: what it was and what the facts now say."""
+
+    kind: str  # "course" or "pathway"
+    node_id: int
+    slug: str
+    title: str
+    before_percent: int
+    after_percent: int
+    before_complete: bool
+    after_complete: bool
+    newly_completed: bool
+    completed_at: datetime | None = None  # the node's completion time when it is complete
