@@ -59,10 +59,18 @@ def _wait_while_pending(db: Database, job: int, at_most: float = 0.01) -> None:
         time.sleep(0.0005)
 
 
-def record_lessons(url: str, learner_id: int, lessons: list[str], start: Any) -> list[bool]:
-    """Record each lesson once, in order; returns whether each call created the fact."""
+def record_rounds(url: str, rounds: list[tuple[int, str]], start: Any) -> list[bool]:
+    """Round by round, all processes released together: record (learner, lesson); whether each call created it."""
     db = Database(url)
-    start.wait()
-    created = [record_completion(db, learner_id, lesson).created for lesson in lessons]
+    _status_of_any(db)  # connected before the first round
+    created = []
+    for learner_id, lesson in rounds:
+        start.wait()
+        created.append(record_completion(db, learner_id, lesson).created)
     db.dispose()
     return created
+
+
+def _status_of_any(db: Database) -> None:
+    with db.snapshot() as conn:
+        conn.execute(text("SELECT 1"))
