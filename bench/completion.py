@@ -51,6 +51,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy
 from rich.console import Console
@@ -214,7 +215,8 @@ class RawFloor:
         """One first-time completion, statement for statement what the service sends."""
         execute = self.conn.execute
         course_id = self.course.id
-        now = sql_time(datetime.now(UTC))
+        now_moment = datetime.now(UTC)
+        now = sql_time(now_moment)
         execute("BEGIN IMMEDIATE")
         try:
             execute("SELECT version FROM catalogstate WHERE id = ?", (1,)).fetchone()
@@ -237,6 +239,12 @@ class RawFloor:
                     "INSERT INTO progress_history (at, learner_id, actor_id, action, source, lesson_id, course_id,"
                     " pathway_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (now, learner_id, learner_id, "completed", "ui", lesson_id, None, None, ""),
+                )
+                # The activity day in the learner's zone (kept through an undo), as the service writes it.
+                zone_name = execute("SELECT time_zone FROM learner WHERE id = ?", (learner_id,)).fetchone()[0]
+                execute(
+                    "INSERT INTO activity_day (learner_id, day, lesson_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                    (learner_id, now_moment.astimezone(ZoneInfo(zone_name or "UTC")).date().isoformat(), lesson_id),
                 )
                 done_ids = {
                     r[0] for r in execute("SELECT lesson_id FROM lesson_completion WHERE learner_id = ?", (learner_id,))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from functools import lru_cache
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -23,11 +23,15 @@ _FACTS = select(_COMPLETION.c.completed_at, _COMPLETION.c.lesson_id).where(
 
 
 @lru_cache(maxsize=64)
-def zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
+def zone(name: str) -> tzinfo:
+    """The zone of that name; a name this machine does not know counts as UTC rather than failing a write."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
 
 
-def learner_zone(conn: Connection, learner_id: int) -> ZoneInfo:
+def learner_zone(conn: Connection, learner_id: int) -> tzinfo:
     return zone(conn.execute(_ZONE, {"learner": learner_id}).scalar() or "UTC")
 
 

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, Table, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from learnapp.persistence.tables import ClientEvent, Learner, LessonTime
+from learnapp.persistence.activity import learner_zone
+from learnapp.persistence.tables import ClientEvent, LessonTime
 
 CLIENT_EVENT: Table = ClientEvent.__table__  # type: ignore[attr-defined]
 LESSON_TIME: Table = LessonTime.__table__  # type: ignore[attr-defined]
-LEARNER: Table = Learner.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -64,13 +63,8 @@ _ADD_TIME = {"postgresql": _add_time(postgresql.insert, func.least), "sqlite": _
 
 
 def local_day(conn: Connection, learner_id: int, at: datetime) -> date:
-    """The learner's calendar day at `at`, in the learner's own time zone (an unknown zone counts as UTC)."""
-    zone_name = conn.execute(select(LEARNER.c.time_zone).where(LEARNER.c.id == learner_id)).scalar() or "UTC"
-    try:
-        zone: tzinfo = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = UTC
-    return at.astimezone(zone).date()
+    """The learner's calendar day at `at`, in the learner's own time zone."""
+    return at.astimezone(learner_zone(conn, learner_id)).date()
 
 
 def add_lesson_time(conn: Connection, learner_id: int, lesson_id: int, seconds: int, at: datetime) -> int:
