@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -159,6 +160,13 @@ def rollback_import(
         states = snapshots.snapshots(conn, run_id, only_learner)
         for learner_id in sorted(states):  # in id order: two writers of overlapping learners never deadlock
             lock_learner(conn, learner_id)
+        # Rolled back once, a learner's snapshot is history: again, it would delete what they did since (an enrollment).
+        done = _rolled_back(conn, run_id, set(states))
+        if done and not set(states) - done:
+            raise Conflict(
+                f"Import run {run_id} was already rolled back for these learners", {"learners": sorted(done)}
+            )
+        states = {learner_id: state for learner_id, state in states.items() if learner_id not in done}
         changed = [lid for lid, (_b, after) in states.items() if snapshots.learner_state(conn, lid) != after]
         if changed and not force:
             raise Conflict(
@@ -171,6 +179,16 @@ def rollback_import(
             _undo_learner(conn, catalog, run_id, learner_id, before)
         runs.start_run(conn, "progress-rollback", actor, {"run": run_id, "learner": only_learner, "force": force})
     return sorted(states)
+
+
+def _rolled_back(conn: Connection, run_id: int, learners: set[int]) -> set[int]:
+    """The learners of this run a previous rollback (whole or for them) already restored."""
+    done: set[int] = set()
+    for (arguments,) in conn.execute(select(runs.RUN.c.arguments).where(runs.RUN.c.kind == "progress-rollback")):
+        parsed = json.loads(arguments)
+        if int(parsed["run"]) == run_id:
+            done |= learners if parsed.get("learner") is None else {int(parsed["learner"])} & learners
+    return done
 
 
 def _undo_learner(conn: Connection, catalog: Catalog, run_id: int, learner_id: int, before: dict[str, Any]) -> None:
