@@ -218,8 +218,9 @@ def invariant_problems(db: Database) -> list[str]:
             if row[column] != value:
                 problems.append(f"{kind} {node} of learner {learner}: {column} is {row[column]!r}, facts say {value!r}")
         first = row["first_completed_at"]
-        # SPEC §3.7: a complete node has been completed, and not for the first time after its completion now.
-        if wanted["is_complete"] and (first is None or first > wanted["completed_at"]):
+        # SPEC §3.7: a complete node has been completed at some point. Not "first <= completed_at": a content change
+        # that removes a module, or a backdated import, makes a node complete earlier than it first was.
+        if wanted["is_complete"] and first is None:
             problems.append(f"{kind} {node} of learner {learner}: first_completed_at {first!r} for a complete node")
     return problems
 

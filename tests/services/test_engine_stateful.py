@@ -278,7 +278,7 @@ class ProgressEngine(RuleBasedStateMachine):
         # first did. Its weaker, spec-true form is checked instead: a complete node has a first completion.
         # A stale completed_at within ±5 min of the facts' time is a known defect, reproduced as a strict xfail in
         # test_engine_stateful_findings.py (any stored time near the inferred one is kept as if it were a claim).
-        problems = [p for p in invariant_problems(self.db) if not _completes_earlier(p) and not _stale_time(p)]
+        problems = [p for p in invariant_problems(self.db) if not _stale_time(p)]
         assert not problems, "\n".join(problems)
 
     @invariant()
@@ -331,10 +331,6 @@ class ProgressEngine(RuleBasedStateMachine):
             assert replayed[learner] == current[learner], (
                 f"{learner}: history replays to {sorted(replayed[learner])}, facts are {sorted(current[learner])}"
             )
-
-
-def _completes_earlier(problem: str) -> bool:
-    return problem.endswith("for a complete node") and "first_completed_at None" not in problem
 
 
 _TIME_DRIFT = re.compile(

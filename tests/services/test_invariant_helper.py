@@ -51,7 +51,6 @@ CORRUPTIONS = [
     (COURSE_ROW, BOB, "ac-course", "completed_at", LATER),
     (COURSE_ROW, BOB, "ac-course", "completed_at", None),
     (COURSE_ROW, BOB, "ac-course", "first_completed_at", None),
-    (COURSE_ROW, BOB, "ac-course", "first_completed_at", LATER),  # first completed after its completion
     (COURSE_ROW, ALICE, "course-a", "percent", 67),  # 2 of 3 floors to 66
     (COURSE_ROW, ALICE, "course-a", "completed_at", LATER),  # a time on an incomplete course
     (COURSE_ROW, ALICE, "course-a", "is_complete", True),
