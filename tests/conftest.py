@@ -16,6 +16,7 @@ from learnapp.persistence.db import Database
 from learnapp.persistence.migrate import upgrade
 from learnapp.services.accounts import create_learner
 from learnapp.services.content_import import import_content
+from learnapp.settings import get_settings
 from tests.backing import create_database, drop_database, postgres_server
 
 FIXTURE_CONTENT = """
@@ -155,3 +156,14 @@ def db(db_url: str) -> Iterator[Database]:
     database = Database(db_url)
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def cli_db(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+    """This test's seeded database, also the one the `learnapp` command (settings read afresh) works on."""
+    monkeypatch.setenv("LEARNAPP_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    database = Database(db_url)
+    yield database
+    database.dispose()
+    get_settings.cache_clear()

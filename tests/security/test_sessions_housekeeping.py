@@ -4,10 +4,8 @@ command line runs the same purge."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select, update
 from sqlmodel import col
@@ -20,7 +18,6 @@ from learnapp.services.enrollment import enroll_course
 from learnapp.services.events import ClientEventIn, apply_events
 from learnapp.services.housekeeping import CLIENT_EVENT_RETENTION, purge
 from learnapp.services.sessions import session_account, session_digest, start_session
-from learnapp.settings import get_settings
 from tests.conftest import ALICE, BOB
 
 
@@ -74,16 +71,6 @@ def test_purge_forgets_client_event_ids_after_the_retention_period_and_then_the_
     assert outcome.status == "applied"
     [resend] = apply_events(db, ALICE, [viewed("kept")])
     assert resend.status == "duplicate"
-
-
-@pytest.fixture
-def cli_db(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
-    monkeypatch.setenv("LEARNAPP_DATABASE_URL", db_url)
-    get_settings.cache_clear()
-    database = Database(db_url)
-    yield database
-    database.dispose()
-    get_settings.cache_clear()
 
 
 def test_the_housekeeping_command_purges_and_says_what(cli_db: Database) -> None:

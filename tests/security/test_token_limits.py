@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -18,7 +17,6 @@ from learnapp.persistence.db import Database
 from learnapp.persistence.tables import ApiToken, utcnow
 from learnapp.services.errors import Conflict, InvalidRequest
 from learnapp.services.tokens import MAX_LIVE, create_token, list_tokens, revoke_token, token_caller
-from learnapp.settings import get_settings
 from tests.api.conftest import assert_error
 from tests.security.conftest import ADMIN, ALICE, BOB, Api, Tokens
 
@@ -35,16 +33,6 @@ def fresh_api(db: Database, tokens: Tokens) -> Api:
     for learner in (ALICE, BOB, ADMIN):
         counters.clear(RATE_LIMIT, BUDGET, str(learner))
     return Api(create_api(db), tokens.alice)
-
-
-@pytest.fixture
-def cli_db(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
-    monkeypatch.setenv("LEARNAPP_DATABASE_URL", db_url)
-    get_settings.cache_clear()
-    database = Database(db_url)
-    yield database
-    database.dispose()
-    get_settings.cache_clear()
 
 
 def cli(*args: str) -> tuple[int, str]:
