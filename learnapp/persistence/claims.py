@@ -27,7 +27,7 @@ def keep_claimed_time(
     row = conn.execute(select(table.c.id, table.c.is_complete, table.c.first_completed_at).where(*mine)).first()
     if row is None or not row.is_complete:
         return False
-    values: dict[str, datetime] = {"completed_at": claimed}
+    values: dict[str, datetime] = {"completed_at": claimed, "claimed_at": claimed}
     # The first completion is this one when it was stamped with (a time near) this completion's inferred time.
     first = within_tolerance(row.first_completed_at, inferred)
     if first:

@@ -45,6 +45,7 @@ class StoredProgress:
     is_complete: bool
     completed_at: datetime | None
     first_completed_at: datetime | None
+    claimed_at: datetime | None = None  # an accepted claim's time, kept while the node stays complete near it
     courses_completed: int = 0
     courses_total: int = 0
 
@@ -60,6 +61,7 @@ _COURSE_COLUMNS = [
         "is_complete",
         "completed_at",
         "first_completed_at",
+        "claimed_at",
     )
 ]
 _PATHWAY_COLUMNS = [
@@ -73,6 +75,7 @@ _PATHWAY_COLUMNS = [
         "is_complete",
         "completed_at",
         "first_completed_at",
+        "claimed_at",
         "courses_completed",
         "courses_total",
     )
@@ -191,7 +194,16 @@ def _save(table: Table, columns: tuple[str, ...]) -> Any:
     return update(table).where(table.c.id == bindparam("row_id")).values(values)
 
 
-_STORED = ("completed", "total", "percent", "is_complete", "completed_at", "first_completed_at", "updated_at")
+_STORED = (
+    "completed",
+    "total",
+    "percent",
+    "is_complete",
+    "completed_at",
+    "first_completed_at",
+    "claimed_at",
+    "updated_at",
+)
 _SAVE = {
     "course": _save(ENROLLMENT, _STORED),
     "pathway": _save(PATHWAY_ENROLLMENT, (*_STORED, "courses_completed", "courses_total")),

@@ -133,6 +133,8 @@ class Enrollment(SQLModel, table=True):
     is_complete: bool = False
     completed_at: datetime | None = Moment(optional=True)
     first_completed_at: datetime | None = Moment(optional=True)
+    # An accepted claim's time (within the tolerance of the inferred one), kept by recomputes while it stays near.
+    claimed_at: datetime | None = Moment(optional=True)
     updated_at: datetime = Moment()
 
 
@@ -154,6 +156,8 @@ class PathwayEnrollment(SQLModel, table=True):
     is_complete: bool = False
     completed_at: datetime | None = Moment(optional=True)
     first_completed_at: datetime | None = Moment(optional=True)
+    # An accepted claim's time (within the tolerance of the inferred one), kept by recomputes while it stays near.
+    claimed_at: datetime | None = Moment(optional=True)
     updated_at: datetime = Moment()
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from learnapp.domain import progress as rules
-from learnapp.domain.claims import completion_time
+from learnapp.domain.claims import completion_time, within_tolerance
 from learnapp.domain.content import Catalog, Course, Pathway
 from learnapp.persistence.facts import (
     StoredProgress,
@@ -134,8 +134,10 @@ def _apply(
     extra: dict[str, int],
 ) -> ProgressChange | None:
     inferred = finished_at(lesson_ids) if counts.complete else None
-    # An accepted claim's stored time stays while the node stays complete and the time near the inferred one.
-    completed_at = completion_time(row.completed_at if row.is_complete else None, inferred) if inferred else None
+    # An accepted claim's time stays while the node stays complete and the time near the inferred one; any other
+    # stored time follows the facts (a content change that moves the latest lesson moves it too).
+    claimed_at = row.claimed_at if inferred and row.is_complete and within_tolerance(row.claimed_at, inferred) else None
+    completed_at = completion_time(claimed_at, inferred) if inferred else None
     wanted: dict[str, Any] = {
         "completed": counts.completed,
         "total": counts.total,
@@ -143,6 +145,7 @@ def _apply(
         "is_complete": counts.complete,
         "completed_at": completed_at,
         "first_completed_at": rules.first_completed_at(row.first_completed_at, completed_at),
+        "claimed_at": claimed_at,
         **extra,
     }
     if all(getattr(row, key) == value for key, value in wanted.items()):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import re
 import shutil
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -30,7 +29,7 @@ from learnapp.services.legacy_import import import_progress, rollback_import
 from learnapp.services.recalculate import RecalcOptions, recalculate
 from tests.backing import create_database, drop_database
 from tests.conftest import ADMIN, ALICE, BOB, backend
-from tests.services.helpers import CLAIM_TOLERANCE, invariant_problems
+from tests.services.helpers import invariant_problems
 
 NIGHTLY = os.environ.get("LEARNAPP_HYPOTHESIS_PROFILE") == "nightly"
 # Bounded for make test: about 10-20 s on SQLite and 30 s on PostgreSQL (a database per example) here.
@@ -272,13 +271,7 @@ class ProgressEngine(RuleBasedStateMachine):
 
     @invariant()
     def stored_equals_recomputed(self) -> None:
-        # The oracle also wants first_completed_at <= completed_at on a complete node; that cannot hold with SPEC §3.7
-        # (first completion never changes, completion time is the latest child now): a course that loses a module
-        # in a content import, or regains a lesson through a backdated legacy row, now completes earlier than it
-        # first did. Its weaker, spec-true form is checked instead: a complete node has a first completion.
-        # A stale completed_at within ±5 min of the facts' time is a known defect, reproduced as a strict xfail in
-        # test_engine_stateful_findings.py (any stored time near the inferred one is kept as if it were a claim).
-        problems = [p for p in invariant_problems(self.db) if not _stale_time(p)]
+        problems = invariant_problems(self.db)
         assert not problems, "\n".join(problems)
 
     @invariant()
@@ -331,20 +324,6 @@ class ProgressEngine(RuleBasedStateMachine):
             assert replayed[learner] == current[learner], (
                 f"{learner}: history replays to {sorted(replayed[learner])}, facts are {sorted(current[learner])}"
             )
-
-
-_TIME_DRIFT = re.compile(
-    r"completed_at is datetime\.datetime\(([\d, ]+), tzinfo.*facts say datetime\.datetime\(([\d, ]+),"
-)
-
-
-def _stale_time(problem: str) -> bool:
-    """A complete node's stored time off the facts' time by at most the claim tolerance (the known defect)."""
-    found = _TIME_DRIFT.search(problem)
-    if found is None:
-        return False
-    stored, wanted = (datetime(*(int(part) for part in group.split(","))) for group in found.groups())
-    return abs(stored - wanted) <= CLAIM_TOLERANCE
 
 
 def _moment(value: Any) -> datetime:

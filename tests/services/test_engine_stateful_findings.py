@@ -53,12 +53,6 @@ def test_a_whole_rollback_after_one_learners_rolls_back_only_the_others(db: Data
     assert_stored_equals_recomputed(db)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="refresh keeps any stored completion time within ±5 min of the inferred one, claimed or not "
-    "(domain/claims.completion_time): a content change that moves a course's latest lesson keeps the old time; "
-    "telling a kept claim from a stale time needs the claim stored on the row (a column: a migration)",
-)
 def test_a_content_change_moves_a_complete_courses_time_to_its_latest_lesson(db: Database, tmp_path: Path) -> None:
     enroll_course(db, ALICE, "course-a")
     times = {lesson: record_completion(db, ALICE, lesson).completed_at for lesson in ("s1", "s2", "e1")}
