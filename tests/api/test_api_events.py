@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import timedelta, timezone
 from typing import Any
 
 import pytest
 
 from learnapp.persistence.db import Database
 from tests.api.conftest import Api, Tokens, assert_error, joined_on
+from tests.clock import days_ago
 from tests.conftest import ALICE, BOB
 from tests.services.helpers import assert_stored_equals_recomputed, dump, stored_course
 
 EVENTS = f"/learners/{ALICE}/events"
+SENT = days_ago(30, 10)  # a completion time these tests send: relative, so never a future one
+SENT_Z = SENT.isoformat().replace("+00:00", "Z")
 
 
 def completed(event_id: str, lesson: str, **extra: Any) -> dict[str, Any]:
@@ -27,7 +30,7 @@ def viewed(event_id: str, lesson: str, seconds: int) -> dict[str, Any]:
 
 @pytest.fixture
 def enrolled(api: Api, db: Database) -> Api:
-    joined_on(db, ALICE, datetime(2026, 1, 1, tzinfo=UTC))  # before the completion times these tests send
+    joined_on(db, ALICE, SENT - timedelta(days=120))  # before the completion times these tests send
     assert api.post(f"/learners/{ALICE}/enrollments", {"course": "ac-course"}).status_code == 201
     return api
 
@@ -61,7 +64,7 @@ def test_time_spent_adds_up_and_one_report_is_capped_at_15_minutes(enrolled: Api
 
 
 def test_resending_the_same_event_is_a_no_op_answered_with_the_first_result(enrolled: Api, db: Database) -> None:
-    batch = {"events": [completed("e1", "b1", occurred_at="2026-05-01T10:00:00Z"), viewed("e2", "b1", 30)]}
+    batch = {"events": [completed("e1", "b1", occurred_at=SENT_Z), viewed("e2", "b1", 30)]}
     first = enrolled.post(EVENTS, batch).json()["results"]
     before = dump(db)
     again = enrolled.post(EVENTS, batch)
@@ -71,14 +74,17 @@ def test_resending_the_same_event_is_a_no_op_answered_with_the_first_result(enro
 
 
 def test_the_same_event_written_differently_is_still_the_same_event(enrolled: Api) -> None:
-    enrolled.post(EVENTS, {"events": [completed("e1", "b1", occurred_at="2026-05-01T10:00:00Z")]})
-    reordered = {"occurred_at": "2026-05-01T12:00:00+02:00", "lesson": "b1", "type": "lesson_completed", "id": "e1"}
+    enrolled.post(EVENTS, {"events": [completed("e1", "b1", occurred_at=SENT_Z)]})
+    reordered = {
+        "occurred_at": SENT.astimezone(timezone(timedelta(hours=2))).isoformat(),
+        "lesson": "b1",
+        "type": "lesson_completed",
+        "id": "e1",
+    }
     assert enrolled.post(EVENTS, {"events": [reordered]}).json()["results"][0]["status"] == "duplicate"
 
 
-def test_reusing_an_id_for_another_event_is_409_and_nothing_in_the_batch_applies(
-    enrolled: Api, db: Database
-) -> None:
+def test_reusing_an_id_for_another_event_is_409_and_nothing_in_the_batch_applies(enrolled: Api, db: Database) -> None:
     enrolled.post(EVENTS, {"events": [completed("e1", "b1")]})
     before = dump(db)
     response = enrolled.post(EVENTS, {"events": [completed("e2", "b2"), completed("e1", "b3")]})

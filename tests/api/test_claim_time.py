@@ -3,7 +3,7 @@ and a later recompute keeps it while the node stays complete."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +14,14 @@ from learnapp.services.certificates import certificates_of, issue_due, verify
 from learnapp.services.completion import record_completion, revoke_completion
 from learnapp.services.recalculate import RecalcOptions, recalculate
 from tests.api.conftest import Api, joined_on
+from tests.clock import days_ago
 from tests.conftest import ALICE
 from tests.services.helpers import assert_stored_equals_recomputed
 
 EVENTS = f"/learners/{ALICE}/events"
-T = datetime(2026, 5, 1, 23, 58, tzinfo=UTC)  # the last lesson: 2 minutes before midnight (UTC)
-CLAIMED = T + timedelta(minutes=4)  # within ±5 minutes, and already 2 May
+T = days_ago(30, 23, 58)  # the last lesson: 2 minutes before midnight (UTC), relative: never a future time
+CLAIMED = T + timedelta(minutes=4)  # within ±5 minutes, and already the next day
+DAY, NEXT_DAY = T.date(), CLAIMED.date()
 AC_LESSONS = ["b1", "b2", "b3", "c1", "c2", "c3", "c4", "c5", "w1", "w2"]
 
 
@@ -68,10 +70,10 @@ def test_a_kept_course_claim_is_the_stored_completion_time_and_the_certificate_d
     progress = learner.get(f"/learners/{ALICE}/courses/course-b/progress").json()
     assert moment(progress["completed_at"]) == CLAIMED
     [certificate] = [c for c in certificates_of(db, ALICE) if c.slug == "course-b"]
-    assert certificate.completed_on == date(2026, 5, 2)  # the claimed day, not the inferred 1 May
+    assert certificate.completed_on == NEXT_DAY  # the claimed day, not the inferred one
     issue_due(db)
     found = verify(db, certificate.code)
-    assert found is not None and found[1].completed_on == date(2026, 5, 2)
+    assert found is not None and found[1].completed_on == NEXT_DAY
     assert_stored_equals_recomputed(db)  # the claim, kept in the history, stands for the latest lesson's time
 
 
@@ -79,7 +81,7 @@ def test_a_claim_in_a_later_batch_still_moves_the_pending_certificate(learner: A
     send(learner, *lessons(["s1", "s2"]))
     send(learner, claim("course", "course-b", CLAIMED))
     assert moment(enrollment(learner, "course", "course-b")["first_completed_at"]) == CLAIMED
-    assert [c.completed_on for c in certificates_of(db, ALICE) if c.slug == "course-b"] == [date(2026, 5, 2)]
+    assert [c.completed_on for c in certificates_of(db, ALICE) if c.slug == "course-b"] == [NEXT_DAY]
 
 
 def test_a_kept_pathway_claim_is_stored_too(learner: Api, db: Database) -> None:
@@ -88,14 +90,14 @@ def test_a_kept_pathway_claim_is_stored_too(learner: Api, db: Database) -> None:
     assert (moment(stored["completed_at"]), moment(stored["first_completed_at"])) == (CLAIMED, CLAIMED)
     progress = learner.get(f"/learners/{ALICE}/pathways/path/progress").json()
     assert moment(progress["completed_at"]) == CLAIMED
-    assert [c.completed_on for c in certificates_of(db, ALICE) if c.kind == "pathway"] == [date(2026, 5, 2)]
+    assert [c.completed_on for c in certificates_of(db, ALICE) if c.kind == "pathway"] == [NEXT_DAY]
 
 
 def test_a_claim_too_far_keeps_the_inferred_time(learner: Api, db: Database) -> None:
     [*_, result] = send(learner, *lessons(["s1", "s2"]), claim("course", "course-b", T + timedelta(minutes=6)))
     assert result["warnings"] and moment(result["completed_at"]) == T
     assert moment(enrollment(learner, "course", "course-b")["completed_at"]) == T
-    assert [c.completed_on for c in certificates_of(db, ALICE) if c.slug == "course-b"] == [date(2026, 5, 1)]
+    assert [c.completed_on for c in certificates_of(db, ALICE) if c.slug == "course-b"] == [DAY]
 
 
 def test_a_recompute_keeps_the_claimed_time_while_the_course_stays_complete(
