@@ -48,6 +48,9 @@ class Learner(SQLModel, table=True):
     role: str = Field(default="learner", max_length=16)
     time_zone: str = Field(default="UTC", max_length=64)
     created_at: datetime = Moment()
+    # Bumped in the transaction of every change to the learner's facts or stored progress: a tab shown version N
+    # ignores a push read before N, and outbound messages carry it so a receiver can order them.
+    progress_version: int = Field(default=0, sa_type=BigInteger)
 
 
 class CatalogState(SQLModel, table=True):
@@ -348,3 +351,29 @@ class LearnerSnapshotRow(SQLModel, table=True):
     learner_id: int = Field(foreign_key="learner.id", primary_key=True)
     before: str = "{}"
     after: str = "{}"
+
+
+class OutboxEvent(SQLModel, table=True):
+    """Something that happened to a learner's progress, written in the transaction that made it happen.
+
+    Email, webhook and xAPI delivery read it after commit; a rolled-back change leaves no event behind.
+    """
+
+    __tablename__ = "outbox_event"
+    __table_args__ = (Index("ix_outbox_event_learner", "learner_id", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(unique=True, max_length=36)  # a UUID derived from the cause: stable across retries
+    topic: str = Field(max_length=40)
+    learner_id: int = Field(foreign_key="learner.id")
+    version: int = Field(sa_type=BigInteger)  # the learner's progress_version this event belongs to
+    occurred_at: datetime = Moment()
+    payload: str = "{}"  # JSON
+
+
+class OutboxReceipt(SQLModel, table=True):
+    """A consumer (email, webhooks, xAPI) has taken an event into its own queue: once per consumer and event."""
+
+    __tablename__ = "outbox_receipt"
+    consumer: str = Field(primary_key=True, max_length=32)
+    event_id: int = Field(foreign_key="outbox_event.id", primary_key=True)
+    taken_at: datetime = Moment()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,11 +21,9 @@ from learnapp.persistence.facts import (
     done_ids_many,
     latest_by_course_many,
     latest_completion,
-    lock_learner,
     lock_learners,
     pathway_progress_rows,
     progress_rows_many,
-    save_progress,
     save_progress_many,
 )
 from learnapp.persistence.tables import utcnow
@@ -32,9 +31,12 @@ from learnapp.services.certificates import queue_certificates
 from learnapp.services.notifications import notify_progress
 from learnapp.services.progress_changes import ProgressChange
 
-__all__ = ["ProgressChange", "affected_nodes", "log_changes", "refresh_batch", "refresh_learner"]
+__all__ = ["ProgressChange", "affected_nodes", "log_changes", "recompute", "refresh_batch", "refresh_learner"]
 
 log = logging.getLogger("learnapp.progress")
+
+Finisher = Callable[[frozenset[int]], datetime | None]
+Writer = Callable[[str, int, dict[str, Any]], None]
 
 
 def affected_nodes(catalog: Catalog, module_id: int) -> tuple[set[int], set[int]]:
@@ -42,6 +44,107 @@ def affected_nodes(catalog: Catalog, module_id: int) -> tuple[set[int], set[int]
     courses = {c.id for c in catalog.courses_containing(module_id)}
     pathways = {p.id for c in courses for p in catalog.pathways_containing(c)}
     return courses, pathways
+
+
+@dataclass(frozen=True)
+class LearnerFacts:
+    """What one learner's recompute reads: done lessons, stored rows, and completion times on demand."""
+
+    done: set[int]
+    course_rows: list[StoredProgress]
+    pathway_rows: list[StoredProgress]
+    finished_at: Finisher
+
+
+def recompute(
+    conn: Connection,
+    catalog: Catalog,
+    learner_ids: Iterable[int],
+    course_ids: Iterable[int],
+    pathway_ids: Iterable[int],
+    course_rows: list[StoredProgress] | None = None,
+) -> dict[int, list[ProgressChange]]:
+    """The one recompute: these learners' stored rows for these nodes, from the facts; only rows that differ written.
+
+    The learners are locked in id order before anything is read (PostgreSQL: their learner rows; SQLite: the write
+    transaction already serializes writers), their facts read once, and what moved returned per learner. One
+    learner (a click) reads only its own rows and the completion times its complete nodes need; many (a batch)
+    read everything in a few set-based statements. `course_rows`, for one learner, are rows already read under
+    the lock. Consequences are the caller's unit of work's (learnapp/services/unit_of_work.py).
+    """
+    ids = sorted(set(learner_ids))
+    lock_learners(conn, ids)
+    courses, pathways = set(course_ids), set(pathway_ids)
+    if len(ids) == 1:
+        facts = {ids[0]: _one_learner(conn, ids[0], courses, pathways, course_rows)}
+    else:
+        facts = _many_learners(conn, catalog, ids, courses, pathways)
+    pending: dict[str, list[tuple[int, dict[str, Any]]]] = {"course": [], "pathway": []}
+
+    def write(kind: str, row_id: int, values: dict[str, Any]) -> None:
+        pending[kind].append((row_id, values))
+
+    changes: dict[int, list[ProgressChange]] = {}
+    for learner_id, own in facts.items():
+        found = [_course_change(write, catalog, r, own.done, own.finished_at) for r in own.course_rows]
+        found += [_pathway_change(write, catalog, r, own.done, own.finished_at) for r in own.pathway_rows]
+        changes[learner_id] = [c for c in found if c]
+    save_progress_many(conn, "course", pending["course"])
+    save_progress_many(conn, "pathway", pending["pathway"])
+    return changes
+
+
+def _one_learner(
+    conn: Connection, learner_id: int, courses: set[int], pathways: set[int], rows: list[StoredProgress] | None
+) -> LearnerFacts:
+    def finished_at(lesson_ids: frozenset[int]) -> datetime | None:
+        # Only a complete node needs its time: the latest completion among its lessons.
+        return latest_completion(conn, learner_id, lesson_ids)
+
+    return LearnerFacts(
+        done_ids(conn, learner_id),
+        course_progress_rows(conn, learner_id, courses) if rows is None else rows,
+        pathway_progress_rows(conn, learner_id, pathways),
+        finished_at,
+    )
+
+
+def _many_learners(
+    conn: Connection, catalog: Catalog, learner_ids: list[int], courses: set[int], pathways: set[int]
+) -> dict[int, LearnerFacts]:
+    done = done_ids_many(conn, learner_ids)
+    course_rows = progress_rows_many(conn, "course", learner_ids)
+    pathway_rows = progress_rows_many(conn, "pathway", learner_ids)
+    # Only learners with a complete node need completion times (the costly part to read).
+    needing = [
+        i
+        for i in learner_ids
+        if _has_complete(catalog.course, course_rows[i], done[i], courses)
+        or _has_complete(catalog.pathway, pathway_rows[i], done[i], pathways)
+    ]
+    latest = latest_by_course_many(conn, needing)
+    course_of = {c.countable_ids: c.id for c in catalog.courses}
+    courses_of = {p.countable_ids: [c.id for c in p.courses] for p in catalog.pathways}
+
+    def finisher(own: dict[int, datetime]) -> Finisher:
+        def finished_at(lesson_ids: frozenset[int]) -> datetime | None:
+            # A node's lessons identify it: a course, or a pathway (the latest of its courses' latest).
+            if lesson_ids in course_of:
+                return own.get(course_of[lesson_ids])
+            moments = [own[c] for c in courses_of.get(lesson_ids, []) if c in own]
+            return max(moments, default=None)
+
+        return finished_at
+
+    return {
+        i: LearnerFacts(
+            done[i],
+            [r for r in course_rows[i] if r.node_id in courses],
+            [r for r in pathway_rows[i] if r.node_id in pathways],
+            finisher(latest.get(i, {})),
+        )
+        for i in learner_ids
+    }
 
 
 def refresh_learner(
@@ -54,28 +157,8 @@ def refresh_learner(
     *,
     milestones: bool = False,
 ) -> list[ProgressChange]:
-    """Recompute the learner's stored rows for these nodes from the facts; write only rows that differ.
-
-    The learner is locked before anything is read (course_rows, if given, must have been read under
-    that lock), and what the changes earn is written in the same transaction: see follow_changes.
-    """
-    lock_learner(conn, learner_id)
-    done = done_ids(conn, learner_id)
-    rows = course_progress_rows(conn, learner_id, course_ids) if course_rows is None else course_rows
-
-    def finished_at(lesson_ids: frozenset[int]) -> datetime | None:
-        # Only a complete node needs its time: the latest completion among its lessons.
-        return latest_completion(conn, learner_id, lesson_ids)
-
-    def write(kind: str, row_id: int, values: dict[str, Any]) -> None:
-        save_progress(conn, kind, row_id, values)
-
-    changes = [_course_change(write, catalog, row, done, finished_at) for row in rows]
-    changes += [
-        _pathway_change(write, catalog, row, done, finished_at)
-        for row in pathway_progress_rows(conn, learner_id, pathway_ids)
-    ]
-    found = [change for change in changes if change]
+    """recompute for one learner, followed by what its changes earn (callers not yet on the unit of work)."""
+    found = recompute(conn, catalog, [learner_id], course_ids, pathway_ids, course_rows)[learner_id]
     follow_changes(conn, learner_id, found, milestones)
     return found
 
@@ -91,10 +174,6 @@ def follow_changes(conn: Connection, learner_id: int, changes: list[ProgressChan
     if changes:
         notify_progress(conn, learner_id, changes, milestones)
         queue_certificates(conn, learner_id, changes)
-
-
-Finisher = Callable[[frozenset[int]], datetime | None]
-Writer = Callable[[str, int, dict[str, Any]], None]
 
 
 def _course_change(
@@ -187,55 +266,8 @@ def log_changes(event: str, learner_id: int, lesson: str | None, changes: list[P
 def refresh_batch(
     conn: Connection, catalog: Catalog, learner_ids: list[int], course_ids: Iterable[int], pathway_ids: Iterable[int]
 ) -> dict[int, list[ProgressChange]]:
-    """refresh_learner for many learners at once: a few statements per batch, the same rules per row.
-
-    All of them are locked first, in id order, and their facts read after; first completions earn
-    their notice and certificate in the same transaction (never milestones: see follow_changes).
-    """
-    lock_learners(conn, learner_ids)
-    courses, pathways = set(course_ids), set(pathway_ids)
-    done = done_ids_many(conn, learner_ids)
-    course_rows = progress_rows_many(conn, "course", learner_ids)
-    pathway_rows = progress_rows_many(conn, "pathway", learner_ids)
-    # Only learners with a complete node need completion times (the costly part to read).
-    needing = [
-        i
-        for i in learner_ids
-        if _has_complete(catalog.course, course_rows[i], done[i], courses)
-        or _has_complete(catalog.pathway, pathway_rows[i], done[i], pathways)
-    ]
-    latest = latest_by_course_many(conn, needing)
-    course_of = {c.countable_ids: c.id for c in catalog.courses}
-    courses_of = {p.countable_ids: [c.id for c in p.courses] for p in catalog.pathways}
-    pending: dict[str, list[tuple[int, dict[str, Any]]]] = {"course": [], "pathway": []}
-
-    def write(kind: str, row_id: int, values: dict[str, Any]) -> None:
-        pending[kind].append((row_id, values))
-
-    changes: dict[int, list[ProgressChange]] = {}
-    for learner_id in learner_ids:
-        own = latest.get(learner_id, {})
-
-        def finished_at(lesson_ids: frozenset[int], own: dict[int, datetime] = own) -> datetime | None:
-            # A node's lessons identify it: a course, or a pathway (the latest of its courses' latest).
-            if lesson_ids in course_of:
-                return own.get(course_of[lesson_ids])
-            moments = [own[c] for c in courses_of.get(lesson_ids, []) if c in own]
-            return max(moments, default=None)
-
-        found = [
-            _course_change(write, catalog, r, done[learner_id], finished_at)
-            for r in course_rows[learner_id]
-            if r.node_id in courses
-        ]
-        found += [
-            _pathway_change(write, catalog, r, done[learner_id], finished_at)
-            for r in pathway_rows[learner_id]
-            if r.node_id in pathways
-        ]
-        changes[learner_id] = [c for c in found if c]
-    save_progress_many(conn, "course", pending["course"])
-    save_progress_many(conn, "pathway", pending["pathway"])
+    """recompute for many learners, followed by what their changes earn (never milestones: see follow_changes)."""
+    changes = recompute(conn, catalog, learner_ids, course_ids, pathway_ids)
     for learner_id, moved in changes.items():
         follow_changes(conn, learner_id, moved, milestones=False)
     return changes

@@ -1,0 +1,101 @@
+"""Persistence: learners' progress versions and the outbox of events that delivery reads after commit."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from learnapp.persistence.tables import Learner, OutboxEvent, OutboxReceipt
+
+LEARNER: Table = Learner.__table__  # type: ignore[attr-defined]
+EVENT: Table = OutboxEvent.__table__  # type: ignore[attr-defined]
+RECEIPT: Table = OutboxReceipt.__table__  # type: ignore[attr-defined]
+
+_BUMP = (
+    update(LEARNER)
+    .where(LEARNER.c.id == bindparam("learner"))
+    .values(progress_version=LEARNER.c.progress_version + 1)
+    .returning(LEARNER.c.progress_version)
+)
+_VERSION = select(LEARNER.c.progress_version).where(LEARNER.c.id == bindparam("learner"))
+_ADD = insert(EVENT)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One outbox event as a consumer reads it."""
+
+    id: int
+    event_id: str
+    topic: str
+    learner_id: int
+    version: int
+    occurred_at: datetime
+    payload: dict[str, Any]
+
+
+def bump_version(conn: Connection, learner_id: int) -> int:
+    """The learner's next progress version, taken in the caller's transaction (0 for an unknown learner)."""
+    return conn.execute(_BUMP, {"learner": learner_id}).scalar() or 0
+
+
+def progress_version(conn: Connection, learner_id: int) -> int:
+    return conn.execute(_VERSION, {"learner": learner_id}).scalar() or 0
+
+
+def add_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Write events (event_id, topic, learner_id, version, occurred_at, payload as a dict) in one statement."""
+    if rows:
+        conn.execute(_ADD, [{**row, "payload": json.dumps(row["payload"], sort_keys=True)} for row in rows])
+
+
+def _receipt(builder: Any) -> Any:
+    return (
+        builder(RECEIPT)
+        .values(consumer=bindparam("consumer"), event_id=bindparam("event"), taken_at=bindparam("at"))
+        .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+        .returning(RECEIPT.c.event_id)
+    )
+
+
+_TAKE = {"postgresql": _receipt(postgresql.insert), "sqlite": _receipt(sqlite.insert)}
+
+
+def take_events(conn: Connection, consumer: str, now: datetime, limit: int = 100) -> list[Event]:
+    """The oldest events this consumer has not taken yet, taken now: once per consumer, whichever worker asks.
+
+    Call it in the transaction that queues the consumer's own work for these events. Two workers asking at once
+    may both see an event; only the one whose receipt is written gets it (the other's insert does nothing, on
+    PostgreSQL after waiting for the first to commit).
+    """
+    taken = RECEIPT.alias("taken")
+    pending = conn.execute(
+        select(*EVENT.c)
+        .where(~select(taken.c.event_id).where(taken.c.consumer == consumer, taken.c.event_id == EVENT.c.id).exists())
+        .order_by(EVENT.c.id)
+        .limit(limit)
+    ).all()
+    mine: list[Event] = []
+    for row in pending:
+        won = conn.execute(_TAKE[conn.dialect.name], {"consumer": consumer, "event": row.id, "at": now}).first()
+        if won is not None:
+            mine.append(
+                Event(row.id, row.event_id, row.topic, row.learner_id, row.version, row.occurred_at, json.loads(row.payload))
+            )
+    return mine
+
+
+def events_of(conn: Connection, learner_id: int | None = None) -> list[Event]:
+    """Every event (of one learner), oldest first: for reports, replays and tests."""
+    query = select(*EVENT.c).order_by(EVENT.c.id)
+    if learner_id is not None:
+        query = query.where(EVENT.c.learner_id == learner_id)
+    return [
+        Event(r.id, r.event_id, r.topic, r.learner_id, r.version, r.occurred_at, json.loads(r.payload))
+        for r in conn.execute(query)
+    ]
