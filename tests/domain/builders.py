@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from fractions import Fraction
 
 from learnapp.domain.content import Course, Lesson, Module, Pathway
 
@@ -72,3 +73,12 @@ def first(count: int, items: Iterable[Lesson]) -> set[int]:
 def times_for(items: Iterable[Lesson], start: datetime = T0) -> dict[int, datetime]:
     """Completion times one minute apart, in the order given."""
     return {item.id: start + timedelta(minutes=n) for n, item in enumerate(items)}
+
+
+def percent_by_spec(completed: int, total: int, complete: bool) -> int:
+    """SPEC §3.5 read literally, with exact fractions: the largest whole percent p with p/100 ≤ completed/total,
+    where 100 is allowed only for a complete node and an empty node reads 0."""
+    if total == 0:
+        return 0
+    share = Fraction(completed, total)
+    return max(p for p in range(101) if Fraction(p, 100) <= share and (p < 100 or complete))
