@@ -14,7 +14,7 @@ export LEARNAPP_PORT := $(PORT)
 export REFLEX_USE_GRANIAN := 1
 METRICS_DIR := $(or $(PROMETHEUS_MULTIPROC_DIR),$(CURDIR)/var/metrics)
 
-.PHONY: run test setup lint bench test-deps
+.PHONY: run test test-fast setup lint bench test-deps
 
 # Python dependencies, reinstalled only when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -57,6 +57,12 @@ test: $(VENV)/.installed $(TOOLS)/.installed test-deps
 	$(VENV)/bin/bandit -q -r learnapp --severity-level medium
 	$(VENV)/bin/pytest tests
 	LEARNAPP_TEST_DATABASE=postgresql $(VENV)/bin/pytest $(PG_SUITES) -m 'not e2e'
+
+# The inner loop (about a minute): lint, then every test that neither serves the app nor starts a browser
+# (the `e2e` marker; a collection guard refuses a serving test without it), stopping at the first failure.
+test-fast: $(VENV)/.installed
+	$(VENV)/bin/ruff check learnapp tests bench
+	$(VENV)/bin/pytest tests -m 'not e2e' -x -q
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/python -m bench.completion

@@ -18,6 +18,7 @@ from learnapp.services.accounts import create_learner
 from learnapp.services.content_import import import_content
 from learnapp.settings import get_settings
 from tests.backing import create_database, drop_database, postgres_server
+from tests.served_marker import pytest_collection_modifyitems  # noqa: F401  (the e2e marker guard)
 
 FIXTURE_CONTENT = """
 modules:

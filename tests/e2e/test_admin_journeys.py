@@ -13,6 +13,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.helpers import log_in
 
+pytestmark = pytest.mark.e2e
+
 ADMIN = ("admin@example.com", "admin-demo-2026")
 LEARNER = ("learner@example.com", "learner-demo-2026")
 SLOW = 20_000  # ms: an admin page reads aggregates over every learner

@@ -14,6 +14,8 @@ from learnapp.settings import ROOT
 from tests.e2e.helpers import LESSONS, LIVE, enroll, expect_checked, expect_progress, expect_unchecked, open_lesson
 from tests.e2e.helpers import sign_up as sign_up_learner
 
+pytestmark = pytest.mark.e2e
+
 
 def api_token(db: Path, email: str) -> str:
     env = {**os.environ, "LEARNAPP_DATABASE_URL": f"sqlite:///{db}"}

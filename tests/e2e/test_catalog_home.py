@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from playwright.sync_api import Browser, Page, expect
+
+pytestmark = pytest.mark.e2e
 
 
 def test_home_page_lists_the_demo_catalog(app_url: str, page: Page) -> None:

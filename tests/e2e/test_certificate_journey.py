@@ -5,10 +5,13 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
 from tests.e2e.helpers import TIMEOUT, enroll, sign_up
+
+pytestmark = pytest.mark.e2e
 
 
 def test_finishing_a_course_issues_a_certificate_that_downloads_and_verifies(

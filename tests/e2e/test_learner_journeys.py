@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.helpers import (
@@ -42,6 +43,8 @@ from tests.e2e.helpers import (
     sign_up,
     submit_login,
 )
+
+pytestmark = pytest.mark.e2e
 
 VIEWPORT = {"width": 1280, "height": 900}
 
@@ -348,8 +351,8 @@ def test_one_learners_progress_is_not_shown_to_another(app_url: str, browser: Br
     context_b.close()
 
 
-# The journeys below currently fail against the app (bugs reported to the team); they run last so that
-# `pytest -x` still runs every journey above.
+# Regression journeys for two bugs found by this suite (a double click stored twice; the outline missing after
+# opening a lesson from the course page): both are fixed and these must pass like every journey above.
 
 
 def test_ac_101_6_a_quick_double_click_on_mark_as_complete_leaves_one_completion(

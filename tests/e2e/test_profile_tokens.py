@@ -12,6 +12,8 @@ from learnapp.services.accounts import find_account
 from learnapp.services.tokens import MAX_LIVE, create_token, list_tokens
 from tests.e2e.helpers import TIMEOUT, sign_up
 
+pytestmark = pytest.mark.e2e
+
 
 def tokens_card(page: Page) -> Locator:
     return page.locator(".rt-Card").filter(has=page.get_by_role("heading", name="API tokens"))

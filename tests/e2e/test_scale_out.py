@@ -24,6 +24,8 @@ from tests.e2e.helpers import LESSONS, LIVE, Lesson, enroll, expect_checked, exp
 from tests.e2e.helpers import sign_up as sign_up_learner
 from tests.e2e.server import Setup, served_app
 
+pytestmark = pytest.mark.e2e
+
 WORKERS = 2
 SOCKET_RECORD = "token_manager_socket_record_"  # Reflex's Redis key: which worker holds a tab's websocket
 
