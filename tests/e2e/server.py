@@ -1,22 +1,26 @@
 """Serving the real app for journeys, load and crash tests: `reflex run --env prod` on a free port, own database.
 
-Used by the e2e fixtures (tests/e2e/conftest.py) and by bench/click.py, so both drive the app the same way.
+Used by the e2e fixtures (tests/e2e/conftest.py) and by bench/click.py, so both drive the app the same way. Each
+served app builds into a web folder of its own, so it never touches the checkout's .web/ (that of `make run`).
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import random
 import shutil
 import signal
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psutil
 
 from learnapp.settings import ROOT
 
@@ -30,21 +34,71 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 START_TIMEOUT = 300
+START_ATTEMPTS = 3  # a port taken between our check and the server's bind costs one more start, not the run
+# Below Linux's ephemeral range (32768-60999): the kernel never hands these to outgoing connections (the browser's,
+# the test's), so a port found free stays free unless another server picks it in the same seconds.
+PORT_RANGE = (20000, 32767)
+PORT_IN_USE = ("already in use", "Address in use")  # Reflex's own check, Granian's bind error
+
+logger = logging.getLogger(__name__)
+
+
+class PortTaken(RuntimeError):
+    """Another process got the port between our check and the app's bind."""
+
+
+def _bindable(port: int) -> bool:
+    """Whether a server could bind the port now (as Reflex checks it: every address, IPv4 and IPv6)."""
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            with closing(socket.socket(family, socket.SOCK_STREAM)) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind(("", port))
+        except OSError:
+            return False
+    return True
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A port nobody listens on, drawn at random below the ephemeral range (see PORT_RANGE)."""
+    for _ in range(1000):
+        port = random.randint(*PORT_RANGE)  # noqa: S311 - a port, not a secret
+        if _bindable(port):
+            return port
+    raise RuntimeError(f"no free port in {PORT_RANGE}")
+
+
+def listening_here(server: subprocess.Popen[bytes], port: int) -> bool:
+    """Whether the server's own processes (Reflex and its workers) listen on the port, not someone else's."""
+    try:
+        root = psutil.Process(server.pid)
+        family = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return False
+    for process in family:
+        try:
+            sockets = process.net_connections(kind="tcp")
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        if any(s.status == psutil.CONN_LISTEN and s.laddr.port == port for s in sockets):
+            return True
+    return False
 
 
 def wait_until_up(url: str, server: subprocess.Popen[bytes] | None, log: Path | None, frontend: bool = True) -> None:
+    """Until the app answers at url; with `server`, only once that server itself listens there (not another app)."""
+    port = httpx.URL(url).port
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if server is not None and server.poll() is not None:
-            raise RuntimeError(f"the app exited early:\n{log.read_text()[-4000:] if log else ''}")
+            output = log.read_text() if log and log.exists() else ""
+            last_start = output.rsplit("Starting Reflex App", 1)[-1]  # the log keeps earlier attempts
+            if any(marker in last_start for marker in PORT_IN_USE):
+                raise PortTaken(f"port {port} was taken before the app bound it")
+            raise RuntimeError(f"the app exited early:\n{output[-4000:]}")
         try:
-            healthy = httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200
+            ours = server is None or (port is not None and listening_here(server, port))
+            healthy = ours and httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200
             if healthy and (not frontend or httpx.get(url, timeout=2).is_success):
                 return
         except httpx.HTTPError:
@@ -61,6 +115,8 @@ class Setup:
     redis_url: str | None = None  # Reflex's Redis state manager (needed for more than one worker)
     workers: int = 1
     backend_only: bool = False  # API and websocket only: no frontend build (load and crash tests)
+    root: Path = ROOT  # the checkout served from (its rxconfig.py, assets and reflex.lock)
+    own_web: bool = True  # build into `folder`/web; False: into the checkout's .web/, as `make run` does
 
 
 def served_content(folder: Path) -> Path:
@@ -82,7 +138,12 @@ def server_env(folder: Path, port: int, setup: Setup) -> dict[str, str]:
         "PATH": f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{os.environ['PATH']}",
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_CHECK_LATEST_VERSION": "false",
+        # Its own web folder: the checkout's .web/ belongs to `make run`, whose pages would otherwise
+        # open their websocket to this server's port once it rebuilt .web/ (env.json bakes the port in).
+        "REFLEX_WEB_WORKDIR": str(folder / "web"),
     }
+    if not setup.own_web:
+        del env["REFLEX_WEB_WORKDIR"]
     for name in ("REFLEX_REDIS_URL", "GRANIAN_WORKERS", "REFLEX_USE_GRANIAN", "PROMETHEUS_MULTIPROC_DIR"):
         env.pop(name, None)
     if setup.redis_url:
@@ -103,7 +164,7 @@ def start_server(folder: Path, env: dict[str, str], setup: Setup) -> subprocess.
     with (folder / "server.log").open("ab") as out:
         return subprocess.Popen(
             command,
-            cwd=ROOT,
+            cwd=setup.root,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=out,
@@ -133,13 +194,33 @@ def prepare_database(env: dict[str, str]) -> None:
 @contextmanager
 def served_app(folder: Path, setup: Setup = Setup()) -> Iterator[str]:
     """Serve the app with a fresh demo database (SQLite in `folder` unless `setup` names one); yield its URL."""
-    port = free_port()
-    env = server_env(folder, port, setup)
-    prepare_database(env)
-    server = start_server(folder, env, setup)
-    url = f"http://localhost:{port}"
+    server, url = start_on_free_port(folder, setup)
     try:
-        wait_until_up(url, server, folder / "server.log", frontend=not setup.backend_only)
         yield url
     finally:
         stop_server(server)
+
+
+def start_on_free_port(folder: Path, setup: Setup) -> tuple[subprocess.Popen[bytes], str]:
+    """Prepare the database, start the app on a free port (another one if that port is taken meanwhile), wait until
+    it answers; returns the running server and its URL (the port is also in `folder`/port and in the log)."""
+    for attempt in range(1, START_ATTEMPTS + 1):
+        port = free_port()
+        env = server_env(folder, port, setup)
+        if attempt == 1:
+            prepare_database(env)
+        server = start_server(folder, env, setup)
+        url = f"http://localhost:{port}"
+        try:
+            wait_until_up(url, server, folder / "server.log", frontend=not setup.backend_only)
+        except PortTaken:
+            stop_server(server)
+            logger.warning("port %s was taken while the app started (attempt %s); trying another", port, attempt)
+            continue
+        except BaseException:
+            stop_server(server)
+            raise
+        (folder / "port").write_text(f"{port}\n")
+        logger.info("app served at %s from %s", url, folder)
+        return server, url
+    raise RuntimeError(f"the app found no free port in {START_ATTEMPTS} attempts; see {folder / 'server.log'}")
