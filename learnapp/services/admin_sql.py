@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import Connection, Date, Float, FromClause, Table, and_, case, cast, exists, func, literal, or_, select
@@ -36,10 +36,45 @@ def time_bucket(seconds: Any) -> ColumnElement[int]:
     return case(*whens, else_=len(DAY_EDGES))
 
 
-def utc_day(conn: Connection, moment: Any) -> ColumnElement[Any]:
-    if conn.dialect.name == "sqlite":
-        return func.date(moment)
-    return cast(func.timezone("UTC", moment), Date)
+def local_day(conn: Connection, moment: Any, zone: tzinfo, since: datetime, until: datetime) -> ColumnElement[Any]:
+    """The calendar day of a stored UTC moment in `zone` (the admin's), exact for moments in [since, until].
+
+    PostgreSQL converts with the zone's own rules. SQLite knows no zones: the zone's offsets over the window
+    (one, or a few around daylight-saving changes) become a CASE of fixed-offset `date(moment, '+N minutes')`.
+    """
+    if conn.dialect.name != "sqlite":
+        return cast(func.timezone(str(zone), moment), Date)
+    spans = offset_spans(zone, since, until)
+    shifted = [func.date(moment, f"{minutes:+d} minutes") for _start, minutes in spans]
+    if len(spans) == 1:
+        return shifted[0]
+    whens = [(moment < start, day) for (start, _m), day in zip(spans[1:], shifted[:-1], strict=True)]
+    return case(*whens, else_=shifted[-1])
+
+
+STEP = timedelta(minutes=15)  # every zone's offset and change of offset in use today falls on a quarter hour
+
+
+def offset_spans(zone: tzinfo, since: datetime, until: datetime) -> list[tuple[datetime, int]]:
+    """(UTC moment from which it holds, offset in minutes) for each offset `zone` has over [since, until]."""
+
+    def minutes(at: datetime) -> int:
+        offset = at.astimezone(zone).utcoffset()
+        return int(offset.total_seconds() // 60) if offset is not None else 0
+
+    at = since.astimezone(UTC).replace(minute=since.minute - since.minute % 15, second=0, microsecond=0)
+    spans = [(at, minutes(at))]
+    hour = timedelta(hours=1)
+    while at < until:
+        if minutes(at + hour) != spans[-1][1]:  # a change within the next hour: find its quarter hour
+            step = at + STEP
+            while minutes(step) == spans[-1][1]:
+                step += STEP
+            spans.append((step, minutes(step)))
+            at = step
+        else:
+            at += hour
+    return spans
 
 
 def as_date(value: date | datetime | str) -> date:

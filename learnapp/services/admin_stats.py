@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import Connection, Table, case, func, select
@@ -20,7 +20,7 @@ from learnapp.services.admin_learners import course_progress_csv, learner_detail
 from learnapp.services.errors import NotFound
 
 __all__ = ["course_progress_csv", "course_stats", "learner_detail", "overview", "pathway_stats"]
-DAYS = 90  # completions per day: the last 90 UTC days, today included
+DAYS = 90  # completions per day: the last 90 days in the viewer's zone (UTC unless given), today included
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class NodeStats:
     progress_histogram: tuple[Bucket, ...]
     time_histogram: tuple[Bucket, ...]
     funnel: tuple[FunnelStep, ...]
-    per_day: tuple[tuple[date, int], ...]  # first completions per UTC day, oldest first
+    per_day: tuple[tuple[date, int], ...]  # first completions per day in the viewer's zone, oldest first
     course_funnel: tuple[FunnelStep, ...]  # pathways only
     as_of: datetime
 
@@ -86,7 +86,7 @@ class Overview:
     as_of: datetime
 
 
-def course_stats(db: Database, slug: str, now: datetime | None = None) -> NodeStats:
+def course_stats(db: Database, slug: str, now: datetime | None = None, zone: tzinfo = UTC) -> NodeStats:
     with db.snapshot() as conn:
         as_of = now or utcnow()
         course = current_catalog(conn).course(slug)
@@ -95,12 +95,12 @@ def course_stats(db: Database, slug: str, now: datetime | None = None) -> NodeSt
         groups = {lesson.id: m.title for m in course.modules for lesson in m.lessons}
         lessons = [x for x in course.lessons if x.countable]
         where = ENROLLMENT.c.course_id == course.id
-        scan = _scan(conn, ENROLLMENT, where, as_of)
+        scan = _scan(conn, ENROLLMENT, where, as_of, zone)
         funnel = _funnel(conn, ENROLLMENT, where, lessons, groups, scan.summary.enrolled)
     return _stats("course", course.slug, course.title, len(lessons), scan, funnel, (), as_of)
 
 
-def pathway_stats(db: Database, slug: str, now: datetime | None = None) -> NodeStats:
+def pathway_stats(db: Database, slug: str, now: datetime | None = None, zone: tzinfo = UTC) -> NodeStats:
     with db.snapshot() as conn:
         as_of = now or utcnow()
         pathway = current_catalog(conn).pathway(slug)
@@ -113,7 +113,7 @@ def pathway_stats(db: Database, slug: str, now: datetime | None = None) -> NodeS
         by_id = {x.id: x for c in pathway.courses for x in c.lessons if x.countable}
         lessons = [by_id[i] for i in groups if i in by_id]
         where = PATHWAY_ENROLLMENT.c.pathway_id == pathway.id
-        scan = _scan(conn, PATHWAY_ENROLLMENT, where, as_of)
+        scan = _scan(conn, PATHWAY_ENROLLMENT, where, as_of, zone)
         funnel = _funnel(conn, PATHWAY_ENROLLMENT, where, lessons, groups, scan.summary.enrolled)
         members = [(c.id, c.slug, c.title) for c in pathway.courses]
         courses = _course_funnel(conn, pathway.id, members, scan.summary.enrolled)
@@ -155,17 +155,16 @@ class _Scan:
     median: float | None
 
 
-def _scan(conn: Connection, table: Table, where: Any, now: datetime) -> _Scan:
+def _scan(conn: Connection, table: Table, where: Any, now: datetime, zone: tzinfo) -> _Scan:
     """One pass over the node's stored rows, grouped by (progress bucket, time bucket, recent day): every
     count, the average and the three histograms fold out of that one aggregated result; then the median."""
-    first = now.astimezone(UTC).date() - timedelta(days=DAYS - 1)
+    first, since = _window(now, zone)
     finished = table.c.first_completed_at
     seconds = q.seconds_between(conn, table.c.enrolled_at, finished)
-    since = datetime(first.year, first.month, first.day, tzinfo=UTC)
     keys = (
         q.progress_bucket(table.c.percent),
         case((finished.is_not(None), q.time_bucket(seconds))),
-        case((finished >= since, q.utc_day(conn, finished))),
+        case((finished >= since, q.local_day(conn, finished, zone, since, now))),
     )
     started = func.sum(case((table.c.completed > 0, 1), else_=0))
     complete = func.sum(case((table.c.is_complete, 1), else_=0))
@@ -234,17 +233,24 @@ def floored_share(part: int, whole: int) -> float:
     return (1000 * part // whole) / 10 if whole > 0 else 0.0
 
 
-def per_day(conn: Connection, table: Table, now: datetime, *where: Any) -> tuple[tuple[date, int], ...]:
-    """First completions per UTC day over the last DAYS days, empty days included."""
-    first = now.astimezone(UTC).date() - timedelta(days=DAYS - 1)
-    since = datetime(first.year, first.month, first.day, tzinfo=UTC)
+def _window(now: datetime, zone: tzinfo) -> tuple[date, datetime]:
+    """The first of the DAYS local days ending today in `zone`, and the UTC moment that day begins."""
+    first = now.astimezone(zone).date() - timedelta(days=DAYS - 1)
+    return first, datetime(first.year, first.month, first.day, tzinfo=zone).astimezone(UTC)
+
+
+def per_day(
+    conn: Connection, table: Table, now: datetime, *where: Any, zone: tzinfo = UTC
+) -> tuple[tuple[date, int], ...]:
+    """First completions per day (in `zone`) over the last DAYS days, empty days included."""
+    first, since = _window(now, zone)
     column = table.c.first_completed_at
-    counts = q.counts_by(conn, q.utc_day(conn, column), table, column >= since, *where)
+    counts = q.counts_by(conn, q.local_day(conn, column, zone, since, now), table, column >= since, *where)
     by_day = {q.as_date(day): count for day, count in counts.items()}
     return tuple((first + timedelta(days=i), by_day.get(first + timedelta(days=i), 0)) for i in range(DAYS))
 
 
-def overview(db: Database, now: datetime | None = None) -> Overview:
+def overview(db: Database, now: datetime | None = None, zone: tzinfo = UTC) -> Overview:
     """Every course and pathway ranked by completion rate, then enrollments; platform totals."""
     with db.snapshot() as conn:
         as_of = now or utcnow()
@@ -258,7 +264,7 @@ def overview(db: Database, now: datetime | None = None) -> Overview:
         ).scalar()
         month = as_of - timedelta(days=30)
         recent = conn.execute(select(func.count()).where(ENROLLMENT.c.first_completed_at >= month)).scalar()
-        days = per_day(conn, ENROLLMENT, as_of)
+        days = per_day(conn, ENROLLMENT, as_of, zone=zone)
     empty = Summary(0, 0, 0, 0.0, 0.0)
     ranked_courses = [
         RankedNode("course", c.slug, c.title, len(c.countable_ids), courses.get(c.id, empty)) for c in catalog.courses
