@@ -33,6 +33,7 @@ class CertificateRow:
     issued_at: datetime | None
     holder_name: str  # as issued: a later rename of the account or the course does not change it
     title: str
+    time_zone: str = "UTC"  # the holder's zone at completion: the certificate's date is the local day there
 
 
 _COLUMNS = [CERTIFICATE.c[name] for name in CertificateRow.__dataclass_fields__]
@@ -56,6 +57,7 @@ def queue(conn: Connection, learner_id: int, kind: str, node_id: int, completed_
     builder: Any = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     now = utcnow()
     holder, title = _current_names(conn, learner_id, kind, node_id)
+    zone = conn.execute(select(LEARNER.c.time_zone).where(LEARNER.c.id == learner_id)).scalar_one()
     mine = (CERTIFICATE.c.learner_id == learner_id, CERTIFICATE.c.node_kind == kind, CERTIFICATE.c.node_id == node_id)
     for _ in range(CODE_ATTEMPTS):
         conn.execute(
@@ -73,6 +75,7 @@ def queue(conn: Connection, learner_id: int, kind: str, node_id: int, completed_
                 created_at=now,
                 holder_name=holder[:120],
                 title=title[:200],
+                time_zone=zone or "UTC",
             )
             .on_conflict_do_nothing()
         )

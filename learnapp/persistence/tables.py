@@ -268,6 +268,8 @@ class Certificate(SQLModel, table=True):
     # As issued: renaming the account or the course later does not change what /verify/<code> shows.
     holder_name: str = Field(default="", max_length=120)
     title: str = Field(default="", max_length=200)
+    # The holder's time zone when the node was completed: the certificate's date is that day there, for good.
+    time_zone: str = Field(default="UTC", max_length=64)
 
 
 class ApiToken(SQLModel, table=True):

@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 
 from learnapp.metrics import CERTIFICATE_FAILURES, CERTIFICATES_ISSUED
 from learnapp.persistence import certs
+from learnapp.persistence.activity import zone
 from learnapp.persistence.db import Database
 from learnapp.persistence.notices import notify_once
 from learnapp.persistence.tables import utcnow
@@ -89,8 +90,13 @@ def _attempt(db: Database, job: certs.CertificateRow, text: CertificateText, ren
 def _text(conn: Connection, job: certs.CertificateRow) -> CertificateText:
     learner, title = certs.names(conn, job)
     return CertificateText(
-        learner, title, job.node_kind, job.completed_at.date(), job.code, f"{public_url()}/verify/{job.code}"
+        learner, title, job.node_kind, local_completion_date(job), job.code, f"{public_url()}/verify/{job.code}"
     )
+
+
+def local_completion_date(row: certs.CertificateRow) -> date:
+    """The day of completion where the holder lived then (SPEC §5): the PDF, /verify and the lists all agree."""
+    return row.completed_at.astimezone(zone(row.time_zone)).date()
 
 
 def retrigger(db: Database, certificate_id: int) -> None:
@@ -152,5 +158,13 @@ def _view(conn: Connection, row: certs.CertificateRow) -> CertificateView:
     slug, _current_title = certs.node_of(conn, row.node_kind, row.node_id)
     _holder, title = certs.names(conn, row)  # the title as issued, not the course's title today
     return CertificateView(
-        row.id, row.node_kind, slug, title, row.status, row.code, row.completed_at.date(), row.attempts, row.last_error
+        row.id,
+        row.node_kind,
+        slug,
+        title,
+        row.status,
+        row.code,
+        local_completion_date(row),
+        row.attempts,
+        row.last_error,
     )
