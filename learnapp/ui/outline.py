@@ -10,6 +10,7 @@ import reflex as rx
 
 from learnapp.domain.content import Course
 from learnapp.services.lessons import module_totals
+from learnapp.services.shared_credit import SharedCredit
 from learnapp.services.views import CourseView
 from learnapp.ui.live import lesson_done, module_count
 
@@ -21,6 +22,7 @@ class LessonItem:
     kind: str = "article"
     minutes: int = 0
     preview: bool = False
+    done_in: str = ""  # another course's title when this learner's completion was earned there (shared module)
 
 
 @dataclass
@@ -30,10 +32,18 @@ class ModuleItem:
     number: int = 0
     total: int = 0
     lessons: list[LessonItem] = field(default_factory=list)
+    also_in: str = ""  # the other courses holding this module, e.g. "Python for the Web"
 
 
-def outline_items(view: CourseView) -> list[ModuleItem]:
-    return [_module_item(number, m.slug, m.title, m.total, m.lessons) for number, m in enumerate(view.modules, 1)]
+def outline_items(view: CourseView, credit: SharedCredit | None = None) -> list[ModuleItem]:
+    """The learner's outline; with `credit`, shared modules name their other courses, lessons where they were done."""
+    items = [_module_item(number, m.slug, m.title, m.total, m.lessons) for number, m in enumerate(view.modules, 1)]
+    if credit is not None:
+        for module in items:
+            module.also_in = ", ".join(credit.also_in.get(module.slug, ()))
+            for lesson in module.lessons:
+                lesson.done_in = credit.done_in.get(lesson.slug, "")
+    return items
 
 
 def structure_items(course: Course) -> list[ModuleItem]:
@@ -64,7 +74,15 @@ def lesson_row(course: rx.Var, lesson: LessonItem, current: rx.Var) -> rx.Compon
     return rx.link(
         rx.hstack(
             lesson_icon(lesson),
-            rx.text(lesson.title, size="2", weight=rx.cond(here, "bold", "regular")),
+            rx.vstack(
+                rx.text(lesson.title, size="2", weight=rx.cond(here, "bold", "regular")),
+                # Only while it is done: an undo in any tab takes the note away with the checkmark.
+                rx.cond(
+                    (lesson.done_in != "") & lesson_done(lesson.slug),
+                    rx.text("Done in " + lesson.done_in, size="1", color_scheme="gray", class_name="done-in"),
+                ),
+                spacing="0",
+            ),
             align="center",
             spacing="2",
         ),
@@ -100,7 +118,20 @@ def module_block(course: rx.Var, module: ModuleItem, current: rx.Var) -> rx.Comp
             padding_right="0.5em",
         ),
         content=rx.vstack(
-            rx.foreach(module.lessons, lambda x: lesson_row(course, x, current)), spacing="0", width="100%"
+            rx.cond(
+                module.also_in != "",
+                rx.text(
+                    rx.icon("link", size=12),
+                    " Shared with " + module.also_in + ": a lesson done here counts there too",
+                    size="1",
+                    color_scheme="gray",
+                    padding="0 0.6em 0.35em",
+                    class_name="also-in",
+                ),
+            ),
+            rx.foreach(module.lessons, lambda x: lesson_row(course, x, current)),
+            spacing="0",
+            width="100%",
         ),
         value=module.slug,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import reflex as rx
 from reflex.event import EventSpec
@@ -51,7 +52,8 @@ class NodeStatsState(AdminState):
             return
         read = course_stats if kind == "course" else pathway_stats
         try:
-            stats = await asyncio.to_thread(read, db(), self._param(kind))
+            # Per-day counts on the admin's own calendar (the profile's time zone).
+            stats = await asyncio.to_thread(read, db(), self._param(kind), None, ZoneInfo(account.time_zone or "UTC"))
         except NotFound:
             self.status = "missing"
             self._forget()
@@ -182,7 +184,7 @@ def stats_view() -> rx.Component:
         funnel_card(),
         chart_card(
             "Completions per day",
-            "First completions per UTC day, last 90 days.",
+            "First completions per day in your time zone, last 90 days.",
             line_chart(S.per_day, "day", "completions", "Completions"),
             table(["Day", "Completions"], S.recent, ["day", "completions"], height="220px"),
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import reflex as rx
 from reflex.event import EventSpec
@@ -73,7 +74,7 @@ class OverviewState(AdminState):
         if account is None:
             self.figures, self.courses, self.pathways, self.per_day, self.recent, self.learners = [], [], [], [], [], []
             return
-        view: Overview = await asyncio.to_thread(overview, db())
+        view: Overview = await asyncio.to_thread(overview, db(), None, ZoneInfo(account.time_zone or "UTC"))
         found = await asyncio.to_thread(find_learners, db(), self.query)
         enrollments = sum(c.summary.enrolled for c in view.courses)
         self.figures = [
@@ -199,7 +200,7 @@ def overview_page() -> rx.Component:
         ),
         chart_card(
             "Course completions per day",
-            "First completions of any course per UTC day, last 90 days.",
+            "First completions of any course per day in your time zone, last 90 days.",
             line_chart(OverviewState.per_day, "day", "completions", "Completions"),
             table(["Day", "Completions"], OverviewState.recent, ["day", "completions"], height="220px"),
         ),

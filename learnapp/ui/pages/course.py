@@ -11,12 +11,28 @@ from learnapp.services.completion import reset_course
 from learnapp.services.enrollment import enroll_course
 from learnapp.services.errors import LearnappError, NotFound
 from learnapp.services.progress import course_outline
+from learnapp.services.shared_credit import SharedCredit, shared_credit
+from learnapp.services.views import CourseView
+from learnapp.ui.catalog import plural
 from learnapp.ui.certificate import certificate_status
 from learnapp.ui.layout import page, progress_bar
 from learnapp.ui.live import course_completed, course_percent
 from learnapp.ui.outline import ModuleItem, outline, outline_items
 from learnapp.ui.session import SessionState, db
 from learnapp.ui.sync import push_to_tabs, refresh_sync
+from learnapp.ui.words import plural_var
+
+
+def _read(learner_id: int | None, slug: str) -> tuple[CourseView, SharedCredit]:
+    return course_outline(db(), learner_id, slug), shared_credit(db(), learner_id, slug)
+
+
+def _resets(credit: SharedCredit) -> list[str]:
+    """One line per other course that Start over here takes lessons from (its shared modules)."""
+    return [
+        f"{s.title}: {plural(s.lessons_reset, 'completed lesson')} of {', '.join(s.modules)}"
+        for s in credit.resets_elsewhere()
+    ]
 
 
 class CourseState(SessionState):
@@ -27,19 +43,21 @@ class CourseState(SessionState):
     next_lesson: str = ""
     modules: list[ModuleItem] = []
     open_modules: list[str] = []
+    resets_elsewhere: list[str] = []  # what Start over also takes from other courses (shared modules)
     found: bool = True
 
     @rx.event
     async def load(self) -> None:
         account = await self._account()
         try:
-            view = await asyncio.to_thread(course_outline, db(), account.id if account else None, self._param("course"))
+            view, credit = await asyncio.to_thread(_read, account.id if account else None, self._param("course"))
         except NotFound:
             self.found = False
             return
         self.found, self.slug, self.title = True, view.slug, view.title
         self.enrolled, self.total, self.next_lesson = view.enrolled, view.total, view.next_lesson or ""
-        self.modules = outline_items(view)
+        self.modules = outline_items(view, credit)
+        self.resets_elsewhere = _resets(credit)
         self.open_modules = [m.slug for m in self.modules]
         if account is not None:
             await refresh_sync(self, account.id)
@@ -68,6 +86,35 @@ class CourseState(SessionState):
         push_to_tabs(account.id, but=self.router.session.client_token)  # committed: the learner's other tabs too
         return [CourseState.load, rx.toast.info("Progress reset: you are starting this course over.")]
 
+    @rx.event
+    async def read_resets(self, opened: bool) -> None:
+        """Read again as the dialog opens: lessons completed in another tab since the page loaded count too."""
+        account = await self._account()
+        if opened and account is not None and self.slug:
+            credit = await asyncio.to_thread(shared_credit, db(), account.id, self.slug)
+            self.resets_elsewhere = _resets(credit)
+
+
+def resets_elsewhere() -> rx.Component:
+    return rx.cond(
+        CourseState.resets_elsewhere.length() > 0,
+        rx.callout.root(
+            rx.callout.icon(rx.icon("triangle-alert")),
+            rx.vstack(
+                rx.text("Other courses share modules with this one. Starting over also resets:", size="2"),
+                rx.el.ul(
+                    rx.foreach(CourseState.resets_elsewhere, lambda line: rx.el.li(rx.text(line, size="2"))),
+                    padding_left="1.2em",
+                    margin="0",
+                ),
+                spacing="1",
+            ),
+            color_scheme="amber",
+            margin_top="0.75em",
+            class_name="resets-elsewhere",
+        ),
+    )
+
 
 def start_over_dialog() -> rx.Component:
     return rx.alert_dialog.root(
@@ -78,6 +125,7 @@ def start_over_dialog() -> rx.Component:
                 "Your completions of this course's lessons are removed (the history keeps them). "
                 "Certificates you already earned stay yours."
             ),
+            resets_elsewhere(),
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(rx.button("Start over", color_scheme="red", on_click=CourseState.start_over)),
@@ -86,6 +134,7 @@ def start_over_dialog() -> rx.Component:
                 margin_top="1em",
             ),
         ),
+        on_open_change=CourseState.read_resets,
     )
 
 
@@ -100,7 +149,7 @@ def course_header() -> rx.Component:
             rx.vstack(
                 progress_bar(percent, "Course progress"),
                 rx.text(
-                    done.to_string() + " of " + CourseState.total.to_string() + " lessons completed",
+                    done.to_string() + " of " + plural_var(CourseState.total, "lesson") + " completed",
                     size="2",
                     color_scheme="gray",
                 ),
@@ -119,7 +168,7 @@ def course_header() -> rx.Component:
             ),
             rx.hstack(
                 rx.button("Enroll", size="3", on_click=CourseState.enroll),
-                rx.text(CourseState.total.to_string() + " lessons", color_scheme="gray"),
+                rx.text(plural_var(CourseState.total, "lesson"), color_scheme="gray"),
                 align="center",
                 spacing="3",
             ),

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 import reflex as rx
 from reflex.event import EventSpec
 
-from learnapp.services.dashboard import Dashboard, EnrollmentCard, dashboard
+from learnapp.services.dashboard import Dashboard, EnrollmentCard, PathwayCard, dashboard
+from learnapp.ui.catalog import plural
 from learnapp.ui.certificate import certificate_status
 from learnapp.ui.layout import page, progress_bar
 from learnapp.ui.live import course_percent
 from learnapp.ui.session import SessionState, db
-from learnapp.ui.sync import refresh_sync
+from learnapp.ui.sync import LearnerSync, refresh_sync
 
 
 @dataclass
@@ -39,9 +40,33 @@ def _card(card: EnrollmentCard) -> CardItem:
         e.complete,
         (e.last_accessed_at or e.enrolled_at).isoformat(),
         e.last_accessed_at is not None,
-        e.first_completed_at.strftime("%-d %b %Y") if e.first_completed_at else "",
+        card.completed_on.strftime("%-d %b %Y") if card.completed_on else "",
         href,
         card.next_title or "",
+    )
+
+
+@dataclass
+class PathwayItem:
+    slug: str = ""
+    title: str = ""
+    percent: int = 0
+    complete: bool = False
+    courses: str = ""  # "2 of 3 courses completed"
+    completed_on: str = ""
+    next_href: str = ""
+
+
+def _pathway(card: PathwayCard) -> PathwayItem:
+    nxt = card.next_lesson
+    return PathwayItem(
+        card.slug,
+        card.title,
+        card.percent,
+        card.complete,
+        f"{card.courses_completed} of {plural(card.courses_total, 'course')} completed",
+        card.completed_on.strftime("%-d %b %Y") if card.completed_on else "",
+        f"/courses/{nxt[0]}/lessons/{nxt[1]}" if nxt else f"/pathways/{card.slug}",
     )
 
 
@@ -52,6 +77,7 @@ def _duration(seconds: int) -> str:
 
 class MyLearningState(SessionState):
     cards: list[CardItem] = []
+    pathways: list[PathwayItem] = []
     stats: dict[str, str] = {}
     weekly: list[dict[str, int | str]] = []
     badges: list[dict[str, str | bool]] = []
@@ -66,6 +92,7 @@ class MyLearningState(SessionState):
         board: Dashboard = await asyncio.to_thread(dashboard, db(), account.id)
         s = board.stats
         self.cards = [_card(c) for c in board.cards]
+        self.pathways = [_pathway(p) for p in board.pathways]
         self.resume = _card(board.resume) if board.resume else CardItem()
         self.stats = {
             "Courses enrolled": str(s.courses_enrolled),
@@ -73,8 +100,8 @@ class MyLearningState(SessionState):
             "In progress": str(s.courses_in_progress),
             "Lessons completed": str(s.lessons_completed),
             "Average progress": f"{s.average_percent}%",
-            "Current streak": f"{s.current_streak} days",
-            "Longest streak": f"{s.longest_streak} days",
+            "Current streak": plural(s.current_streak, "day"),
+            "Longest streak": plural(s.longest_streak, "day"),
             "Time spent": _duration(s.seconds_spent),
             "Certificates": str(board.certificates_earned),
         }
@@ -92,6 +119,12 @@ class MyLearningState(SessionState):
         if self.show == "all":
             return self.cards
         return [c for c in self.cards if c.complete == (self.show == "completed")]
+
+    @rx.var
+    def shown_pathways(self) -> list[PathwayItem]:
+        if self.show == "all":
+            return self.pathways
+        return [p for p in self.pathways if p.complete == (self.show == "completed")]
 
 
 def resume_banner() -> rx.Component:
@@ -196,6 +229,47 @@ def course_row(card: CardItem) -> rx.Component:
     )
 
 
+def pathway_row(item: PathwayItem) -> rx.Component:
+    """Stored pathway progress (pushed live with the learner's courses) and its certificate, like a course's."""
+    stored = LearnerSync.courses["pathway:" + item.slug]
+    percent = rx.cond(stored, stored["percent"].to(int), item.percent)
+    return rx.card(
+        rx.flex(
+            rx.vstack(
+                rx.hstack(
+                    rx.badge("pathway", color_scheme="violet"),
+                    rx.link(rx.text(item.title, weight="bold", size="3"), href="/pathways/" + item.slug),
+                    align="center",
+                    spacing="2",
+                ),
+                progress_bar(percent, "Progress in " + item.title),
+                rx.text(item.courses, size="1", color_scheme="gray"),
+                rx.cond(
+                    percent >= 100,
+                    rx.vstack(
+                        rx.cond(
+                            item.completed_on != "",
+                            rx.text("Completed " + item.completed_on, size="1", color_scheme="gray"),
+                        ),
+                        certificate_status("pathway:" + item.slug),
+                        spacing="2",
+                    ),
+                ),
+                spacing="2",
+                flex="1",
+                min_width="14em",
+            ),
+            rx.link(rx.button(rx.cond(percent >= 100, "Review", "Continue"), variant="soft"), href=item.next_href),
+            gap="4",
+            align="center",
+            wrap="wrap",
+            width="100%",
+        ),
+        width="100%",
+        class_name="pathway-row",
+    )
+
+
 def my_learning_page() -> rx.Component:
     return page(
         rx.hstack(
@@ -228,7 +302,11 @@ def my_learning_page() -> rx.Component:
             width="100%",
         ),
         rx.hstack(
-            rx.heading("Your courses", size="5", as_="h2"),
+            rx.heading(
+                rx.cond(MyLearningState.pathways.length() > 0, "Your pathways and courses", "Your courses"),
+                size="5",
+                as_="h2",
+            ),
             rx.spacer(),
             rx.segmented_control.root(
                 rx.segmented_control.item("All", value="all"),
@@ -241,6 +319,10 @@ def my_learning_page() -> rx.Component:
             align="center",
             wrap="wrap",
         ),
+        rx.foreach(MyLearningState.shown_pathways, pathway_row),
         rx.foreach(MyLearningState.shown, course_row),
-        rx.cond(MyLearningState.shown.length() == 0, rx.text("Nothing here yet.", color_scheme="gray")),
+        rx.cond(
+            (MyLearningState.shown.length() == 0) & (MyLearningState.shown_pathways.length() == 0),
+            rx.text("Nothing here yet.", color_scheme="gray"),
+        ),
     )

@@ -14,10 +14,12 @@ from learnapp.services.errors import LearnappError, NotFound
 from learnapp.services.progress import pathway_outline
 from learnapp.services.views import PathwayView
 from learnapp.ui.catalog import card_link, plural
+from learnapp.ui.certificate import certificate_status
 from learnapp.ui.layout import page, progress_bar
 from learnapp.ui.live import course_percent
 from learnapp.ui.session import SessionState, db
 from learnapp.ui.sync import LearnerSync, push_to_tabs, refresh_sync
+from learnapp.ui.words import plural_var
 
 
 @dataclass
@@ -99,7 +101,7 @@ def courses_done() -> rx.Var:
 
 def pathway_header() -> rx.Component:
     percent = pathway_percent()
-    sizes = PathwayState.courses_total.to_string() + " courses · " + PathwayState.total.to_string() + " lessons"
+    sizes = plural_var(PathwayState.courses_total, "course") + " · " + plural_var(PathwayState.total, "lesson")
     return rx.vstack(
         rx.badge("pathway", color_scheme="violet"),
         rx.heading(PathwayState.title, size="8", as_="h1"),
@@ -109,7 +111,10 @@ def pathway_header() -> rx.Component:
             rx.vstack(
                 progress_bar(percent, "Pathway progress"),
                 rx.text(
-                    courses_done().to_string() + " of " + PathwayState.courses_total.to_string() + " courses completed",
+                    courses_done().to_string()
+                    + " of "
+                    + plural_var(PathwayState.courses_total, "course")
+                    + " completed",
                     size="2",
                     color_scheme="gray",
                 ),
@@ -120,6 +125,8 @@ def pathway_header() -> rx.Component:
                         href=PathwayState.next_href,
                     ),
                 ),
+                # Keyed "pathway:<slug>" in the learner's live certificates, as the bell's notice links it.
+                rx.cond(percent >= 100, certificate_status("pathway:" + PathwayState.slug)),
                 width="100%",
                 spacing="2",
             ),
