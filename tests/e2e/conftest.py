@@ -5,8 +5,10 @@ Every journey runs under the app's Content-Security-Policy and fails on any viol
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,8 +35,28 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
         yield ServedApp(given.rstrip("/"), Path(db) if db else None)
         return
     folder = tmp_path_factory.mktemp("e2e")
-    with served_app(folder) as url:
+    with ExitStack() as running:
+        # The test stands where a reverse proxy would: each test's browser names its own client address (below),
+        # so every test signs up and logs in on a fresh rate-limit budget; the limits themselves stay as shipped.
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("LEARNAPP_TRUSTED_PROXIES", "127.0.0.1,::1")
+            url = running.enter_context(served_app(folder))
         yield ServedApp(url, folder / "e2e.db")
+
+
+_addresses = itertools.count(1)
+_client = {"address": "10.99.0.1"}
+
+
+def current_client_address() -> str:
+    return _client["address"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_client_address() -> None:
+    """Each test's browser contexts send their own X-Forwarded-For: a client address no other test used."""
+    number = next(_addresses)
+    _client["address"] = f"10.99.{number // 250}.{number % 250 + 1}"
 
 
 @pytest.fixture(scope="session")
@@ -82,6 +104,7 @@ class WatchedBrowser:
         self._policy = policy
 
     def new_context(self, **options: Any) -> BrowserContext:
+        options.setdefault("extra_http_headers", {"X-Forwarded-For": _client["address"]})
         return self._policy.watch(self._browser.new_context(**options))
 
     def new_page(self, **options: Any) -> Page:
