@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     # false: `learnapp demo` (and so `make run`) imports the catalog only, without the demo accounts.
     demo: bool = True
+    # Test runs only (Schemathesis against a served app): raises the API's per-account limit; never lowers it, and is
+    # ignored unless the origin is local (learnapp/api/v1/limits.py).
+    test_api_rate_per_minute: int = 0
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -10,7 +10,7 @@ from learnapp.api.admin_files import admin_files_router
 from learnapp.api.auth import auth_router
 from learnapp.api.files import files_router
 from learnapp.api.metrics_route import metrics_router
-from learnapp.api.v1 import BodyLimitMiddleware, register_error_handlers, v1_router
+from learnapp.api.v1 import BodyLimitMiddleware, include_v1, register_error_handlers
 from learnapp.persistence.catalog import catalog_version
 from learnapp.persistence.db import Database, default_database
 
@@ -21,7 +21,7 @@ def create_api(db: Database | None = None) -> FastAPI:
         title="learnapp API",
         version="1",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served by the v1 router from a package, not from a CDN (api/v1/docs.py)
         redoc_url=None,
     )
 
@@ -46,7 +46,7 @@ def create_api(db: Database | None = None) -> FastAPI:
             )
         return JSONResponse({"status": "ok", "database": "ok", "catalog_version": version})
 
-    api.include_router(v1_router(database))  # last: its fallback keeps unknown /api/v1 paths in the API
+    include_v1(api, database)  # last: its fallback keeps unknown /api/v1 paths in the API
     register_error_handlers(api)
     api.add_middleware(BodyLimitMiddleware)
     return api

@@ -76,7 +76,8 @@ _DESCRIPTIONS = {
     401: "Missing, unknown, revoked or expired bearer token",
     403: "Not allowed: an admin endpoint with a learner's token, or a lesson of a course you are not enrolled in",
     404: "Unknown resource (another learner's data is unknown too)",
-    409: "Conflict: a client event id reused for a different event",
+    409: "Conflict: a client event id reused for a different event, or a claim for a course or pathway the learner "
+    "is not enrolled in",
     413: "Request body over the documented limit",
     422: "The request does not match the schema",
     429: "Too many requests for this account (all its tokens share one budget); retry after Retry-After seconds",

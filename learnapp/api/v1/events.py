@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from starlette.concurrency import run_in_threadpool
 
+from learnapp.api.v1.claims import refuse_claims_outside_enrollments
 from learnapp.api.v1.deps import Guards, Scope
 from learnapp.api.v1.errors import responses
 from learnapp.api.v1.event_schemas import EventBatchCreate, EventBatchPublic
@@ -23,7 +24,8 @@ DESCRIPTION = """Apply up to 100 events in one transaction: if one fails, none i
   lesson, 403 `not_enrolled` otherwise).
 - `course_completed` / `pathway_completed`: explicit claims, accepted only when every module of the course
   (every course of the pathway) is complete; otherwise 400 `claim_rejected` with `details.missing_modules`
-  (`details.missing_courses`). A claimed `occurred_at` within ±5 minutes of the inferred completion time (the
+  (`details.missing_courses`). A claim for a course or pathway the learner is not enrolled in is 409
+  `claim_not_enrolled` (enroll first). A claimed `occurred_at` within ±5 minutes of the inferred completion time (the
   latest lesson completion) is kept; outside it the inferred time is used and the result carries a warning.
 
 Each event has a client `id`: resending the same id with the same body is a no-op answered with the first
@@ -41,6 +43,7 @@ def events_router(guards: Guards) -> APIRouter:
     )
     async def post_events(batch: EventBatchCreate, who: Scope = me) -> EventBatchPublic:
         events = [event.to_service() for event in batch.events]
+        await run_in_threadpool(refuse_claims_outside_enrollments, guards.db(), who.learner_id, events)
         outcomes = await run_in_threadpool(apply_events, guards.db(), who.learner_id, events, who.actor_id)
         if any(o.status == "applied" for o in outcomes):
             await progress_changed(who.learner_id)

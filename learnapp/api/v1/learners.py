@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from learnapp.api.v1 import presenters
@@ -12,17 +12,22 @@ from learnapp.api.v1 import schemas as s
 from learnapp.api.v1.deps import Guards, Scope
 from learnapp.api.v1.errors import responses
 from learnapp.services import progress
-from learnapp.services.completion import record_completion, revoke_completion
+from learnapp.services.completion import record_completion, reset_course, revoke_completion
 from learnapp.services.enrollment import enroll_course, enroll_pathway
 from learnapp.services.errors import NotFound
 from learnapp.services.events import ensure_not_future
 from learnapp.services.learner_progress import learner_progress
+from learnapp.services.lesson_progress import course_lessons, pathway_lessons
 from learnapp.services.live import progress_changed
 from learnapp.services.stats import learner_stats
 
 CourseSlug = Annotated[str, Path(max_length=120, examples=["ac-course"])]
 PathwaySlug = Annotated[str, Path(max_length=120, examples=["path"])]
 LessonSlug = Annotated[str, Path(max_length=120, examples=["b1"])]
+WithLessons = Annotated[
+    bool,
+    Query(description="Each module lists its lessons with `complete`, `completed_at` and `source`; false: counts only"),
+]
 
 
 def learners_router(guards: Guards) -> APIRouter:
@@ -44,19 +49,22 @@ def _reads(router: APIRouter, guards: Guards, me: Any) -> None:
         """Stored progress of every enrollment, with the next lesson of each."""
         return presenters.learner_progress(who.learner_id, learner_progress(guards.db(), who.learner_id))
 
-    @router.get("/courses/{course}/progress", tags=["progress"])
-    def course_progress(course: CourseSlug, who: Scope = me) -> s.CourseProgressPublic:
-        """Course → modules with counts and completion flags; an unknown course reads 0 of 0, not complete."""
+    # exclude_unset: the lighter form (?lessons=false) leaves each module's `lessons` out instead of null.
+    @router.get("/courses/{course}/progress", tags=["progress"], response_model_exclude_unset=True)
+    def course_progress(course: CourseSlug, who: Scope = me, lessons: WithLessons = True) -> s.CourseProgressPublic:
+        """Course → modules → lessons with counts and completion flags; an unknown course reads 0 of 0, not complete."""
         try:
-            return presenters.course_progress(progress.course_outline(guards.db(), who.learner_id, course))
+            return _course(guards, who.learner_id, course, lessons)
         except NotFound:
             return presenters.unknown_course(course)
 
-    @router.get("/pathways/{pathway}/progress", tags=["progress"])
-    def pathway_progress(pathway: PathwaySlug, who: Scope = me) -> s.PathwayProgressPublic:
-        """Pathway → courses → modules with counts and flags; an unknown pathway reads 0 of 0, not complete."""
+    @router.get("/pathways/{pathway}/progress", tags=["progress"], response_model_exclude_unset=True)
+    def pathway_progress(pathway: PathwaySlug, who: Scope = me, lessons: WithLessons = True) -> s.PathwayProgressPublic:
+        """Pathway → courses → modules → lessons with counts and flags; an unknown pathway reads 0 of 0."""
         try:
-            return presenters.pathway_progress(progress.pathway_outline(guards.db(), who.learner_id, pathway))
+            if not lessons:
+                return presenters.pathway_progress(progress.pathway_outline(guards.db(), who.learner_id, pathway))
+            return presenters.pathway_progress(*pathway_lessons(guards.db(), who.learner_id, pathway))
         except NotFound:
             return presenters.unknown_pathway(pathway)
 
@@ -81,6 +89,12 @@ def _reads(router: APIRouter, guards: Guards, me: Any) -> None:
     def stats(who: Scope = me) -> s.StatsPublic:
         """My Learning's numbers: courses, lessons, average progress, streaks (learner's time zone), time spent."""
         return presenters.stats(learner_stats(guards.db(), who.learner_id))
+
+
+def _course(guards: Guards, learner_id: int, course: str, lessons: bool) -> s.CourseProgressPublic:
+    if not lessons:
+        return presenters.course_progress(progress.course_outline(guards.db(), learner_id, course))
+    return presenters.course_progress(*course_lessons(guards.db(), learner_id, course))
 
 
 def _writes(router: APIRouter, guards: Guards, me: Any) -> None:
@@ -132,3 +146,20 @@ def _writes(router: APIRouter, guards: Guards, me: Any) -> None:
         await run_in_threadpool(revoke_completion, guards.db(), who.learner_id, lesson, "api", who.actor_id)
         await progress_changed(who.learner_id)
         return Response(status_code=204)
+
+    @router.post(
+        "/courses/{course}/reset",
+        tags=["progress"],
+        response_model_exclude_unset=True,
+        responses=responses(403),
+    )
+    async def reset(course: CourseSlug, who: Scope = me) -> s.CourseProgressPublic:
+        """Start over: remove the learner's completions of this course's lessons, as the course page's Start over does.
+
+        Each removal is recorded in the learner's history (with the admin as actor when an admin's token acts for a
+        learner); certificates already issued stay. Idempotent: resetting again removes nothing and answers the
+        same. 403 `not_enrolled` when the learner is not enrolled in the course, 404 for an unknown course.
+        """
+        await run_in_threadpool(reset_course, guards.db(), who.learner_id, course, "api", who.actor_id)
+        await progress_changed(who.learner_id)
+        return await run_in_threadpool(_course, guards, who.learner_id, course, True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from limits import RateLimitItem, RateLimitItemPerMinute
@@ -10,6 +11,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from learnapp.api.rate_counters import moving_window
 from learnapp.api.v1.errors import RateLimited, error_response
+from learnapp.services.deployment import is_local
+from learnapp.settings import allowed_origins, get_settings
 
 PREFIX = "/api/v1"
 MAX_BODY_BYTES = 64 * 1024
@@ -18,10 +21,25 @@ AUTH_PREFIX = "/auth/"
 AUTH_MAX_BODY_BYTES = 16 * 1024
 # The largest body each path prefix accepts; other paths are not limited here.
 BODY_LIMITS = ((PREFIX, MAX_BODY_BYTES), (AUTH_PREFIX, AUTH_MAX_BODY_BYTES))
-# Per learner (all their tokens together), over a moving minute; read at call time so tests and operators
-# can change it.
-RATE_LIMIT: RateLimitItem = RateLimitItemPerMinute(120)
+DEFAULT_RATE_PER_MINUTE = 120
 BUDGET = "api-learner"
+log = logging.getLogger("learnapp.api")
+
+
+def configured_rate_limit() -> RateLimitItem:
+    """120 a minute per account; LEARNAPP_TEST_API_RATE_PER_MINUTE raises it for a local test run, never lowers it.
+
+    A public origin ignores it: a leaked test setting cannot lift the limit of a deployment.
+    """
+    raised = get_settings().test_api_rate_per_minute
+    if raised > DEFAULT_RATE_PER_MINUTE and is_local(allowed_origins()[0]):
+        log.warning("API rate limit raised for a test run", extra={"per_minute": raised})
+        return RateLimitItemPerMinute(raised)
+    return RateLimitItemPerMinute(DEFAULT_RATE_PER_MINUTE)
+
+
+# Per learner (all their tokens together), over a moving minute; read at call time so tests can change it.
+RATE_LIMIT: RateLimitItem = configured_rate_limit()
 
 
 def too_large(limit: int) -> str:

@@ -6,9 +6,12 @@ from learnapp.api.v1 import schemas as s
 from learnapp.domain.progress import Counts
 from learnapp.services.accounts import Account
 from learnapp.services.learner_progress import CourseEnrollment, LearnerProgress, PathwayEnrollmentView
+from learnapp.services.lesson_progress import LessonRecord
 from learnapp.services.stats import LearnerStats
 from learnapp.services.tokens import TokenView
-from learnapp.services.views import CourseView, ModuleView, PathwayView
+from learnapp.services.views import CourseView, LessonView, ModuleView, PathwayView
+
+Records = dict[str, LessonRecord]
 
 
 def account(view: Account) -> s.AccountPublic:
@@ -97,7 +100,8 @@ def _pathway_enrollment(item: PathwayEnrollmentView) -> s.PathwayEnrollmentProgr
     )
 
 
-def course_progress(view: CourseView) -> s.CourseProgressPublic:
+def course_progress(view: CourseView, records: Records | None = None) -> s.CourseProgressPublic:
+    """With `records` (the lighter form without), each module lists its lessons with their completion."""
     return s.CourseProgressPublic(
         course=view.slug,
         title=view.title,
@@ -108,13 +112,13 @@ def course_progress(view: CourseView) -> s.CourseProgressPublic:
         complete=view.complete,
         completed_at=view.completed_at,
         next_lesson=view.next_lesson,
-        modules=[_module(m) for m in view.modules],
+        modules=[_module(m, records) for m in view.modules],
     )
 
 
-def _module(view: ModuleView) -> s.ModuleProgressPublic:
+def _module(view: ModuleView, records: Records | None) -> s.ModuleProgressPublic:
     percent = Counts(view.completed, view.total, view.complete).percent
-    return s.ModuleProgressPublic(
+    module = s.ModuleProgressPublic(
         module=view.slug,
         title=view.title,
         completed=view.completed,
@@ -122,9 +126,23 @@ def _module(view: ModuleView) -> s.ModuleProgressPublic:
         percent=percent,
         complete=view.complete,
     )
+    if records is not None:  # set only here: the lighter form leaves the field unset, and so out of the JSON
+        module.lessons = [_lesson(lesson, records.get(lesson.slug)) for lesson in view.lessons]
+    return module
 
 
-def pathway_progress(view: PathwayView) -> s.PathwayProgressPublic:
+def _lesson(view: LessonView, record: LessonRecord | None) -> s.LessonProgressPublic:
+    return s.LessonProgressPublic(
+        lesson=view.slug,
+        title=view.title,
+        preview=view.preview,
+        complete=record is not None,
+        completed_at=record.completed_at if record else None,
+        source=record.source if record else None,  # type: ignore[arg-type]  # the table's check keeps it in the four
+    )
+
+
+def pathway_progress(view: PathwayView, records: Records | None = None) -> s.PathwayProgressPublic:
     return s.PathwayProgressPublic(
         pathway=view.slug,
         title=view.title,
@@ -138,7 +156,7 @@ def pathway_progress(view: PathwayView) -> s.PathwayProgressPublic:
         completed_at=view.completed_at,
         next_course=view.next_lesson[0] if view.next_lesson else None,
         next_lesson=view.next_lesson[1] if view.next_lesson else None,
-        courses=[course_progress(c) for c in view.courses],
+        courses=[course_progress(c, records) for c in view.courses],
     )
 
 
