@@ -24,6 +24,8 @@ if scaled_out:
 config = rx.Config(
     app_name="learnapp",
     telemetry_enabled=False,
+    # Reflex's sticky badge covers page content (admin tables, the phone layout); a self-hosted app may hide it.
+    show_built_with_reflex=False,
     frontend_port=None if backend_only else port,
     backend_port=port,
     cors_allowed_origins=list(allowed_origins()),

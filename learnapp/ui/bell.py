@@ -57,7 +57,7 @@ def bell() -> rx.Component:
             rx.popover.content(
                 rx.vstack(
                     rx.hstack(
-                        rx.heading("Notifications", size="3", as_="h2"),
+                        rx.heading("Notifications", size="3", as_="h2", id="bell-title"),
                         rx.spacer(),
                         rx.button(
                             "Mark all as read",
@@ -84,6 +84,7 @@ def bell() -> rx.Component:
                     max_width="85vw",
                     spacing="3",
                 ),
+                aria_labelledby="bell-title",  # a dialog needs a name: its heading
             ),
         ),
     )

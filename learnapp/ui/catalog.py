@@ -65,8 +65,8 @@ def _duration(minutes: int) -> str:
     return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
 
 
-def card_link(title: rx.Var | str, href: rx.Var | str, size: str = "5") -> rx.Component:
-    """A heading whose link covers its whole card (the card needs position: relative)."""
+def card_link(title: rx.Var | str, href: rx.Var | str, size: str = "5", level: str = "h3") -> rx.Component:
+    """A heading whose link covers its whole card (the card needs position: relative); `level` keeps the outline."""
     return rx.heading(
         rx.link(
             title,
@@ -77,7 +77,7 @@ def card_link(title: rx.Var | str, href: rx.Var | str, size: str = "5") -> rx.Co
             _after={"content": "''", "position": "absolute", "inset": "0"},
         ),
         size=size,
-        as_="h3",
+        as_=level,
     )
 
 
@@ -111,7 +111,7 @@ def entry_card(entry: rx.Var) -> rx.Component:
                 justify="between",
                 width="100%",
             ),
-            card_link(entry.title, entry.href),
+            card_link(entry.title, entry.href, level="h2"),  # right under the page's h1
             rx.text(entry.description, size="3"),
             rx.text(entry.children, size="2", color_scheme="gray"),
             rx.cond(entry.enrolled, thin_progress(entry.percent, "Your progress in " + entry.title)),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from learnapp.ui.layout import link_button
 from learnapp.ui.sync import LearnerSync
 
 
@@ -17,10 +18,13 @@ def certificate_status(key: rx.Var | str) -> rx.Component:
             rx.hstack(
                 rx.icon("award", color="var(--amber-10)"),
                 rx.text("Your certificate is ready", weight="medium"),
-                rx.link(
-                    rx.button(rx.icon("download"), "Download certificate", size="2", variant="soft"),
+                link_button(
+                    rx.icon("download"),
+                    "Download certificate",
                     href="/certificates/" + cert["code"].to(str) + ".pdf",
-                    is_external=True,
+                    new_tab=True,
+                    size="2",
+                    variant="soft",
                 ),
                 rx.link("Verify", href="/verify/" + cert["code"].to(str), size="2"),
                 align="center",

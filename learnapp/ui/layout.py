@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.components.react_router.dom import ReactRouterLink
 from reflex.event import EventSpec
 
 from learnapp.ui.bell import bell
@@ -26,6 +27,59 @@ def post_form(form_id: str) -> EventSpec:
 
 def nav_link(text: str, href: str) -> rx.Component:
     return rx.link(text, href=href, size="3", weight="medium", color_scheme="gray", high_contrast=True)
+
+
+def link_button(
+    *children: rx.Component | str, href: rx.Var | str, new_tab: bool = False, **props: object
+) -> rx.Component:
+    """A link that looks like a button: one <a> styled by the button (a button inside a link would be two nested
+    interactive elements, announced and focused twice). In-app navigation like rx.link; `new_tab` for downloads."""
+    target = {"target": "_blank"} if new_tab else {}
+    return rx.button(ReactRouterLink.create(*children, to=href, **target), as_child=True, **props)
+
+
+def scroll_box(content: rx.Component, label: rx.Var | str, max_height: str | None = None) -> rx.Component:
+    """A region that scrolls when its content (a wide table) does not fit, and that keyboard users can focus to
+    scroll it (Radix's scroll area cannot take focus); tables inside do not scroll on their own (learnapp.css)."""
+    return rx.box(
+        content,
+        overflow="auto",
+        max_height=max_height,
+        width="100%",
+        tab_index=0,
+        role="region",
+        aria_label=label,
+        class_name="scroll-box",
+    )
+
+
+def code_block(value: object, **props: object) -> rx.Component:
+    """Markdown's code blocks in the a11y-dark palette, in either theme: Reflex's default (one-light, one-dark)
+    draws comments and keywords under 4.5:1 contrast."""
+    return rx.code_block(value, theme=rx.code_block.themes.a11y_dark, margin_y="1em", wrap_long_lines=True, **props)
+
+
+# For rx.markdown(component_map=...): lesson bodies.
+MARKDOWN_COMPONENTS = {"pre": code_block}
+
+
+def visually_hidden(text: str) -> rx.Component:
+    """Text for screen readers only (a column of buttons still needs a header)."""
+    return rx.el.span(text, class_name="sr-only")
+
+
+def main_nav(label: str, links: dict[str, str], **props: object) -> rx.Component:
+    """The site's navigation landmark; `links` style the row of links, `props` the landmark itself."""
+    return rx.el.nav(
+        rx.hstack(
+            nav_link("Catalog", "/"),
+            nav_link("My Learning", "/my-learning"),
+            rx.cond(SessionState.is_admin, nav_link("Admin", "/admin")),
+            **links,
+        ),
+        aria_label=label,
+        **props,
+    )
 
 
 def account_menu() -> rx.Component:
@@ -53,40 +107,38 @@ def account_menu() -> rx.Component:
             ),
         ),
         rx.hstack(
-            rx.link(rx.button("Log in", variant="soft"), href="/login"),
-            rx.link(rx.button("Sign up"), href="/signup"),
+            link_button("Log in", href="/login", variant="soft"),
+            link_button("Sign up", href="/signup"),
             spacing="2",
         ),
     )
 
 
 def top_bar() -> rx.Component:
-    return rx.hstack(
-        rx.link(
-            rx.hstack(rx.icon("graduation-cap", size=24), rx.text("learnapp", size="5", weight="bold"), align="center"),
-            href="/",
-            underline="none",
-            color_scheme="gray",
-            high_contrast=True,
-            aria_label="learnapp home",
-        ),
+    return rx.el.header(
         rx.hstack(
-            nav_link("Catalog", "/"),
-            nav_link("My Learning", "/my-learning"),
-            rx.cond(SessionState.is_admin, nav_link("Admin", "/admin")),
+            rx.link(
+                rx.hstack(
+                    rx.icon("graduation-cap", size=24), rx.text("learnapp", size="5", weight="bold"), align="center"
+                ),
+                href="/",
+                underline="none",
+                color_scheme="gray",
+                high_contrast=True,
+                aria_label="learnapp home",
+            ),
+            main_nav("Main", {"spacing": "4"}, class_name="hide-phone"),
+            rx.spacer(),
+            rx.color_mode.button(aria_label="Switch light and dark mode"),
+            bell(),
+            account_menu(),
+            padding_x="1.25em",
+            padding_y="0.75em",
+            align="center",
             spacing="4",
-            class_name="hide-phone",
+            width="100%",
         ),
-        rx.spacer(),
-        rx.color_mode.button(aria_label="Switch light and dark mode"),
-        bell(),
-        account_menu(),
-        padding_x="1.25em",
-        padding_y="0.75em",
         border_bottom="1px solid var(--gray-a5)",
-        align="center",
-        spacing="4",
-        width="100%",
         position="sticky",
         top="0",
         z_index="10",
@@ -95,18 +147,13 @@ def top_bar() -> rx.Component:
 
 
 def page(*children: rx.Component, size: str = "3") -> rx.Component:
+    # Landmarks (header, navigation, main) let a screen reader jump straight to the content.
     return rx.box(
         top_bar(),
-        rx.container(rx.vstack(*children, spacing="5", padding_y="1.5em", width="100%"), size=size),
-        rx.box(
-            rx.hstack(
-                nav_link("Catalog", "/"),
-                nav_link("My Learning", "/my-learning"),
-                rx.cond(SessionState.is_admin, nav_link("Admin", "/admin")),
-                justify="center",
-                spacing="6",
-                padding="0.75em",
-            ),
+        rx.el.main(rx.container(rx.vstack(*children, spacing="5", padding_y="1.5em", width="100%"), size=size)),
+        main_nav(
+            "Main, bottom",
+            {"justify": "center", "spacing": "6", "padding": "0.75em"},
             class_name="show-phone",
             position="sticky",
             bottom="0",

@@ -105,7 +105,7 @@ def open_course(page: Page, base: str, course: str = COURSE, title: str = COURSE
 def enroll(page: Page, base: str, course: str = COURSE, title: str = COURSE_TITLE) -> None:
     open_course(page, base, course, title)
     page.get_by_role("button", name="Enroll").click()
-    expect(page.get_by_role("button", name="Continue Learning")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_role("link", name="Continue Learning")).to_be_visible(timeout=TIMEOUT)
 
 
 def open_lesson(page: Page, base: str, lesson: Lesson, course: str = COURSE) -> None:

@@ -123,7 +123,7 @@ def test_ac_101_5_continue_learning_opens_the_next_incomplete_lesson(app_url: st
     complete_lessons(page, app_url, list(LESSONS[:5]))
     expect_progress(page, 5)
 
-    page.get_by_role("button", name="Continue Learning").click()
+    page.get_by_role("link", name="Continue Learning").click()
     sixth = LESSONS[5]
     expect(page).to_have_url(re.compile(re.escape(lesson_path(sixth)) + "/?$"), timeout=TIMEOUT)
     expect(page.get_by_role("heading", name=sixth.title, level=1)).to_be_visible(timeout=TIMEOUT)
@@ -136,7 +136,7 @@ def test_ac_101_5_continue_learning_opens_the_next_incomplete_lesson(app_url: st
     expect(mark_button(page)).to_be_visible(timeout=LIVE)
     back_to_course(page)
     expect_progress(page, 4)
-    page.get_by_role("button", name="Continue Learning").click()
+    page.get_by_role("link", name="Continue Learning").click()
     expect(page).to_have_url(re.compile(re.escape(lesson_path(second)) + "/?$"), timeout=TIMEOUT)
     expect(page.get_by_role("heading", name=second.title, level=1)).to_be_visible(timeout=TIMEOUT)
 
@@ -150,7 +150,7 @@ def test_ac_101_5_continue_learning_on_my_learning_opens_the_next_incomplete_les
     page.goto(f"{app_url}/my-learning")
     expect(page.get_by_role("heading", name="My Learning", level=1)).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_role("heading", name=f"{COURSE_TITLE} — {sixth.title}")).to_be_visible(timeout=TIMEOUT)
-    page.get_by_role("button", name="Continue Learning", exact=True).click()
+    page.get_by_role("link", name="Continue Learning", exact=True).click()
     expect(page).to_have_url(re.compile(re.escape(lesson_path(sixth)) + "/?$"), timeout=TIMEOUT)
     expect(page.get_by_role("heading", name=sixth.title, level=1)).to_be_visible(timeout=TIMEOUT)
     expect(mark_button(page)).to_be_visible(timeout=TIMEOUT)
@@ -274,7 +274,7 @@ def test_preview_lesson_opens_signed_out_with_a_preview_badge_and_no_completion(
     expect(page).to_have_url(re.compile(re.escape(lesson_path(PREVIEW)) + "/?$"))
     expect(page.get_by_text("Preview", exact=True)).to_be_visible()
     expect(page.get_by_text("Python is readable, batteries-included", exact=False)).to_be_visible()
-    expect(page.get_by_role("button", name="Log in")).to_be_visible()  # really signed out
+    expect(page.get_by_role("link", name="Log in")).to_be_visible()  # really signed out
     expect(mark_button(page)).to_have_count(0)
     expect(completed_button(page)).to_have_count(0)
     expect(page.get_by_role("progressbar", name="Course progress")).to_have_count(0)

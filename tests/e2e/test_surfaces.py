@@ -94,7 +94,7 @@ def test_pathway_page_enrolls_shows_progress_and_the_pathway_certificate(
     page.reload()
     expect(page.get_by_text("3 of 3 courses completed", exact=True)).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_role("progressbar", name="Pathway progress")).to_have_attribute("aria-valuenow", "100")
-    expect(page.get_by_role("button", name="Review pathway")).to_be_visible()
+    expect(page.get_by_role("link", name="Review pathway")).to_be_visible()
     # The worker issues it while the page is open: it arrives without a reload.
     expect(page.get_by_text("Your certificate is ready", exact=True)).to_be_visible(timeout=CERTIFICATE)
     download = page.get_by_role("link", name="Download certificate")

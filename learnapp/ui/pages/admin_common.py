@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 
 from learnapp.services.accounts import Account
-from learnapp.ui.layout import page
+from learnapp.ui.layout import page, scroll_box
 from learnapp.ui.session import SessionState
 from learnapp.ui.sync import refresh_sync
 
@@ -91,7 +91,7 @@ def header(title: rx.Var | str, refresh: rx.EventHandler | None, *actions: rx.Co
             wrap="wrap",
         ),
         align="center",
-        gap="3",
+        spacing="3",
         wrap="wrap",
         width="100%",
     )
@@ -117,8 +117,11 @@ def tiles(items: rx.Var) -> rx.Component:
     )
 
 
-def table(headers: list[str], rows: rx.Var, cell_keys: list[str], height: str | None = None) -> rx.Component:
-    """A compact table of exact numbers; `rows` is a list of dicts, shown in `cell_keys` order."""
+def table(
+    headers: list[str], rows: rx.Var, cell_keys: list[str], height: str | None = None, label: str | None = None
+) -> rx.Component:
+    """A compact table of exact numbers; `rows` is a list of dicts, shown in `cell_keys` order. Its scroll region is
+    named `label`, else by its columns (each region of a page needs a name of its own)."""
 
     def row(item: rx.Var) -> rx.Component:
         return rx.table.row(
@@ -132,9 +135,7 @@ def table(headers: list[str], rows: rx.Var, cell_keys: list[str], height: str | 
         variant="ghost",
         width="100%",
     )
-    if height is None:
-        return body
-    return rx.scroll_area(body, type="auto", scrollbars="both", style={"max_height": height})
+    return scroll_box(body, label or "Numbers: " + ", ".join(headers), max_height=height)
 
 
 def chart_card(title: str, note: str, chart: rx.Component, numbers: rx.Component) -> rx.Component:

@@ -12,6 +12,7 @@ from reflex.event import EventSpec
 
 from learnapp.services.admin_stats import NodeStats, course_stats, pathway_stats
 from learnapp.services.errors import NotFound
+from learnapp.ui.layout import link_button
 from learnapp.ui.pages.admin_common import (
     AXIS,
     AdminState,
@@ -155,10 +156,12 @@ def stats_view() -> rx.Component:
             NodeStatsState.refresh,
             rx.cond(
                 S.kind == "course",
-                rx.link(
-                    rx.button(rx.icon("download", size=16), "Download CSV", variant="soft"),
+                link_button(
+                    rx.icon("download", size=16),
+                    "Download CSV",
                     href="/admin-files/courses/" + S.slug + "/progress.csv",  # served by api/admin_files.py
-                    is_external=True,
+                    new_tab=True,
+                    variant="soft",
                 ),
             ),
         ),

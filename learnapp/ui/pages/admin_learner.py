@@ -22,7 +22,7 @@ from learnapp.services.admin_learners import (
 from learnapp.services.certificates import CertificateView
 from learnapp.services.completion import reset_course
 from learnapp.services.errors import LearnappError, NotFound
-from learnapp.ui.layout import progress_bar
+from learnapp.ui.layout import progress_bar, scroll_box, visually_hidden
 from learnapp.ui.pages.admin_common import AdminState, admin_page, crumbs, header, table, tiles
 from learnapp.ui.session import db
 from learnapp.ui.sync import refresh_tabs
@@ -179,6 +179,11 @@ def reset_dialog(item: rx.Var) -> rx.Component:
     )
 
 
+def column_header(text: str) -> rx.Component:
+    """A column's header; the column of buttons has none on screen, but a screen reader still needs one."""
+    return rx.table.column_header_cell(text or visually_hidden("Actions"))
+
+
 def enrollment_table(rows: rx.Var, with_reset: bool) -> rx.Component:
     def row(item: rx.Var) -> rx.Component:
         cells = [
@@ -196,15 +201,14 @@ def enrollment_table(rows: rx.Var, with_reset: bool) -> rx.Component:
     heads = ["Title", "Progress", "Lessons", "Enrolled", "Last opened", "First completed"] + (
         [""] if with_reset else []
     )
-    return rx.scroll_area(
+    return scroll_box(
         rx.table.root(
-            rx.table.header(rx.table.row(*(rx.table.column_header_cell(h) for h in heads))),
+            rx.table.header(rx.table.row(*(column_header(h) for h in heads))),
             rx.table.body(rx.foreach(rows, row)),
             size="2",
             width="100%",
         ),
-        type="auto",
-        scrollbars="horizontal",
+        "Courses" if with_reset else "Pathways",
     )
 
 
@@ -225,7 +229,7 @@ def certificate_table() -> rx.Component:
 
     heads = ["Certificate", "Status", "Code", "Completed", "Attempts", ""]
     return rx.table.root(
-        rx.table.header(rx.table.row(*(rx.table.column_header_cell(h) for h in heads))),
+        rx.table.header(rx.table.row(*(column_header(h) for h in heads))),
         rx.table.body(rx.foreach(S.certificates, row)),
         size="2",
         width="100%",
@@ -246,7 +250,7 @@ def learner_admin_page() -> rx.Component:
         tiles(S.figures),
         section("Courses", enrollment_table(S.courses, True), S.courses.length() == 0),
         section("Pathways", enrollment_table(S.pathways, False), S.pathways.length() == 0),
-        section("Certificates", rx.scroll_area(certificate_table(), type="auto"), S.certificates.length() == 0),
+        section("Certificates", scroll_box(certificate_table(), "Certificates"), S.certificates.length() == 0),
         section(
             "Completion history",
             table(
@@ -254,6 +258,7 @@ def learner_admin_page() -> rx.Component:
                 S.history,
                 ["at", "action", "source", "by", "what"],
                 height="420px",
+                label="Completion history",
             ),
             S.history.length() == 0,
         ),

@@ -12,6 +12,7 @@ from reflex.event import EventSpec
 
 from learnapp.services.admin_learners import LearnerRow, find_learners
 from learnapp.services.admin_stats import Overview, RankedNode, overview
+from learnapp.ui.layout import link_button, scroll_box
 from learnapp.ui.pages.admin_common import (
     AdminState,
     admin_page,
@@ -115,15 +116,14 @@ def ranked_table(rows: rx.Var, kind: str) -> rx.Component:
         )
 
     heads = ["#", kind, "Lessons", "Enrolled", "Started", "Completed", "Completion rate", "Avg progress"]
-    return rx.scroll_area(
+    return scroll_box(
         rx.table.root(
             rx.table.header(rx.table.row(*(rx.table.column_header_cell(h) for h in heads))),
             rx.table.body(rx.foreach(rows, row)),
             size="2",
             width="100%",
         ),
-        type="auto",
-        scrollbars="horizontal",
+        kind + " table",
     )
 
 
@@ -148,7 +148,7 @@ def learner_search() -> rx.Component:
                 on_submit=OverviewState.search,
                 width="100%",
             ),
-            rx.scroll_area(
+            scroll_box(
                 rx.table.root(
                     rx.table.header(
                         rx.table.row(
@@ -159,8 +159,8 @@ def learner_search() -> rx.Component:
                     size="1",
                     width="100%",
                 ),
-                type="auto",
-                style={"max_height": "360px"},
+                "Learners found",
+                max_height="360px",
             ),
             rx.cond(OverviewState.learners.length() == 0, rx.text("No learner matches.", color_scheme="gray")),
             spacing="3",
@@ -177,7 +177,7 @@ def overview_page() -> rx.Component:
         header(
             "Admin",
             OverviewState.load,
-            rx.link(rx.button(rx.icon("upload", size=16), "Update content", variant="soft"), href="/admin/content"),
+            link_button(rx.icon("upload", size=16), "Update content", href="/admin/content", variant="soft"),
         ),
         tiles(OverviewState.figures),
         rx.card(

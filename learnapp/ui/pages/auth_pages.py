@@ -82,7 +82,7 @@ def login_page() -> rx.Component:
             field("Email", "email", "email", "username"),
             field("Password", "password", "password", "current-password"),
         ],
-        rx.text("New here? ", rx.link("Sign up", href="/signup"), size="2"),
+        rx.text("New here? ", rx.link("Sign up", href="/signup", underline="always"), size="2"),
     )
 
 
@@ -96,5 +96,5 @@ def signup_page() -> rx.Component:
             field("Email", "email", "email", "username"),
             field("Password (8 characters or more)", "password", "password", "new-password"),
         ],
-        rx.text("Already have an account? ", rx.link("Log in", href="/login"), size="2"),
+        rx.text("Already have an account? ", rx.link("Log in", href="/login", underline="always"), size="2"),
     )

@@ -15,7 +15,7 @@ from learnapp.services.shared_credit import SharedCredit, shared_credit
 from learnapp.services.views import CourseView
 from learnapp.ui.catalog import plural
 from learnapp.ui.certificate import certificate_status
-from learnapp.ui.layout import page, progress_bar
+from learnapp.ui.layout import link_button, page, progress_bar
 from learnapp.ui.live import course_completed, course_percent
 from learnapp.ui.outline import ModuleItem, outline, outline_items
 from learnapp.ui.session import SessionState, db
@@ -154,9 +154,8 @@ def course_header() -> rx.Component:
                     color_scheme="gray",
                 ),
                 rx.hstack(
-                    rx.link(
-                        rx.button(rx.cond(percent >= 100, "Review course", "Continue Learning"), size="3"),
-                        href=continue_href,
+                    link_button(
+                        rx.cond(percent >= 100, "Review course", "Continue Learning"), href=continue_href, size="3"
                     ),
                     start_over_dialog(),
                     spacing="3",
@@ -184,6 +183,7 @@ def course_page() -> rx.Component:
             CourseState.found,
             rx.vstack(
                 course_header(),
+                rx.heading("Course content", size="5", as_="h2"),  # the modules' headings (h3) sit under it
                 rx.card(outline(CourseState.slug, CourseState.modules, CourseState.open_modules, ""), width="100%"),
                 width="100%",
                 spacing="5",

@@ -11,7 +11,7 @@ from reflex.event import EventSpec
 from learnapp.services.dashboard import Dashboard, EnrollmentCard, PathwayCard, dashboard
 from learnapp.ui.catalog import plural
 from learnapp.ui.certificate import certificate_status
-from learnapp.ui.layout import page, progress_bar
+from learnapp.ui.layout import link_button, page, progress_bar
 from learnapp.ui.live import course_percent
 from learnapp.ui.session import SessionState, db
 from learnapp.ui.sync import LearnerSync, refresh_sync
@@ -139,7 +139,7 @@ def resume_banner() -> rx.Component:
                     spacing="1",
                 ),
                 rx.spacer(),
-                rx.link(rx.button("Continue Learning", size="3"), href=r.next_href),
+                link_button("Continue Learning", href=r.next_href, size="3"),
                 align="center",
                 gap="3",
                 wrap="wrap",
@@ -219,7 +219,7 @@ def course_row(card: CardItem) -> rx.Component:
                 flex="1",
                 min_width="14em",
             ),
-            rx.link(rx.button(rx.cond(card.complete, "Review", "Continue"), variant="soft"), href=card.next_href),
+            link_button(rx.cond(card.complete, "Review", "Continue"), href=card.next_href, variant="soft"),
             gap="4",
             align="center",
             wrap="wrap",
@@ -259,7 +259,7 @@ def pathway_row(item: PathwayItem) -> rx.Component:
                 flex="1",
                 min_width="14em",
             ),
-            rx.link(rx.button(rx.cond(percent >= 100, "Review", "Continue"), variant="soft"), href=item.next_href),
+            link_button(rx.cond(percent >= 100, "Review", "Continue"), href=item.next_href, variant="soft"),
             gap="4",
             align="center",
             wrap="wrap",
@@ -275,10 +275,8 @@ def my_learning_page() -> rx.Component:
         rx.hstack(
             rx.heading("My Learning", size="8", as_="h1"),
             rx.spacer(),
-            rx.link(
-                rx.button(rx.icon("download"), "Download my data", variant="ghost", size="2"),
-                href="/me/export.json",
-                is_external=True,
+            link_button(
+                rx.icon("download"), "Download my data", href="/me/export.json", new_tab=True, variant="ghost", size="2"
             ),
             align="center",
             width="100%",

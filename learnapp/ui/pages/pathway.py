@@ -15,7 +15,7 @@ from learnapp.services.progress import pathway_outline
 from learnapp.services.views import PathwayView
 from learnapp.ui.catalog import card_link, plural
 from learnapp.ui.certificate import certificate_status
-from learnapp.ui.layout import page, progress_bar
+from learnapp.ui.layout import link_button, page, progress_bar
 from learnapp.ui.live import course_percent
 from learnapp.ui.session import SessionState, db
 from learnapp.ui.sync import LearnerSync, push_to_tabs, refresh_sync
@@ -120,9 +120,10 @@ def pathway_header() -> rx.Component:
                 ),
                 rx.cond(
                     PathwayState.next_href != "",
-                    rx.link(
-                        rx.button(rx.cond(percent >= 100, "Review pathway", "Continue Learning"), size="3"),
+                    link_button(
+                        rx.cond(percent >= 100, "Review pathway", "Continue Learning"),
                         href=PathwayState.next_href,
+                        size="3",
                     ),
                 ),
                 # Keyed "pathway:<slug>" in the learner's live certificates, as the bell's notice links it.

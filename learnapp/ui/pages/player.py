@@ -17,7 +17,7 @@ from learnapp.services.lesson_markdown import clean_markdown
 from learnapp.services.lessons import open_lesson
 from learnapp.services.progress import record_time_spent
 from learnapp.ui.certificate import certificate_status
-from learnapp.ui.layout import page, progress_bar
+from learnapp.ui.layout import MARKDOWN_COMPONENTS, link_button, page, progress_bar
 from learnapp.ui.live import NO_CLICK, Optimistic, course_completed, course_percent, lesson_done
 from learnapp.ui.outline import ModuleItem, outline, structure_items
 from learnapp.ui.session import SessionState, db
@@ -258,15 +258,13 @@ def lesson_actions() -> rx.Component:
         rx.spacer(),
         rx.cond(
             PlayerState.previous != "",
-            rx.link(
-                rx.button(rx.icon("arrow-left"), "Previous", variant="soft"), href=lesson_url(PlayerState.previous)
-            ),
+            link_button(rx.icon("arrow-left"), "Previous", href=lesson_url(PlayerState.previous), variant="soft"),
         ),
         rx.cond(
             PlayerState.next != "",
-            rx.link(rx.button("Next", rx.icon("arrow-right"), variant="soft"), href=lesson_url(PlayerState.next)),
+            link_button("Next", rx.icon("arrow-right"), href=lesson_url(PlayerState.next), variant="soft"),
         ),
-        gap="3",
+        spacing="3",  # Radix gap; gap="3" is no CSS length
         wrap="wrap",
         width="100%",
         align="center",
@@ -283,7 +281,11 @@ def lesson_body() -> rx.Component:
                 rx.video(src=PlayerState.video_url, width="100%", height="auto", controls=True),
             ),
             # use_raw=False: raw HTML left in a body renders as text, never as elements (no rehype-raw).
-            rx.box(rx.markdown(PlayerState.body, use_raw=False), class_name="lesson-body", width="100%"),
+            rx.box(
+                rx.markdown(PlayerState.body, use_raw=False, component_map=MARKDOWN_COMPONENTS),
+                class_name="lesson-body",
+                width="100%",
+            ),
             width="100%",
         ),
     )
