@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import httpx
 import pytest
 
 from learnapp.settings import ROOT
+from tests.e2e import server as serving
 from tests.e2e.conftest import WatchedBrowser
 from tests.e2e.helpers import sign_up
 from tests.e2e.server import Setup, served_app, start_on_free_port, stop_server
@@ -77,3 +79,22 @@ def test_a_second_served_app_leaves_the_first_working(
         assert page.url.startswith(url)
     finally:
         context.close()
+
+
+def test_a_port_taken_before_the_app_binds_it_is_traded_for_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race a free-port lookup cannot close: someone listens on the port by the time the app binds it."""
+    with socket.socket() as squatter:
+        squatter.bind(("", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        offered = iter([taken])
+        real_free_port = serving.free_port
+        monkeypatch.setattr(serving, "free_port", lambda: next(offered, None) or real_free_port())
+        with served_app(tmp_path, Setup(backend_only=True)) as url:
+            port = httpx.URL(url).port
+            assert port != taken
+            assert httpx.get(f"{url}/api/v1/health").json()["status"] == "ok"
+            assert (tmp_path / "port").read_text().strip() == str(port)
+    assert "already in use" in (tmp_path / "server.log").read_text()  # the first start met the squatter
