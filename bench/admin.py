@@ -40,8 +40,8 @@ from learnapp.persistence.db import Database
 from learnapp.persistence.migrate import upgrade
 from learnapp.services.accounts import create_learner
 from learnapp.services.admin_stats import course_stats, overview, pathway_stats
+from learnapp.services.bell import notifications
 from learnapp.services.content_import import import_content
-from learnapp.services.notifications import notifications
 from learnapp.services.population import generate_population
 from learnapp.services.sessions import session_account, start_session
 from learnapp.services.snapshot import learner_snapshot

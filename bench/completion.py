@@ -515,7 +515,7 @@ RECORD_STEPS = (
     ("enrollments_for (check, then again in refresh)", "facts.py", "enrollments_for"),
     ("insert_completion", "facts.py", "insert_completion"),
     ("get_completion", "facts.py", "get_completion"),
-    ("refresh_learner (total)", "refresh.py", "refresh_learner"),
+    ("recompute (total)", "refresh.py", "recompute"),
     ("  completion_times (every fact of the learner)", "facts.py", "completion_times"),
     ("  _refresh_course (domain rules + setattr)", "refresh.py", "_refresh_course"),
     ("ORM flush: history INSERT + enrollment UPDATE ¹", "session.py", "_flush"),

@@ -10,7 +10,6 @@ from learnapp.persistence.db import default_database
 from learnapp.persistence.tables import utcnow
 from learnapp.services.certificates import issue_due
 from learnapp.services.housekeeping import purge
-from learnapp.services.live import progress_changed
 
 log = logging.getLogger("learnapp.jobs")
 POLL_SECONDS = 1.0
@@ -22,11 +21,9 @@ HOUSEKEEPING_SECONDS = 3600.0
 async def certificate_worker() -> None:
     """Runs for the app's lifetime; a restart simply picks up whatever is still pending."""
     while True:
-        learners: list[int] = []
         try:
-            await asyncio.to_thread(issue_due, default_database(), issued_to=learners)
-            for learner_id in set(learners):
-                await progress_changed(learner_id)  # the learner's open tabs show "certificate ready"
+            # Each issued certificate's unit of work tells the learner's open tabs ("certificate ready").
+            await asyncio.to_thread(issue_due, default_database())
         except Exception:  # keep the worker alive; the failure is logged and the job retried later
             ERRORS.labels("certificate_worker").inc()
             log.exception("certificate worker round failed")

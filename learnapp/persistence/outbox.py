@@ -44,6 +44,19 @@ def bump_version(conn: Connection, learner_id: int) -> int:
     return conn.execute(_BUMP, {"learner": learner_id}).scalar() or 0
 
 
+def bump_versions(conn: Connection, learner_ids: list[int]) -> dict[int, int]:
+    """bump_version for many learners in one statement."""
+    if len(learner_ids) == 1:
+        return {learner_ids[0]: bump_version(conn, learner_ids[0])}
+    bumped = conn.execute(
+        update(LEARNER)
+        .where(LEARNER.c.id.in_(learner_ids))
+        .values(progress_version=LEARNER.c.progress_version + 1)
+        .returning(LEARNER.c.id, LEARNER.c.progress_version)
+    )
+    return {learner_id: version for learner_id, version in bumped}
+
+
 def progress_version(conn: Connection, learner_id: int) -> int:
     return conn.execute(_VERSION, {"learner": learner_id}).scalar() or 0
 
@@ -84,9 +97,7 @@ def take_events(conn: Connection, consumer: str, now: datetime, limit: int = 100
     for row in pending:
         won = conn.execute(_TAKE[conn.dialect.name], {"consumer": consumer, "event": row.id, "at": now}).first()
         if won is not None:
-            mine.append(
-                Event(row.id, row.event_id, row.topic, row.learner_id, row.version, row.occurred_at, json.loads(row.payload))
-            )
+            mine.append(_event(row))
     return mine
 
 
@@ -95,7 +106,8 @@ def events_of(conn: Connection, learner_id: int | None = None) -> list[Event]:
     query = select(*EVENT.c).order_by(EVENT.c.id)
     if learner_id is not None:
         query = query.where(EVENT.c.learner_id == learner_id)
-    return [
-        Event(r.id, r.event_id, r.topic, r.learner_id, r.version, r.occurred_at, json.loads(r.payload))
-        for r in conn.execute(query)
-    ]
+    return [_event(row) for row in conn.execute(query)]
+
+
+def _event(row: Any) -> Event:
+    return Event(row.id, row.event_id, row.topic, row.learner_id, row.version, row.occurred_at, json.loads(row.payload))

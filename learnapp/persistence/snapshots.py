@@ -69,8 +69,12 @@ def remember_enrollment(conn: Connection, run_id: int, learner_id: int, kind: st
     )
 
 
-def undo_import(conn: Connection, run_id: int, learner_id: int, before: dict[str, Any]) -> None:
-    """Remove what the run added for this learner, then put the stored rows back exactly as they were."""
+def undo_import(conn: Connection, run_id: int, learner_id: int, before: dict[str, Any]) -> list[tuple[str, int]]:
+    """Remove what the run added for this learner, then put the stored rows back exactly as they were.
+
+    Returns the enrollments removed, as (kind, node id).
+    """
+    removed: list[tuple[str, int]] = []
     lessons = [
         r[0]
         for r in conn.execute(
@@ -95,7 +99,10 @@ def undo_import(conn: Connection, run_id: int, learner_id: int, before: dict[str
             )
         ]
         if created:
-            conn.execute(delete(table).where(table.c.learner_id == learner_id, table.c[key].in_(created)))
+            gone = conn.execute(
+                delete(table).where(table.c.learner_id == learner_id, table.c[key].in_(created)).returning(table.c[key])
+            )
+            removed += [(kind, node_id) for (node_id,) in gone]
         previous = before["courses" if kind == "course" else "pathways"]
         for node_id, values in previous.items():
             stored = dict(zip(_columns(table), values, strict=True))
@@ -104,6 +111,7 @@ def undo_import(conn: Connection, run_id: int, learner_id: int, before: dict[str
             conn.execute(
                 update(table).where(table.c.learner_id == learner_id, table.c[key] == int(node_id)).values(**stored)
             )
+    return removed
 
 
 def _moment(value: str | None) -> Any:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, and_, insert, literal, select
-from sqlmodel import Session
 
 from learnapp.persistence.certs import CERTIFICATE
 from learnapp.persistence.db import Database
@@ -52,9 +49,9 @@ def preview_content(db: Database, path: Path, root: Path | None = None) -> Conte
     source = content_files(path, root)
     plan = parse_content(source)
     before = _reopened(db)
-    probe = _Probe(db, lambda conn: _reopened_in(conn))
-    report = import_plan(probe, plan, dry_run=True)
-    return ContentImpact(report, _difference(probe.found, before), source.digest)
+    found: list[AffectedCertificate] = []
+    report = import_plan(db, plan, dry_run=True, inspect=lambda conn: found.extend(_reopened_in(conn)))
+    return ContentImpact(report, _difference(found, before), source.digest)
 
 
 def apply_content(db: Database, path: Path, actor_id: int, digest: str, root: Path | None = None) -> ContentImpact:
@@ -66,36 +63,14 @@ def apply_content(db: Database, path: Path, actor_id: int, digest: str, root: Pa
     before = _reopened(db)
     started = utcnow()
 
-    def record(conn: Connection) -> list[AffectedCertificate]:
+    found: list[AffectedCertificate] = []
+
+    def record(conn: Connection) -> None:
         _record_recalculated(conn, started, actor_id)
-        return _reopened_in(conn)
+        found.extend(_reopened_in(conn))
 
-    probe = _Probe(db, record)
-    report = import_plan(probe, plan)
-    return ContentImpact(report, _difference(probe.found, before), digest)
-
-
-class _Probe(Database):
-    """The same database; its write() runs `probe` inside the import's transaction, before commit or rollback."""
-
-    def __init__(self, inner: Database, probe: Callable[[Connection], list[AffectedCertificate]]) -> None:
-        self.__dict__.update(inner.__dict__)
-        self.probe = probe
-        self.found: list[AffectedCertificate] = []
-
-    @contextmanager
-    def write(self) -> Iterator[Session]:
-        with self.transaction() as conn, Session(bind=conn, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.flush()
-            except Exception:
-                # The import's dry run ends by raising to roll back: look at what it did first.
-                with suppress(Exception):  # a real failure: the import re-raises it, nothing to report
-                    session.flush()
-                    self.found = self.probe(conn)
-                raise
-            self.found = self.probe(conn)
+    report = import_plan(db, plan, inspect=record)
+    return ContentImpact(report, _difference(found, before), digest)
 
 
 def _reopened(db: Database) -> list[AffectedCertificate]:

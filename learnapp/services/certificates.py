@@ -17,7 +17,7 @@ from learnapp.persistence.notices import notify_once
 from learnapp.persistence.tables import utcnow
 from learnapp.services.certificate_pdf import CertificateText, render_certificate
 from learnapp.services.errors import NotFound
-from learnapp.services.progress_changes import ProgressChange
+from learnapp.services.unit_of_work import unit_of_work
 from learnapp.settings import public_url
 
 log = logging.getLogger("learnapp.certificates")
@@ -29,13 +29,6 @@ Renderer = Callable[[CertificateText], bytes]
 def backoff(attempts: int) -> timedelta:
     """2 s, 4 s, 8 s, ... capped at 5 minutes."""
     return timedelta(seconds=min(2**attempts, 300))
-
-
-def queue_certificates(conn: Connection, learner_id: int, changes: list[ProgressChange]) -> None:
-    """Inside the recompute's transaction: the first completion of a node queues its certificate (once)."""
-    for change in changes:
-        if change.newly_completed:
-            certs.queue(conn, learner_id, change.kind, change.node_id, change.completed_at or utcnow())
 
 
 def issue_due(
@@ -73,12 +66,15 @@ def _attempt(db: Database, job: certs.CertificateRow, text: CertificateText, ren
             CERTIFICATE_FAILURES.labels("gave_up" if when is None else "retrying").inc()
         log.warning("certificate failed", extra={"certificate": job.code, "attempt": attempts, "error": str(error)})
         return 0
-    with db.transaction() as conn:
-        won = certs.finish(conn, job, pdf, utcnow())
+    with unit_of_work(db) as work:
+        won = certs.finish(work.conn, job, pdf, utcnow())
         if won:
             link = f"/certificates/{job.code}.pdf"
             title = f"Your certificate for {text.title} is ready"
-            notify_once(conn, job.learner_id, f"certificate:{job.id}", title, link)
+            notify_once(work.conn, job.learner_id, f"certificate:{job.id}", title, link)
+            # The learner's tabs show "certificate ready" (pushed after commit); deliveries hear of it.
+            body = {f"{job.node_kind}_id": job.node_id, "kind": job.node_kind, "title": text.title, "code": job.code}
+            work.emit(job.learner_id, "certificate.issued", {**body, "url": text.verify_url})
     if not won:  # the lease ran out while rendering and another worker claimed it: its render counts, not ours
         log.info("certificate claim lost", extra={"certificate": job.code, "attempt": job.attempts + 1})
         return 0

@@ -7,16 +7,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection
 
 from learnapp.domain.content import Catalog, Lesson, Module
 from learnapp.metrics import RECORD_COMPLETION_SECONDS, completion_recorded
 from learnapp.persistence.activity import record_activity
-from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import (
-    append_history,
     course_progress_rows,
     delete_completions,
     get_completion,
@@ -28,8 +27,9 @@ from learnapp.persistence.learners import joined_and_role
 from learnapp.persistence.tables import utcnow
 from learnapp.services.errors import InvalidRequest, NotEnrolled, NotFound
 from learnapp.services.notifications import announcements
-from learnapp.services.refresh import ProgressChange, affected_nodes, log_changes, refresh_learner
+from learnapp.services.refresh import ProgressChange, affected_nodes, log_changes
 from learnapp.services.snapshot import LearnerSnapshot, read_snapshot
+from learnapp.services.unit_of_work import UnitOfWork, unit_of_work
 
 SOURCES = ("ui", "api", "import", "admin")
 # Operators' imports and admins may date a completion before the account existed (migrating history).
@@ -67,19 +67,20 @@ def record_completion(
     actor_id: int | None = None,
 ) -> CompletionView:
     """Record the fact once; repeating it returns the same record, never a duplicate or an error."""
-    with _recording(db, learner_id, lesson, source, completed_at, actor_id) as (_conn, view):
+    with _recording(db, learner_id, lesson, source, completed_at, actor_id) as (_work, view):
         return view
 
 
 def record_and_read(
-    db: Database, learner_id: int, lesson: int | str, source: str, full: bool
+    db: Database, learner_id: int, lesson: int | str, source: str, full: bool, origin: str | None = None
 ) -> tuple[CompletionView, LearnerSnapshot]:
     """record_completion, then the learner's progress read in the same transaction (the clicking tab's refresh).
 
-    Certificates and notices are read only when `full` or when the completion announced one.
+    Certificates and notices are read only when `full` or when the completion announced one. `origin`, the tab
+    that clicked, is not pushed the change it shows already.
     """
-    with _recording(db, learner_id, lesson, source) as (conn, view):
-        return view, read_snapshot(conn, learner_id, extras=full or view.announced)
+    with _recording(db, learner_id, lesson, source, origin=origin) as (work, view):
+        return view, read_snapshot(work.conn, learner_id, extras=full or view.announced)
 
 
 @contextmanager
@@ -90,29 +91,31 @@ def _recording(
     source: str,
     completed_at: datetime | None = None,
     actor_id: int | None = None,
-) -> Iterator[tuple[Connection, CompletionView]]:
-    """One completion's transaction, timed, counted and logged once it committed."""
+    origin: str | None = None,
+) -> Iterator[tuple[UnitOfWork, CompletionView]]:
+    """One completion's unit of work, timed, counted and logged once it committed."""
     started = time.perf_counter()
-    with RECORD_COMPLETION_SECONDS.time(), db.transaction() as conn:
-        view = complete_lesson(conn, learner_id, lesson, source, completed_at, actor_id)
-        yield conn, view
+    with RECORD_COMPLETION_SECONDS.time(), unit_of_work(db, origin=origin) as work:
+        view = complete_lesson(work, learner_id, lesson, source, completed_at, actor_id)
+        yield work, view
     completion_recorded(source, view.created)
     event = "lesson completed" if view.created else "lesson already complete"
     log_changes(event, learner_id, view.lesson_slug, list(view.changes), started)
 
 
 def complete_lesson(
-    conn: Connection,
+    work: UnitOfWork,
     learner_id: int,
     lesson: int | str,
     source: str = "ui",
     completed_at: datetime | None = None,
     actor_id: int | None = None,
 ) -> CompletionView:
-    """record_completion inside the caller's transaction (an API event batch shares one for all its events)."""
+    """record_completion inside the caller's unit of work (an API event batch shares one for all its events)."""
     if source not in SOURCES:
         raise InvalidRequest(f"Unknown completion source '{source}'")
-    catalog, found, module = _countable_lesson(conn, learner_id, lesson)
+    conn = work.conn
+    catalog, found, module = _countable_lesson(work, learner_id, lesson)
     courses, pathways = affected_nodes(catalog, module.id)
     enrolled = course_progress_rows(conn, learner_id, courses)
     if not enrolled:
@@ -126,10 +129,12 @@ def complete_lesson(
         fact = get_completion(conn, learner_id, found.id)  # recorded before, or by the writer that won a race
         assert fact is not None
     else:
-        append_history(conn, [history_entry(learner_id, "completed", source, actor_id, found.id)])
+        entry = history_entry(learner_id, "completed", source, actor_id, found.id)
+        work.record([entry], lesson_payload(catalog, found.id, fact.completed_at))
         record_activity(conn, learner_id, found.id, fact.completed_at)  # the day stays active through an undo
-        # The learner's own new completion: milestones are news too (the recompute writes the notices).
-        changes = refresh_learner(conn, catalog, learner_id, courses, pathways, enrolled, milestones=True)
+        # The learner's own new completion: milestones are news too (the unit of work writes the notices).
+        moved = work.recompute([learner_id], courses, pathways, enrolled, milestones=True, catalog=catalog)
+        changes = moved[learner_id]
     return CompletionView(learner_id, found.id, found.slug, fact.completed_at, fact.source, created, tuple(changes))
 
 
@@ -148,50 +153,79 @@ def ensure_after_joining(conn: Connection, learner_id: int, completed_at: dateti
 
 
 def revoke_completion(
-    db: Database, learner_id: int, lesson: int | str, source: str = "ui", actor_id: int | None = None
+    db: Database,
+    learner_id: int,
+    lesson: int | str,
+    source: str = "ui",
+    actor_id: int | None = None,
+    origin: str | None = None,
 ) -> list[ProgressChange]:
     """Un-mark a lesson; a lesson that was not complete is a no-op. Certificates stay issued."""
     started = time.perf_counter()
-    with db.transaction() as conn:
-        catalog, found, module = _countable_lesson(conn, learner_id, lesson)
-        if not delete_completions(conn, learner_id, [found.id]):
+    with unit_of_work(db, origin=origin) as work:
+        catalog, found, module = _countable_lesson(work, learner_id, lesson)
+        if not delete_completions(work.conn, learner_id, [found.id]):
             return []
-        append_history(conn, [history_entry(learner_id, "uncompleted", source, actor_id, found.id)])
+        entry = history_entry(learner_id, "uncompleted", source, actor_id, found.id)
+        work.record([entry], lesson_payload(catalog, found.id))
         courses, pathways = affected_nodes(catalog, module.id)
-        changes = refresh_learner(conn, catalog, learner_id, courses, pathways)
+        changes = work.recompute([learner_id], courses, pathways)[learner_id]
     log_changes("lesson uncompleted", learner_id, found.slug, changes, started)
     return changes
 
 
 def reset_course(
-    db: Database, learner_id: int, course_slug: str, source: str = "ui", actor_id: int | None = None
+    db: Database,
+    learner_id: int,
+    course_slug: str,
+    source: str = "ui",
+    actor_id: int | None = None,
+    origin: str | None = None,
 ) -> list[ProgressChange]:
     """Start over: remove the learner's completions of this course's lessons, each one logged."""
     started = time.perf_counter()
-    with db.transaction() as conn:
-        lock_learner(conn, learner_id)
-        catalog = current_catalog(conn)
+    with unit_of_work(db, origin=origin) as work:
+        work.lock([learner_id])
+        catalog = work.catalog
         course = catalog.course(course_slug)
         if course is None:
             raise NotFound(f"Unknown course '{course_slug}'")
-        if not course_progress_rows(conn, learner_id, [course.id]):
+        if not course_progress_rows(work.conn, learner_id, [course.id]):
             raise NotEnrolled("Not enrolled in this course")
-        removed = delete_completions(conn, learner_id, [lesson.id for lesson in course.lessons])
-        append_history(
-            conn, [history_entry(learner_id, "reset", source, actor_id, lesson_id, course.id) for lesson_id in removed]
+        removed = delete_completions(work.conn, learner_id, [lesson.id for lesson in course.lessons])
+        work.record(
+            [history_entry(learner_id, "reset", source, actor_id, lesson_id, course.id) for lesson_id in removed],
+            {"course": course.slug},
         )
         # Shared modules mean another course may lose these lessons too: refresh all of them.
         courses = {c.id for m in course.modules for c in catalog.courses_containing(m.id)}
         pathways = {p.id for c in courses for p in catalog.pathways_containing(c)}
-        changes = refresh_learner(conn, catalog, learner_id, courses, pathways)
+        changes = work.recompute([learner_id], courses, pathways)[learner_id]
     log_changes("course reset", learner_id, None, changes, started)
     return changes
 
 
-def _countable_lesson(conn: Connection, learner_id: int, lesson: int | str) -> tuple[Catalog, Lesson, Module]:
-    if not lock_learner(conn, learner_id):
+def lesson_payload(catalog: Catalog, lesson_id: int, completed_at: datetime | None = None) -> dict[str, Any]:
+    """What an outbox event says of a lesson: its slug and title, its module, the courses it counts in."""
+    found = catalog.lesson(lesson_id)
+    if found is None:
+        return {}
+    lesson, module = found
+    payload: dict[str, Any] = {
+        "lesson": lesson.slug,
+        "lesson_title": lesson.title,
+        "module": module.slug,
+        "courses": [c.slug for c in catalog.courses_containing(module.id)],
+    }
+    if completed_at is not None:
+        payload["completed_at"] = completed_at.isoformat()
+    return payload
+
+
+def _countable_lesson(work: UnitOfWork, learner_id: int, lesson: int | str) -> tuple[Catalog, Lesson, Module]:
+    if not lock_learner(work.conn, learner_id):
         raise NotFound("Unknown learner")
-    catalog = current_catalog(conn)
+    catalog = work.catalog
     found = catalog.lesson(lesson)
     if found is None:
         raise NotFound(f"Unknown lesson '{lesson}'")

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, select
 from sqlmodel import Session, SQLModel, col
 
 from learnapp.domain.content import Catalog
 from learnapp.persistence.catalog import load_catalog
 from learnapp.persistence.db import Database
-from learnapp.persistence.facts import lock_learners
 from learnapp.persistence.tables import (
     CatalogState,
     CourseModule,
@@ -28,7 +28,8 @@ from learnapp.persistence.tables import (
     utcnow,
 )
 from learnapp.services.content_files import ContentPlan, ParentSpec, read_content
-from learnapp.services.refresh import log_changes, refresh_learner
+from learnapp.services.refresh import log_changes
+from learnapp.services.unit_of_work import UnitOfWork, unit_of_work
 
 
 @dataclass
@@ -50,32 +51,36 @@ class ImportReport:
         return bool(sum(self.created.values()) + sum(self.updated.values()) + sum(self.retired.values()))
 
 
-class _DryRun(Exception):
-    """Raised inside the transaction to roll a dry run back after measuring it."""
+# Affected learners recomputed this many at a time inside the import's one transaction (bounded IN lists).
+RECOMPUTE_BATCH = 500
 
 
 def import_content(db: Database, path: Path, dry_run: bool = False) -> ImportReport:
     return import_plan(db, read_content(path), dry_run)  # read_content raises ContentError before any write
 
 
-def import_plan(db: Database, plan: ContentPlan, dry_run: bool = False) -> ImportReport:
-    """Apply an already validated plan (the admin page applies exactly the files it previewed)."""
+def import_plan(
+    db: Database, plan: ContentPlan, dry_run: bool = False, inspect: Callable[[Connection], None] | None = None
+) -> ImportReport:
+    """Apply an already validated plan (the admin page applies exactly the files it previewed).
+
+    `inspect` looks at the database as the import left it, inside its transaction, before commit or rollback.
+    """
     report = ImportReport(dry_run=dry_run)
-    try:
-        with db.write() as session:
-            before = load_catalog(session)
-            _apply(session, plan, report)
-            if report.changed:
-                state = session.get(CatalogState, 1) or CatalogState(id=1)
-                state.version += 1
-                state.updated_at = utcnow()
-                session.add(state)
-                session.flush()
-                _recompute(session, before, load_catalog(session, state.version), report)
-            if dry_run:
-                raise _DryRun
-    except _DryRun:
-        pass
+    with unit_of_work(db, dry_run=dry_run) as work:  # a dry run does it all, then rolls it all back
+        session = work.session
+        before = load_catalog(session)
+        _apply(session, plan, report)
+        if report.changed:
+            state = session.get(CatalogState, 1) or CatalogState(id=1)
+            state.version += 1
+            state.updated_at = utcnow()
+            session.add(state)
+            session.flush()
+            _recompute(work, before, load_catalog(session, state.version), report)
+        if inspect is not None:
+            session.flush()
+            inspect(work.conn)
     return report
 
 
@@ -196,8 +201,9 @@ def _links(
         report.updated[f"{table.__tablename__} links"] += 1
 
 
-def _recompute(session: Session, before: Catalog, after: Catalog, report: ImportReport) -> None:
+def _recompute(work: UnitOfWork, before: Catalog, after: Catalog, report: ImportReport) -> None:
     """Content changes never rewrite facts: recompute the stored rows of every affected learner."""
+    session = work.session
     changed = {c.id for c in after.courses if before.course(c.id) != c}
     changed |= {c.id for c in before.courses if after.course(c.id) is None}
     pathways = {p.id for p in after.pathways if before.pathway(p.id) != p}
@@ -212,23 +218,25 @@ def _recompute(session: Session, before: Catalog, after: Catalog, report: Import
             select(col(PathwayEnrollment.learner_id)).where(col(PathwayEnrollment.pathway_id).in_(pathways))
         ).scalars()
     )
-    # Every affected learner locked at once, in id order, before their facts are read: a click waits
-    # for the import instead of being overwritten by progress computed without it.
-    lock_learners(session.connection(), learners)
     dropping, gaining = set(), set()
-    for learner_id in sorted(learners):
+    ordered = sorted(learners)
+    for start in range(0, len(ordered), RECOMPUTE_BATCH):
+        batch = ordered[start : start + RECOMPUTE_BATCH]
         started = time.perf_counter()
-        # First completions the new content brings (a last missing lesson removed) earn their notice and
-        # certificate inside refresh_learner; a dry run rolls them back with everything else.
-        changes = refresh_learner(session.connection(), after, learner_id, changed, pathways)
-        log_changes(
-            "progress recalculated" + (" (dry run)" if report.dry_run else ""), learner_id, None, changes, started
-        )
-        for change in changes:
-            report.progress_rows_changed += 1
-            if change.before_complete and not change.after_complete:
-                dropping.add(learner_id)
-                report.completions_reopened += 1
-            if change.after_complete and not change.before_complete:
-                gaining.add(learner_id)
+        # Locked in id order before their facts are read: a click waits for the import instead of being overwritten
+        # by progress computed without it. First completions the new content brings (a last missing lesson
+        # removed) earn their notice and certificate from the unit of work; a dry run rolls them back.
+        found = work.recompute(batch, changed, pathways, catalog=after)
+        for learner_id in batch:
+            changes = found[learner_id]
+            log_changes(
+                "progress recalculated" + (" (dry run)" if report.dry_run else ""), learner_id, None, changes, started
+            )
+            for change in changes:
+                report.progress_rows_changed += 1
+                if change.before_complete and not change.after_complete:
+                    dropping.add(learner_id)
+                    report.completions_reopened += 1
+                if change.after_complete and not change.before_complete:
+                    gaining.add(learner_id)
     report.learners_dropping, report.learners_gaining = len(dropping), len(gaining)

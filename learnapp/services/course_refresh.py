@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
-from learnapp.persistence.facts import lock_learners
 from learnapp.persistence.learners import enrolled_learners
 from learnapp.services.errors import InvalidRequest, NotFound
-from learnapp.services.refresh import ProgressChange, log_changes, refresh_learner
+from learnapp.services.refresh import ProgressChange, log_changes
+from learnapp.services.unit_of_work import unit_of_work
 
 BATCH = 200
 
@@ -41,16 +41,15 @@ def recalculate_course(db: Database, course_slug: str, batch_size: int = BATCH) 
 
 
 def _batch(db: Database, course_id: int, learners: list[int], report: CourseRecalculation) -> None:
-    with db.transaction() as conn:
-        catalog = current_catalog(conn)
+    with unit_of_work(db) as work:
+        catalog = work.catalog
         pathways = {p.id for p in catalog.pathways_containing(course_id)}
-        lock_learners(conn, learners)  # the whole batch at once, in id order
+        started = time.perf_counter()
+        # The whole batch locked at once, in id order; a first completion found here earns what a click would have.
+        changes = work.recompute(learners, [course_id], pathways)
         for learner_id in learners:
-            started = time.perf_counter()
-            # A first completion found here earns what a click would have: the recompute writes it.
-            changes = refresh_learner(conn, catalog, learner_id, [course_id], pathways)
-            log_changes("progress recalculated", learner_id, None, changes, started)
-            _count(report, learner_id, changes)
+            log_changes("progress recalculated", learner_id, None, changes[learner_id], started)
+            _count(report, learner_id, changes[learner_id])
 
 
 def _count(report: CourseRecalculation, learner_id: int, changes: list[ProgressChange]) -> None:

@@ -3,36 +3,42 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import col
 
 from learnapp.domain.content import Catalog
-from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
-from learnapp.persistence.facts import lock_learner
-from learnapp.persistence.tables import Enrollment, Learner, PathwayEnrollment, ProgressHistory
+from learnapp.persistence.facts import history_entry, lock_learner
+from learnapp.persistence.tables import Enrollment, Learner, PathwayEnrollment
 from learnapp.services.errors import NotFound
-from learnapp.services.refresh import refresh_learner
+from learnapp.services.unit_of_work import UnitOfWork, unit_of_work
 
 
-def enroll_course(db: Database, learner_id: int, course_slug: str, source: str = "ui") -> bool:
+def enroll_course(
+    db: Database, learner_id: int, course_slug: str, source: str = "ui", origin: str | None = None
+) -> bool:
     """Enroll once (repeating is a no-op); progress starts from the facts already there."""
-    with db.write() as session:
-        catalog = _locked_catalog(session, learner_id)
+    with unit_of_work(db, origin=origin) as work:
+        catalog = _locked_catalog(work, learner_id)
         course = catalog.course(course_slug)
         if course is None:
             raise NotFound(f"Unknown course '{course_slug}'")
-        created = _enroll(session, learner_id, course.id, source)
+        created = _enroll(work, learner_id, course.id, course.slug, source)
         pathways = {p.id for p in catalog.pathways_containing(course.id)}
-        refresh_learner(session.connection(), catalog, learner_id, [course.id], pathways)
+        # A course already complete through shared modules is a first completion here: the unit of work gives
+        # it its notice and certificate.
+        work.recompute([learner_id], [course.id], pathways)
         return created
 
 
-def enroll_pathway(db: Database, learner_id: int, pathway_slug: str, source: str = "ui") -> bool:
-    with db.write() as session:
-        catalog = _locked_catalog(session, learner_id)
+def enroll_pathway(
+    db: Database, learner_id: int, pathway_slug: str, source: str = "ui", origin: str | None = None
+) -> bool:
+    with unit_of_work(db, origin=origin) as work:
+        catalog = _locked_catalog(work, learner_id)
         pathway = catalog.pathway(pathway_slug)
         if pathway is None:
             raise NotFound(f"Unknown pathway '{pathway_slug}'")
+        session = work.session
         exists = session.execute(
             select(col(PathwayEnrollment.id)).where(
                 col(PathwayEnrollment.learner_id) == learner_id, col(PathwayEnrollment.pathway_id) == pathway.id
@@ -40,23 +46,26 @@ def enroll_pathway(db: Database, learner_id: int, pathway_slug: str, source: str
         ).scalar()
         if exists is None:
             session.add(PathwayEnrollment(learner_id=learner_id, pathway_id=pathway.id))
-            session.add(_event(learner_id, source, pathway_id=pathway.id))
+            session.flush()
+            work.record(
+                [history_entry(learner_id, "enrolled", source, pathway_id=pathway.id)], {"pathway": pathway.slug}
+            )
         for course in pathway.courses:
-            _enroll(session, learner_id, course.id, source)
-        session.flush()
+            _enroll(work, learner_id, course.id, course.slug, source)
         courses = [c.id for c in pathway.courses]
         pathways = {p.id for c in courses for p in catalog.pathways_containing(c)}
-        refresh_learner(session.connection(), catalog, learner_id, courses, pathways)
+        work.recompute([learner_id], courses, pathways)
         return exists is None
 
 
-def _locked_catalog(session: Session, learner_id: int) -> Catalog:
-    if not lock_learner(session.connection(), learner_id) or session.get(Learner, learner_id) is None:
+def _locked_catalog(work: UnitOfWork, learner_id: int) -> Catalog:
+    if not lock_learner(work.conn, learner_id) or work.session.get(Learner, learner_id) is None:
         raise NotFound("Unknown learner")
-    return current_catalog(session)
+    return work.catalog
 
 
-def _enroll(session: Session, learner_id: int, course_id: int, source: str) -> bool:
+def _enroll(work: UnitOfWork, learner_id: int, course_id: int, slug: str, source: str) -> bool:
+    session = work.session
     exists = session.execute(
         select(col(Enrollment.id)).where(
             col(Enrollment.learner_id) == learner_id, col(Enrollment.course_id) == course_id
@@ -65,19 +74,6 @@ def _enroll(session: Session, learner_id: int, course_id: int, source: str) -> b
     if exists is not None:
         return False
     session.add(Enrollment(learner_id=learner_id, course_id=course_id))
-    session.add(_event(learner_id, source, course_id=course_id))
     session.flush()
+    work.record([history_entry(learner_id, "enrolled", source, course_id=course_id)], {"course": slug})
     return True
-
-
-def _event(
-    learner_id: int, source: str, course_id: int | None = None, pathway_id: int | None = None
-) -> ProgressHistory:
-    return ProgressHistory(
-        learner_id=learner_id,
-        actor_id=learner_id,
-        action="enrolled",
-        source=source,
-        course_id=course_id,
-        pathway_id=pathway_id,
-    )

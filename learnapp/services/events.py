@@ -10,21 +10,19 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from learnapp.domain import progress as rules
 from learnapp.domain.claims import TOLERANCE, within_tolerance
 from learnapp.metrics import completion_recorded
-from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.claims import keep_claimed_time
 from learnapp.persistence.db import Database
 from learnapp.persistence.events import SeenEvent, remember_event, seen_event
-from learnapp.persistence.facts import append_history, completion_times, history_entry, lock_learner
+from learnapp.persistence.facts import completion_times, history_entry, lock_learner
 from learnapp.persistence.learners import learner_exists
 from learnapp.persistence.tables import utcnow
 from learnapp.services.completion import complete_lesson
 from learnapp.services.errors import Conflict, InvalidRequest, LearnappError, NotFound
 from learnapp.services.lesson_time import add_time_spent
+from learnapp.services.unit_of_work import UnitOfWork, unit_of_work
 
 log = logging.getLogger("learnapp.events")
 
@@ -65,10 +63,10 @@ def apply_events(
     db: Database, learner_id: int, events: Sequence[ClientEventIn], actor_id: int | None = None
 ) -> list[EventOutcome]:
     """All or nothing: the first event that fails rolls back the whole batch and names itself in the error."""
-    with db.transaction() as conn:
-        if not lock_learner(conn, learner_id) or not learner_exists(conn, learner_id):
+    with unit_of_work(db) as work:
+        if not lock_learner(work.conn, learner_id) or not learner_exists(work.conn, learner_id):
             raise NotFound("Unknown learner")
-        outcomes = [_apply_logged(conn, learner_id, index, event, actor_id) for index, event in enumerate(events)]
+        outcomes = [_apply_logged(work, learner_id, index, event, actor_id) for index, event in enumerate(events)]
     for done in (o for o in outcomes if o.type == LESSON_COMPLETED and o.status == "applied"):
         completion_recorded("event", bool(done.created))  # counted once committed: a failed batch records none
     return outcomes
@@ -92,10 +90,10 @@ def settle_time(claimed: datetime | None, inferred: datetime) -> tuple[datetime,
 
 
 def _apply_logged(
-    conn: Connection, learner_id: int, index: int, event: ClientEventIn, actor_id: int | None
+    work: UnitOfWork, learner_id: int, index: int, event: ClientEventIn, actor_id: int | None
 ) -> EventOutcome:
     try:
-        return _apply(conn, learner_id, event, actor_id)
+        return _apply(work, learner_id, event, actor_id)
     except LearnappError as error:
         details = {"index": index, "event_id": event.id, "type": event.type, **_as_dict(error.details)}
         log.warning(
@@ -107,7 +105,8 @@ def _apply_logged(
         raise rejected from error
 
 
-def _apply(conn: Connection, learner_id: int, event: ClientEventIn, actor_id: int | None) -> EventOutcome:
+def _apply(work: UnitOfWork, learner_id: int, event: ClientEventIn, actor_id: int | None) -> EventOutcome:
+    conn = work.conn
     if event.occurred_at is not None and event.occurred_at.tzinfo is None:
         raise InvalidRequest("occurred_at needs a time zone (e.g. 2026-05-01T10:00:00Z)")
     digest = body_hash(event)
@@ -117,7 +116,7 @@ def _apply(conn: Connection, learner_id: int, event: ClientEventIn, actor_id: in
     handler = _HANDLERS.get(event.type)
     if handler is None:
         raise InvalidRequest(f"Unknown event type '{event.type}'")
-    outcome = handler(conn, learner_id, event, actor_id)
+    outcome = handler(work, learner_id, event, actor_id)
     remember_event(conn, learner_id, event.id, digest, _dump(outcome), utcnow())
     return outcome
 
@@ -134,20 +133,21 @@ def ensure_not_future(moment: datetime | None) -> None:
         raise InvalidRequest("A lesson cannot be completed in the future", {"completed_at": _iso(moment)})
 
 
-def _lesson_completed(conn: Connection, learner_id: int, event: ClientEventIn, actor_id: int | None) -> EventOutcome:
+def _lesson_completed(work: UnitOfWork, learner_id: int, event: ClientEventIn, actor_id: int | None) -> EventOutcome:
     ensure_not_future(event.occurred_at)
-    view = complete_lesson(conn, learner_id, event.slug, "api", event.occurred_at, actor_id)
+    view = complete_lesson(work, learner_id, event.slug, "api", event.occurred_at, actor_id)
     return EventOutcome(event.id, event.type, view.lesson_slug, created=view.created, completed_at=view.completed_at)
 
 
-def _lesson_viewed(conn: Connection, learner_id: int, event: ClientEventIn, _actor: int | None) -> EventOutcome:
+def _lesson_viewed(work: UnitOfWork, learner_id: int, event: ClientEventIn, _actor: int | None) -> EventOutcome:
     # Enrolled learners on countable lessons only, at most 15 minutes a report and 4 hours a lesson a day.
-    added = add_time_spent(conn, learner_id, event.slug, event.seconds or 0)
+    added = add_time_spent(work.conn, learner_id, event.slug, event.seconds or 0)
     return EventOutcome(event.id, event.type, event.slug, seconds_added=added)
 
 
-def _course_claim(conn: Connection, learner_id: int, event: ClientEventIn, actor_id: int | None) -> EventOutcome:
-    course = current_catalog(conn).course(event.slug)
+def _course_claim(work: UnitOfWork, learner_id: int, event: ClientEventIn, actor_id: int | None) -> EventOutcome:
+    conn = work.conn
+    course = work.catalog.course(event.slug)
     if course is None:
         raise NotFound(f"Unknown course '{event.slug}' (slugs are case-sensitive)", {"course": event.slug})
     times = completion_times(conn, learner_id)
@@ -158,11 +158,12 @@ def _course_claim(conn: Connection, learner_id: int, event: ClientEventIn, actor
         details = {"course": course.slug, "missing_modules": missing, **_counts(result.counts)}
         raise ClaimRejected(_incomplete("Course", course.slug, result.counts, "module(s)", missing), details)
     assert result.completed_at is not None
-    return _accept(conn, learner_id, event, result.completed_at, actor_id, course_id=course.id)
+    return _accept(work, learner_id, event, result.completed_at, actor_id, course_id=course.id)
 
 
-def _pathway_claim(conn: Connection, learner_id: int, event: ClientEventIn, actor_id: int | None) -> EventOutcome:
-    pathway = current_catalog(conn).pathway(event.slug)
+def _pathway_claim(work: UnitOfWork, learner_id: int, event: ClientEventIn, actor_id: int | None) -> EventOutcome:
+    conn = work.conn
+    pathway = work.catalog.pathway(event.slug)
     if pathway is None:
         raise NotFound(f"Unknown pathway '{event.slug}' (slugs are case-sensitive)", {"pathway": event.slug})
     times = completion_times(conn, learner_id)
@@ -176,11 +177,11 @@ def _pathway_claim(conn: Connection, learner_id: int, event: ClientEventIn, acto
         details |= _counts(result.counts) | {"courses_completed": result.courses_completed}
         raise ClaimRejected(_incomplete("Pathway", pathway.slug, result.counts, "course(s)", missing), details)
     assert result.completed_at is not None
-    return _accept(conn, learner_id, event, result.completed_at, actor_id, pathway_id=pathway.id)
+    return _accept(work, learner_id, event, result.completed_at, actor_id, pathway_id=pathway.id)
 
 
 def _accept(
-    conn: Connection,
+    work: UnitOfWork,
     learner_id: int,
     event: ClientEventIn,
     inferred: datetime,
@@ -195,12 +196,12 @@ def _accept(
     completed_at, warning = settle_time(event.occurred_at, inferred)
     if completed_at != inferred:
         ((key, node_id),) = node.items()
-        keep_claimed_time(conn, learner_id, key.removesuffix("_id"), node_id, inferred, completed_at)
+        keep_claimed_time(work.conn, learner_id, key.removesuffix("_id"), node_id, inferred, completed_at)
     entry = history_entry(learner_id, "completion_claimed", "api", actor_id, **node)
     entry["detail"] = json.dumps(
         {"event_id": event.id, "claimed_at": _iso(event.occurred_at), "accepted_at": _iso(completed_at)}
     )
-    append_history(conn, [entry])
+    work.record([entry])  # the stored row's time moved: a change of the learner's progress
     log.info(
         "completion claim accepted",
         extra={"learner": learner_id, "event_id": event.id, "node": f"{event.type}:{event.slug}", "warning": warning},
@@ -216,7 +217,7 @@ def _accept(
     )
 
 
-Handler = Callable[[Connection, int, ClientEventIn, int | None], EventOutcome]
+Handler = Callable[[UnitOfWork, int, ClientEventIn, int | None], EventOutcome]
 _HANDLERS: dict[str, Handler] = {
     LESSON_COMPLETED: _lesson_completed,
     LESSON_VIEWED: _lesson_viewed,

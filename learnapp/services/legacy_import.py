@@ -19,18 +19,15 @@ from learnapp.persistence.facts import (
     ENROLLMENT,
     LEARNER,
     PATHWAY_ENROLLMENT,
-    append_history,
     done_ids,
     get_completion,
     history_entry,
     insert_completion,
-    lock_learner,
-    lock_learners,
 )
 from learnapp.persistence.tables import utcnow
 from learnapp.services.errors import Conflict, NotFound
 from learnapp.services.legacy_rows import LegacyRow, MalformedFile, Rejection, check_row, read_rows
-from learnapp.services.refresh import refresh_learner
+from learnapp.services.unit_of_work import UnitOfWork, unit_of_work
 
 
 @dataclass
@@ -77,34 +74,38 @@ def import_progress(
         elif only_email is None or checked.email == only_email.lower():
             good[learners[checked.email]].append(checked)
     report.learners = len(good)
-    if report.rejected and not keep_good or dry_run:
+    if report.rejected and not keep_good:
         return _finish(db, report, "dry-run" if dry_run else "refused")
     ids = sorted(good)
     for start in range(0, len(ids), batch_size):
-        with db.transaction() as conn:
+        # A dry run does the same work, batch by batch, and rolls each batch back: its counts are the real ones.
+        with unit_of_work(db, dry_run=dry_run) as work:
             batch = ids[start : start + batch_size]
             # Locked before the before-snapshot and the facts are read: a click waits, never lost.
-            lock_learners(conn, batch)
+            work.lock(batch)
             for learner_id in batch:
-                _import_learner(conn, catalog, run_id, learner_id, good[learner_id], report)
-    report.written = True
-    return _finish(db, report, "succeeded")
+                _import_learner(work, catalog, run_id, learner_id, good[learner_id], report)
+    report.written = not dry_run
+    return _finish(db, report, "dry-run" if dry_run else "succeeded")
 
 
 def _import_learner(
-    conn: Connection, catalog: Catalog, run_id: int, learner_id: int, rows: list[LegacyRow], report: ImportReport
+    work: UnitOfWork, catalog: Catalog, run_id: int, learner_id: int, rows: list[LegacyRow], report: ImportReport
 ) -> None:
+    conn = work.conn
     before = snapshots.learner_state(conn, learner_id)
     pathways = {row.pathway for row in rows}
     courses = {c.id for slug in pathways if (p := catalog.pathway(slug)) for c in p.courses}
     pathway_ids = {p.id for slug in pathways if (p := catalog.pathway(slug))}
+    history = []
     for course_id in courses:
         if _enroll(conn, ENROLLMENT, "course_id", learner_id, course_id):
             snapshots.remember_enrollment(conn, run_id, learner_id, "course", course_id)
+            history.append(history_entry(learner_id, "enrolled", "import", course_id=course_id))
     for pathway_id in pathway_ids:
         if _enroll(conn, PATHWAY_ENROLLMENT, "pathway_id", learner_id, pathway_id):
             snapshots.remember_enrollment(conn, run_id, learner_id, "pathway", pathway_id)
-    history = []
+            history.append(history_entry(learner_id, "enrolled", "import", pathway_id=pathway_id))
     for row in rows:
         found = catalog.lesson(row.lesson) if row.lesson else None
         module = found[1] if found else next(m for c in catalog.courses for m in c.modules if m.slug == row.module)
@@ -118,9 +119,11 @@ def _import_learner(
             history.append(history_entry(learner_id, "completed", "import", lesson_id=lesson.id))
             stored = get_completion(conn, learner_id, lesson.id)
             report.drift += int(stored is None or stored.completed_at != row.completed_at)
-    append_history(conn, history)
-    # A course the imported history completes earns its notice and certificate here (refresh_learner).
-    refresh_learner(conn, catalog, learner_id, [c.id for c in catalog.courses], [p.id for p in catalog.pathways])
+    for entry in history:
+        entry["detail"] = f"import run {run_id}"
+    work.record(history)
+    # A course the imported history completes earns its notice and certificate from the unit of work.
+    work.recompute([learner_id], [c.id for c in catalog.courses], [p.id for p in catalog.pathways], catalog=catalog)
     snapshots.save_snapshot(conn, run_id, learner_id, before, snapshots.learner_state(conn, learner_id))
 
 
@@ -153,13 +156,13 @@ def rollback_import(
     db: Database, run_id: int, actor: str, only_learner: int | None = None, force: bool = False
 ) -> list[int]:
     """Restore each learner exactly as before the run; refuse if they changed since, unless forced."""
-    with db.transaction() as conn:
+    with unit_of_work(db) as work:
+        conn = work.conn
         run = runs.get_run(conn, run_id)
         if run is None or run.kind != "progress-import":
             raise NotFound(f"No progress import run {run_id}")
         states = snapshots.snapshots(conn, run_id, only_learner)
-        for learner_id in sorted(states):  # in id order: two writers of overlapping learners never deadlock
-            lock_learner(conn, learner_id)
+        work.lock(states)  # in id order: two writers of overlapping learners never deadlock
         # Rolled back once, a learner's snapshot is history: again, it would delete what they did since (an enrollment).
         done = _rolled_back(conn, run_id, set(states))
         if done and not set(states) - done:
@@ -174,9 +177,8 @@ def rollback_import(
                 "those changes. Use --force to roll back anyway.",
                 {"learners": changed},
             )
-        catalog = current_catalog(conn)
         for learner_id, (before, _after) in sorted(states.items()):
-            _undo_learner(conn, catalog, run_id, learner_id, before)
+            _undo_learner(work, run_id, learner_id, before)
         runs.start_run(conn, "progress-rollback", actor, {"run": run_id, "learner": only_learner, "force": force})
     return sorted(states)
 
@@ -191,16 +193,17 @@ def _rolled_back(conn: Connection, run_id: int, learners: set[int]) -> set[int]:
     return done
 
 
-def _undo_learner(conn: Connection, catalog: Catalog, run_id: int, learner_id: int, before: dict[str, Any]) -> None:
+def _undo_learner(work: UnitOfWork, run_id: int, learner_id: int, before: dict[str, Any]) -> None:
     """Remove the run's facts (each one logged) and restore the snapshot, then recompute from the facts left.
 
     Forced, the learner changed since the import (a later click), so the snapshot's stored rows are stale.
     """
+    conn, catalog = work.conn, work.catalog
     had = done_ids(conn, learner_id)
-    snapshots.undo_import(conn, run_id, learner_id, before)
+    unenrolled = snapshots.undo_import(conn, run_id, learner_id, before)
     removed = sorted(had - done_ids(conn, learner_id))
-    detail = f"rollback of import run {run_id}"
-    append_history(
-        conn, [{**history_entry(learner_id, "uncompleted", "import", lesson_id=i), "detail": detail} for i in removed]
-    )
-    refresh_learner(conn, catalog, learner_id, [c.id for c in catalog.courses], [p.id for p in catalog.pathways])
+    entries = [history_entry(learner_id, "uncompleted", "import", lesson_id=i) for i in removed]
+    entries += [history_entry(learner_id, "unenrolled", "import", **{f"{kind}_id": node}) for kind, node in unenrolled]
+    work.record([{**entry, "detail": f"rollback of import run {run_id}"} for entry in entries])
+    work.touch(learner_id)  # the snapshot's stored rows came back: the learner's tabs must reload them
+    work.recompute([learner_id], [c.id for c in catalog.courses], [p.id for p in catalog.pathways])

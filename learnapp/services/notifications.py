@@ -1,11 +1,10 @@
-"""Services: notifications: course milestones (25/50/75%), course completion; list and mark read."""
+"""Services: the notices progress earns: course milestones (25/50/75%) and first completions."""
 
 from __future__ import annotations
 
 from sqlalchemy import Connection
 
-from learnapp.persistence.db import Database
-from learnapp.persistence.notices import Notice, mark_all_read, notify_once, recent_notices, unread_count
+from learnapp.persistence.notices import notify_once
 from learnapp.services.progress_changes import ProgressChange
 
 MILESTONES = (25, 50, 75)
@@ -27,20 +26,7 @@ def announcements(changes: list[ProgressChange], milestones: bool = True) -> lis
     return found
 
 
-def notify_progress(
-    conn: Connection, learner_id: int, changes: list[ProgressChange], milestones: bool = True
-) -> None:
+def notify_progress(conn: Connection, learner_id: int, changes: list[ProgressChange], milestones: bool = True) -> None:
     """Inside the recompute's transaction: each notice the changes earn, once per learner and key."""
     for key, title, link in announcements(changes, milestones):
         notify_once(conn, learner_id, key, title, link)
-
-
-def notifications(db: Database, learner_id: int) -> tuple[int, list[Notice]]:
-    """(unread count, the most recent notices)."""
-    with db.snapshot() as conn:
-        return unread_count(conn, learner_id), recent_notices(conn, learner_id)
-
-
-def read_all(db: Database, learner_id: int) -> None:
-    with db.transaction() as conn:
-        mark_all_read(conn, learner_id)

@@ -16,10 +16,11 @@ from learnapp.metrics import ERRORS, RECALCULATE_BATCH_SECONDS
 from learnapp.persistence import runs
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
-from learnapp.persistence.facts import ENROLLMENT, PATHWAY_ENROLLMENT, lock_learners
+from learnapp.persistence.facts import ENROLLMENT, PATHWAY_ENROLLMENT
 from learnapp.persistence.tables import utcnow
 from learnapp.services.errors import InvalidRequest, NotFound
-from learnapp.services.refresh import ProgressChange, log_changes, refresh_batch, refresh_learner
+from learnapp.services.refresh import ProgressChange, log_changes
+from learnapp.services.unit_of_work import UnitOfWork, unit_of_work
 
 Progress = Callable[[int, int], None]
 
@@ -121,27 +122,20 @@ def _batch(
     options: RecalcOptions,
     report: RecalcReport,
 ) -> None:
-    """One transaction per batch: learners are never locked for long; a dry run rolls it back."""
-    with db.engine.connect() as conn:
-        transaction = conn.begin()
-        if db.is_sqlite:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        # Before the savepoint below: a lock taken inside it would be released by its rollback.
-        lock_learners(conn, batch)
-        synced = runs.synced_learners(conn, batch, catalog.version) if options.skip_synced else set()
+    """One unit of work per batch: learners are never locked for long; a dry run rolls it back."""
+    with unit_of_work(db, dry_run=options.dry_run) as work:
+        # Before the savepoints below: a lock taken inside one would be released by its rollback.
+        work.lock(batch)
+        synced = runs.synced_learners(work.conn, batch, catalog.version) if options.skip_synced else set()
         report.skipped += len(synced)
         todo = [i for i in batch if i not in synced]
-        _recompute(conn, catalog, todo, courses, pathways, report)
-        if options.dry_run:
-            transaction.rollback()
-            return
-        runs.mark_synced(conn, todo, catalog.version)
-        runs.update_run(conn, report.run_id, cursor=batch[-1])
-        transaction.commit()
+        _recompute(work, catalog, todo, courses, pathways, report)
+        runs.mark_synced(work.conn, todo, catalog.version)
+        runs.update_run(work.conn, report.run_id, cursor=batch[-1])
 
 
 def _recompute(
-    conn: Connection,
+    work: UnitOfWork,
     catalog: Catalog,
     learners: list[int],
     courses: list[int],
@@ -149,33 +143,29 @@ def _recompute(
     report: RecalcReport,
 ) -> None:
     started = time.perf_counter()
-    savepoint = conn.begin_nested()
     try:
-        found = refresh_batch(conn, catalog, learners, courses, pathways)
+        with work.savepoint():
+            found = work.recompute(learners, courses, pathways, catalog=catalog)
     except Exception:  # find the learner at fault: redo this batch one learner at a time
-        savepoint.rollback()
         for learner_id in learners:
-            _one(conn, catalog, learner_id, courses, pathways, report)
+            _one(work, catalog, learner_id, courses, pathways, report)
         return
-    savepoint.commit()
     for learner_id in learners:
         _count(report, learner_id, found[learner_id], started)
 
 
 def _one(
-    conn: Connection, catalog: Catalog, learner_id: int, courses: list[int], pathways: list[int], report: RecalcReport
+    work: UnitOfWork, catalog: Catalog, learner_id: int, courses: list[int], pathways: list[int], report: RecalcReport
 ) -> None:
     started = time.perf_counter()
-    savepoint = conn.begin_nested()
     try:
-        changes = refresh_learner(conn, catalog, learner_id, courses, pathways)
+        with work.savepoint():
+            changes = work.recompute([learner_id], courses, pathways, catalog=catalog)[learner_id]
     except Exception as error:  # one bad learner must not stop the run: it is reported and skipped
-        savepoint.rollback()
         ERRORS.labels("recalculate_learner").inc()
         report.failed += 1
         report.failures.append({"learner": learner_id, "error": f"{type(error).__name__}: {error}"})
         return
-    savepoint.commit()
     _count(report, learner_id, changes, started)
 
 

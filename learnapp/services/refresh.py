@@ -1,4 +1,4 @@
-"""Services: the only writer of stored progress, recomputed from the facts by the domain rules."""
+"""Services: the one recompute of stored progress from the facts (by the domain rules), and what changes earn."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 from learnapp.domain import progress as rules
 from learnapp.domain.claims import completion_time, within_tolerance
 from learnapp.domain.content import Catalog, Course, Pathway
+from learnapp.persistence import certs
 from learnapp.persistence.facts import (
     StoredProgress,
     course_progress_rows,
@@ -27,11 +28,10 @@ from learnapp.persistence.facts import (
     save_progress_many,
 )
 from learnapp.persistence.tables import utcnow
-from learnapp.services.certificates import queue_certificates
 from learnapp.services.notifications import notify_progress
 from learnapp.services.progress_changes import ProgressChange
 
-__all__ = ["ProgressChange", "affected_nodes", "log_changes", "recompute", "refresh_batch", "refresh_learner"]
+__all__ = ["ProgressChange", "affected_nodes", "follow_changes", "log_changes", "recompute"]
 
 log = logging.getLogger("learnapp.progress")
 
@@ -147,22 +147,6 @@ def _many_learners(
     }
 
 
-def refresh_learner(
-    conn: Connection,
-    catalog: Catalog,
-    learner_id: int,
-    course_ids: Iterable[int],
-    pathway_ids: Iterable[int],
-    course_rows: list[StoredProgress] | None = None,
-    *,
-    milestones: bool = False,
-) -> list[ProgressChange]:
-    """recompute for one learner, followed by what its changes earn (callers not yet on the unit of work)."""
-    found = recompute(conn, catalog, [learner_id], course_ids, pathway_ids, course_rows)[learner_id]
-    follow_changes(conn, learner_id, found, milestones)
-    return found
-
-
 def follow_changes(conn: Connection, learner_id: int, changes: list[ProgressChange], milestones: bool) -> None:
     """What the changes earn, once, whoever caused them: a first completion's notice and certificate.
 
@@ -173,7 +157,9 @@ def follow_changes(conn: Connection, learner_id: int, changes: list[ProgressChan
     """
     if changes:
         notify_progress(conn, learner_id, changes, milestones)
-        queue_certificates(conn, learner_id, changes)
+        for change in changes:
+            if change.newly_completed:
+                certs.queue(conn, learner_id, change.kind, change.node_id, change.completed_at or utcnow())
 
 
 def _course_change(
@@ -261,16 +247,6 @@ def log_changes(event: str, learner_id: int, lesson: str | None, changes: list[P
                 "duration_ms": round(duration_ms, 3),
             },
         )
-
-
-def refresh_batch(
-    conn: Connection, catalog: Catalog, learner_ids: list[int], course_ids: Iterable[int], pathway_ids: Iterable[int]
-) -> dict[int, list[ProgressChange]]:
-    """recompute for many learners, followed by what their changes earn (never milestones: see follow_changes)."""
-    changes = recompute(conn, catalog, learner_ids, course_ids, pathway_ids)
-    for learner_id, moved in changes.items():
-        follow_changes(conn, learner_id, moved, milestones=False)
-    return changes
 
 
 def _has_complete(

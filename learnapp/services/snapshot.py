@@ -12,6 +12,7 @@ from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import course_progress_rows, done_ids, pathway_progress_rows
 from learnapp.persistence.notices import Notice, recent_notices, unread_count
+from learnapp.persistence.outbox import progress_version
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class LearnerSnapshot:
     certificates: dict[str, dict[str, str]] = field(default_factory=dict)
     unread: int = 0
     notices: tuple[Notice, ...] = ()  # the most recent, newest first
+    version: int = 0  # the learner's progress version this picture was read at
 
 
 def learner_snapshot(db: Database, learner_id: int, extras: bool = True) -> LearnerSnapshot:
@@ -39,6 +41,7 @@ def read_snapshot(conn: Connection, learner_id: int, extras: bool = True) -> Lea
     unread = 0
     notices: tuple[Notice, ...] = ()
     catalog = current_catalog(conn)
+    version = progress_version(conn, learner_id)
     done = done_ids(conn, learner_id)
     course_rows = course_progress_rows(conn, learner_id, [c.id for c in catalog.courses])
     pathway_rows = pathway_progress_rows(conn, learner_id, [p.id for p in catalog.pathways])
@@ -62,7 +65,7 @@ def read_snapshot(conn: Connection, learner_id: int, extras: bool = True) -> Lea
         if node is not None:
             key = node.slug if cert.node_kind == "course" else f"pathway:{node.slug}"
             certificates[key] = {"status": cert.status, "code": cert.code}
-    return LearnerSnapshot(lessons, modules, courses, certificates, unread, notices)
+    return LearnerSnapshot(lessons, modules, courses, certificates, unread, notices, version)
 
 
 def _counts(completed: int, total: int, percent: int, complete: bool) -> dict[str, int]:

@@ -6,7 +6,7 @@ import asyncio
 
 import reflex as rx
 
-from learnapp.services.notifications import read_all
+from learnapp.services.bell import read_all
 from learnapp.ui.session import SessionState, db
 from learnapp.ui.sync import LearnerSync, refresh_sync
 
@@ -16,7 +16,7 @@ class BellState(SessionState):
     async def read_all(self) -> None:
         account = await self._account()
         if account is not None:
-            await asyncio.to_thread(read_all, db(), account.id)
+            await asyncio.to_thread(read_all, db(), account.id, self.router.session.client_token)
             await refresh_sync(self, account.id, changed=True)
 
 

@@ -44,15 +44,29 @@ class LearnerSync(SessionState):
     unread: int = 0
     notices: list[dict[str, str]] = []
     _learner: int = 0  # whose progress this tab holds
+    _version: int = -1  # the learner's progress version this tab shows (learnapp/services/unit_of_work.py)
     _listed_sid: str = ""  # the socket for which this tab was last listed as the learner's
     _refreshed_at: float = 0.0
 
     def _apply(self, learner_id: int, fresh: Values) -> None:
+        version = fresh.pop("version", 0)
+        if older_than_shown(self._learner, self._version, learner_id, version):
+            return  # read before what this tab shows already (pushes and a click's own read can cross)
+        self._version = version
         # Reflex sends each var that is assigned, changed or not: assign only the changes.
         for name, value in fresh.items():
             if getattr(self, name) != value:
                 setattr(self, name, value)
         self._learner, self._refreshed_at = learner_id, time.time()  # wall clock: workers may be hosts
+
+
+def older_than_shown(shown_learner: int, shown_version: int, learner_id: int, version: int) -> bool:
+    """Whether a read of the learner's progress at `version` predates what the tab shows: it is then ignored.
+
+    Every change bumps the learner's version in its own transaction, so a read taken before a change carries a
+    lower version than one taken after, whichever reaches the tab first. Another learner's read is never older.
+    """
+    return learner_id == shown_learner and version < shown_version
 
 
 def progress_values(snapshot: LearnerSnapshot, extras: bool = True) -> Values:
@@ -61,7 +75,12 @@ def progress_values(snapshot: LearnerSnapshot, extras: bool = True) -> Values:
     Without `extras`, only checkmarks and counts: certificates and notices change only with a milestone, a first
     completion, the certificate worker or the bell, and those read (or push) everything.
     """
-    values: Values = {"done": snapshot.done, "modules": snapshot.modules, "courses": snapshot.courses}
+    values: Values = {
+        "version": snapshot.version,
+        "done": snapshot.done,
+        "modules": snapshot.modules,
+        "courses": snapshot.courses,
+    }
     if extras:
         values["certificates"] = snapshot.certificates
         values["unread"] = snapshot.unread
@@ -101,7 +120,7 @@ async def listed_sync(state: BaseState, learner_id: int) -> tuple[LearnerSync, b
 async def refresh_sync(
     state: BaseState, learner_id: int, unless_fresh: bool = False, changed: bool = False, announced: bool = True
 ) -> LearnerSync:
-    """Reload this tab's progress and list the tab as the learner's; `changed` also pushes it to their other tabs.
+    """Reload this tab's progress and list the tab as the learner's, after a change of its own when `changed`.
 
     `unless_fresh` skips the reload when this tab was reloaded or pushed to within FRESH_FOR seconds: every
     change made through the app (clicks, API, certificate worker) reaches every tab at once anyway; the bound
@@ -112,21 +131,14 @@ async def refresh_sync(
     if unless_fresh and not new_socket and time.time() - sync._refreshed_at < FRESH_FOR:
         return sync
     extras = announced or not changed or sync._learner != learner_id
+    # The change's unit of work told the learner's other tabs itself, after its commit.
     sync._apply(learner_id, await read_progress(learner_id, extras))
-    if changed:
-        push_to_tabs(learner_id, but=state.router.session.client_token)
     return sync
 
 
-def took_change(state: BaseState, sync: LearnerSync, learner_id: int, values: Values) -> None:
-    """This tab made a change and read its progress with it: show it here, push it to the learner's other tabs."""
-    sync._apply(learner_id, values)
-    push_to_tabs(learner_id, but=state.router.session.client_token)
-
-
-async def refresh_tabs(learner_id: int, app: rx.App | None = None) -> None:
-    """After a change made outside the learner's tabs (API, certificate worker, admin): reload it into all of them."""
-    push_to_tabs(learner_id, app=app)
+async def refresh_tabs(learner_id: int, app: rx.App | None = None, but: str | None = None) -> None:
+    """After a committed change: reload it into all the learner's tabs but `but` (the tab that made it)."""
+    push_to_tabs(learner_id, but=but, app=app)
 
 
 _pushing: set[asyncio.Task[None]] = set()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from learnapp.persistence.db import Database
 from learnapp.services.certificates import certificates_of, issue_due, verify
@@ -23,6 +24,13 @@ T = days_ago(30, 23, 58)  # the last lesson: 2 minutes before midnight (UTC), re
 CLAIMED = T + timedelta(minutes=4)  # within ±5 minutes, and already the next day
 DAY, NEXT_DAY = T.date(), CLAIMED.date()
 AC_LESSONS = ["b1", "b2", "b3", "c1", "c2", "c3", "c4", "c5", "w1", "w2"]
+
+
+@pytest.fixture(autouse=True)
+def holder_in_utc(db: Database) -> None:
+    """Certificates are dated in the holder's zone (SPEC §5): here UTC, so that 23:58 and 00:02 are two days."""
+    with db.transaction() as conn:
+        conn.execute(text("UPDATE learner SET time_zone = 'UTC' WHERE id = :id"), {"id": ALICE})
 
 
 def send(api: Api, *events: dict[str, Any]) -> Any:

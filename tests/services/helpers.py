@@ -119,14 +119,20 @@ def expected_pathway(tree: Tree, pathway_id: int, times: dict[int, datetime]) ->
 def recorded_enrollments(conn: Connection) -> set[tuple[int, str, int]]:
     """(learner, kind, node) the learner has, from records other than the rows themselves.
 
-    An "enrolled" history entry, or an enrollment a legacy import created that no rollback of that run
-    (for everyone or for that learner) has taken back.
+    The "enrolled" history entries not followed by an "unenrolled" one (a legacy import's rollback), or an
+    enrollment a legacy import created (before it wrote history) that no rollback of that run has taken back.
     """
     found: set[tuple[int, str, int]] = set()
-    for learner, course, pathway in _rows(
-        conn, "SELECT learner_id, course_id, pathway_id FROM progress_history WHERE action = 'enrolled'"
+    for action, learner, course, pathway in _rows(
+        conn,
+        "SELECT action, learner_id, course_id, pathway_id FROM progress_history "
+        "WHERE action IN ('enrolled', 'unenrolled') ORDER BY id",
     ):
-        found.add((learner, "pathway", pathway) if pathway is not None else (learner, "course", course))
+        node = (learner, "pathway", pathway) if pathway is not None else (learner, "course", course)
+        if action == "enrolled":
+            found.add(node)
+        else:  # a rollback of the legacy import that created it
+            found.discard(node)
     rolled_back: set[tuple[int, int | None]] = set()
     for (arguments,) in _rows(conn, "SELECT arguments FROM operation_run WHERE kind = 'progress-rollback'"):
         parsed = json.loads(arguments)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import subprocess
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pypdfium2
 import pytest
@@ -13,6 +14,7 @@ from pypdf import PdfReader
 
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import utcnow
+from learnapp.services.bell import notifications
 from learnapp.services.certificate_pdf import CertificateText, render_certificate
 from learnapp.services.certificates import (
     MAX_ATTEMPTS,
@@ -26,7 +28,6 @@ from learnapp.services.certificates import (
 from learnapp.services.completion import record_completion, revoke_completion
 from learnapp.services.enrollment import enroll_course
 from learnapp.services.errors import NotFound
-from learnapp.services.notifications import notifications
 from learnapp.settings import ROOT
 from tests.conftest import ADMIN, ALICE, BOB
 from tests.services.test_races import race
@@ -129,7 +130,8 @@ def test_the_certificate_date_is_when_the_course_was_completed_not_when_it_was_q
     earlier = utcnow() - timedelta(days=9)
     record_completion(db, ALICE, "s1", source="import", completed_at=earlier - timedelta(days=1))
     record_completion(db, ALICE, "s2", source="import", completed_at=earlier)
-    assert certificates_of(db, ALICE)[0].completed_on == earlier.date()
+    # The day where Alice lives (SPEC §5): near midnight UTC, Paris is already on the next one.
+    assert certificates_of(db, ALICE)[0].completed_on == earlier.astimezone(ZoneInfo("Europe/Paris")).date()
 
 
 def test_the_pdf_holds_name_course_date_and_code(db: Database) -> None:

@@ -325,6 +325,43 @@ class ProgressEngine(RuleBasedStateMachine):
                 f"{learner}: history replays to {sorted(replayed[learner])}, facts are {sorted(current[learner])}"
             )
 
+    @invariant()
+    def outbox_replays_and_versions_only_grow(self) -> None:
+        """The outbox tells every fact change once, in an order a receiver can rebuild the facts from."""
+        with self.db.engine.connect() as conn:
+            events = conn.execute(
+                text("SELECT learner_id, topic, version, payload FROM outbox_event ORDER BY id")
+            ).all()
+            facts = conn.execute(text("SELECT learner_id, lesson_id FROM lesson_completion")).all()
+            versions = dict(conn.execute(text("SELECT id, progress_version FROM learner")).all())
+            rows = _completed_nodes(conn)
+        replayed: dict[int, set[int]] = defaultdict(set)
+        seen: dict[int, int] = {}
+        completed: set[tuple[int, str, int]] = set()
+        for learner, topic, version, payload in events:
+            body = json.loads(payload)
+            assert version >= seen.get(learner, 0), f"{learner}: version {version} after {seen[learner]}"
+            assert version <= versions[learner] and body["version"] == version
+            seen[learner] = version
+            if topic == "lesson.completed":
+                replayed[learner].add(body["lesson_id"])
+            elif topic == "lesson.uncompleted":
+                replayed[learner].discard(body["lesson_id"])
+            elif topic == "progress.reset":
+                replayed[learner] -= set(body["lesson_ids"])
+            elif topic in ("course.completed", "pathway.completed"):
+                kind = topic.split(".")[0]
+                completed.add((learner, kind, body[f"{kind}_id"]))
+        current: dict[int, set[int]] = defaultdict(set)
+        for learner, lesson in facts:
+            current[learner].add(lesson)
+        for learner in set(current) | set(replayed):
+            assert replayed[learner] == current[learner], (
+                f"{learner}: the outbox replays to {sorted(replayed[learner])}, facts are {sorted(current[learner])}"
+            )
+        missing = set(rows) - completed
+        assert not missing, f"first completions without a completed event: {sorted(missing)}"
+
 
 def _moment(value: Any) -> datetime:
     from learnapp.persistence.tables import UTCDateTime

@@ -1,4 +1,4 @@
-"""The population's set-based recompute (recompute_range) writes exactly what the engine (refresh_batch) writes."""
+"""The population's set-based recompute (recompute_range) writes exactly what the engine's one recompute writes."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from learnapp.persistence.tables import Enrollment, LessonCompletion, PathwayEnr
 from learnapp.services.content_import import import_content
 from learnapp.services.population import PASSWORD_HASH, generate_population
 from learnapp.services.population_progress import load_shape, recompute_range
-from learnapp.services.refresh import refresh_batch
+from learnapp.services.unit_of_work import unit_of_work
 from tests.backing import create_database, drop_database
 
 NIGHTLY = os.environ.get("LEARNAPP_HYPOTHESIS_PROFILE") == "nightly"
@@ -282,13 +282,12 @@ def test_the_set_based_recompute_writes_what_the_engine_writes(databases: Databa
         _report(world, fast)
         _restore(db, before)
         assert _state(db, typed=False) == before_raw
-        with db.transaction() as conn:
-            refresh_batch(
-                conn,
-                catalog,
+        with unit_of_work(db) as work:
+            work.recompute(
                 learner_ids[world.in_range[0] : world.in_range[1] + 1],
                 [c.id for c in catalog.courses],
                 [p.id for p in catalog.pathways],
+                catalog=catalog,
             )
         engine, engine_raw = _state(db), _state(db, typed=False)
         assert not _differences(fast, engine), "\n".join(_differences(fast, engine))
@@ -308,11 +307,9 @@ def test_a_generated_population_is_what_the_engine_would_store(
         _import(db, catalog, databases.folder)
         report = generate_population(db, learners, seed=seed, enrollments=enrollments, now=T0, batch=7)
         generated, generated_raw = _state(db), _state(db, typed=False)
-        with db.transaction() as conn:
-            catalog_now = current_catalog(conn)
-            changes = refresh_batch(
-                conn,
-                catalog_now,
+        with unit_of_work(db) as work:
+            catalog_now = work.catalog
+            changes = work.recompute(
                 list(range(report.first_learner_id, report.last_learner_id + 1)),
                 [c.id for c in catalog_now.courses],
                 [p.id for p in catalog_now.pathways],

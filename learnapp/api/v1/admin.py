@@ -15,7 +15,6 @@ from learnapp.api.v1.errors import responses
 from learnapp.services.admin_stats import course_stats, pathway_stats
 from learnapp.services.course_refresh import recalculate_course
 from learnapp.services.learner_progress import learner_account, learner_progress
-from learnapp.services.live import progress_changed
 from learnapp.services.stats import learner_stats
 
 CourseSlug = Annotated[str, Path(max_length=120, examples=["ac-course"])]
@@ -51,8 +50,6 @@ def admin_router(guards: Guards) -> APIRouter:
     async def recalculate(course: CourseSlug, _admin: Caller = admin) -> s.RecalculationPublic:
         """Recompute the stored progress of every learner enrolled in the course from the facts (in batches)."""
         report = await run_in_threadpool(recalculate_course, guards.db(), course)
-        for learner_id in report.changed_learners:
-            await progress_changed(learner_id)
         return s.RecalculationPublic(
             course=report.course,
             learners=report.learners,

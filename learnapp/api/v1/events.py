@@ -12,7 +12,6 @@ from learnapp.api.v1.deps import Guards, Scope
 from learnapp.api.v1.errors import responses
 from learnapp.api.v1.event_schemas import EventBatchCreate, EventBatchPublic
 from learnapp.services.events import apply_events
-from learnapp.services.live import progress_changed
 
 DESCRIPTION = """Apply up to 100 events in one transaction: if one fails, none is applied and the error names it
 (`details.index`, `details.event_id`).
@@ -45,8 +44,6 @@ def events_router(guards: Guards) -> APIRouter:
         events = [event.to_service() for event in batch.events]
         await run_in_threadpool(refuse_claims_outside_enrollments, guards.db(), who.learner_id, events)
         outcomes = await run_in_threadpool(apply_events, guards.db(), who.learner_id, events, who.actor_id)
-        if any(o.status == "applied" for o in outcomes):
-            await progress_changed(who.learner_id)
         return EventBatchPublic.of(outcomes)
 
     return router

@@ -18,7 +18,6 @@ from learnapp.services.errors import NotFound
 from learnapp.services.events import ensure_not_future
 from learnapp.services.learner_progress import learner_progress
 from learnapp.services.lesson_progress import course_lessons, pathway_lessons
-from learnapp.services.live import progress_changed
 from learnapp.services.stats import learner_stats
 
 CourseSlug = Annotated[str, Path(max_length=120, examples=["ac-course"])]
@@ -111,7 +110,6 @@ def _writes(router: APIRouter, guards: Guards, me: Any) -> None:
         )
         enroll_in = enroll_course if kind == "course" else enroll_pathway
         created = await run_in_threadpool(enroll_in, guards.db(), who.learner_id, slug, "api")
-        await progress_changed(who.learner_id)
         response.status_code = 201 if created else 200
         listed = presenters.enrollments(await run_in_threadpool(learner_progress, guards.db(), who.learner_id))
         return next(e for e in listed if (e.kind, e.slug) == (kind, slug))
@@ -135,7 +133,6 @@ def _writes(router: APIRouter, guards: Guards, me: Any) -> None:
         view = await run_in_threadpool(
             record_completion, guards.db(), who.learner_id, body.lesson, "api", body.completed_at, who.actor_id
         )
-        await progress_changed(who.learner_id)
         response.status_code = 201 if view.created else 200
         fields = {"lesson": view.lesson_slug, "completed_at": view.completed_at, "source": view.source}
         return s.CompletionPublic.model_validate({**fields, "created": view.created})
@@ -144,7 +141,6 @@ def _writes(router: APIRouter, guards: Guards, me: Any) -> None:
     async def unmark_complete(lesson: LessonSlug, who: Scope = me) -> Response:
         """Un-mark a lesson (a lesson that was not complete is a no-op); certificates stay issued."""
         await run_in_threadpool(revoke_completion, guards.db(), who.learner_id, lesson, "api", who.actor_id)
-        await progress_changed(who.learner_id)
         return Response(status_code=204)
 
     @router.post(
@@ -161,5 +157,4 @@ def _writes(router: APIRouter, guards: Guards, me: Any) -> None:
         same. 403 `not_enrolled` when the learner is not enrolled in the course, 404 for an unknown course.
         """
         await run_in_threadpool(reset_course, guards.db(), who.learner_id, course, "api", who.actor_id)
-        await progress_changed(who.learner_id)
         return await run_in_threadpool(_course, guards, who.learner_id, course, True)

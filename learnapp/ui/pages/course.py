@@ -19,7 +19,7 @@ from learnapp.ui.layout import link_button, page, progress_bar
 from learnapp.ui.live import course_completed, course_percent
 from learnapp.ui.outline import ModuleItem, outline, outline_items
 from learnapp.ui.session import SessionState, db
-from learnapp.ui.sync import push_to_tabs, refresh_sync
+from learnapp.ui.sync import refresh_sync
 from learnapp.ui.words import plural_var
 
 
@@ -68,10 +68,11 @@ class CourseState(SessionState):
         if account is None:
             return self._login_redirect()
         try:
-            await asyncio.to_thread(enroll_course, db(), account.id, self.slug)
+            # The unit of work tells the learner's other tabs after commit; this one reloads below.
+            origin = self.router.session.client_token
+            await asyncio.to_thread(enroll_course, db(), account.id, self.slug, origin=origin)
         except LearnappError as error:
             return rx.toast.error(error.message)
-        push_to_tabs(account.id, but=self.router.session.client_token)  # committed: the learner's other tabs too
         return CourseState.load
 
     @rx.event
@@ -80,10 +81,10 @@ class CourseState(SessionState):
         if account is None:
             return self._login_redirect()
         try:
-            await asyncio.to_thread(reset_course, db(), account.id, self.slug)
+            origin = self.router.session.client_token  # the other tabs are told after commit, this one reloads
+            await asyncio.to_thread(reset_course, db(), account.id, self.slug, origin=origin)
         except LearnappError as error:
             return rx.toast.error(error.message)
-        push_to_tabs(account.id, but=self.router.session.client_token)  # committed: the learner's other tabs too
         return [CourseState.load, rx.toast.info("Progress reset: you are starting this course over.")]
 
     @rx.event

@@ -18,7 +18,7 @@ from learnapp.ui.certificate import certificate_status
 from learnapp.ui.layout import link_button, page, progress_bar
 from learnapp.ui.live import course_percent
 from learnapp.ui.session import SessionState, db
-from learnapp.ui.sync import LearnerSync, push_to_tabs, refresh_sync
+from learnapp.ui.sync import LearnerSync, refresh_sync
 from learnapp.ui.words import plural_var
 
 
@@ -82,10 +82,11 @@ class PathwayState(SessionState):
         if account is None:
             return self._login_redirect()
         try:
-            await asyncio.to_thread(enroll_pathway, db(), account.id, self.slug)
+            # The unit of work tells the learner's other tabs after commit; this one reloads below.
+            origin = self.router.session.client_token
+            await asyncio.to_thread(enroll_pathway, db(), account.id, self.slug, origin=origin)
         except LearnappError as error:
             return rx.toast.error(error.message)
-        push_to_tabs(account.id, but=self.router.session.client_token)  # committed: the learner's other tabs too
         return PathwayState.load
 
 

@@ -21,7 +21,7 @@ from learnapp.ui.layout import MARKDOWN_COMPONENTS, link_button, page, progress_
 from learnapp.ui.live import NO_CLICK, Optimistic, course_completed, course_percent, lesson_done
 from learnapp.ui.outline import ModuleItem, outline, structure_items
 from learnapp.ui.session import SessionState, db
-from learnapp.ui.sync import listed_sync, progress_values, refresh_sync, took_change
+from learnapp.ui.sync import listed_sync, progress_values, refresh_sync
 
 HEARTBEAT_SECONDS = 30
 OPEN_ALL_UP_TO = 60  # lessons
@@ -121,13 +121,16 @@ class PlayerState(SessionState):
                 # A tab new to this socket reads everything; else certificates and notices only if they changed.
                 sync, full = await listed_sync(self, account.id)
                 # One thread hop and one transaction: the completion, then the progress this tab shows with it.
+                # The unit of work tells the learner's other tabs after commit (origin: this one shows it).
+                origin = self.router.session.client_token
                 result, snapshot = await asyncio.to_thread(
-                    record_and_read, db(), account.id, self.lesson_slug, "ui", full
+                    record_and_read, db(), account.id, self.lesson_slug, "ui", full, origin
                 )
-                took_change(self, sync, account.id, progress_values(snapshot, full or result.announced))
+                sync._apply(account.id, progress_values(snapshot, full or result.announced))
                 finished = [c for c in result.changes if c.kind == "course" and c.after_complete and c.newly_completed]
             else:
-                await asyncio.to_thread(revoke_completion, db(), account.id, self.lesson_slug, "ui")
+                origin = self.router.session.client_token
+                await asyncio.to_thread(revoke_completion, db(), account.id, self.lesson_slug, "ui", None, origin)
                 await refresh_sync(self, account.id, changed=True, announced=False)
                 finished = []
         except LearnappError as error:

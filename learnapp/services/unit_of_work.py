@@ -1,0 +1,191 @@
+"""Services: the unit of work, one transaction through which every change to progress goes, and what follows it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlmodel import Session
+
+from learnapp.domain.content import Catalog
+from learnapp.persistence.catalog import current_catalog
+from learnapp.persistence.db import Database
+from learnapp.persistence.facts import StoredProgress, append_history, lock_learners
+from learnapp.persistence.outbox import add_events, bump_version, bump_versions
+from learnapp.persistence.tables import utcnow
+from learnapp.services import live
+from learnapp.services.progress_changes import ProgressChange
+from learnapp.services.refresh import follow_changes, recompute
+
+# Stable event ids: the same cause (learner, version, position in its change) always gets the same UUID.
+EVENT_NAMESPACE = uuid.UUID("4f1c2a7e-2b9d-5c3e-9a41-6d0b8e7f1a23")
+# History actions that are facts changing, and the outbox topic each becomes.
+_TOPICS = {"completed": "lesson.completed", "uncompleted": "lesson.uncompleted", "enrolled": "enrollment.created"}
+
+
+class _DryRun(Exception):
+    """Raised at the end of a dry run's unit of work so that its transaction rolls back."""
+
+
+class UnitOfWork:
+    """The transaction a change runs in, and everything the change earns, decided from what changed.
+
+    Services change facts through `record` (the history entry is the change's description) and stored progress
+    through `recompute`. From those it follows, in the same transaction: notices and certificates for first
+    completions, the learner's progress version bumped once, and outbox events for delivery (email, webhooks,
+    xAPI). After commit, the learners' open tabs are told (except `origin`, the tab that made the change and
+    shows it already). Nothing a caller must remember.
+    """
+
+    def __init__(self, conn: Connection, origin: str | None = None) -> None:
+        self.conn = conn
+        self.origin = origin
+        self.versions: dict[int, int] = {}
+        self._events: list[dict[str, Any]] = []
+        self._catalog: Catalog | None = None
+        self._session: Session | None = None
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            self._catalog = current_catalog(self.conn)
+        return self._catalog
+
+    @property
+    def session(self) -> Session:
+        """An ORM session on the same connection, for use cases off the hot path (flushed with the unit)."""
+        if self._session is None:
+            self._session = Session(bind=self.conn, expire_on_commit=False)
+        return self._session
+
+    @property
+    def touched(self) -> set[int]:
+        """Learners whose facts or stored progress this unit changed."""
+        return set(self.versions)
+
+    def lock(self, learner_ids: Iterable[int]) -> None:
+        lock_learners(self.conn, learner_ids)
+
+    def record(self, entries: list[dict[str, Any]], detail: dict[str, Any] | None = None) -> None:
+        """Facts changed: their history entries, and an event for each (an enrollment, a lesson done or undone).
+
+        Entries of a Start over (action "reset") of one course make one `progress.reset` event. `detail` adds
+        what the caller knows of the subject to each event (a lesson's slug, module and courses; a course's slug).
+        """
+        append_history(self.conn, entries)
+        resets: dict[tuple[int, int | None], list[int]] = {}
+        for entry in entries:
+            learner_id = entry["learner_id"]
+            self.touch(learner_id)
+            if entry["action"] == "reset":
+                resets.setdefault((learner_id, entry["course_id"]), []).append(entry["lesson_id"])
+            elif entry["action"] in _TOPICS:
+                subject = {k: entry[k] for k in ("lesson_id", "course_id", "pathway_id") if entry[k] is not None}
+                body = {**subject, **(detail or {}), "source": entry["source"], "actor_id": entry["actor_id"]}
+                self.emit(learner_id, _TOPICS[entry["action"]], body, entry["at"])
+        for (learner_id, course_id), lessons in resets.items():
+            body = {"course_id": course_id, **(detail or {}), "lesson_ids": sorted(lessons)}
+            self.emit(learner_id, "progress.reset", body)
+
+    def recompute(
+        self,
+        learner_ids: Iterable[int],
+        course_ids: Iterable[int],
+        pathway_ids: Iterable[int],
+        course_rows: list[StoredProgress] | None = None,
+        *,
+        milestones: bool = False,
+        catalog: Catalog | None = None,
+    ) -> dict[int, list[ProgressChange]]:
+        """The one recompute (learnapp/services/refresh.py), then what its changes earn.
+
+        A first completion earns its notice, its certificate and a `course.completed` / `pathway.completed` event,
+        whoever caused it (a click, an enrollment, an import, a recalculation). Milestone notices only when the
+        learner's own completion moved the bar (`milestones`).
+        """
+        changes = recompute(self.conn, catalog or self.catalog, learner_ids, course_ids, pathway_ids, course_rows)
+        self.touch_many([i for i, moved in changes.items() if moved])
+        for learner_id, moved in changes.items():
+            if not moved:
+                continue
+            follow_changes(self.conn, learner_id, moved, milestones)
+            for change in moved:
+                if change.newly_completed:
+                    body = {f"{change.kind}_id": change.node_id, "slug": change.slug, "title": change.title}
+                    at = change.completed_at or utcnow()
+                    self.emit(learner_id, f"{change.kind}.completed", {**body, "completed_at": at.isoformat()}, at)
+        return changes
+
+    def touch(self, learner_id: int) -> int:
+        """The learner's progress version for this unit: bumped once, on its first change."""
+        if learner_id not in self.versions:
+            self.versions[learner_id] = bump_version(self.conn, learner_id)
+        return self.versions[learner_id]
+
+    def touch_many(self, learner_ids: list[int]) -> None:
+        """touch for many learners in one statement (a recalculation's batch)."""
+        new = sorted(set(learner_ids) - set(self.versions))
+        if new:
+            self.versions.update(bump_versions(self.conn, new))
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: rolled back, it takes back its events and version bumps too."""
+        events, versions = len(self._events), dict(self.versions)
+        nested = self.conn.begin_nested()
+        try:
+            yield
+        except BaseException:
+            nested.rollback()
+            del self._events[events:]
+            self.versions = versions
+            raise
+        nested.commit()
+
+    def emit(self, learner_id: int, topic: str, payload: dict[str, Any], at: datetime | None = None) -> None:
+        """An outbox event, written with the unit (at flush) so that it exists exactly when the change does."""
+        version = self.touch(learner_id)
+        cause = f"{topic}:{learner_id}:{version}:{len(self._events)}"
+        self._events.append(
+            {
+                "event_id": str(uuid.uuid5(EVENT_NAMESPACE, cause)),
+                "topic": topic,
+                "learner_id": learner_id,
+                "version": version,
+                "occurred_at": at or utcnow(),
+                "payload": {**payload, "learner_id": learner_id, "version": version},
+            }
+        )
+
+    def flush(self) -> None:
+        if self._session is not None:
+            self._session.flush()
+        add_events(self.conn, self._events)
+        self._events = []
+
+
+@contextmanager
+def unit_of_work(db: Database, *, dry_run: bool = False, origin: str | None = None) -> Iterator[UnitOfWork]:
+    """A unit of work: committed when the block ends, rolled back on error, and always rolled back in a dry run.
+
+    A dry run does all the work (so its report is the real one) and leaves nothing behind: one mechanism for
+    every dry run (content import and preview, recalculate, legacy import).
+    """
+    try:
+        with db.transaction() as conn:
+            work = UnitOfWork(conn, origin)
+            try:
+                yield work
+                work.flush()
+                if dry_run:
+                    raise _DryRun
+            finally:
+                if work._session is not None:
+                    work._session.close()
+    except _DryRun:
+        return
+    live.publish(work.touched, origin)
