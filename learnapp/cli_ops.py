@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import json
 import sys
 from pathlib import Path
 
@@ -15,12 +16,11 @@ from rich.table import Table
 from learnapp.persistence.db import default_database
 from learnapp.services.accounts import find_account
 from learnapp.services.errors import LearnappError
-from learnapp.services.operations import list_runs
+from learnapp.services.operations import list_runs, runs_folder
 from learnapp.services.recalculate import Interrupted, RecalcOptions, recalculate
-from learnapp.settings import ROOT
 
 console = Console()
-RUNS_DIR = ROOT / "var" / "runs"
+RUNS_DIR_HELP = "Where run files go (default: a folder tied to the database, printed after the run)."
 
 
 def bar() -> Progress:
@@ -42,24 +42,46 @@ def learner_id(email: str | None) -> int | None:
     return account.id
 
 
+def runs_dir_or_default(runs_dir: Path | None) -> Path:
+    return runs_dir if runs_dir is not None else runs_folder(default_database())
+
+
 @click.command("recalculate")
 @click.option("--course", help="Only this course (slug).")
-@click.option("--learner", "email", help="Only this learner (email).")
+@click.option("--learner", "email", help="Only this learner (email); with --rollback, roll back only them.")
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 100_000))
 @click.option("--dry-run", is_flag=True, help="Compute and report; commit nothing.")
 @click.option("--skip-synced", is_flag=True, help="Skip learners unchanged since their last recalculation.")
-@click.option("--resume", type=int, help="Continue an interrupted run by its id.")
-@click.option("--runs-dir", type=click.Path(path_type=Path), default=RUNS_DIR, show_default=True)
+@click.option("--resume", type=int, help="Continue an interrupted run by its id, with its own scope and options.")
+@click.option("--rollback", type=int, help="Put back the stored progress a run changed (by its id).")
+@click.option("--force", is_flag=True, help="With --rollback: recompute learners who changed since from the facts.")
+@click.option("--runs-dir", type=click.Path(path_type=Path), default=None, help=RUNS_DIR_HELP)
+@click.pass_context
 def recalculate_command(
+    context: click.Context,
     course: str | None,
     email: str | None,
     batch_size: int,
     dry_run: bool,
     skip_synced: bool,
     resume: int | None,
-    runs_dir: Path,
+    rollback: int | None,
+    force: bool,
+    runs_dir: Path | None,
 ) -> None:
     """Recompute stored progress and completion flags from the facts and the current content."""
+    given = {n for n in context.params if context.get_parameter_source(n) == click.core.ParameterSource.COMMANDLINE}
+    if resume is not None and given - {"resume", "runs_dir"}:
+        others = ", ".join(f"--{n.replace('_', '-')}" for n in sorted(given - {"resume", "runs_dir"}))
+        raise click.UsageError(f"--resume continues the run with its own scope and options: drop {others}")
+    if rollback is not None:
+        if given - {"rollback", "email", "force"}:
+            raise click.UsageError("--rollback takes only --learner and --force")
+        _rollback_recalculate(rollback, email, force)
+        return
+    if force:
+        raise click.UsageError("--force goes with --rollback")
+    runs_dir = runs_dir_or_default(runs_dir)
     options = RecalcOptions(course, learner_id(email), batch_size, dry_run, skip_synced)
     try:
         with bar() as progress:
@@ -87,15 +109,77 @@ def recalculate_command(
     sys.exit(1 if report.failed else 0)
 
 
-@click.command("runs")
-def runs_command() -> None:
-    """List recorded operation runs: who, when, arguments, outcome."""
+def _rollback_recalculate(run_id: int, email: str | None, force: bool) -> None:
+    from learnapp.services.recalc_rollback import rollback_recalculate
+
+    try:
+        report = rollback_recalculate(default_database(), run_id, getpass.getuser(), learner_id(email), force)
+    except LearnappError as error:
+        console.print(f"[red]{escape(error.message)}[/red]", highlight=False)
+        sys.exit(1)
+    console.print(
+        f"run {report.run_id}: rolled back recalculate run {run_id}: {report.rows_restored} stored row(s) of "
+        f"{len(report.learners_restored)} learner(s) restored, {len(report.learners_recomputed)} learner(s) "
+        "who changed since recomputed from the facts"
+    )
+
+
+@click.group("runs", invoke_without_command=True)
+@click.pass_context
+def runs_command(context: click.Context) -> None:
+    """List recorded operation runs: who, when, arguments, outcome (show one, prune old ones)."""
+    if context.invoked_subcommand is not None:
+        return
     table = Table("id", "kind", "who", "started", "status", "summary", title="operation runs")
     for run in list_runs(default_database()):
-        shown = ("total", "updated", "failed", "rows", "error")
+        shown = ("total", "updated", "failed", "rows", "imported", "rejected", "rows_restored", "error", "pruned")
         short = ", ".join(f"{k}={str(v)[:80]}" for k, v in run.summary.items() if k in shown)
         table.add_row(str(run.id), run.kind, run.actor, run.started_at.strftime("%Y-%m-%d %H:%M:%S"), run.status, short)
     console.print(table)
+    console.print(f"run files of this database: {runs_folder(default_database())}")
+
+
+@runs_command.command("show")
+@click.argument("run_id", type=int)
+def runs_show(run_id: int) -> None:
+    """A run's summary and files."""
+    from learnapp.services.operations import run_details
+
+    try:
+        details = run_details(default_database(), run_id)
+    except LearnappError as error:
+        console.print(f"[red]{escape(error.message)}[/red]")
+        sys.exit(1)
+    run = details.run
+    finished = run.finished_at.strftime("%Y-%m-%d %H:%M:%S") if run.finished_at else "not finished"
+    console.print(
+        f"run {run.id}: {run.kind} by {run.actor}, started {run.started_at:%Y-%m-%d %H:%M:%S} UTC, "
+        f"finished {finished}, status {run.status}",
+        highlight=False,
+        markup=False,
+    )
+    console.print(f"arguments: {json.dumps(run.arguments)}", highlight=False, markup=False)
+    for key, value in run.summary.items():
+        console.print(f"  {key}: {json.dumps(value, default=str)[:200]}", highlight=False, markup=False)
+    if run.kind == "recalculate":
+        console.print(f"learners a rollback can restore: {details.learners_undoable}")
+    console.print(f"files in {run.folder}:" if details.files else "no files", highlight=False, markup=False)
+    for name, size in details.files:
+        console.print(f"  {name} ({size:,} bytes)", highlight=False, markup=False)
+
+
+@runs_command.command("prune")
+@click.option("--older-than", "days", type=click.IntRange(0, None), required=True, help="Age in days.")
+def runs_prune(days: int) -> None:
+    """Delete old runs' snapshots, kept values and files (never those of the newest run of each kind)."""
+    from learnapp.services.operations import prune_runs
+
+    pruned = prune_runs(default_database(), days)
+    listed = ", ".join(str(i) for i in pruned.runs) or "none"
+    console.print(
+        f"pruned run(s) {listed}: {pruned.rows} snapshot/kept row(s) and {pruned.folders} folder(s) deleted; "
+        "they can no longer be rolled back"
+    )
 
 
 @click.group("progress")
@@ -130,33 +214,34 @@ def export_command(email: str | None, fmt: str, output: Path | None) -> None:
 @click.option("--keep-good", is_flag=True, help="Import the good rows even when some rows are rejected.")
 @click.option("--learner", "email", help="Only this learner's rows.")
 @click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 10_000))
-@click.option("--runs-dir", type=click.Path(path_type=Path), default=RUNS_DIR, show_default=True)
+@click.option("--runs-dir", type=click.Path(path_type=Path), default=None, help=RUNS_DIR_HELP)
 def import_command(
-    file: Path, dry_run: bool, keep_good: bool, email: str | None, batch_size: int, runs_dir: Path
+    file: Path, dry_run: bool, keep_good: bool, email: str | None, batch_size: int, runs_dir: Path | None
 ) -> None:
     """Import a flat legacy export (CSV or JSON: email, pathway, module, completed_at[, lesson])."""
-    import json
-    from dataclasses import asdict
-
     from learnapp.services.legacy_import import import_progress
 
+    runs_dir = runs_dir_or_default(runs_dir)
     try:
         with console.status("importing progress..."):
-            report = import_progress(default_database(), file, getpass.getuser(), dry_run, keep_good, email, batch_size)
+            report = import_progress(
+                default_database(), file, getpass.getuser(), dry_run, keep_good, email, batch_size, runs_dir
+            )
     except LearnappError as error:
         run = f" (run {error.details['run']} recorded as failed)" if isinstance(error.details, dict) else ""
         console.print(f"[red]{escape(error.message)}[/red]{run}", highlight=False)  # a file name is not markup
         sys.exit(1)
     folder = runs_dir / f"run-{report.run_id}"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "validation.json").write_text(json.dumps(asdict(report), indent=2, default=str))
     for rejected in report.rejected:
         console.print(f"[red]row {rejected['number']}[/red]: {rejected['reason']}")
     state = "written" if report.written else "nothing written"
     console.print(
         f"run {report.run_id}: {report.rows} rows, {report.imported} completions imported, "
         f"{report.already_present} already present, {len(report.rejected)} rejected, timestamp drift "
-        f"{report.drift}, {report.learners} learners ({state}); report in {folder / 'validation.json'}"
+        f"{report.drift}, {report.learners} learners ({state}); every row's outcome in {folder / 'rows.csv'}, "
+        f"per learner in {folder / 'learners.csv'}, all of it in {folder / 'report.json'}",
+        highlight=False,
+        markup=False,
     )
     sys.exit(1 if report.rejected and not report.written and not dry_run else 0)
 

@@ -111,3 +111,11 @@ def mark_synced(conn: Connection, learner_ids: list[int], catalog_version: int) 
             set_={"synced_at": statement.excluded.synced_at, "catalog_version": statement.excluded.catalog_version},
         )
     )
+
+
+def newest_of_each_kind(conn: Connection) -> set[int]:
+    return {r[0] for r in conn.execute(select(func.max(RUN.c.id)).group_by(RUN.c.kind))}
+
+
+def started_before(conn: Connection, moment: datetime) -> list[Run]:
+    return [_run(r) for r in conn.execute(select(RUN).where(RUN.c.started_at < moment).order_by(RUN.c.id))]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 
+from learnapp.persistence.certs import CERTIFICATE
 from learnapp.persistence.facts import COMPLETION, ENROLLMENT, PATHWAY_ENROLLMENT
 from learnapp.persistence.tables import ImportedEnrollment, ImportedFact, LearnerSnapshotRow
 
@@ -40,6 +41,11 @@ def _rows(conn: Connection, table: Table, key: str, learner_id: int) -> dict[str
     columns = _columns(table)
     rows = conn.execute(select(table.c[key], *[table.c[c] for c in columns]).where(table.c.learner_id == learner_id))
     return {str(r[0]): [v.isoformat() if hasattr(v, "isoformat") else v for v in r[1:]] for r in rows}
+
+
+def certificates_of(conn: Connection, learner_id: int) -> int:
+    """How many certificates the learner holds or has queued (an import's new ones are the difference)."""
+    return conn.execute(select(func.count()).where(CERTIFICATE.c.learner_id == learner_id)).scalar_one()
 
 
 def save_snapshot(
@@ -118,3 +124,11 @@ def _moment(value: str | None) -> Any:
     from datetime import datetime
 
     return datetime.fromisoformat(value) if value else None
+
+
+def forget(conn: Connection, run_ids: list[int]) -> int:
+    """Drop what these import runs kept for a rollback (pruned: they can no longer be rolled back)."""
+    removed = 0
+    for table in (SNAPSHOT, IMPORTED_FACT, IMPORTED_ENROLLMENT):
+        removed += conn.execute(delete(table).where(table.c.run_id.in_(run_ids))).rowcount or 0
+    return removed

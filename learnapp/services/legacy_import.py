@@ -26,6 +26,7 @@ from learnapp.persistence.facts import (
 )
 from learnapp.persistence.tables import utcnow
 from learnapp.services.errors import Conflict, NotFound
+from learnapp.services.legacy_report import LearnerSummary, RowOutcome, outcome_of, summarize, write_files
 from learnapp.services.legacy_rows import LegacyRow, MalformedFile, Rejection, check_row, read_rows
 from learnapp.services.unit_of_work import UnitOfWork, unit_of_work
 
@@ -40,7 +41,14 @@ class ImportReport:
     rejected: list[dict[str, Any]] = field(default_factory=list)
     learners: int = 0
     drift: int = 0  # stored times that differ from the source: must be 0
-    written: bool = False
+    outcome: str = "imported"  # or "refused" (rejected rows without keep_good): the same in a dry run
+    outcomes: list[RowOutcome] = field(default_factory=list)  # every source row, in file order
+    per_learner: list[LearnerSummary] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def written(self) -> bool:
+        return not self.dry_run and self.outcome == "imported"
 
 
 def import_progress(
@@ -51,8 +59,13 @@ def import_progress(
     keep_good: bool = False,
     only_email: str | None = None,
     batch_size: int = 200,
+    runs_dir: Path | None = None,
 ) -> ImportReport:
-    """Check every row, then import (or, with rejections and no keep_good, refuse); a malformed file fails the run."""
+    """Check every row, then import (or, with rejections and no keep_good, refuse); a malformed file fails the run.
+
+    A dry run does every learner's work in units that roll back: its report is the real run's. With `runs_dir`,
+    the report is written under runs_dir/run-<id> as report.json, rows.csv and learners.csv.
+    """
     with db.transaction() as conn:
         catalog = current_catalog(conn)
         learners = {r.email: r.id for r in conn.execute(select(LEARNER.c.email, LEARNER.c.id))}
@@ -69,13 +82,23 @@ def import_progress(
     good: dict[int, list[LegacyRow]] = defaultdict(list)
     for number, row in enumerate(raw, start=1):
         checked = check_row(number, row, catalog, learners)
+        outcome = outcome_of(row, checked)
+        report.outcomes.append(outcome)
         if isinstance(checked, Rejection):
             report.rejected.append(asdict(checked))
         elif only_email is None or checked.email == only_email.lower():
             good[learners[checked.email]].append(checked)
+        else:
+            outcome.outcome, outcome.reason = "skipped", f"only {only_email.lower()}'s rows were asked for"
     report.learners = len(good)
+    summaries: dict[str, LearnerSummary] = {}
     if report.rejected and not keep_good:
-        return _finish(db, report, "dry-run" if dry_run else "refused")
+        reason = f"{len(report.rejected)} row(s) of the file are rejected; --keep-good imports the good rows"
+        for outcome in report.outcomes:
+            if not outcome.outcome:
+                outcome.outcome, outcome.reason = "not imported", reason
+        report.outcome = "refused"
+        return _finish(db, report, summaries, runs_dir, "dry-run" if dry_run else "refused")
     ids = sorted(good)
     for start in range(0, len(ids), batch_size):
         # A dry run does the same work, batch by batch, and rolls each batch back: its counts are the real ones.
@@ -84,15 +107,22 @@ def import_progress(
             # Locked before the before-snapshot and the facts are read: a click waits, never lost.
             work.lock(batch)
             for learner_id in batch:
-                _import_learner(work, catalog, run_id, learner_id, good[learner_id], report)
-    report.written = not dry_run
-    return _finish(db, report, "dry-run" if dry_run else "succeeded")
+                summary = summaries.setdefault(good[learner_id][0].email, LearnerSummary(good[learner_id][0].email))
+                _import_learner(work, catalog, run_id, learner_id, good[learner_id], report, summary)
+    return _finish(db, report, summaries, runs_dir, "dry-run" if dry_run else "succeeded")
 
 
 def _import_learner(
-    work: UnitOfWork, catalog: Catalog, run_id: int, learner_id: int, rows: list[LegacyRow], report: ImportReport
+    work: UnitOfWork,
+    catalog: Catalog,
+    run_id: int,
+    learner_id: int,
+    rows: list[LegacyRow],
+    report: ImportReport,
+    summary: LearnerSummary,
 ) -> None:
     conn = work.conn
+    certificates = snapshots.certificates_of(conn, learner_id)
     before = snapshots.learner_state(conn, learner_id)
     pathways = {row.pathway for row in rows}
     courses = {c.id for slug in pathways if (p := catalog.pathway(slug)) for c in p.courses}
@@ -110,20 +140,27 @@ def _import_learner(
         found = catalog.lesson(row.lesson) if row.lesson else None
         module = found[1] if found else next(m for c in catalog.courses for m in c.modules if m.slug == row.module)
         lessons = [found[0]] if found else [x for x in module.lessons if x.countable]
+        outcome = report.outcomes[row.number - 1]
         for lesson in lessons:
             if insert_completion(conn, learner_id, lesson.id, row.completed_at, "import") is None:
                 report.already_present += 1
+                outcome.already_present += 1
                 continue
             report.imported += 1
+            outcome.imported += 1
             snapshots.remember_fact(conn, run_id, learner_id, lesson.id)
             history.append(history_entry(learner_id, "completed", "import", lesson_id=lesson.id))
             stored = get_completion(conn, learner_id, lesson.id)
             report.drift += int(stored is None or stored.completed_at != row.completed_at)
+        outcome.settle()
     for entry in history:
         entry["detail"] = f"import run {run_id}"
     work.record(history)
     # A course the imported history completes earns its notice and certificate from the unit of work.
-    work.recompute([learner_id], [c.id for c in catalog.courses], [p.id for p in catalog.pathways], catalog=catalog)
+    all_courses, all_pathways = [c.id for c in catalog.courses], [p.id for p in catalog.pathways]
+    changes = work.recompute([learner_id], all_courses, all_pathways, catalog=catalog)[learner_id]
+    summary.courses_newly_complete += sorted(c.slug for c in changes if c.newly_completed and c.kind == "course")
+    summary.certificates_queued += snapshots.certificates_of(conn, learner_id) - certificates
     snapshots.save_snapshot(conn, run_id, learner_id, before, snapshots.learner_state(conn, learner_id))
 
 
@@ -146,9 +183,19 @@ def _enroll(conn: Connection, table: Any, key: str, learner_id: int, node_id: in
     return bool(conn.execute(statement.returning(table.c.id)).first())
 
 
-def _finish(db: Database, report: ImportReport, status: str) -> ImportReport:
+def _finish(
+    db: Database, report: ImportReport, summaries: dict[str, LearnerSummary], runs_dir: Path | None, status: str
+) -> ImportReport:
+    report.per_learner = summarize(report.outcomes, summaries)
+    folder = ""
+    if runs_dir is not None:
+        folder = str(runs_dir / f"run-{report.run_id}")
+        report.files = [str(f) for f in write_files(report, Path(folder))]
+    # The run's record keeps the counts; every row and learner is in the files.
+    summary = {k: v for k, v in asdict(report).items() if k not in ("outcomes", "per_learner")}
+    summary["rejected"] = len(report.rejected)
     with db.transaction() as conn:
-        runs.update_run(conn, report.run_id, status=status, summary=asdict(report), finished_at=utcnow())
+        runs.update_run(conn, report.run_id, status=status, summary=summary, finished_at=utcnow(), folder=folder)
     return report
 
 
@@ -162,6 +209,8 @@ def rollback_import(
         if run is None or run.kind != "progress-import":
             raise NotFound(f"No progress import run {run_id}")
         states = snapshots.snapshots(conn, run_id, only_learner)
+        if not states:
+            raise NotFound(f"Import run {run_id} kept no snapshot to restore (it imported nothing, or was pruned)")
         work.lock(states)  # in id order: two writers of overlapping learners never deadlock
         # Rolled back once, a learner's snapshot is history: again, it would delete what they did since (an enrollment).
         done = _rolled_back(conn, run_id, set(states))
@@ -179,7 +228,10 @@ def rollback_import(
             )
         for learner_id, (before, _after) in sorted(states.items()):
             _undo_learner(work, run_id, learner_id, before)
-        runs.start_run(conn, "progress-rollback", actor, {"run": run_id, "learner": only_learner, "force": force})
+        arguments = {"run": run_id, "learner": only_learner, "force": force}
+        rollback = runs.start_run(conn, "progress-rollback", actor, arguments)
+        summary = {"restored": len(states), "forced": sorted(set(changed) & set(states))}
+        runs.update_run(conn, rollback, status="succeeded", summary=summary, finished_at=utcnow())
     return sorted(states)
 
 

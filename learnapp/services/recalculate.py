@@ -13,7 +13,7 @@ from sqlalchemy import Connection, select, union
 
 from learnapp.domain.content import Catalog
 from learnapp.metrics import ERRORS, RECALCULATE_BATCH_SECONDS
-from learnapp.persistence import runs
+from learnapp.persistence import recalc_undo, runs
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import ENROLLMENT, PATHWAY_ENROLLMENT
@@ -45,8 +45,10 @@ class RecalcReport:
     failed: int = 0
     rows_changed: int = 0
     duration_seconds: float = 0.0
+    rows_kept: int = 0  # previous values kept for a rollback (none in a dry run: it wrote nothing)
     changes: list[dict[str, Any]] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
+    learners: list[int] = field(default_factory=list)  # every learner this invocation recomputed, in order
 
 
 class Interrupted(Exception):
@@ -62,9 +64,10 @@ def recalculate(
     progress: Progress | None = None,
     stop_after: int | None = None,
 ) -> RecalcReport:
+    """Recompute the learners in scope, batch by batch; resumed, the run goes on with its own stored options."""
     started = time.perf_counter()
     with db.transaction() as conn:
-        run_id, cursor = _open_run(conn, options, actor, resume)
+        run_id, cursor, options = _open_run(conn, options, actor, resume)
         catalog = current_catalog(conn)
         courses, pathways = _scope(catalog, options)
         learners = _learners(conn, options, courses, cursor)
@@ -81,16 +84,20 @@ def recalculate(
     return report
 
 
-def _open_run(conn: Connection, options: RecalcOptions, actor: str, resume: int | None) -> tuple[int, int]:
+def _open_run(
+    conn: Connection, options: RecalcOptions, actor: str, resume: int | None
+) -> tuple[int, int, RecalcOptions]:
     if resume is None:
-        return runs.start_run(conn, "recalculate", actor, asdict(options)), 0
+        return runs.start_run(conn, "recalculate", actor, asdict(options)), 0, options
     run = runs.get_run(conn, resume)
     if run is None or run.kind != "recalculate":
         raise NotFound(f"No recalculate run {resume}")
     if run.status == "succeeded":
         raise InvalidRequest(f"Run {resume} already finished; nothing to resume")
     runs.update_run(conn, resume, status="running")
-    return resume, run.cursor
+    # The run's own scope and options, never today's: a course run resumed stays a course run, a dry run dry.
+    known = {f.name for f in fields(RecalcOptions)}
+    return resume, run.cursor, RecalcOptions(**{k: v for k, v in run.arguments.items() if k in known})
 
 
 def _scope(catalog: Catalog, options: RecalcOptions) -> tuple[list[int], list[int]]:
@@ -129,9 +136,20 @@ def _batch(
         synced = runs.synced_learners(work.conn, batch, catalog.version) if options.skip_synced else set()
         report.skipped += len(synced)
         todo = [i for i in batch if i not in synced]
-        _recompute(work, catalog, todo, courses, pathways, report)
+        before = recalc_undo.stored_rows(work.conn, todo)
+        marks = recalc_undo.sync_marks(work.conn, todo)
+        found = _recompute(work, catalog, todo, courses, pathways, report)
         runs.mark_synced(work.conn, todo, catalog.version)
-        runs.update_run(work.conn, report.run_id, cursor=batch[-1])
+        # The previous value of every row this batch changed, committed with it: the run can be rolled back.
+        changed = [(i, c.kind, c.node_id) for i, moved in found.items() for c in moved]
+        kept = recalc_undo.keep(work.conn, report.run_id, before, changed, work.versions, marks, todo)
+        report.learners += todo
+        if not options.dry_run:
+            report.rows_kept += kept
+            runs.update_run(work.conn, report.run_id, cursor=batch[-1])
+    if options.dry_run:  # the unit rolled back: the cursor is kept on its own, so a dry run resumes too
+        with db.transaction() as conn:
+            runs.update_run(conn, report.run_id, cursor=batch[-1])
 
 
 def _recompute(
@@ -141,22 +159,21 @@ def _recompute(
     courses: list[int],
     pathways: list[int],
     report: RecalcReport,
-) -> None:
+) -> dict[int, list[ProgressChange]]:
     started = time.perf_counter()
     try:
         with work.savepoint():
             found = work.recompute(learners, courses, pathways, catalog=catalog)
     except Exception:  # find the learner at fault: redo this batch one learner at a time
-        for learner_id in learners:
-            _one(work, catalog, learner_id, courses, pathways, report)
-        return
+        return {i: _one(work, catalog, i, courses, pathways, report) for i in learners}
     for learner_id in learners:
         _count(report, learner_id, found[learner_id], started)
+    return found
 
 
 def _one(
     work: UnitOfWork, catalog: Catalog, learner_id: int, courses: list[int], pathways: list[int], report: RecalcReport
-) -> None:
+) -> list[ProgressChange]:
     started = time.perf_counter()
     try:
         with work.savepoint():
@@ -165,8 +182,9 @@ def _one(
         ERRORS.labels("recalculate_learner").inc()
         report.failed += 1
         report.failures.append({"learner": learner_id, "error": f"{type(error).__name__}: {error}"})
-        return
+        return []
     _count(report, learner_id, changes, started)
+    return changes
 
 
 def _count(report: RecalcReport, learner_id: int, changes: list[ProgressChange], started: float) -> None:
@@ -187,12 +205,15 @@ def _count(report: RecalcReport, learner_id: int, changes: list[ProgressChange],
     log_changes("progress recalculated", learner_id, None, changes, started)
 
 
+_LISTS = ("changes", "failures", "learners")
+
+
 def _close(db: Database, report: RecalcReport, runs_dir: Path, started: float, status: str) -> None:
     report.duration_seconds = round(time.perf_counter() - started, 3)
     folder = runs_dir / f"run-{report.run_id}"
     folder.mkdir(parents=True, exist_ok=True)
     # Not asdict(report): it would deep-copy every change just to drop them.
-    summary = {f.name: getattr(report, f.name) for f in fields(report) if f.name not in ("changes", "failures")}
+    summary = {f.name: getattr(report, f.name) for f in fields(report) if f.name not in _LISTS}
     summary["status"] = status
     (folder / "summary.json").write_text(json.dumps(summary, indent=2))
     # One change per line: readable, greppable, and far cheaper to write than an indented document.

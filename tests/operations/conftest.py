@@ -1,0 +1,41 @@
+"""Operations fixtures: learners with progress in different scopes, and stored progress gone wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+from learnapp.persistence.db import Database
+from learnapp.services.accounts import create_learner
+from learnapp.services.completion import record_completion
+from learnapp.services.enrollment import enroll_course, enroll_pathway
+from tests.conftest import ADMIN, ALICE, BOB
+
+# The record of what happened, not the data a rollback restores: runs, kept values, history, events.
+AUDIT = ("operation_run", "recalc_undo", "progress_history", "outbox_event", "outbox_receipt")
+
+
+def corrupt(db: Database) -> None:
+    """Stored progress that no longer matches the facts (what a recalculate repairs)."""
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "UPDATE enrollment SET completed = 7, percent = 70, is_complete = true,"
+            " completed_at = '2020-01-02 03:04:05.000000'"
+        )
+        connection.exec_driver_sql("UPDATE pathway_enrollment SET completed = 0, percent = 0, courses_completed = 3")
+
+
+@pytest.fixture
+def learning(db: Database) -> Database:
+    """Alice, Bob and Ada on the pathway (Alice finished course-b); Carol in course-a, Dan in course-b only."""
+    for learner in (ALICE, BOB, ADMIN):
+        enroll_pathway(db, learner, "path")
+    for slug in ("b1", "b2", "s1", "s2"):
+        record_completion(db, ALICE, slug)
+    record_completion(db, BOB, "s2")
+    carol = create_learner(db, "carol@example.com", "Carol", "carol-password").id
+    dan = create_learner(db, "dan@example.com", "Dan", "dan-password").id
+    enroll_course(db, carol, "course-a")
+    record_completion(db, carol, "e1")
+    enroll_course(db, dan, "course-b")
+    record_completion(db, dan, "s1")
+    return db
