@@ -10,6 +10,8 @@ from learnapp.persistence.db import default_database
 from learnapp.persistence.tables import utcnow
 from learnapp.services.certificates import issue_due
 from learnapp.services.housekeeping import purge
+from learnapp.services.mail.transport import configured_transport
+from learnapp.services.mail.worker import MailWorker
 
 log = logging.getLogger("learnapp.jobs")
 POLL_SECONDS = 1.0
@@ -40,3 +42,16 @@ async def housekeeping_worker() -> None:
             ERRORS.labels("housekeeping").inc()
             log.exception("housekeeping round failed")
         await asyncio.sleep(HOUSEKEEPING_SECONDS)
+
+
+async def mail_worker() -> None:
+    """Queues email notices from the outbox, reminds quiet learners and delivers due mail, for the app's lifetime."""
+    worker = MailWorker(default_database(), configured_transport())
+    log.info("mail delivery", extra={"to": worker.transport.describe()})  # where demo mail (.eml files) goes
+    while True:
+        try:
+            await asyncio.to_thread(worker.round)
+        except Exception:  # keep the worker alive; the queue is in the database and the next round goes on
+            ERRORS.labels("mail_worker").inc()
+            log.exception("mail worker round failed")
+        await asyncio.sleep(POLL_SECONDS)

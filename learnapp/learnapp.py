@@ -4,7 +4,7 @@ import reflex as rx
 
 from learnapp.api.app import create_api
 from learnapp.api.security_headers import SecurityHeaders
-from learnapp.jobs import certificate_worker, housekeeping_worker
+from learnapp.jobs import certificate_worker, housekeeping_worker, mail_worker
 from learnapp.logs import configure_logging
 from learnapp.services.deployment import refuse_unsafe_start
 from learnapp.settings import get_settings
@@ -29,6 +29,7 @@ refuse_unsafe_start()  # a public origin with demo passwords or an open /metrics
 app = rx.App(api_transformer=[create_api(), SecurityHeaders], stylesheets=["/learnapp.css"])
 app.register_lifespan_task(certificate_worker)
 app.register_lifespan_task(housekeeping_worker)
+app.register_lifespan_task(mail_worker)
 # Before every event: a tab's state belongs to the session that filled it, not to whoever holds its token.
 app.add_middleware(SessionBinding())
 connect_tabs(app)

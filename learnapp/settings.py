@@ -36,6 +36,18 @@ class Settings(BaseSettings):
     # Test runs only (Schemathesis against a served app): raises the API's per-account limit; never lowers it, and is
     # ignored unless the origin is local (learnapp/api/v1/limits.py).
     test_api_rate_per_minute: int = 0
+    # Outgoing email: smtp://user:pass@host:587 (STARTTLS when the server offers it) or smtps://user:pass@host:465.
+    # Empty: every message is written as an .eml file under mail_dir instead (var/mail/ beside a SQLite database).
+    smtp_url: str = ""
+    mail_from: str = "learnapp <no-reply@localhost>"
+    mail_dir: Path | None = None
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp(cls, value: str) -> str:
+        if value and not value.startswith(("smtp://", "smtps://")):
+            raise ValueError("LEARNAPP_SMTP_URL: use smtp://[user:pass@]host[:port] or smtps://...")
+        return value
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -10,6 +10,7 @@ from learnapp.api.admin_files import admin_files_router
 from learnapp.api.auth import auth_router
 from learnapp.api.files import files_router
 from learnapp.api.metrics_route import metrics_router
+from learnapp.api.unsubscribe import unsubscribe_router
 from learnapp.api.v1 import BodyLimitMiddleware, include_v1, register_error_handlers
 from learnapp.persistence.catalog import catalog_version
 from learnapp.persistence.db import Database, default_database
@@ -32,6 +33,7 @@ def create_api(db: Database | None = None) -> FastAPI:
     api.include_router(files_router(database))
     api.include_router(admin_files_router(database))
     api.include_router(metrics_router())
+    api.include_router(unsubscribe_router(database))
 
     @api.get("/api/v1/health", tags=["operations"])
     def health() -> JSONResponse:

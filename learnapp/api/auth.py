@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
 from learnapp.api.client_address import client_address
+from learnapp.api.password_reset import add_reset_routes
 from learnapp.api.rate_counters import sign_in_counters
 from learnapp.api.sign_in_limits import SignInLimits, too_many
 from learnapp.domain.redirects import safe_redirect
@@ -108,4 +109,5 @@ def auth_router(database: Database | None, get_db: object) -> APIRouter:
         response.delete_cookie(COOKIE, path="/")
         return response
 
+    add_reset_routes(router, db)  # /auth/forgot-password, /auth/reset-password
     return router
