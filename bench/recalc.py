@@ -75,6 +75,7 @@ def measure(folder: Path, learners: int) -> dict[str, float | int]:
         "enrollments": rows,
         "repair_seconds": repair.duration_seconds,
         "rows_changed": repair.rows_changed,
+        "rows_kept": repair.rows_kept,  # previous values kept for a rollback, committed with each batch
         "no_change_seconds": again.duration_seconds,
         "floor_seconds": round(floor, 3),
         "failed": repair.failed + again.failed,
@@ -151,6 +152,8 @@ def main() -> None:
     small, big = results
     growth = float(big["repair_seconds"]) / float(small["repair_seconds"])
     console.print(f"10× the learners took {growth:.1f}× the time (linear is 10×)")
+    kept = ", ".join(f"{int(r['rows_kept']):,}" for r in results)
+    console.print(f"rows kept for a rollback by the repair runs: {kept}")
     console.print(
         f"legacy import: {imported['rows']:,} rows ({imported['facts']:,} lesson completions)"
         f" in {imported['seconds']} s"
