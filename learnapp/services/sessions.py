@@ -89,6 +89,16 @@ def trusted_account(token: str | None) -> tuple[bool, Account | None]:
     return False, None
 
 
+def account_changed(account: Account) -> None:
+    """The account's name or zone changed: sessions checked in the last TRUST_FOR seconds show the new one at once.
+
+    (Other workers show it within TRUST_FOR.)
+    """
+    for digest, (seen, known) in list(_checked.items()):
+        if known is not None and known.id == account.id:
+            _checked[digest] = (seen, account)
+
+
 def session_account(db: Database, token: str | None) -> Account | None:
     """The account behind a cookie secret, or None when it is unknown, ended, expired or idle too long."""
     known, account = trusted_account(token)
