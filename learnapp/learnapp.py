@@ -18,6 +18,7 @@ from learnapp.ui.pages.admin_overview import OverviewState, overview_page
 from learnapp.ui.pages.auth_pages import AuthFormState, login_page, signup_page
 from learnapp.ui.pages.course import CourseState, course_page
 from learnapp.ui.pages.my_learning import MyLearningState, my_learning_page
+from learnapp.ui.pages.password_reset import PasswordResetState, forgot_password_page, reset_password_page
 from learnapp.ui.pages.pathway import PathwayState, pathway_page
 from learnapp.ui.pages.player import PlayerState, player_page
 from learnapp.ui.pages.profile import ProfileState, profile_page
@@ -36,6 +37,18 @@ connect_tabs(app)
 app.add_page(catalog_page, route="/", title="Catalog · learnapp", on_load=CatalogState.load)
 app.add_page(login_page, route="/login", title="Log in · learnapp", on_load=AuthFormState.load)
 app.add_page(signup_page, route="/signup", title="Sign up · learnapp", on_load=AuthFormState.load)
+app.add_page(
+    forgot_password_page,
+    route="/forgot-password",
+    title="Forgot password · learnapp",
+    on_load=PasswordResetState.load_forgot,
+)
+app.add_page(
+    reset_password_page,
+    route="/reset-password",
+    title="Choose a new password · learnapp",
+    on_load=PasswordResetState.load_reset,
+)
 app.add_page(course_page, route="/courses/[course]", title="Course · learnapp", on_load=CourseState.load)
 app.add_page(
     player_page, route="/courses/[course]/lessons/[lesson]", title="Lesson · learnapp", on_load=PlayerState.load

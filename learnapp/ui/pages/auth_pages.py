@@ -81,6 +81,7 @@ def login_page() -> rx.Component:
         [
             field("Email", "email", "email", "username"),
             field("Password", "password", "password", "current-password"),
+            rx.link("Forgot password?", href="/forgot-password", size="2", underline="always"),
         ],
         rx.text("New here? ", rx.link("Sign up", href="/signup", underline="always"), size="2"),
     )

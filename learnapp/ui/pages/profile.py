@@ -14,6 +14,7 @@ from learnapp.services.errors import LearnappError
 from learnapp.services.tokens import MAX_LIVE, TokenView, create_token, list_tokens, revoke_token
 from learnapp.services.tokens import MAX_NAME as MAX_TOKEN_NAME
 from learnapp.ui.layout import page
+from learnapp.ui.pages.profile_email import email_card
 from learnapp.ui.pages.profile_sessions import sessions_card
 from learnapp.ui.session import SessionState, db
 from learnapp.ui.sync import refresh_sync
@@ -361,6 +362,7 @@ def profile_page() -> rx.Component:
                 ),
                 tokens_card(),
                 sessions_card(),
+                email_card(),
                 spacing="5",
                 width="100%",
             ),
