@@ -28,6 +28,12 @@ $(TOOLS)/.installed:
 	npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error bun@1.4.4
 	touch $@
 
+# The Ralph LRS the xAPI tests send statements to, in a virtual environment of its own (not the app's dependencies).
+$(TOOLS)/ralph/.installed:
+	python3 -m venv $(TOOLS)/ralph
+	$(TOOLS)/ralph/bin/pip install -q --disable-pip-version-check 'ralph-malph[cli,lrs]' requests
+	touch $@
+
 # Debian's packages the tests start themselves: Chromium for the journeys (Playwright cannot download
 # browsers here), PostgreSQL and Redis for the scale-out suites (clusters in /tmp, on loopback).
 HAVE_TEST_DEPS := command -v chromium >/dev/null && test -x /usr/bin/redis-server && ls /usr/lib/postgresql/*/bin/initdb
@@ -50,7 +56,7 @@ run: setup
 		$(VENV)/bin/reflex run --env prod
 
 # The whole suite on SQLite (journeys included), then every database-touching suite again on PostgreSQL.
-test: $(VENV)/.installed $(TOOLS)/.installed test-deps
+test: $(VENV)/.installed $(TOOLS)/.installed $(TOOLS)/ralph/.installed test-deps
 	$(VENV)/bin/ruff check learnapp tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports

@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from learnapp.cli_integrations import xapi
 from learnapp.cli_ops import progress_group, recalculate_command, runs_command
 from learnapp.persistence.db import default_database
 from learnapp.services.content_files import ContentError
@@ -269,3 +270,4 @@ def _print_report(report: ImportReport) -> None:
 main.add_command(recalculate_command)
 main.add_command(runs_command)
 main.add_command(progress_group)
+main.add_command(xapi)

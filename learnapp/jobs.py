@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from learnapp.metrics import ERRORS
-from learnapp.persistence.db import default_database
+from learnapp.persistence.db import Database, default_database
 from learnapp.persistence.tables import utcnow
 from learnapp.services.certificates import issue_due
 from learnapp.services.housekeeping import purge
 from learnapp.services.mail.transport import configured_transport
 from learnapp.services.mail.worker import MailWorker
+from learnapp.services.webhook_delivery import run_round as webhook_round
+from learnapp.services.xapi import run_round as xapi_round
 
 log = logging.getLogger("learnapp.jobs")
 POLL_SECONDS = 1.0
@@ -54,4 +57,24 @@ async def mail_worker() -> None:
         except Exception:  # keep the worker alive; the queue is in the database and the next round goes on
             ERRORS.labels("mail_worker").inc()
             log.exception("mail worker round failed")
+        await asyncio.sleep(POLL_SECONDS)
+
+
+async def webhook_worker() -> None:
+    """Fans outbox events out to webhook endpoints and posts what is due (retries wait in the database)."""
+    await _integration_loop("webhook_worker", webhook_round)
+
+
+async def xapi_worker() -> None:
+    """Turns outbox events into xAPI statements and sends them to the LRS, when LEARNAPP_XAPI_URL is set."""
+    await _integration_loop("xapi_worker", xapi_round)
+
+
+async def _integration_loop(name: str, round_: Callable[[Database], object]) -> None:
+    while True:
+        try:
+            await asyncio.to_thread(round_, default_database())
+        except Exception:  # keep the worker alive; its queue is in the database and the next round goes on
+            ERRORS.labels(name).inc()
+            log.exception("%s round failed", name)
         await asyncio.sleep(POLL_SECONDS)

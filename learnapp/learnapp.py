@@ -4,7 +4,7 @@ import reflex as rx
 
 from learnapp.api.app import create_api
 from learnapp.api.security_headers import SecurityHeaders
-from learnapp.jobs import certificate_worker, housekeeping_worker, mail_worker
+from learnapp.jobs import certificate_worker, housekeeping_worker, mail_worker, webhook_worker, xapi_worker
 from learnapp.logs import configure_logging
 from learnapp.services.deployment import refuse_unsafe_start
 from learnapp.settings import get_settings
@@ -13,6 +13,7 @@ from learnapp.ui.catalog import CatalogState, catalog_page
 from learnapp.ui.live_tabs import connect_tabs
 from learnapp.ui.pages.admin_content import ContentState, content_page
 from learnapp.ui.pages.admin_course import NodeStatsState, course_stats_page, pathway_stats_page
+from learnapp.ui.pages.admin_deliveries import DeliveriesState, deliveries_page
 from learnapp.ui.pages.admin_learner import LearnerAdminState, learner_admin_page
 from learnapp.ui.pages.admin_overview import OverviewState, overview_page
 from learnapp.ui.pages.auth_pages import AuthFormState, login_page, signup_page
@@ -31,6 +32,8 @@ app = rx.App(api_transformer=[create_api(), SecurityHeaders], stylesheets=["/lea
 app.register_lifespan_task(certificate_worker)
 app.register_lifespan_task(housekeeping_worker)
 app.register_lifespan_task(mail_worker)
+app.register_lifespan_task(webhook_worker)
+app.register_lifespan_task(xapi_worker)
 # Before every event: a tab's state belongs to the session that filled it, not to whoever holds its token.
 app.add_middleware(SessionBinding())
 connect_tabs(app)
@@ -64,3 +67,4 @@ app.add_page(
 )
 app.add_page(learner_admin_page, route="/admin/learners/[id]", title="learnapp", on_load=LearnerAdminState.load)
 app.add_page(content_page, route="/admin/content", title="learnapp", on_load=ContentState.load)
+app.add_page(deliveries_page, route="/admin/deliveries", title="learnapp", on_load=DeliveriesState.load)

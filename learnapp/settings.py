@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     # Test runs only (Schemathesis against a served app): raises the API's per-account limit; never lowers it, and is
     # ignored unless the origin is local (learnapp/api/v1/limits.py).
     test_api_rate_per_minute: int = 0
+    # Webhooks may post to private, loopback and link-local addresses (a receiver on the operator's own network, tests).
+    webhooks_allow_private: bool = False
+    # xAPI: when xapi_url is set, statements go to <xapi_url>/xAPI/statements with basic auth; actors are accounts
+    # on the app's origin unless xapi_send_email (then the learner's email, as mbox, and name leave the app).
+    xapi_url: str = ""
+    xapi_user: str = ""
+    xapi_password: str = ""
+    xapi_send_email: bool = False
     # Outgoing email: smtp://user:pass@host:587 (STARTTLS when the server offers it) or smtps://user:pass@host:465.
     # Empty: every message is written as an .eml file under mail_dir instead (var/mail/ beside a SQLite database).
     smtp_url: str = ""

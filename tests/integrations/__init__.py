@@ -1,0 +1,1 @@
+"""Tests of the outbound integrations (webhooks, xAPI) against real receivers on loopback."""
