@@ -63,8 +63,11 @@ def progress_version(conn: Connection, learner_id: int) -> int:
 
 def add_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Write events (event_id, topic, learner_id, version, occurred_at, payload as a dict) in one statement."""
-    if rows:
-        conn.execute(_ADD, [{**row, "payload": json.dumps(row["payload"], sort_keys=True)} for row in rows])
+    params = [{**row, "payload": json.dumps(row["payload"], sort_keys=True)} for row in rows]
+    if len(params) == 1:  # a click's one event: a plain execute, not the executemany path
+        conn.execute(_ADD, params[0])
+    elif params:
+        conn.execute(_ADD, params)
 
 
 def _receipt(builder: Any) -> Any:
