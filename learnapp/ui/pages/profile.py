@@ -11,6 +11,7 @@ from reflex.event import EventSpec
 
 from learnapp.services.accounts import MAX_NAME, Account, time_zones, update_profile
 from learnapp.services.errors import LearnappError
+from learnapp.services.sessions import account_changed
 from learnapp.services.tokens import MAX_LIVE, TokenView, create_token, list_tokens, revoke_token
 from learnapp.services.tokens import MAX_NAME as MAX_TOKEN_NAME
 from learnapp.ui.layout import page
@@ -113,6 +114,7 @@ class ProfileState(SessionState):
         try:
             name, zone = str(form.get("name", "")), str(form.get("time_zone", ""))
             updated = await asyncio.to_thread(update_profile, db(), account.id, name, zone)
+            account_changed(updated)  # a reload right after shows the new name, not the one checked a moment ago
         except LearnappError as error:
             yield rx.toast.error(error.message)
             return
