@@ -24,7 +24,7 @@ ON_LOAD = f"{ROOT_STATE}.reflex___state____on_load_internal_state.on_load_intern
 PLAYER = f"{ROOT_STATE}.learnapp___ui___session____session_state.learnapp___ui___pages___player____player_state"
 HYDRATED = '"is_hydrated_rx_state_":true'
 PROBE_NAMESPACE = "/floor"  # not served: the server refuses it at once, a round trip with no app work
-HANDLED = "setOptimistic"  # the player's handlers end every reply (done, refused, signed out) with this reset
+HANDLED = "learnappClicks"  # the player's handlers end every reply (done, refused, signed out) with settle()
 TOAST_ERROR = r"__toast']?.[\"error\"]"  # how rx.toast.error reads inside a JSON reply
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from learnapp.services.population import PASSWORD_HASH
 from learnapp.settings import allowed_origins, get_settings
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+TEST_FAULTS = "LEARNAPP_TEST_FAULTS"  # test-only fault switch (learnapp/services/test_faults.py)
 HOW_TO = (
     "Production start: LEARNAPP_DEMO=false LEARNAPP_ORIGIN=https://<your host> LEARNAPP_METRICS_TOKEN=<secret> "
     "make run, on a database the demo never filled (LEARNAPP_DATABASE_URL)."
@@ -31,7 +33,7 @@ def deployment_problems(db: Database) -> list[str]:
     origin = allowed_origins()[0]
     if is_local(origin):
         return []
-    problems = []
+    problems = [f"{TEST_FAULTS} is a test-only fault switch: unset it"] if os.environ.get(TEST_FAULTS) else []
     if not get_settings().metrics_token:
         problems.append(f"/metrics is open to anyone: set LEARNAPP_METRICS_TOKEN (origin {origin} is not local)")
     for email, _name, password, _role in DEMO_ACCOUNTS:

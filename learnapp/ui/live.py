@@ -1,22 +1,34 @@
-"""UI: live progress expressions: the shared server state plus this tab's optimistic click, in the browser."""
+"""UI: live progress expressions: the shared server state plus this tab's unconfirmed clicks, in the browser."""
 
 from __future__ import annotations
 
 import reflex as rx
 from reflex.experimental.client_state import ClientStateVar
+from reflex.vars.base import VarData
 
 from learnapp.ui.sync import LearnerSync
 
-# The click the server has not confirmed yet: {"lesson", "module", "done"}; "" lesson when none.
-# Rendering from it makes the checkmark, count and bar move in the same frame as the click.
-Optimistic = ClientStateVar.create("optimistic", default={"lesson": "", "module": "", "done": False})
+# The clicks the server has not confirmed yet, by lesson: {"course", "module", "done", "state"}, state "saving"
+# (sent) or "queued" (offline). assets/clicks.js keeps it; rendering from it moves the checkmark, count and bar in
+# the same frame as the click, and moves them back when the server refuses or fails.
+Clicks = ClientStateVar.create("learnapp_clicks", default={})
 
-NO_CLICK = {"lesson": "", "module": "", "done": False}
+# The last click that was not saved: {"lesson", "title", "message", "retry"} ("" lesson when none).
+ClickProblem = ClientStateVar.create(
+    "learnapp_click_problem", default={"lesson": "", "title": "", "message": "", "retry": False}
+)
 
 
-def _pending() -> tuple[rx.Var, rx.Var, rx.Var]:
-    value = Optimistic.value
-    return value["lesson"].to(str), value["module"].to(str), value["done"].to(bool)
+def _js(template: str, type_: type, **parts: rx.Var) -> rx.Var:
+    """A JavaScript expression over Vars (which keep their hooks and imports)."""
+    # Before its first render a client state var may still be unset: read it as {} then.
+    expression = template.format(**{name: f"({var!s} ?? {{}})" for name, var in parts.items()})
+    data = VarData.merge(*(var._get_all_var_data() for var in parts.values()))
+    return rx.Var(_js_expr=f"({expression})", _var_data=data).to(type_)
+
+
+def _as_var(value: rx.Var | str) -> rx.Var:
+    return value if isinstance(value, rx.Var) else rx.Var.create(value)
 
 
 def server_done(lesson: rx.Var | str) -> rx.Var:
@@ -24,29 +36,49 @@ def server_done(lesson: rx.Var | str) -> rx.Var:
 
 
 def lesson_done(lesson: rx.Var | str) -> rx.Var:
-    pending_lesson, _module, pending_done = _pending()
-    return rx.cond(pending_lesson == lesson, pending_done, server_done(lesson))
+    """Done as this tab shows it: an unconfirmed click's wish, else the server's state."""
+    return _js(
+        "({clicks}[{lesson}] ? {clicks}[{lesson}].done : !!{done}[{lesson}])",
+        bool,
+        clicks=Clicks.value,
+        lesson=_as_var(lesson),
+        done=LearnerSync.done,
+    )
 
 
-def pending_delta() -> rx.Var:
-    """+1, -1 or 0: what the unconfirmed click adds; 0 once the server state already shows it."""
-    pending_lesson, _module, pending_done = _pending()
-    change = rx.cond(pending_done, 1, 0) - rx.cond(server_done(pending_lesson), 1, 0)
-    return rx.cond(pending_lesson == "", 0, change)
+def click_state(lesson: rx.Var | str) -> rx.Var:
+    """'saving', 'queued' or '' (nothing unconfirmed) for this lesson."""
+    return _js("({clicks}[{lesson}]?.state ?? '')", str, clicks=Clicks.value, lesson=_as_var(lesson))
+
+
+def _pending_delta(field: str, value: rx.Var | str) -> rx.Var:
+    """What the unconfirmed clicks whose `field` is `value` add: +1 or -1 each, 0 once the server shows it."""
+    return _js(
+        "Object.entries({clicks}).reduce((n, [slug, c]) => n + (c." + field + " === {value}"
+        " ? (c.done ? 1 : 0) - ({done}[slug] ? 1 : 0) : 0), 0)",
+        int,
+        clicks=Clicks.value,
+        value=_as_var(value),
+        done=LearnerSync.done,
+    )
 
 
 def module_count(module: rx.Var | str) -> rx.Var:
-    _lesson, pending_module, _done = _pending()
     stored = rx.cond(LearnerSync.modules[module], LearnerSync.modules[module], 0)
-    return stored + rx.cond(pending_module == module, pending_delta(), 0)
+    return stored + _pending_delta("module", module)
 
 
 def course_completed(course: rx.Var | str) -> rx.Var:
     stored = LearnerSync.courses[course]
-    return rx.cond(stored, stored["completed"].to(int), 0) + pending_delta()
+    return rx.cond(stored, stored["completed"].to(int), 0) + _pending_delta("course", course)
 
 
 def course_percent(course: rx.Var | str, total: rx.Var) -> rx.Var:
     """floor(100 × completed / total), reading 100 only when every lesson is done."""
     completed = course_completed(course)
     return rx.cond(total > 0, rx.cond(completed >= total, 100, (completed * 100) // total), 0)
+
+
+def unsaved_count() -> rx.Var:
+    """Clicks waiting for a connection (queued while offline)."""
+    return _js("Object.values({clicks}).filter((c) => c.state === 'queued').length", int, clicks=Clicks.value)

@@ -1,13 +1,23 @@
-"""UI: the lesson player, with the collapsible outline and instant Mark as Complete."""
+"""UI: the lesson player, with the collapsible outline and honest instant Mark as Complete."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import time
+import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
 
 import reflex as rx
 from reflex.event import EventSpec
+from reflex_base.event import EventChain
+from reflex_base.utils.format import format_event_handler
+from reflex_base.utils.imports import ImportVar
+from reflex_base.vars import VarData
+from reflex_base.vars.function import ArgsFunctionOperationBuilder, FunctionVar
 
 from learnapp.services.certificates import certificates_of
 from learnapp.services.completion import record_and_read, revoke_completion
@@ -16,18 +26,63 @@ from learnapp.services.errors import LearnappError, NotFound
 from learnapp.services.lesson_markdown import clean_markdown
 from learnapp.services.lessons import open_lesson
 from learnapp.services.progress import record_time_spent
+from learnapp.services.test_faults import injected_fault
 from learnapp.ui.certificate import certificate_status
 from learnapp.ui.layout import MARKDOWN_COMPONENTS, link_button, page, progress_bar
-from learnapp.ui.live import NO_CLICK, Optimistic, course_completed, course_percent, lesson_done
+from learnapp.ui.live import (
+    ClickProblem,
+    click_state,
+    course_completed,
+    course_percent,
+    lesson_done,
+    unsaved_count,
+)
 from learnapp.ui.outline import ModuleItem, outline, structure_items
 from learnapp.ui.session import SessionState, db
 from learnapp.ui.sync import listed_sync, progress_values, refresh_sync
 
+log = logging.getLogger("learnapp.player")
+
 HEARTBEAT_SECONDS = 30
 OPEN_ALL_UP_TO = 60  # lessons
 CERTIFICATE_WAIT_ROUNDS = 120  # half-second rounds: one minute
-# Every Mark as Complete reply ends with this; built once, since building the script costs more than the click.
-FORGET_CLICK = Optimistic.push(NO_CLICK)
+SETTLED_KEPT = 200  # click ids a tab remembers with their answer: a resend is answered, not applied again
+CLICKS_MODULE = "$/public/clicks.js"  # assets/clicks.js: the tab's pending and queued clicks
+FAILED = "The server had a problem storing it, so nothing was stored."
+SIGNED_OUT = "You are signed out. Log in to save your progress."
+
+
+@dataclass(frozen=True)
+class Click:
+    """One Mark as Complete (done) or un-mark, as the browser sends it; `id` is the browser's, for resends."""
+
+    id: str
+    lesson: str
+    done: bool
+
+
+def parse_click(raw: object) -> Click | None:
+    """A well-formed click, or None (nothing is applied then)."""
+    if not isinstance(raw, dict):
+        return None
+    click_id, lesson, done = raw.get("id"), raw.get("lesson"), raw.get("done")
+    if not isinstance(click_id, str) or not 0 < len(click_id) <= 64:
+        return None
+    if not isinstance(lesson, str) or not 0 < len(lesson) <= 200 or not isinstance(done, bool):
+        return None
+    return Click(click_id, lesson, done)
+
+
+def settle(click_id: str, outcome: str, message: str = "") -> EventSpec:
+    """The answer to one click, for assets/clicks.js: "ok", "refused" (the app said no) or "failed"."""
+    arguments = ", ".join(json.dumps(part) for part in (click_id, outcome, message))
+    return rx.call_script(f"window.learnappClicks?.settle({arguments})")
+
+
+def refusal(error: LearnappError) -> str:
+    if isinstance(error, NotFound) and "lesson" in error.message.lower():
+        return "This lesson is no longer in the course."
+    return error.message
 
 
 class PlayerOutline(SessionState):
@@ -62,6 +117,7 @@ class PlayerState(SessionState):
     found: bool = True
     sidebar_hidden: str = rx.LocalStorage("0", name="learnapp_outline_hidden")
     _beat_at: float = 0.0
+    _settled: dict[str, tuple[str, str]] = {}  # click id -> (outcome, message), oldest first
     _outline_key: str = ""  # catalog version and course of the outline in PlayerOutline
 
     @rx.event
@@ -104,44 +160,74 @@ class PlayerState(SessionState):
         return None
 
     @rx.event
-    async def mark_complete(self) -> list[EventSpec] | EventSpec | None:
-        return await self._change(done=True)
+    async def save_click(self, click: dict[str, Any]) -> list[EventSpec]:
+        """A click from the browser's ledger (assets/clicks.js): answered with settle(), whatever happens."""
+        parsed = parse_click(click)
+        if parsed is None:
+            raw_id = click.get("id") if isinstance(click, dict) else None
+            return [settle(raw_id if isinstance(raw_id, str) else "", "refused", "The change could not be read.")]
+        return await self._save(parsed)
 
     @rx.event
-    async def mark_incomplete(self) -> list[EventSpec] | EventSpec | None:
-        return await self._change(done=False)
+    async def mark_complete(self) -> list[EventSpec]:
+        """The open lesson, done (socket clients; the browser sends save_click with its own id)."""
+        return await self._save(Click(uuid.uuid4().hex, self.lesson_slug, True), toast=True)
 
-    async def _change(self, done: bool) -> list[EventSpec] | EventSpec | None:
-        # The lesson comes from this tab's server-side state, never from the browser's event.
+    @rx.event
+    async def mark_incomplete(self) -> list[EventSpec]:
+        return await self._save(Click(uuid.uuid4().hex, self.lesson_slug, False), toast=True)
+
+    async def _save(self, click: Click, toast: bool = False) -> list[EventSpec]:
         account = await self._account()
         if account is None:
-            return [FORGET_CLICK, self._login_redirect()]
+            return [settle(click.id, "refused", SIGNED_OUT), self._login_redirect()]
+        known = self._settled.get(click.id)
+        if known is not None:  # a resend after a lost answer: the same answer, nothing applied twice
+            return [settle(click.id, *known)]
         try:
-            if done:
-                # A tab new to this socket reads everything; else certificates and notices only if they changed.
-                sync, full = await listed_sync(self, account.id)
-                # One thread hop and one transaction: the completion, then the progress this tab shows with it.
-                # The unit of work tells the learner's other tabs after commit (origin: this one shows it).
-                origin = self.router.session.client_token
-                result, snapshot = await asyncio.to_thread(
-                    record_and_read, db(), account.id, self.lesson_slug, "ui", full, origin
-                )
-                sync._apply(account.id, progress_values(snapshot, full or result.announced))
-                finished = [c for c in result.changes if c.kind == "course" and c.after_complete and c.newly_completed]
-            else:
-                origin = self.router.session.client_token
-                await asyncio.to_thread(revoke_completion, db(), account.id, self.lesson_slug, "ui", None, origin)
-                await refresh_sync(self, account.id, changed=True, announced=False)
-                finished = []
+            await self._fault()
+            finished = await self._apply(account.id, click)
         except LearnappError as error:
-            return [FORGET_CLICK, rx.toast.error(error.message)]
-        events: list[EventSpec] = [FORGET_CLICK]
+            self._remember(click.id, ("refused", refusal(error)))
+            return [settle(click.id, "refused", refusal(error))] + ([rx.toast.error(error.message)] if toast else [])
+        except Exception:  # a database error or any other failure: nothing was stored, and the tab must say so
+            log.exception("click not saved", extra={"learner": account.id, "lesson": click.lesson})
+            return [settle(click.id, "failed", FAILED)]
+        self._remember(click.id, ("ok", ""))
+        events = [settle(click.id, "ok")]
+        for course in finished:
+            events.append(rx.toast.success(f"You completed {course}!", duration=6000))
         if finished:
-            events += [
-                rx.toast.success(f"You completed {self.course_title}!", duration=6000),
-                PlayerState.watch_certificate,
-            ]
+            events.append(PlayerState.watch_certificate)
         return events
+
+    async def _apply(self, learner_id: int, click: Click) -> list[str]:
+        """Record or revoke in one unit of work; returns the titles of the courses this click completed."""
+        # The unit of work tells the learner's other tabs after commit (origin: this one shows it).
+        origin = self.router.session.client_token
+        if not click.done:
+            await asyncio.to_thread(revoke_completion, db(), learner_id, click.lesson, "ui", None, origin)
+            await refresh_sync(self, learner_id, changed=True, announced=False)
+            return []
+        # A tab new to this socket reads everything; else certificates and notices only if they changed.
+        sync, full = await listed_sync(self, learner_id)
+        # One thread hop and one transaction: the completion, then the progress this tab shows with it.
+        result, snapshot = await asyncio.to_thread(record_and_read, db(), learner_id, click.lesson, "ui", full, origin)
+        sync._apply(learner_id, progress_values(snapshot, full or result.announced))
+        return [c.title for c in result.changes if c.kind == "course" and c.after_complete and c.newly_completed]
+
+    def _remember(self, click_id: str, answer: tuple[str, str]) -> None:
+        self._settled[click_id] = answer
+        while len(self._settled) > SETTLED_KEPT:
+            self._settled.pop(next(iter(self._settled)))
+
+    async def _fault(self) -> None:
+        """Test runs only (LEARNAPP_TEST_FAULTS, local origin): fail or stall the click as a broken server would."""
+        fault = injected_fault("click")
+        if fault == "error":
+            raise RuntimeError("injected fault: the database refused the write")
+        if fault is not None and fault.startswith("hang:"):
+            await asyncio.sleep(float(fault.removeprefix("hang:")))
 
     @rx.event(background=True)
     async def watch_certificate(self) -> AsyncIterator[EventSpec | None]:
@@ -220,32 +306,133 @@ def sidebar() -> rx.Component:
     )
 
 
+def _clicks_function(name: str) -> FunctionVar:
+    """A function exported by assets/clicks.js, imported where the page uses it."""
+    return rx.Var(_js_expr=name, _var_data=VarData(imports={CLICKS_MODULE: [ImportVar(tag=name)]})).to(FunctionVar)
+
+
+def _on_click(function: rx.Var) -> rx.Var:
+    return ArgsFunctionOperationBuilder.create(args_names=(), return_expr=function).to(FunctionVar, EventChain)
+
+
+SAVE_CLICK = format_event_handler(PlayerState.save_click)  # the event assets/clicks.js sends
+
+
+def click_lesson(done: bool) -> rx.Var:
+    """The browser's click: shown at once, sent with an id (or queued offline), rolled back if not saved."""
+    call = _clicks_function("clickLesson").call(
+        SAVE_CLICK,
+        PlayerState.lesson_slug,
+        PlayerState.title,
+        PlayerState.course_slug,
+        PlayerState.module_slug,
+        done,
+    )
+    return _on_click(call)
+
+
+# The lesson and course the URL names, read in the browser: they change the moment Next or Previous is clicked,
+# before the server has sent the new lesson (React Router's useParams).
+_PARAMS = VarData(
+    hooks={"const learnappParams = useParams()": None}, imports={"react-router": [ImportVar(tag="useParams")]}
+)
+URL_LESSON = rx.Var(_js_expr="(learnappParams.lesson ?? '')", _var_data=_PARAMS).to(str)
+URL_COURSE = rx.Var(_js_expr="(learnappParams.course ?? '')", _var_data=_PARAMS).to(str)
+# The server still holds another lesson than the URL's: show nothing of it.
+ARRIVING = (URL_LESSON != "") & (PlayerState.lesson_slug != URL_LESSON)
+
+
+def arriving_title() -> rx.Var:
+    """The URL's lesson title from the outline this tab already has ("" for a lesson of another course)."""
+    modules = PlayerOutline.modules
+    data = VarData.merge(modules._get_all_var_data(), _PARAMS, PlayerState.course_slug._get_all_var_data())
+    expression = (
+        f"({URL_COURSE!s} === {PlayerState.course_slug!s} ? ({modules!s}.flatMap((m) => m.lessons)"
+        f".find((l) => l.slug === {URL_LESSON!s})?.title ?? '') : '')"
+    )
+    return rx.Var(_js_expr=expression, _var_data=data).to(str)
+
+
 def completion_button() -> rx.Component:
-    done = lesson_done(PlayerState.lesson_slug)
-    mark = {"lesson": PlayerState.lesson_slug, "module": PlayerState.module_slug, "done": True}
-    unmark = {"lesson": PlayerState.lesson_slug, "module": PlayerState.module_slug, "done": False}
-    # While the server has not confirmed the last click, a second click (a double click) must not undo it.
-    waiting = Optimistic.value["lesson"].to(str) == PlayerState.lesson_slug
-    blocked = {"pointer_events": rx.cond(waiting, "none", "auto"), "aria_busy": rx.cond(waiting, "true", "false")}
-    return rx.cond(
+    lesson = PlayerState.lesson_slug
+    done = lesson_done(lesson)
+    state = click_state(lesson)
+    saving = state == "saving"
+    # Pending is visible but calm: a small note on the button, the rest of the page as it was.
+    note = rx.cond(saving, "Saving…", rx.cond(state == "queued", "Not saved yet", ""))
+    shown_note = rx.cond(note != "", rx.el.span(note, class_name="click-note", aria_hidden="true"))
+    # While the server has not answered, a second click (a double click) must not undo the first.
+    blocked = {"pointer_events": rx.cond(saving, "none", "auto"), "aria_busy": rx.cond(saving, "true", "false")}
+    button = rx.cond(
         done,
         rx.button(
             rx.icon("circle-check"),
             "Completed",
+            shown_note,
             size="3",
             color_scheme="grass",
             variant="soft",
             title="Completed: click to mark as not complete",
             aria_pressed="true",
-            on_click=[Optimistic.set_value(unmark), PlayerState.mark_incomplete],
+            on_click=click_lesson(False),
             **blocked,
         ),
-        rx.button(
-            rx.icon("check"),
-            "Mark as Complete",
-            size="3",
-            on_click=[Optimistic.set_value(mark), PlayerState.mark_complete],
-            **blocked,
+        rx.button(rx.icon("check"), "Mark as Complete", shown_note, size="3", on_click=click_lesson(True), **blocked),
+    )
+    return rx.fragment(button, rx.el.span(note, role="status", class_name="sr-only"))
+
+
+def click_problem() -> rx.Component:
+    """The last click that was not saved: what happened, and Retry when trying again can help."""
+    problem = ClickProblem.value
+    return rx.cond(
+        problem["lesson"].to(str) != "",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("circle-alert")),
+            rx.flex(
+                rx.callout.text(
+                    rx.el.strong("Not saved: " + problem["title"].to(str) + ". "),
+                    problem["message"].to(str),
+                ),
+                rx.hstack(
+                    rx.cond(
+                        problem["retry"].to(bool),
+                        rx.button("Retry", size="2", on_click=_on_click(_clicks_function("retryClick").call())),
+                    ),
+                    rx.button(
+                        "Dismiss",
+                        size="2",
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=_on_click(_clicks_function("dismissClick").call()),
+                    ),
+                    spacing="2",
+                ),
+                direction="column",
+                spacing="2",
+            ),
+            color_scheme="red",
+            variant="surface",
+            role="alert",
+            class_name="click-problem",
+            width="100%",
+        ),
+    )
+
+
+def offline_banner() -> rx.Component:
+    count = unsaved_count()
+    changes = count.to_string() + rx.cond(count == 1, " change", " changes")
+    return rx.cond(
+        count > 0,
+        rx.callout(
+            "Offline: " + changes + " will be saved when you reconnect.",
+            icon="wifi-off",
+            color_scheme="gray",
+            variant="surface",
+            role="status",
+            class_name="offline-banner",
+            width="100%",
         ),
     )
 
@@ -294,6 +481,23 @@ def lesson_body() -> rx.Component:
     )
 
 
+def lesson_content() -> rx.Component:
+    """The body and actions of the lesson the server sent; while the URL's lesson is on its way, nothing of the
+    previous one (its body, its Completed button, its Previous and Next)."""
+    return rx.cond(
+        ARRIVING,
+        rx.box(rx.el.span("Loading the lesson", class_name="sr-only"), aria_busy="true", min_height="12em"),
+        rx.fragment(
+            lesson_body(),
+            lesson_actions(),
+            rx.cond(
+                PlayerState.enrolled & (course_percent(PlayerState.course_slug, PlayerState.total) >= 100),
+                rx.card(certificate_status(PlayerState.course_slug), width="100%"),
+            ),
+        ),
+    )
+
+
 def lesson_main() -> rx.Component:
     return rx.vstack(
         rx.hstack(
@@ -323,18 +527,15 @@ def lesson_main() -> rx.Component:
                 ),
                 class_name="show-phone",
             ),
-            rx.text(PlayerState.position, size="2", color_scheme="gray"),
-            rx.cond(PlayerState.preview, rx.badge("Preview", color_scheme="amber")),
+            rx.text(rx.cond(ARRIVING, "", PlayerState.position), size="2", color_scheme="gray"),
+            rx.cond(PlayerState.preview & ~ARRIVING, rx.badge("Preview", color_scheme="amber")),
             align="center",
             spacing="3",
         ),
-        rx.heading(PlayerState.title, size="8", as_="h1"),
-        lesson_body(),
-        lesson_actions(),
-        rx.cond(
-            PlayerState.enrolled & (course_percent(PlayerState.course_slug, PlayerState.total) >= 100),
-            rx.card(certificate_status(PlayerState.course_slug), width="100%"),
-        ),
+        offline_banner(),
+        rx.heading(rx.cond(ARRIVING, arriving_title(), PlayerState.title), size="8", as_="h1"),
+        lesson_content(),
+        click_problem(),
         rx.moment(
             interval=HEARTBEAT_SECONDS * 1000,
             # The page's visibility read in the browser when the beat fires: no script for the browser to eval.
