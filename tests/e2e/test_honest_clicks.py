@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Dialog, Locator, Page, expect
 
 from learnapp.persistence.db import Database
 from learnapp.services.deployment import deployment_problems
@@ -105,11 +105,11 @@ def shot(page: Page, name: str) -> None:
         page.set_viewport_size(width)
 
 
-def problem(page: Page) -> object:
+def problem(page: Page) -> Locator:
     return page.locator(".click-problem")
 
 
-def banner(page: Page) -> object:
+def banner(page: Page) -> Locator:
     return page.locator(".offline-banner")
 
 
@@ -184,7 +184,12 @@ def test_offline_clicks_wait_in_the_tab_then_save_once(faulty: FaultyApp, learne
 
     # Leaving with an unsaved click asks first; staying keeps it.
     asked: list[str] = []
-    page.once("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+
+    def stay(dialog: Dialog) -> None:
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.once("dialog", stay)
     page.close(run_before_unload=True)
     page.wait_for_timeout(500)
     assert asked == ["beforeunload"] and not page.is_closed()
