@@ -20,6 +20,7 @@ from learnapp.persistence.tables import utcnow
 from learnapp.services.accounts import authenticate
 from learnapp.services.errors import InvalidRequest
 from learnapp.services.mail.compose import compose
+from learnapp.services.mail.deliveries import recent_deliveries, retry_delivery
 from learnapp.services.mail.delivery import LEASE, MAX_REFUSALS, deliver_due
 from learnapp.services.mail.reset import link_is_usable, request_reset, reset_password
 from learnapp.services.mail.transport import FolderTransport, SmtpTransport
@@ -195,3 +196,19 @@ def test_without_smtp_messages_become_eml_files(db: Database, tmp_path: Path) ->
     assert b"Subject: Reset your learnapp password\r\n" in files[0].read_bytes()
     with db.snapshot() as conn:
         assert conn.execute(select(mail_queue.MESSAGE.c.state)).scalars().all() == ["sent", "sent"]
+
+
+def test_the_admin_retries_a_failed_message_and_only_a_failed_or_retrying_one(db: Database, smtp: SmtpServer) -> None:
+    queue_plain(db, 2)
+    refused = SmtpTransport(f"smtp://user:secret@127.0.0.1:{smtp.port}")  # no TLS here: refused with the reason
+    moment = utcnow()
+    for attempt in range(MAX_REFUSALS):
+        deliver_due(db, refused, now=moment + timedelta(hours=attempt))
+    newer, failed = recent_deliveries(db)
+    assert newer.state == failed.state == "failed" and failed.retryable and failed.attempts == MAX_REFUSALS
+    assert "STARTTLS" in failed.reason
+    assert retry_delivery(db, failed.id) and not retry_delivery(db, failed.id)  # queued now: nothing to retry
+    assert deliver_due(db, SmtpTransport(smtp.url)) == 1
+    assert [d.state for d in recent_deliveries(db)] == ["failed", "sent"]
+    assert not retry_delivery(db, failed.id) and not retry_delivery(db, 0) and not retry_delivery(db, 2**70)
+    assert len(smtp.inbox.messages) == 1

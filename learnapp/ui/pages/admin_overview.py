@@ -178,6 +178,7 @@ def overview_page() -> rx.Component:
             "Admin",
             OverviewState.load,
             link_button(rx.icon("upload", size=16), "Update content", href="/admin/content", variant="soft"),
+            link_button(rx.icon("mail", size=16), "Deliveries", href="/admin/deliveries", variant="soft"),
         ),
         tiles(OverviewState.figures),
         rx.card(
