@@ -15,6 +15,7 @@ from learnapp.services.mail.preferences import email_preferences, set_email_pref
 from learnapp.services.mail.transport import SmtpTransport
 from learnapp.services.mail.worker import MailWorker
 from learnapp.services.unit_of_work import unit_of_work
+from tests.clock import days_ago
 from tests.conftest import ALICE, BOB
 from tests.mail.conftest import SmtpServer, html_of, links, queued, text_of
 
@@ -93,3 +94,13 @@ def test_a_notice_turned_off_is_not_sent_and_milestones_are_off_by_default(db: D
     [message] = queued(db)
     assert message["Subject"] == "You are 75% through Three modules"
     assert "http://localhost:3000/courses/ac-course" in links(text_of(message))
+
+
+def test_an_imported_completion_from_long_ago_is_history_not_news(db: Database) -> None:
+    enroll_course(db, ALICE, "course-b")
+    record_completion(db, ALICE, "s1", source="import", completed_at=days_ago(30))
+    record_completion(db, ALICE, "s2", source="import", completed_at=days_ago(30, 1))
+    assert queue_notices(db, utcnow()) == 0
+    complete_course_b(db, BOB)  # today's completion is news
+    assert queue_notices(db, utcnow()) == 1
+    assert [str(m["To"]) for m in queued(db)] == ["Bob <bob@example.com>"]

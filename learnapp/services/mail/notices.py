@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -26,6 +26,10 @@ NOTICES = {
     "certificate.issued": ("certificate_ready", "certificate_ready"),
     "course.milestone": ("milestones", "milestone"),
 }
+# Progress older than this is history, not news: an import of last year's completions (or a worker that was off for
+# a week) sends no "You completed" mail. A certificate issued now is news whenever its course was completed.
+NEWS_FOR = timedelta(days=2)
+HISTORY_TOPICS = ("course.completed", "pathway.completed", "course.milestone")
 
 
 def queue_notices(db: Database, now: datetime, limit: int = 100) -> int:
@@ -43,7 +47,7 @@ def queue_notices(db: Database, now: datetime, limit: int = 100) -> int:
 
 
 def _notice(conn: Connection, event: Event, now: datetime) -> dict[str, Any] | None:
-    if event.topic not in NOTICES:
+    if event.topic not in NOTICES or (event.topic in HISTORY_TOPICS and now - event.occurred_at > NEWS_FOR):
         return None
     kind, template = NOTICES[event.topic]
     learner = conn.execute(
