@@ -10,17 +10,21 @@ from learnapp.services.progress_changes import ProgressChange
 MILESTONES = (25, 50, 75)
 
 
+def milestone_crossed(change: ProgressChange) -> int | None:
+    """The highest milestone (25/50/75%) a change crossed upward without completing, if any."""
+    crossed = [m for m in MILESTONES if change.before_percent < m <= change.after_percent]
+    return crossed[-1] if crossed and not change.after_complete else None
+
+
 def announcements(changes: list[ProgressChange], milestones: bool = True) -> list[tuple[str, str, str]]:
     """(key, title, link) of each notice these changes earn: a milestone crossed upward, or a first completion."""
     found = []
     for change in changes:
         link = f"/courses/{change.slug}" if change.kind == "course" else f"/pathways/{change.slug}"
         # Jumping past several milestones at once (a short course) announces only the highest.
-        crossed = [m for m in MILESTONES if milestones and change.before_percent < m <= change.after_percent]
-        if crossed and not change.after_complete:
-            found.append(
-                (f"{change.kind}:{change.slug}:{crossed[-1]}", f"You reached {crossed[-1]}% of {change.title}", link)
-            )
+        reached = milestone_crossed(change) if milestones else None
+        if reached is not None:
+            found.append((f"{change.kind}:{change.slug}:{reached}", f"You reached {reached}% of {change.title}", link))
         if change.newly_completed:
             found.append((f"{change.kind}:{change.slug}:completed", f"You completed {change.title}", link))
     return found

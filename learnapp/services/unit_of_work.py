@@ -18,6 +18,7 @@ from learnapp.persistence.facts import StoredProgress, append_history, lock_lear
 from learnapp.persistence.outbox import add_events, bump_version, bump_versions
 from learnapp.persistence.tables import utcnow
 from learnapp.services import live
+from learnapp.services.notifications import milestone_crossed
 from learnapp.services.progress_changes import ProgressChange
 from learnapp.services.refresh import follow_changes, recompute
 
@@ -114,6 +115,10 @@ class UnitOfWork:
                 continue
             follow_changes(self.conn, learner_id, moved, milestones)
             for change in moved:
+                reached = milestone_crossed(change) if milestones else None
+                if reached is not None:  # news only when the learner's own completion moved the bar (as notices)
+                    body = {f"{change.kind}_id": change.node_id, "slug": change.slug, "title": change.title}
+                    self.emit(learner_id, f"{change.kind}.milestone", {**body, "percent": reached})
                 if change.newly_completed:
                     body = {f"{change.kind}_id": change.node_id, "slug": change.slug, "title": change.title}
                     at = change.completed_at or utcnow()

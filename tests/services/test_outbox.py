@@ -43,6 +43,7 @@ def test_each_change_writes_its_events_with_the_version_it_made(db: Database) ->
     assert topics(db) == [
         ("enrollment.created", 1),
         ("lesson.completed", 2),
+        ("course.milestone", 2),  # 1 of 2: the learner's own completion crossed 50%
         ("lesson.completed", 3),
         ("course.completed", 3),
     ]
@@ -54,6 +55,9 @@ def test_each_change_writes_its_events_with_the_version_it_made(db: Database) ->
     assert (done.payload["learner_id"], done.payload["version"], done.payload["source"]) == (ALICE, 3, "ui")
     assert finished.payload["slug"] == "course-b" and finished.payload["completed_at"]
     assert uuid.UUID(finished.event_id).version == 5
+    with db.snapshot() as conn:
+        milestone = events_of(conn, ALICE)[2]
+    assert (milestone.payload["slug"], milestone.payload["percent"]) == ("course-b", 50)
 
 
 def test_a_repeat_changes_nothing_so_it_tells_nothing(db: Database) -> None:
@@ -130,7 +134,7 @@ def test_each_consumer_takes_each_event_once(db: Database) -> None:
         rest = take_events(conn, "webhooks", now)
         again = take_events(conn, "webhooks", now)
         other = take_events(conn, "email", now)
-    assert [e.topic for e in first + rest] == ["enrollment.created", "lesson.completed"]
+    assert [e.topic for e in first + rest] == ["enrollment.created", "lesson.completed", "course.milestone"]
     assert again == [] and [e.id for e in other] == [e.id for e in first + rest]
 
 
