@@ -14,7 +14,6 @@ from learnapp.ui.live_tabs import connect_tabs
 from learnapp.ui.pages.admin_content import ContentState, content_page
 from learnapp.ui.pages.admin_course import NodeStatsState, course_stats_page, pathway_stats_page
 from learnapp.ui.pages.admin_deliveries import DeliveriesState, deliveries_page
-from learnapp.ui.pages.admin_deliveries import DeliveriesState, deliveries_page
 from learnapp.ui.pages.admin_learner import LearnerAdminState, learner_admin_page
 from learnapp.ui.pages.admin_overview import OverviewState, overview_page
 from learnapp.ui.pages.auth_pages import AuthFormState, login_page, signup_page
@@ -68,5 +67,4 @@ app.add_page(
 )
 app.add_page(learner_admin_page, route="/admin/learners/[id]", title="learnapp", on_load=LearnerAdminState.load)
 app.add_page(content_page, route="/admin/content", title="learnapp", on_load=ContentState.load)
-app.add_page(deliveries_page, route="/admin/deliveries", title="learnapp", on_load=DeliveriesState.load)
 app.add_page(deliveries_page, route="/admin/deliveries", title="learnapp", on_load=DeliveriesState.load)
