@@ -93,6 +93,10 @@ def bobs_data(db: Database) -> BobsData:
 
 # When a credential was last used is bookkeeping, not the learner's data: using your own token updates it.
 USAGE_COLUMNS = {"last_used_at", "last_seen_at"}
+# Delivery bookkeeping the app's workers write on their own schedule (taking outbox events, sending, retrying). What
+# they deliver comes from rows compared elsewhere (outbox_event, password_reset), so a change an attacker causes
+# still shows there.
+DELIVERY_TABLES = {"outbox_receipt", "mail_message", "webhook_delivery", "xapi_statement"}
 
 
 def rows_of(db: Database, learner_id: int) -> dict[str, list[tuple[Any, ...]]]:
@@ -111,4 +115,16 @@ def rows_of(db: Database, learner_id: int) -> dict[str, list[tuple[Any, ...]]]:
     return found
 
 
-__all__ = ["ADMIN", "ALICE", "BOB", "COOKIE", "Api", "Browser", "BobsData", "Sessions", "Tokens", "rows_of"]
+__all__ = [
+    "ADMIN",
+    "ALICE",
+    "BOB",
+    "COOKIE",
+    "DELIVERY_TABLES",
+    "Api",
+    "Browser",
+    "BobsData",
+    "Sessions",
+    "Tokens",
+    "rows_of",
+]
