@@ -351,9 +351,9 @@ def test_one_learners_progress_is_not_shown_to_another(app_url: str, browser: Br
     context_b.close()
 
 
-# Two journeys that found bugs, run last so `pytest -x` runs every journey above first. The outline one passes
-# (fixed). The double click still fails (checked 2026-11-29): the lesson does not show Completed afterwards, as
-# if the second click undid the first; it stays failing, as the defect's report, until the player is fixed.
+# Two journeys that found bugs, run last so `pytest -x` runs every journey above first. Both pass now: the outline
+# one since its fix, the double click since clicks are pending until the server confirms them (a second click on a
+# pending button does not undo the first).
 
 
 def test_ac_101_6_a_quick_double_click_on_mark_as_complete_leaves_one_completion(
