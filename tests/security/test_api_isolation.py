@@ -6,6 +6,7 @@ Routes are read from the app itself, so an endpoint added later is covered (or f
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,8 +14,12 @@ from sqlalchemy import text
 
 from learnapp.api.app import create_api
 from learnapp.persistence.db import Database
+from learnapp.services.enrollment import enroll_course
 from learnapp.services.sessions import start_session
 from learnapp.services.tokens import create_token, digest, list_tokens, revoke_token
+from learnapp.services.webhook_delivery import fan_out
+from learnapp.services.webhooks import add_endpoint
+from learnapp.settings import get_settings
 from tests.api.conftest import V1, assert_error
 from tests.security.conftest import ALICE, BOB, Api, BobsData, Tokens, rows_of
 
@@ -30,8 +35,18 @@ BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     },
     ("POST", "/admin/courses/{course}/recalculate"): None,
     ("POST", "/learners/{learner_id}/courses/{course}/reset"): None,
+    ("POST", "/admin/webhooks"): {"url": "http://127.0.0.1:9/other", "events": ["lesson.completed"]},
+    ("PATCH", "/admin/webhooks/{endpoint_id}"): {"enabled": False},
+    ("POST", "/admin/webhooks/{endpoint_id}/deliveries/{delivery_id}/resend"): None,
 }
-PARAMS = {"course": "ac-course", "pathway": "path", "lesson": "b1", "token_id": "1"}
+PARAMS = {
+    "course": "ac-course",
+    "pathway": "path",
+    "lesson": "b1",
+    "token_id": "1",
+    "endpoint_id": "1",
+    "delivery_id": "1",
+}
 
 
 def api_routes(prefix: str) -> list[tuple[str, str]]:
@@ -193,9 +208,21 @@ def test_alice_cannot_list_or_revoke_bobs_tokens(api: Api, tokens: Tokens, db: D
     assert api.as_(tokens.bob).get("/me").json()["id"] == BOB
 
 
+@pytest.fixture
+def webhook(db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Webhook endpoint 1 (a loopback receiver, allowed for the test) with delivery 1 queued: the admin's controls."""
+    monkeypatch.setenv("LEARNAPP_WEBHOOKS_ALLOW_PRIVATE", "true")
+    get_settings.cache_clear()
+    add_endpoint(db, "http://127.0.0.1:9/hook", ["enrollment.created"])
+    enroll_course(db, ALICE, "course-b")
+    assert fan_out(db) >= 1  # delivery 1 exists
+    yield
+    get_settings.cache_clear()
+
+
 @pytest.mark.parametrize(("method", "template"), ADMIN_ROUTES, ids=[f"{m} {p}" for m, p in ADMIN_ROUTES])
 def test_admin_endpoints_answer_403_to_learner_tokens(
-    api: Api, tokens: Tokens, db: Database, bobs_data: BobsData, method: str, template: str
+    api: Api, tokens: Tokens, db: Database, bobs_data: BobsData, webhook: None, method: str, template: str
 ) -> None:
     before = rows_of(db, BOB)
     for token in (tokens.alice, tokens.bob):
