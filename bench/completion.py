@@ -6,8 +6,8 @@ Everything runs against a fresh SQLite file in a temporary directory, migrated t
 the real content (``content/*.yaml``). Learners are inserted directly with a dummy password hash
 (argon2 would dominate the setup) and enrolled through the real enrollment service.
 
-What is measured (every timed write is a real first-time completion: a new fact, a history row and a
-refresh of the stored progress):
+What is measured (every timed write is a real first-time completion: a new fact, a history row, the learner's
+progress version, its outbox events and a refresh of the stored progress):
 
 * ``record_completion`` on ``algorithms-in-depth`` (220 countable lessons). Learners start with prior
   progress spread evenly over 0..218 lessons (seeded with raw SQL, stored progress kept consistent),
@@ -45,6 +45,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -191,6 +192,8 @@ class CourseInfo:
         return frozenset(self.lesson_ids)
 
 
+OUTBOX_NAMESPACE = uuid.UUID("4f1c2a7e-2b9d-5c3e-9a41-6d0b8e7f1a23")
+
 # The columns the service reads: what the refresh compares against.
 ENROLLMENT_COLUMNS = "id, course_id, completed, total, percent, is_complete, completed_at, first_completed_at"
 PATHWAY_COLUMNS = (
@@ -240,6 +243,12 @@ class RawFloor:
                     " pathway_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (now, learner_id, learner_id, "completed", "ui", lesson_id, None, None, ""),
                 )
+                # The learner's progress version, bumped once by the change (tabs and receivers order by it).
+                version = execute(
+                    "UPDATE learner SET progress_version = progress_version + 1 WHERE id = ?"
+                    " RETURNING progress_version",
+                    (learner_id,),
+                ).fetchone()[0]
                 # The activity day in the learner's zone (kept through an undo), as the service writes it.
                 zone_name = execute("SELECT time_zone FROM learner WHERE id = ?", (learner_id,)).fetchone()[0]
                 execute(
@@ -271,6 +280,30 @@ class RawFloor:
                 )
                 if self.pathway_sql:
                     execute(self.pathway_sql, (learner_id,)).fetchall()
+                # The outbox events of the change, written with it (as the unit of work does at its end).
+                events = [("lesson.completed", {"lesson_id": lesson_id, "source": "ui", "completed_at": now})]
+                crossed = [m for m in (25, 50, 75) if row[4] < m <= percent and not complete]
+                if crossed:
+                    events.append(("course.milestone", {"course_id": course_id, "percent": crossed[-1]}))
+                if complete and row[7] is None:
+                    events.append(("course.completed", {"course_id": course_id, "completed_at": completed_at}))
+                execute_many = self.conn.executemany if len(events) > 1 else execute
+                rows = [
+                    (
+                        str(uuid.uuid5(OUTBOX_NAMESPACE, f"{topic}:{learner_id}:{version}:{index}")),
+                        topic,
+                        learner_id,
+                        version,
+                        now,
+                        json.dumps({**body, "learner_id": learner_id, "version": version}, sort_keys=True),
+                    )
+                    for index, (topic, body) in enumerate(events)
+                ]
+                insert = (
+                    "INSERT INTO outbox_event (event_id, topic, learner_id, version, occurred_at, payload)"
+                    " VALUES (?, ?, ?, ?, ?, ?)"
+                )
+                execute_many(insert, rows if len(rows) > 1 else rows[0])
             execute("COMMIT")
         except BaseException:
             execute("ROLLBACK")
