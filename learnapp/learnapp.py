@@ -15,7 +15,9 @@ from learnapp.ui.pages.admin_content import ContentState, content_page
 from learnapp.ui.pages.admin_course import NodeStatsState, course_stats_page, pathway_stats_page
 from learnapp.ui.pages.admin_deliveries import DeliveriesState, deliveries_page
 from learnapp.ui.pages.admin_learner import LearnerAdminState, learner_admin_page
+from learnapp.ui.pages.admin_operations import OperationsState, operations_page
 from learnapp.ui.pages.admin_overview import OverviewState, overview_page
+from learnapp.ui.pages.admin_webhooks import WebhooksState, webhooks_page
 from learnapp.ui.pages.auth_pages import AuthFormState, login_page, signup_page
 from learnapp.ui.pages.course import CourseState, course_page
 from learnapp.ui.pages.my_learning import MyLearningState, my_learning_page
@@ -68,3 +70,5 @@ app.add_page(
 app.add_page(learner_admin_page, route="/admin/learners/[id]", title="learnapp", on_load=LearnerAdminState.load)
 app.add_page(content_page, route="/admin/content", title="learnapp", on_load=ContentState.load)
 app.add_page(deliveries_page, route="/admin/deliveries", title="learnapp", on_load=DeliveriesState.load)
+app.add_page(operations_page, route="/admin/operations", title="learnapp", on_load=OperationsState.load)
+app.add_page(webhooks_page, route="/admin/webhooks", title="learnapp", on_load=WebhooksState.load)

@@ -1,16 +1,17 @@
-"""API: admin downloads (per-learner course progress as CSV); anyone but a signed-in admin gets 404."""
+"""API: admin downloads (course progress as CSV, operation runs' report files); anyone but an admin gets 404."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 
 from learnapp.api.auth import COOKIE
 from learnapp.persistence.db import Database
 from learnapp.services.admin_stats import course_progress_csv
 from learnapp.services.errors import NotFound
+from learnapp.services.operations_view import run_file
 from learnapp.services.sessions import session_account
 
 
@@ -33,5 +34,21 @@ def admin_files_router(get_db: Callable[[], Database]) -> APIRouter:
             "Cache-Control": "no-store",
         }
         return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
+
+    @router.get("/admin-files/runs/{run_id}/{name}")  # linked from ui/pages/admin_operations.py
+    def run_report(run_id: str, name: str, request: Request) -> Response:
+        missing = JSONResponse({"error": {"code": "not_found", "message": "Not found", "details": None}}, 404)
+        account = session_account(get_db(), request.cookies.get(COOKIE))
+        # Checked before the id is parsed: a learner gets the same 404 for any spelling, never a 422.
+        number = run_id.isascii() and run_id.isdigit() and len(run_id) <= 12
+        if account is None or account.role != "admin" or not number:
+            return missing
+        try:
+            path, media = run_file(get_db(), int(run_id), name)
+        except NotFound:
+            return missing
+        return FileResponse(
+            path, media_type=media, filename=f"run-{run_id}-{name}", headers={"Cache-Control": "no-store"}
+        )
 
     return router

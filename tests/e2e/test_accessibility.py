@@ -78,6 +78,8 @@ def admin_pages(known: Known) -> list[str]:
         f"/admin/pathways/{PATHWAY}",
         f"/admin/learners/{known.learner_id}",
         "/admin/content",
+        "/admin/operations",
+        "/admin/webhooks",
     ]
 
 

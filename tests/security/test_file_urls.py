@@ -15,6 +15,8 @@ from learnapp.api.app import create_api
 from learnapp.persistence.db import Database
 from learnapp.services.completion import record_completion
 from learnapp.services.enrollment import enroll_course
+from learnapp.services.legacy_import import import_progress
+from learnapp.services.operations import runs_folder
 from learnapp.services.sessions import end_session
 from tests.security.conftest import ALICE, BOB, BobsData, Browser, Sessions, Tokens
 
@@ -117,19 +119,25 @@ def route_paths(routes: list[Any]) -> list[str]:
     return paths
 
 
-def admin_file_urls() -> list[str]:
-    """Every admin download route of the app, with the fixture course in place of its slug."""
+def admin_file_urls(db: Database) -> list[str]:
+    """Every admin download route of the app, with the fixture course in place of its slug and, for run files, the
+    rows report of a (dry) legacy import of Bob's progress."""
+    source = runs_folder(db).parent / "bob.json"
+    source.write_text(json.dumps([{"email": "bob@example.com", "pathway": "path", "module": "m-shared"}]))
+    run = import_progress(db, source, "ops", dry_run=True, keep_good=True, runs_dir=runs_folder(db)).run_id
     found = [
-        p.replace("{slug}", "course-b") for p in route_paths(create_api().router.routes) if p.startswith(ADMIN_FILES)
+        p.replace("{slug}", "course-b").replace("{run_id}", str(run)).replace("{name}", "rows.csv")
+        for p in route_paths(create_api().router.routes)
+        if p.startswith(ADMIN_FILES)
     ]
     assert found, "no admin file route found: did the prefix change?"
     return found
 
 
 def test_admin_files_refuse_learners_and_strangers(
-    browser: Browser, sessions: Sessions, tokens: Tokens, bobs_data: BobsData
+    db: Database, browser: Browser, sessions: Sessions, tokens: Tokens, bobs_data: BobsData
 ) -> None:
-    for url in admin_file_urls():
+    for url in admin_file_urls(db):
         granted = browser.signed_in(sessions.admin).get(url)  # the control: an admin gets the file
         assert granted.status_code == 200 and "bob@example.com" in granted.text, url
         for session in (sessions.alice, sessions.bob, None, "forged-session-value"):

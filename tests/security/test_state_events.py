@@ -41,6 +41,7 @@ from learnapp.services.completion import record_completion
 from learnapp.services.enrollment import enroll_course
 from learnapp.services.progress import course_outline, record_time_spent
 from learnapp.services.tokens import create_token
+from learnapp.services.webhooks import add_endpoint, list_endpoints, set_endpoint_enabled
 from learnapp.ui.pages.admin_common import AdminState
 from learnapp.ui.pages.admin_content import ContentState
 from learnapp.ui.pages.admin_learner import LearnerAdminState
@@ -440,13 +441,29 @@ def test_alices_crafted_events_change_only_her_own_rows(world: World) -> None:
     asyncio.run(run())
 
 
+HOOK = "https://1.1.1.1/learnapp-hook"
+
+
+def paused_endpoint(db: Database) -> int:
+    """A webhook endpoint for the admin handlers to act on: paused, so the app's worker never posts to it."""
+    found = [view.id for view in list_endpoints(db) if view.url == HOOK]
+    if found:
+        return found[0]
+    view, _secret = add_endpoint(db, HOOK, ["lesson.completed"])
+    return set_endpoint_enabled(db, view.id, False).id
+
+
 def admin_calls(world: World, victim: Learner) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     """Every admin handler, each with the arguments an admin would give it (name, payload, route)."""
     learner_page = page(f"/admin/learners/{victim.id}", id=str(victim.id))
     values = {
         "course_slug": COURSE,
         "certificate_id": world.dave_certificate if victim == world.dave else world.bob_certificate,
-        "form": {"path": str(world.content), "query": victim.email},
+        # The webhook form adds an endpoint at a public address (never posted to: it is refused for a learner).
+        "form": {"path": str(world.content), "query": victim.email, "url": HOOK, "event:lesson.completed": "on"},
+        "endpoint_id": str(paused_endpoint(world.db)),
+        "enabled": True,
+        "delivery_id": "1",
         "message_id": 1,  # an email that may not exist: the admin's retry of it changes nothing then
     }
     routes = {"ContentState": page("/admin/content"), "NodeStatsState": page(f"/admin/courses/{COURSE}", course=COURSE)}

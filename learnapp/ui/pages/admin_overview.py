@@ -179,6 +179,8 @@ def overview_page() -> rx.Component:
             OverviewState.load,
             link_button(rx.icon("upload", size=16), "Update content", href="/admin/content", variant="soft"),
             link_button(rx.icon("mail", size=16), "Deliveries", href="/admin/deliveries", variant="soft"),
+            link_button(rx.icon("history", size=16), "Operations", href="/admin/operations", variant="soft"),
+            link_button(rx.icon("webhook", size=16), "Webhooks", href="/admin/webhooks", variant="soft"),
         ),
         tiles(OverviewState.figures),
         rx.card(
