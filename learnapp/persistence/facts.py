@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, String, Table, bindparam, cast, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from learnapp.persistence.tables import (
@@ -33,7 +33,7 @@ class Fact:
     source: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StoredProgress:
     """One learner's stored (derived) progress row for a course or a pathway."""
 
@@ -46,6 +46,7 @@ class StoredProgress:
     completed_at: datetime | None
     first_completed_at: datetime | None
     claimed_at: datetime | None = None  # an accepted claim's time, kept while the node stays complete near it
+    updated_at: datetime | None = None  # kept so that a recalculate can put the row back exactly as it was
     courses_completed: int = 0
     courses_total: int = 0
 
@@ -62,6 +63,7 @@ _COURSE_COLUMNS = [
         "completed_at",
         "first_completed_at",
         "claimed_at",
+        "updated_at",
     )
 ]
 _PATHWAY_COLUMNS = [
@@ -76,6 +78,7 @@ _PATHWAY_COLUMNS = [
         "completed_at",
         "first_completed_at",
         "claimed_at",
+        "updated_at",
         "courses_completed",
         "courses_total",
     )
@@ -247,12 +250,20 @@ def append_history(conn: Connection, entries: list[dict[str, Any]]) -> None:
 
 
 def done_ids_many(conn: Connection, learner_ids: list[int]) -> dict[int, set[int]]:
+    # One row per learner with its lesson ids joined by commas: a hundred thousand rows fewer to fetch per batch.
     done: dict[int, set[int]] = {i: set() for i in learner_ids}
+    if not learner_ids:
+        return done
+    lesson = COMPLETION.c.lesson_id
+    postgres = conn.dialect.name == "postgresql"
+    joined = func.string_agg(cast(lesson, String), ",") if postgres else func.group_concat(lesson)
     rows = conn.execute(
-        select(COMPLETION.c.learner_id, COMPLETION.c.lesson_id).where(COMPLETION.c.learner_id.in_(learner_ids))
+        select(COMPLETION.c.learner_id, joined)
+        .where(COMPLETION.c.learner_id.in_(learner_ids))
+        .group_by(COMPLETION.c.learner_id)
     )
-    for learner_id, lesson_id in rows:
-        done[learner_id].add(lesson_id)
+    for learner_id, lessons in rows:
+        done[learner_id] = set(map(int, lessons.split(",")))
     return done
 
 

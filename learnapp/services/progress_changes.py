@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from learnapp.persistence.facts import StoredProgress
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class ProgressChange:
     """One stored row that moved: what it was and what the facts now say."""
 
@@ -20,3 +22,5 @@ class ProgressChange:
     after_complete: bool
     newly_completed: bool
     completed_at: datetime | None = None  # the node's completion time when it is complete
+    # The stored row as the recompute read it, before writing: what a recalculate keeps to be rolled back.
+    before: StoredProgress | None = None

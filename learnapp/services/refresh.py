@@ -228,11 +228,14 @@ def _apply(
         counts.complete,
         newly_completed=counts.complete and row.first_completed_at is None,
         completed_at=completed_at,
+        before=row,
     )
 
 
 def log_changes(event: str, learner_id: int, lesson: str | None, changes: list[ProgressChange], started: float) -> None:
     """One structured record per stored row that moved (or one record when nothing moved)."""
+    if not log.isEnabledFor(logging.INFO):  # a large recalculation would build tens of thousands of records for nothing
+        return
     duration_ms = round((time.perf_counter() - started) * 1000, 3)
     rows: list[ProgressChange | None] = list(changes) or [None]
     for change in rows:
