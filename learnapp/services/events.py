@@ -141,7 +141,7 @@ def _lesson_completed(work: UnitOfWork, learner_id: int, event: ClientEventIn, a
 
 def _lesson_viewed(work: UnitOfWork, learner_id: int, event: ClientEventIn, _actor: int | None) -> EventOutcome:
     # Enrolled learners on countable lessons only, at most 15 minutes a report and 4 hours a lesson a day.
-    added = add_time_spent(work.conn, learner_id, event.slug, event.seconds or 0)
+    added = add_time_spent(work, learner_id, event.slug, event.seconds or 0)
     return EventOutcome(event.id, event.type, event.slug, seconds_added=added)
 
 

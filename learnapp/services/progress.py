@@ -14,6 +14,7 @@ from learnapp.persistence.tables import Enrollment, PathwayEnrollment, utcnow
 from learnapp.services.errors import InvalidRequest, NotEnrolled, NotFound
 from learnapp.services.lesson_time import MAX_SECONDS_PER_REPORT as MAX_SECONDS_PER_REPORT  # re-exported
 from learnapp.services.lesson_time import add_time_spent
+from learnapp.services.unit_of_work import unit_of_work
 from learnapp.services.views import (
     Aggregate,
     CourseView,
@@ -222,8 +223,8 @@ def record_time_spent(db: Database, learner_id: int, lesson_slug: str, seconds: 
     """
     if seconds <= 0:
         return 0
-    with db.transaction() as conn:
+    with unit_of_work(db) as work:
         try:
-            return add_time_spent(conn, learner_id, lesson_slug, seconds)
+            return add_time_spent(work, learner_id, lesson_slug, seconds)
         except (InvalidRequest, NotEnrolled):
             return 0

@@ -15,7 +15,7 @@ from learnapp.domain.content import Catalog
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import StoredProgress, append_history, lock_learners
-from learnapp.persistence.outbox import add_events, bump_version, bump_versions
+from learnapp.persistence.outbox import add_events, bump_version, bump_versions, progress_version
 from learnapp.persistence.tables import utcnow
 from learnapp.services import live
 from learnapp.services.notifications import milestone_crossed
@@ -46,6 +46,7 @@ class UnitOfWork:
         self.conn = conn
         self.origin = origin
         self.versions: dict[int, int] = {}
+        self._current: dict[int, int] = {}  # versions read (not bumped) for notes
         self._events: list[dict[str, Any]] = []
         self._catalog: Catalog | None = None
         self._session: Session | None = None
@@ -151,17 +152,35 @@ class UnitOfWork:
             raise
         nested.commit()
 
+    def note(self, learner_id: int, topic: str, subject: str, payload: dict[str, Any]) -> None:
+        """An outbox event for something that is not a change of progress (time spent in a lesson).
+
+        It carries the learner's current version without bumping it, so no tab is told; `subject` and the moment
+        make its cause unique.
+        """
+        if learner_id not in self.versions and learner_id not in self._current:
+            self._current[learner_id] = progress_version(self.conn, learner_id)
+        version = self.versions.get(learner_id, self._current.get(learner_id, 0))
+        at = utcnow()
+        cause = f"{topic}:{learner_id}:{version}:{subject}:{at.isoformat()}:{len(self._events)}"
+        self._add(cause, topic, learner_id, version, at, payload)
+
     def emit(self, learner_id: int, topic: str, payload: dict[str, Any], at: datetime | None = None) -> None:
         """An outbox event, written with the unit (at flush) so that it exists exactly when the change does."""
         version = self.touch(learner_id)
         cause = f"{topic}:{learner_id}:{version}:{len(self._events)}"
+        self._add(cause, topic, learner_id, version, at or utcnow(), payload)
+
+    def _add(
+        self, cause: str, topic: str, learner_id: int, version: int, at: datetime, payload: dict[str, Any]
+    ) -> None:
         self._events.append(
             {
                 "event_id": str(uuid.uuid5(EVENT_NAMESPACE, cause)),
                 "topic": topic,
                 "learner_id": learner_id,
                 "version": version,
-                "occurred_at": at or utcnow(),
+                "occurred_at": at,
                 "payload": {**payload, "learner_id": learner_id, "version": version},
             }
         )

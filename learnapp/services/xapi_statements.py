@@ -1,4 +1,4 @@
-"""Services: the xAPI statement for an outbox event: registered, completed (lesson, course, pathway), with context."""
+"""Services: the xAPI statement for an outbox event: registered, experienced, completed (lesson, course, pathway)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from learnapp.persistence.outbox import Event
 VERBS = {
     "registered": "http://adlnet.gov/expapi/verbs/registered",
     "completed": "http://adlnet.gov/expapi/verbs/completed",
+    "experienced": "http://adlnet.gov/expapi/verbs/experienced",
 }
 TYPES = {
     "lesson": "http://adlnet.gov/expapi/activities/lesson",
@@ -20,7 +21,8 @@ TYPES = {
     "pathway": "http://id.tincanapi.com/activitytype/curriculum",
 }
 # Topics that become statements; lesson.uncompleted, progress.reset and certificate.issued have no xAPI verb here.
-TOPICS = ("enrollment.created", "lesson.completed", "course.completed", "pathway.completed")
+TOPICS = ("enrollment.created", "lesson.viewed", "lesson.completed", "course.completed", "pathway.completed")
+VERB_OF = {"enrollment.created": "registered", "lesson.viewed": "experienced"}  # the others: completed
 
 
 def statement_for(
@@ -36,7 +38,7 @@ def statement_for(
     if built is None:
         return None
     activity, parent, grouping = built
-    verb = "registered" if event.topic == "enrollment.created" else "completed"
+    verb = VERB_OF.get(event.topic, "completed")
     statement: dict[str, Any] = {
         "id": event.event_id,
         "actor": _actor(event.learner_id, origin, identity),
@@ -47,6 +49,8 @@ def statement_for(
     }
     if verb == "completed":
         statement["result"] = {"completion": True}
+    if verb == "experienced":  # time with the lesson open and visible, as one report counted it
+        statement["result"] = {"duration": f"PT{int(event.payload.get('seconds', 0))}S"}
     activities = {k: v for k, v in (("parent", parent), ("grouping", grouping)) if v}
     if activities:
         statement["context"]["contextActivities"] = activities
@@ -74,7 +78,7 @@ Built = tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]
 def _object_and_context(event: Event, catalog: Catalog, origin: str) -> Built | None:
     """The object, its parents (a lesson's module) and grouping (the courses and pathways it counts in)."""
     data = event.payload
-    if event.topic == "lesson.completed":
+    if event.topic in ("lesson.completed", "lesson.viewed"):
         found = catalog.lesson(data.get("lesson_id", -1))
         if found is None:
             return None

@@ -125,3 +125,21 @@ def _parse(text: str):  # noqa: ANN202 - a datetime
     from datetime import datetime
 
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def test_time_in_a_lesson_is_an_experienced_statement_with_its_duration(
+    db: Database, learner_api: Api, ralph: Ralph
+) -> None:
+    assert learner_api.post(f"/learners/{ALICE}/enrollments", {"course": "course-b"}).status_code == 201
+    viewed = {"events": [{"id": "v-1", "type": "lesson_viewed", "lesson": "s1", "seconds": 240}]}
+    assert learner_api.post(f"/learners/{ALICE}/events", viewed).status_code == 200
+    with db.engine.connect() as conn:
+        versions = [(e.topic, e.version) for e in events_of(conn, ALICE)]
+    assert versions == [("enrollment.created", 1), ("lesson.viewed", 1)]  # noted at the version, not a change
+    ralph.start()
+    run_round(db, utcnow())
+    found = by_object(ralph.statements())  # Ralph validated it (a bad statement is a 422)
+    experienced = found[("experienced", "/lessons/s1")]
+    assert experienced["verb"]["id"] == "http://adlnet.gov/expapi/verbs/experienced"
+    assert experienced["result"] == {"duration": "PT240S"}
+    assert [a["id"] for a in experienced["context"]["contextActivities"]["parent"]] == [f"{ORIGIN}/modules/m-shared"]
