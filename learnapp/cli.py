@@ -103,12 +103,11 @@ def check_deployment() -> None:
 @click.option("--days", default=90, show_default=True, help="Spread completions over this many past days.")
 def population(learners: int, seed: int, enrollments: int, days: int) -> None:
     """Generate demo learners with varied, time-spread progress (for admin charts and benchmarks)."""
-    from rich.progress import Progress
-
+    from learnapp.cli_ops import bar as progress_bar
     from learnapp.services.population import PASSWORD, generate_population
 
     try:
-        with Progress(console=console) as bar:
+        with progress_bar() as bar:
             task = bar.add_task("generating learners", total=learners)
             report = generate_population(
                 default_database(),
