@@ -86,8 +86,7 @@ def test_a_run_leaves_older_objects_out_of_its_collections_and_the_collector_as_
     assert gc.get_freeze_count() == 0  # and afterwards it is collected as before
     gc.freeze()
     try:
-        frozen = gc.get_freeze_count()
         recalculate(learning, RecalcOptions(), tmp_path, "tester")
-        assert gc.get_freeze_count() == frozen  # someone else's freeze is theirs to undo
+        assert gc.get_freeze_count() > 0  # someone else's freeze is theirs to undo (objects may die meanwhile)
     finally:
         gc.unfreeze()
