@@ -34,6 +34,7 @@ from sqlalchemy import inspect as schema_of
 from sqlalchemy import text
 
 import learnapp.ui
+import learnapp.ui.pages
 from bench.reflex_socket import NAMESPACE, ReflexSocket, SocketError, lesson_route
 from learnapp.persistence.db import Database
 from learnapp.services.accounts import create_learner, find_account
@@ -50,6 +51,10 @@ from learnapp.ui.pages.profile import ProfileState
 from learnapp.ui.sync import LearnerSync
 from tests.e2e.server import Setup, served_app, served_content
 from tests.security.conftest import COOKIE, DELIVERY_TABLES, USAGE_COLUMNS
+
+# Every page's states, so that "every handler" below means every handler the app has, not only those imported here.
+for _page in pkgutil.iter_modules(learnapp.ui.pages.__path__):
+    importlib.import_module(f"learnapp.ui.pages.{_page.name}")
 
 pytestmark = pytest.mark.e2e
 
@@ -442,6 +447,7 @@ def test_alices_crafted_events_change_only_her_own_rows(world: World) -> None:
 
 
 HOOK = "https://1.1.1.1/learnapp-hook"
+NEW_HOOK = "https://1.1.1.1/another-hook"  # what the add handler is given: a learner's add must not create it
 
 
 def paused_endpoint(db: Database) -> int:
@@ -460,7 +466,7 @@ def admin_calls(world: World, victim: Learner) -> list[tuple[str, dict[str, Any]
         "course_slug": COURSE,
         "certificate_id": world.dave_certificate if victim == world.dave else world.bob_certificate,
         # The webhook form adds an endpoint at a public address (never posted to: it is refused for a learner).
-        "form": {"path": str(world.content), "query": victim.email, "url": HOOK, "event:lesson.completed": "on"},
+        "form": {"path": str(world.content), "query": victim.email, "url": NEW_HOOK, "event:lesson.completed": "on"},
         "endpoint_id": str(paused_endpoint(world.db)),
         "enabled": True,
         "delivery_id": "1",
@@ -513,6 +519,11 @@ def test_admin_handlers_refuse_a_learner_and_work_for_the_admin(world: World) ->
         await tab.settle()
         assert completions(world.db, dave.id) == set()
         assert len(rows(world.db)["progress_history"]) >= history + 2
+        endpoints = len(rows(world.db)["webhook_endpoint"])
+        name, payload, route = next(call for call in calls if call[0].endswith(".add"))
+        await tab.fire(name, route, payload)
+        await tab.settle()
+        assert len(rows(world.db)["webhook_endpoint"]) == endpoints + 1, "the admin's add made no endpoint"
         await tab.open(page("/admin/content"))
         await tab.event(
             event_name(ContentState, "preview"),
