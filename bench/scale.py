@@ -1,0 +1,230 @@
+"""Benchmark: what a click, My Learning, the admin pages and a recalculation cost at N learners beside 10,000.
+
+Run with ``cd /work/main && .venv/bin/python -m bench.scale`` (not part of ``make test``); ``--learners 1000000``
+for the full run, ``--databases sqlite`` or ``postgresql`` for one of them.
+
+For each database a fresh one is migrated and loaded with the real content, then with 10,000 learners × 5
+enrollments (``learnapp population``'s generator, seed 1). The figures are taken at 10,000; then the population grows
+to N (seed 2 adds the rest) and the same figures are taken again on the same database, so each N figure stands beside
+its own 10,000 one and the ratio says how much the size of the tables costs:
+
+* ``record completion``: a first-time completion of the next lesson of a learner's unfinished course (each run a
+  different learner), through ``record_completion``: the click;
+* ``My Learning``: ``dashboard`` and ``learner_stats`` of a learner (each run another learner);
+* ``admin course``, ``admin pathway``, ``admin overview``: ``course_stats``, ``pathway_stats``, ``overview``: these
+  count every learner today, so they grow with N (reported as they are);
+* ``recalculate course``: every learner of one course recomputed in batches of 1,000 (a repair run), learners/s.
+
+PostgreSQL is Debian's server started on loopback in a temp folder (``tests/backing.py``, durability off as in the
+tests). Results go to ``bench/results/scale.json`` with the load average they were taken under.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import text
+
+from bench.completion import Phase, console, interleave
+from learnapp.persistence.db import Database
+from learnapp.persistence.migrate import upgrade
+from learnapp.services.admin_stats import course_stats, overview, pathway_stats
+from learnapp.services.completion import record_completion
+from learnapp.services.content_import import import_content
+from learnapp.services.dashboard import dashboard
+from learnapp.services.population import generate_population
+from learnapp.services.progress import next_lesson
+from learnapp.services.recalculate import RecalcOptions, recalculate
+from learnapp.services.stats import learner_stats
+from learnapp.settings import ROOT
+from tests.backing import create_database, postgres_server
+
+BASE = 10_000
+COURSE, PATHWAY = "algorithms-in-depth", "python-developer"
+RESULTS = Path(__file__).resolve().parent / "results" / "scale.json"
+LEARNER_MEASURES = ("record completion", "My Learning")
+ADMIN_MEASURES = ("admin course", "admin pathway", "admin overview")
+
+
+@contextmanager
+def database(kind: str, folder: Path) -> Iterator[Database]:
+    if kind == "sqlite":
+        url = f"sqlite:///{folder / 'scale.db'}"
+        upgrade(url)
+        db = Database(url)
+        yield db
+        db.dispose()
+        return
+    with postgres_server() as admin:
+        url = create_database(admin, "scale")
+        upgrade(url)
+        db = Database(url)
+        yield db
+        db.dispose()
+
+
+def grow(db: Database, learners: int, seed: int) -> float:
+    """Add `learners` to the population; returns the seconds it took."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    started = time.perf_counter()
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task(f"population +{learners:,}", total=learners)
+        generate_population(db, learners, seed=seed, on_progress=lambda n, _: bar.update(task, completed=n))
+    if not db.is_sqlite:
+        with db.transaction() as conn:  # fresh statistics, as autovacuum would give a table this size
+            conn.execute(text("ANALYZE"))
+    return time.perf_counter() - started
+
+
+def unfinished(db: Database, count: int, seed: int) -> list[tuple[int, str, str]]:
+    """(learner, course, next lesson) of `count` learners of population `seed` with a course unfinished."""
+    with db.snapshot() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT e.learner_id, c.slug FROM enrollment e JOIN learner l ON l.id = e.learner_id"
+                " JOIN course c ON c.id = e.course_id WHERE NOT e.is_complete AND l.email LIKE :seed"
+                " ORDER BY e.learner_id, e.course_id"
+            ),
+            {"seed": f"%.s{seed}@population.example"},
+        ).all()
+    picked: list[tuple[int, str, str]] = []
+    seen: set[int] = set()
+    step = max(1, len(rows) // (count * 2))
+    for learner, course in rows[::step]:
+        if learner not in seen and len(picked) < count:
+            lesson = next_lesson(db, learner, course)
+            if lesson:
+                seen.add(learner)
+                picked.append((learner, course, lesson))
+    return picked
+
+
+def measure(db: Database, seed: int, runs: int, admin_runs: int, warmup: int) -> dict[str, Any]:
+    items = unfinished(db, warmup + runs, seed)
+    readers = [learner for learner, _, _ in items]
+    learner_phases = [
+        Phase("record completion", items, lambda item: record_completion(db, item[0], item[2], "ui"), warmup),
+        Phase("My Learning", readers, lambda learner: (dashboard(db, learner), learner_stats(db, learner)), warmup),
+    ]
+    figures = {f.name: f for f in interleave(learner_phases, 5)}
+    admin: dict[str, Callable[[Any], object]] = {
+        "admin course": lambda _: course_stats(db, COURSE),
+        "admin pathway": lambda _: pathway_stats(db, PATHWAY),
+        "admin overview": lambda _: overview(db),
+    }
+    admin_phases = [Phase(name, range(1 + admin_runs), call, 1) for name, call in admin.items()]
+    figures |= {f.name: f for f in interleave(admin_phases, 1)}
+    with tempfile.TemporaryDirectory(prefix="learnapp-scale-runs-") as runs_dir:
+        report = recalculate(db, RecalcOptions(course=COURSE, batch_size=1000), Path(runs_dir), "bench")
+    return {
+        "figures": figures,
+        "recalc": {"learners": report.total, "seconds": round(report.duration_seconds, 2)},
+        "load": round(os.getloadavg()[0], 2),
+    }
+
+
+def run(kind: str, learners: int, runs: int, admin_runs: int, warmup: int) -> dict[Any, Any]:
+    console.rule(f"{kind}: {BASE:,} then {learners:,} learners × 5 enrollments")
+    with tempfile.TemporaryDirectory(prefix="learnapp-scale-") as tmp, database(kind, Path(tmp)) as db:
+        import_content(db, ROOT / "content")
+        built = {BASE: grow(db, BASE, seed=1)}
+        small = measure(db, 1, runs, admin_runs, warmup)
+        built[learners] = grow(db, learners - BASE, seed=2)
+        large = measure(db, 2, runs, admin_runs, warmup)
+    return {"build_seconds": built, BASE: small, learners: large}
+
+
+def _rate(result: dict[str, Any]) -> float:
+    return result["recalc"]["learners"] / max(result["recalc"]["seconds"], 1e-9)
+
+
+def report(kind: str, learners: int, result: dict[Any, Any]) -> Table:
+    small, large = result[BASE], result[learners]
+    table = Table(title=f"{kind}: {learners:,} learners beside {BASE:,} (ms)", title_justify="left")
+    for header in ("measure", f"p50 {BASE // 1000}k", f"p95 {BASE // 1000}k", "p50 N", "p95 N", "ratio p95"):
+        table.add_column(header, justify="left" if header == "measure" else "right")
+    for name in (*LEARNER_MEASURES, *ADMIN_MEASURES):
+        a, b = small["figures"][name], large["figures"][name]
+        table.add_row(name, f"{a.p50:.1f}", f"{a.p95:.1f}", f"{b.p50:.1f}", f"{b.p95:.1f}", f"{b.p95 / a.p95:.2f}×")
+    rate_small, rate_large = _rate(small), _rate(large)
+    table.add_row(
+        "recalculate course (learners/s)",
+        f"{small['recalc']['learners']:,}",
+        f"{rate_small:,.0f}/s",
+        f"{large['recalc']['learners']:,}",
+        f"{rate_large:,.0f}/s",
+        f"{rate_large / rate_small:.2f}×",
+    )
+    return table
+
+
+def summary(result: dict[Any, Any], learners: int) -> dict[str, Any]:
+    out: dict[str, Any] = {"build_seconds": {str(k): round(v, 1) for k, v in result["build_seconds"].items()}}
+    for size in (BASE, learners):
+        part = result[size]
+        out[str(size)] = {
+            "measures": {name: f.summary() for name, f in part["figures"].items()},
+            "recalculate": part["recalc"] | {"learners_per_second": round(_rate(part), 1)},
+            "load_average_1min_after": part["load"],
+        }
+    out["ratio_p95"] = {
+        name: round(result[learners]["figures"][name].p95 / result[BASE]["figures"][name].p95, 2)
+        for name in (*LEARNER_MEASURES, *ADMIN_MEASURES)
+    }
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__.splitlines()[0])
+    parser.add_argument("--learners", type=int, default=100_000, help="the large size (default 100,000)")
+    parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
+    parser.add_argument("--runs", type=int, default=200, help="timed clicks and My Learning reads per size")
+    parser.add_argument("--admin-runs", type=int, default=10, help="timed runs of each admin page per size")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed clicks and reads first")
+    args = parser.parse_args(argv)
+    if args.learners <= BASE:
+        parser.error(f"--learners must be more than {BASE:,}")
+    logging.getLogger("learnapp").setLevel(logging.WARNING)
+    started = time.perf_counter()
+    results, tables = {}, []
+    for kind in args.databases.split(","):
+        results[kind] = run(kind, args.learners, args.runs, args.admin_runs, args.warmup)
+        tables.append(report(kind, args.learners, results[kind]))
+        console.print(tables[-1])
+    console.rule("results")
+    for table in tables:
+        console.print(table)
+    for kind, result in results.items():
+        built = ", ".join(f"{size:,} in {seconds:.0f} s" for size, seconds in result["build_seconds"].items())
+        console.print(f"  {kind} population built: {built} (the second figure adds the learners beyond {BASE:,})")
+    console.print(f"  load average (1 min) now: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    out = {
+        "benchmark": "scale",
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "environment": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
+        "parameters": vars(args) | {"base": BASE, "course": COURSE, "pathway": PATHWAY},
+        "databases": {kind: summary(result, args.learners) for kind, result in results.items()},
+        "total_seconds": round(time.perf_counter() - started, 1),
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(out, indent=2) + "\n")
+    console.print(f"  results written to {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
