@@ -19,6 +19,7 @@ from learnapp.ui.pages.admin_operations import OperationsState, operations_page
 from learnapp.ui.pages.admin_overview import OverviewState, overview_page
 from learnapp.ui.pages.admin_webhooks import WebhooksState, webhooks_page
 from learnapp.ui.pages.auth_pages import AuthFormState, login_page, signup_page
+from learnapp.ui.pages.confirm_email import ConfirmEmailState, confirm_email_page
 from learnapp.ui.pages.course import CourseState, course_page
 from learnapp.ui.pages.my_learning import MyLearningState, my_learning_page
 from learnapp.ui.pages.password_reset import PasswordResetState, forgot_password_page, reset_password_page
@@ -53,6 +54,12 @@ app.add_page(
     route="/reset-password",
     title="Choose a new password · learnapp",
     on_load=PasswordResetState.load_reset,
+)
+app.add_page(
+    confirm_email_page,
+    route="/confirm-email",
+    title="Confirm your new email · learnapp",
+    on_load=ConfirmEmailState.load,
 )
 app.add_page(course_page, route="/courses/[course]", title="Course · learnapp", on_load=CourseState.load)
 app.add_page(

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
 from learnapp.api.client_address import client_address
+from learnapp.api.email_change import add_email_change_routes
 from learnapp.api.password_reset import add_reset_routes
 from learnapp.api.rate_counters import sign_in_counters
 from learnapp.api.sign_in_limits import SignInLimits, too_many
@@ -110,4 +111,5 @@ def auth_router(database: Database | None, get_db: object) -> APIRouter:
         return response
 
     add_reset_routes(router, db)  # /auth/forgot-password, /auth/reset-password
+    add_email_change_routes(router, db, COOKIE)  # /auth/change-email, /auth/confirm-email
     return router

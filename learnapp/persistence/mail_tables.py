@@ -1,4 +1,4 @@
-"""Persistence: the email tables: messages to deliver, learners' email preferences, password reset tokens."""
+"""Persistence: the email tables: messages to deliver, email preferences, password reset and email change tokens."""
 
 from __future__ import annotations
 
@@ -55,6 +55,19 @@ class PasswordReset(SQLModel, table=True):
     __tablename__ = "password_reset"
     id: int | None = Field(default=None, primary_key=True)
     learner_id: int = Field(foreign_key="learner.id", index=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    created_at: datetime = Moment()
+    expires_at: datetime = Moment()
+    used_at: datetime | None = Moment(optional=True)
+
+
+class EmailChange(SQLModel, table=True):
+    """A requested change of an account's email: the new address confirms it through a link (its hash kept here)."""
+
+    __tablename__ = "email_change"
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id", index=True)
+    new_email: str = Field(max_length=254)
     token_hash: str = Field(unique=True, max_length=64)
     created_at: datetime = Moment()
     expires_at: datetime = Moment()

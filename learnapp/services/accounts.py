@@ -39,9 +39,7 @@ class Account:
 def create_learner(
     db: Database, email: str, name: str, password: str, role: str = "learner", time_zone: str = "UTC"
 ) -> Account:
-    email = email.strip().lower()
-    if "@" not in email or len(email) > 254:
-        raise InvalidRequest("Enter a valid email address")
+    email = valid_email(email)
     name = _valid_name(name)
     if len(password) < 8:
         raise InvalidRequest("Choose a password of at least 8 characters")
@@ -60,6 +58,14 @@ def create_learner(
     except IntegrityError as error:
         # Two sign-ups with one email at once: both passed the check above, the unique index let one in.
         raise Conflict(TAKEN) from error
+
+
+def valid_email(email: str) -> str:
+    """An email as accounts store it (trimmed, lower case), or a clear refusal."""
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 254:
+        raise InvalidRequest("Enter a valid email address")
+    return email
 
 
 def authenticate(db: Database, email: str, password: str) -> Account | None:

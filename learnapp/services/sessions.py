@@ -90,7 +90,8 @@ def trusted_account(token: str | None) -> tuple[bool, Account | None]:
 
 
 def account_changed(account: Account) -> None:
-    """The account's name or zone changed: sessions checked in the last TRUST_FOR seconds show the new one at once.
+    """The account's name, zone or email changed: its sessions checked in the last TRUST_FOR seconds show the new
+    account at once (the cached copy is replaced whole, so no field of the old one lingers).
 
     (Other workers show it within TRUST_FOR.)
     """

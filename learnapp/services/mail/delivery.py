@@ -23,7 +23,7 @@ MAX_BACKOFF = timedelta(minutes=15)
 # cannot be reached is tried again and again (every MAX_BACKOFF at worst): the mail goes out when it is back.
 MAX_REFUSALS = 3
 # The body of these is dropped once sent: it holds a one-time link that must not stay readable in the database.
-SCRUBBED = ("password_reset",)
+SCRUBBED = ("password_reset", "email_change_confirm")
 
 
 def backoff(attempts: int) -> timedelta:

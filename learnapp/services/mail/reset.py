@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlmodel import col
 
-from learnapp.persistence import mail_resets
+from learnapp.persistence import mail_changes, mail_resets
 from learnapp.persistence.db import Database
 from learnapp.persistence.mail_queue import queue
 from learnapp.persistence.tables import Learner, utcnow
@@ -88,6 +88,7 @@ def reset_password(db: Database, token: str, password: str, now: datetime | None
             raise InvalidRequest(EXPIRED)
         conn.execute(update(Learner).where(col(Learner.id) == reset.learner_id).values(password_hash=new_hash))
         mail_resets.spend_others(conn, reset.learner_id, now)
+        mail_changes.spend_pending(conn, reset.learner_id, now)  # a change asked with a stolen password is off
         email = conn.execute(select(col(Learner.email)).where(col(Learner.id) == reset.learner_id)).scalar_one()
     end_all_sessions(db, reset.learner_id)  # whoever knew the old password is out everywhere
     account = find_account(db, email)

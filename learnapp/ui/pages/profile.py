@@ -1,4 +1,4 @@
-"""UI: the profile page: the signed-in learner's name, email (read-only), time zone and API tokens."""
+"""UI: the profile page: the signed-in learner's name, email (changed by confirmation), time zone and API tokens."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from learnapp.services.tokens import MAX_LIVE, TokenView, create_token, list_tok
 from learnapp.services.tokens import MAX_NAME as MAX_TOKEN_NAME
 from learnapp.ui.layout import page
 from learnapp.ui.pages.profile_email import email_card
+from learnapp.ui.pages.profile_email_change import email_change_card
 from learnapp.ui.pages.profile_sessions import sessions_card
 from learnapp.ui.session import SessionState, db
 from learnapp.ui.sync import refresh_sync
@@ -164,7 +165,7 @@ def email_field() -> rx.Component:
             width="100%",
             variant="soft",
         ),
-        "Your email signs you in; it cannot be changed here.",
+        "Your email signs you in. To use another one, see Change email below.",
     )
 
 
@@ -362,6 +363,7 @@ def profile_page() -> rx.Component:
                     width="100%",
                     max_width="36em",
                 ),
+                email_change_card(),
                 tokens_card(),
                 sessions_card(),
                 email_card(),
