@@ -140,8 +140,10 @@ def module_block(course: rx.Var, module: ModuleItem, current: rx.Var) -> rx.Comp
 def outline(course: rx.Var, modules: rx.Var, open_modules: rx.Var, current: rx.Var) -> rx.Component:
     return rx.accordion.root(
         rx.foreach(modules, lambda m: module_block(course, m, current)),
-        # The accordion reads default_value only when it mounts: remount it when the outline arrives.
-        key=course + "-" + current + "-" + open_modules.length().to_string(),
+        # The accordion reads default_value only when it mounts: remount it when the outline arrives or the modules to
+        # open change (another module's lesson), not on every lesson: a remount measures every module's content
+        # (Radix forces a layout per module), a long task right when the next lesson arrives.
+        key=course + "-" + open_modules.join(","),
         type="multiple",
         default_value=open_modules,
         variant="ghost",

@@ -331,13 +331,16 @@ def click_lesson(done: bool) -> rx.Var:
     return _on_click(call)
 
 
-# The lesson and course the URL names, read in the browser: they change the moment Next or Previous is clicked,
-# before the server has sent the new lesson (React Router's useParams).
-_PARAMS = VarData(
-    hooks={"const learnappParams = useParams()": None}, imports={"react-router": [ImportVar(tag="useParams")]}
+# The lesson and course the URL names, read in the browser: they change in the task that changes the URL (Next,
+# Previous, the outline, Back), before the server has sent the new lesson. Not React Router's useParams: it follows
+# the router's transition, which re-renders the whole page (the 220-lesson outline too) a few frames later.
+ADDRESS_MODULE = "$/public/lesson_address.js"  # assets/lesson_address.js
+_ADDRESS = VarData(
+    hooks={"const learnappAddress = useLessonAddress()": None},
+    imports={ADDRESS_MODULE: [ImportVar(tag="useLessonAddress")]},
 )
-URL_LESSON = rx.Var(_js_expr="(learnappParams.lesson ?? '')", _var_data=_PARAMS).to(str)
-URL_COURSE = rx.Var(_js_expr="(learnappParams.course ?? '')", _var_data=_PARAMS).to(str)
+URL_LESSON = rx.Var(_js_expr="learnappAddress.lesson", _var_data=_ADDRESS).to(str)
+URL_COURSE = rx.Var(_js_expr="learnappAddress.course", _var_data=_ADDRESS).to(str)
 # The server still holds another lesson than the URL's: show nothing of it.
 ARRIVING = (URL_LESSON != "") & (PlayerState.lesson_slug != URL_LESSON)
 
@@ -345,7 +348,7 @@ ARRIVING = (URL_LESSON != "") & (PlayerState.lesson_slug != URL_LESSON)
 def arriving_title() -> rx.Var:
     """The URL's lesson title from the outline this tab already has ("" for a lesson of another course)."""
     modules = PlayerOutline.modules
-    data = VarData.merge(modules._get_all_var_data(), _PARAMS, PlayerState.course_slug._get_all_var_data())
+    data = VarData.merge(modules._get_all_var_data(), _ADDRESS, PlayerState.course_slug._get_all_var_data())
     expression = (
         f"({URL_COURSE!s} === {PlayerState.course_slug!s} ? ({modules!s}.flatMap((m) => m.lessons)"
         f".find((l) => l.slug === {URL_LESSON!s})?.title ?? '') : '')"
