@@ -21,6 +21,7 @@ class ConfirmEmailState(SessionState):
 
     @rx.event
     async def load(self) -> None:
+        await self._account()  # the header shows who is signed in (the form post started this tab afresh)
         query = self.router.url.query_parameters
         self.token, self.done = query.get("token", "")[:200], query.get("done") == "1"
         self.error = query.get("error", "")[:200]

@@ -80,6 +80,7 @@ def email_change_card() -> rx.Component:
             width="100%",
         ),
         id=CARD,
+        scroll_margin_top="5em",  # scrolled to below the sticky header, not under it
         on_mount=EmailChangeState.load,
         size="3",
         width="100%",
