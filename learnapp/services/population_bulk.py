@@ -39,26 +39,37 @@ def _moves(postgres: bool) -> tuple[str, ...]:
     m = lambda column: _moment(column, postgres)  # noqa: E731 - reads better inline below
     no = "FALSE" if postgres else "0"
     facts = "tmp_population_fact" if postgres else _FACTS_JSON
-    completed = (
-        f"SELECT {m('at')}, learner_id, learner_id, 'completed', 'import', lesson_id, NULL, '' FROM tmp_population_fact"
-        if postgres
-        else "SELECT completed_at, learner_id, learner_id, 'completed', 'import', lesson_id, NULL, ''"
+    # Every piece below is a constant of this module (column expressions, table names): no value is spliced in.
+    staged_facts = f"SELECT {m('at')}, learner_id, learner_id, 'completed', 'import', lesson_id, NULL, ''"  # nosec B608
+    written_facts = (
+        "SELECT completed_at, learner_id, learner_id, 'completed', 'import', lesson_id, NULL, ''"
         " FROM lesson_completion WHERE learner_id BETWEEN :lo AND :hi"
     )
-    return (
-        "INSERT INTO enrollment (learner_id, course_id, enrolled_at, last_lesson_id, last_accessed_at, completed,"
+    completed = f"{staged_facts} FROM tmp_population_fact" if postgres else written_facts
+    enrollments = (
+        "INSERT INTO enrollment (learner_id, course_id, enrolled_at, last_lesson_id,"  # nosec B608
+        " last_accessed_at, completed,"
         f" total, percent, is_complete, updated_at) SELECT learner_id, course_id, {m('enrolled')}, last_lesson,"
-        f" {m('last')}, 0, 0, 0, {no}, {m('enrolled')} FROM tmp_population_course",
-        "INSERT INTO pathway_enrollment (learner_id, pathway_id, enrolled_at, last_accessed_at, completed, total,"
-        " percent, courses_completed, courses_total, is_complete, updated_at) SELECT learner_id, pathway_id,"
-        f" {m('enrolled')}, NULL, 0, 0, 0, 0, 0, {no}, {m('enrolled')} FROM tmp_population_pathway",
-        "INSERT INTO lesson_completion (learner_id, lesson_id, completed_at, source)"
-        f" SELECT learner_id, lesson_id, {m('at')}, 'import' FROM {facts}",
-        "INSERT INTO progress_history (at, learner_id, actor_id, action, source, lesson_id, course_id, detail)"
-        f" SELECT {m('enrolled')}, learner_id, learner_id, 'enrolled', 'import', NULL, course_id, ''"
-        " FROM tmp_population_course",
-        f"INSERT INTO progress_history ({_HISTORY_COLUMNS}) {completed}",
+        f" {m('last')}, 0, 0, 0, {no}, {m('enrolled')} FROM tmp_population_course"
     )
+    pathways = (
+        "INSERT INTO pathway_enrollment (learner_id, pathway_id, enrolled_at,"  # nosec B608
+        " last_accessed_at, completed, total,"
+        " percent, courses_completed, courses_total, is_complete, updated_at) SELECT learner_id, pathway_id,"
+        f" {m('enrolled')}, NULL, 0, 0, 0, 0, 0, {no}, {m('enrolled')} FROM tmp_population_pathway"
+    )
+    facts_in = (
+        "INSERT INTO lesson_completion (learner_id, lesson_id, completed_at, source)"  # nosec B608
+        f" SELECT learner_id, lesson_id, {m('at')}, 'import' FROM {facts}"
+    )
+    enrolled_history = (
+        "INSERT INTO progress_history (at, learner_id, actor_id, action, source,"  # nosec B608
+        " lesson_id, course_id, detail)"
+        f" SELECT {m('enrolled')}, learner_id, learner_id, 'enrolled', 'import', NULL, course_id, ''"
+        " FROM tmp_population_course"
+    )
+    completed_history = f"INSERT INTO progress_history ({_HISTORY_COLUMNS}) {completed}"  # nosec B608
+    return (enrollments, pathways, facts_in, enrolled_history, completed_history)
 
 
 def write_batch(conn: Connection, plans: Sequence[Plan], password_hash: str) -> tuple[list[int], list[int]]:
