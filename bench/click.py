@@ -7,7 +7,7 @@ Without ``--url`` the app is served exactly as the e2e journeys serve it (``test
 deployment is measured (the benchmark signs up a learner there).
 
 A fresh learner signs up, enrolls in algorithms-in-depth (220 lessons, the largest outline) and opens its first
-lesson with a full page load (every module of the outline open). Then, lesson after lesson:
+lesson with a full page load (the outline opens that lesson's module). Then, lesson after lesson:
 
 * the benchmark clicks "Mark as Complete" (a real mouse click through Playwright);
 * inside the page a capture-phase click listener takes the click's ``event.timeStamp`` and a MutationObserver
@@ -17,8 +17,8 @@ lesson with a full page load (every module of the outline open). Then, lesson af
   - *checkmark painted*: the frame after that (``requestAnimationFrame``, then a task, which runs once the
     frame is out). The budget applies to this one: click → checkmark painted, p95 ≤ 33 ms (two frames).
 * the benchmark then moves on with the lesson's "Next" button (in-app navigation) and waits for the next lesson;
-  the probe times Next → the new lesson's title painted in the h1 (same budget), and the benchmark checks that
-  the first title painted was the new lesson's.
+  the probe times Next → the new lesson's title in the h1 (in the DOM, and painted: same budget), and the
+  benchmark checks that the first title painted was the new lesson's.
 
 The floor is a bare round trip from the same page to the same server: ``fetch('/api/v1/health')`` timed with
 ``performance.now()``, once after each click (so it shares the click's conditions), plus a burst at the end.
@@ -121,7 +121,8 @@ PROBE = """
       const moved = () => heading() !== "" && heading() !== old;
       const record = () => {
         const title = heading();
-        afterPaint((painted) => probe.nexts.push({ to, title, painted: painted - start }));
+        const dom = performance.now() - start;
+        afterPaint((painted) => probe.nexts.push({ to, title, dom, painted: painted - start }));
       };
       if (moved()) return record();
       const observer = new MutationObserver(() => {
@@ -216,7 +217,7 @@ def run(base: str, clicks: int, warmup: int, burst: int, console: Console) -> di
         sign_up(page, base, name="Click Bench", tag="bench")
         enroll(page, base, COURSE, COURSE_TITLE)
         first = page.get_by_role("link", name="Continue Learning")
-        page.goto(f"{base}{first.get_attribute('href')}")  # a full load: every module of the outline open
+        page.goto(f"{base}{first.get_attribute('href')}")  # a full page load of the first lesson
         expect(mark_button(page)).to_be_visible(timeout=TIMEOUT)
         page.evaluate(PROBE)
         console.print(f"  {warmup} warm-up + {clicks} timed clicks on {COURSE} ({LESSONS} lessons) at {base}")
@@ -250,7 +251,7 @@ def run(base: str, clicks: int, warmup: int, burst: int, console: Console) -> di
 
 
 def report(measures: Sequence[Measure], console: Console) -> None:
-    table = Table(title="Mark as Complete → outline checkmark (in-page, performance.now())")
+    table = Table(title="Mark as Complete → outline checkmark, Next → title (in-page, performance.now())")
     for column in ("measure", "runs", "p50 ms", "p95 ms", "p99 ms", "mean ms", "max ms"):
         table.add_column(column, justify="left" if column == "measure" else "right")
     for measure in measures:
@@ -288,7 +289,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     dispatch = Measure("click → listener runs (input delay)", [c["dispatch"] for c in data["clicks"]])
     floor = Measure("floor: fetch /api/v1/health", data["trips"])
     title = Measure("Next → new lesson title painted", [n["painted"] for n in data["nexts"]])
-    report([painted, dom, dispatch, title, floor], console)
+    title_dom = Measure("Next → new lesson title in the DOM", [n["dom"] for n in data["nexts"]])
+    report([painted, dom, dispatch, title, title_dom, floor], console)
     p95 = painted.pct(95)
     title_p95 = title.pct(95)
     within = p95 <= BUDGET_MS and title_p95 <= BUDGET_MS
@@ -329,12 +331,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             "click_to_checkmark_dom": dom.summary(),
             "click_to_listener": dispatch.summary(),
             "next_to_title_painted": title.summary(),
+            "next_to_title_dom": title_dom.summary(),
             "floor_health_round_trip": floor.summary(),
         },
         "samples_ms": {
             "click_to_checkmark_painted": [round(c["painted"], 3) for c in data["clicks"]],
             "click_to_checkmark_dom": [round(c["dom"], 3) for c in data["clicks"]],
             "next_to_title_painted": [round(n["painted"], 3) for n in data["nexts"]],
+            "next_to_title_dom": [round(n["dom"], 3) for n in data["nexts"]],
             "floor_health_round_trip": [round(x, 3) for x in data["trips"]],
         },
     }
