@@ -84,10 +84,10 @@ def test_a_learner_resets_a_forgotten_password_from_the_emailed_link(
     submit_login(visitor, email, NEW_PASSWORD)
     expect(visitor.get_by_role("button", name="Account menu")).to_be_visible(timeout=TIMEOUT)
     visitor.goto(f"{app_url}/profile")
-    expect(visitor.get_by_role("heading", name="Email")).to_be_visible(timeout=TIMEOUT)
+    expect(visitor.get_by_role("heading", name="Email", exact=True)).to_be_visible(timeout=TIMEOUT)
     expect(visitor.get_by_role("switch", name="Milestones (25%, 50%, 75% of a course)")).not_to_be_checked()
     expect(visitor.get_by_role("switch", name="A reminder after 7 days without studying")).to_be_checked()
-    visitor.get_by_role("heading", name="Email").scroll_into_view_if_needed()
+    visitor.get_by_role("heading", name="Email", exact=True).scroll_into_view_if_needed()
     shoot(visitor, "profile-email")
     log_out(visitor)
 
