@@ -118,7 +118,7 @@ def lock_learners(conn: Connection, learner_ids: Iterable[int]) -> None:
 
 
 def done_ids(conn: Connection, learner_id: int) -> set[int]:
-    return {row[0] for row in conn.execute(_DONE_IDS, {"learner": learner_id})}
+    return set(conn.execute(_DONE_IDS, {"learner": learner_id}).scalars().all())  # fetchall: one driver call
 
 
 def completion_times(conn: Connection, learner_id: int) -> dict[int, datetime]:
