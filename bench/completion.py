@@ -21,8 +21,10 @@ progress version, its outbox events and a refresh of the stored progress):
 
 Each measure gets its own warm-up, then the write measures take turns in chunks of 50 runs (the reads
 likewise), so background load, WAL checkpoints and database growth fall on a figure and its floor
-alike. No live display runs while timing (the progress bar is for the setup only). Logging is at
-WARNING, so the service's per-completion INFO log line is not part of the figures.
+alike. As in the served app, a background thread checkpoints the WAL (learnapp/persistence/checkpoint.py) and
+both the service and the floor connect with the app's ``wal_autocheckpoint``. No live display runs while timing
+(the progress bar is for the setup only). Logging is at WARNING, so the service's per-completion INFO log line
+is not part of the figures.
 
 Options: ``--runs/--warmup`` (default 1000/50), ``--profile`` (afterwards, cProfile record_completion and
 course_outline on learners of their own and say where the time goes), ``--strict`` (exit 1 when over
@@ -60,7 +62,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from learnapp.persistence.catalog import current_catalog
-from learnapp.persistence.db import Database
+from learnapp.persistence.checkpoint import Checkpointer
+from learnapp.persistence.db import WAL_AUTOCHECKPOINT_PAGES, Database
 from learnapp.persistence.migrate import upgrade
 from learnapp.persistence.tables import Learner
 from learnapp.services.completion import record_completion
@@ -174,6 +177,7 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
     return conn
 
 
@@ -739,6 +743,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         groups = setup.groups
         raw_big, raw_small = RawFloor(setup.path, setup.big), RawFloor(setup.path, setup.small)
         load_before = os.getloadavg()
+        checkpointer = Checkpointer(setup.db).start()  # as in the served app: the WAL is copied back off the clicks
         service_big, floor_big, service_small, floor_small = interleave(
             [
                 service_phase(setup, groups["service-220"], args.warmup),
@@ -750,6 +755,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         outline, upcoming, read_floor = interleave(read_phases(setup, raw_big, args.warmup, args.runs), args.chunk)
         load_after = os.getloadavg()
+        checkpointer.stop()
         raw_big.close()
         raw_small.close()
         wrong = check_consistency(setup.path)

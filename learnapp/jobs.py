@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 
 from learnapp.metrics import ERRORS
+from learnapp.persistence.checkpoint import Checkpointer
 from learnapp.persistence.db import Database, default_database
 from learnapp.persistence.tables import utcnow
 from learnapp.services.certificates import issue_due
@@ -33,6 +34,15 @@ async def certificate_worker() -> None:
             ERRORS.labels("certificate_worker").inc()
             log.exception("certificate worker round failed")
         await asyncio.sleep(POLL_SECONDS)
+
+
+async def checkpoint_worker() -> None:
+    """Keeps SQLite's WAL checkpointed from a thread of its own for the app's lifetime (clicks never pay for it)."""
+    checkpointer = Checkpointer(default_database()).start()
+    try:
+        await asyncio.Event().wait()  # until the app shuts down and cancels this task
+    finally:
+        await asyncio.to_thread(checkpointer.stop)
 
 
 async def housekeeping_worker() -> None:

@@ -4,7 +4,14 @@ import reflex as rx
 
 from learnapp.api.app import create_api
 from learnapp.api.security_headers import SecurityHeaders
-from learnapp.jobs import certificate_worker, housekeeping_worker, mail_worker, webhook_worker, xapi_worker
+from learnapp.jobs import (
+    certificate_worker,
+    checkpoint_worker,
+    housekeeping_worker,
+    mail_worker,
+    webhook_worker,
+    xapi_worker,
+)
 from learnapp.logs import configure_logging
 from learnapp.services.deployment import refuse_unsafe_start
 from learnapp.settings import get_settings
@@ -33,6 +40,7 @@ refuse_unsafe_start()  # a public origin with demo passwords or an open /metrics
 # The headers wrap the API with Reflex's app mounted inside it: every page, asset, API answer and 404 gets them.
 app = rx.App(api_transformer=[create_api(), SecurityHeaders], stylesheets=["/learnapp.css"])
 app.register_lifespan_task(certificate_worker)
+app.register_lifespan_task(checkpoint_worker)
 app.register_lifespan_task(housekeeping_worker)
 app.register_lifespan_task(mail_worker)
 app.register_lifespan_task(webhook_worker)

@@ -37,7 +37,7 @@ def learner_zone(conn: Connection, learner_id: int) -> tzinfo:
 
 
 def _keep_day(builder: Any) -> Any:
-    values = {"learner_id": bindparam("learner"), "day": bindparam("day"), "lesson_id": bindparam("lesson")}
+    values: dict[str, Any] = {"learner_id": bindparam("learner"), "day": bindparam("day"), "lesson_id": bindparam("lesson")}
     return builder(ACTIVITY).values(values).on_conflict_do_nothing()
 
 

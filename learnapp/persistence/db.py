@@ -86,6 +86,11 @@ def ensure_sqlite_folder(url: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
+# The served app checkpoints in a background thread (persistence/checkpoint.py), so no click pays for it; a commit
+# checkpoints only past this many WAL pages (40 MB), a bound for processes that run no checkpointer (CLI, tests).
+WAL_AUTOCHECKPOINT_PAGES = 10_000
+
+
 def _tune_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -97,6 +102,7 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
         cursor.close()
 
 
