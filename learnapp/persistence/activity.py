@@ -37,8 +37,9 @@ def learner_zone(conn: Connection, learner_id: int) -> tzinfo:
 
 
 def _keep_day(builder: Any) -> Any:
-    values: dict[str, Any] = {"learner_id": bindparam("learner"), "day": bindparam("day"), "lesson_id": bindparam("lesson")}
-    return builder(ACTIVITY).values(values).on_conflict_do_nothing()
+    day = bindparam("day", type_=ACTIVITY.c.day.type)
+    insert = builder(ACTIVITY).values(learner_id=bindparam("learner"), day=day, lesson_id=bindparam("lesson"))
+    return insert.on_conflict_do_nothing()
 
 
 # Built once per dialect: building an insert per click cost more than running it (it is on every click's path).

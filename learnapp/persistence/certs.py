@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from learnapp.persistence.lease import Lease
 from learnapp.persistence.tables import Certificate, CourseRow, Learner, PathwayRow, utcnow
 
 CERTIFICATE: Table = Certificate.__table__  # type: ignore[attr-defined]
@@ -37,6 +38,7 @@ class CertificateRow:
 
 
 _COLUMNS = [CERTIFICATE.c[name] for name in CertificateRow.__dataclass_fields__]
+_LEASE = Lease(CERTIFICATE, CERTIFICATE.c.status, "working")
 
 
 CODE_BYTES = 10  # 80 bits: guessing a valid code is hopeless
@@ -87,7 +89,7 @@ def queue(conn: Connection, learner_id: int, kind: str, node_id: int, completed_
 def claim_due(conn: Connection, now: datetime, lease: timedelta) -> CertificateRow | None:
     """Take the oldest due job; a 'working' job whose lease ran out (its worker died or is slow) is due again.
 
-    The row returned is as read before the claim: the claim itself is attempts + 1 (see `_held`).
+    The row returned is as read before the claim: the claim itself is attempts + 1 (see `Lease.held`).
     """
     due = or_(
         and_(CERTIFICATE.c.status == "pending", CERTIFICATE.c.next_attempt_at <= now),
@@ -96,28 +98,13 @@ def claim_due(conn: Connection, now: datetime, lease: timedelta) -> CertificateR
     row = conn.execute(select(*_COLUMNS).where(due).order_by(CERTIFICATE.c.next_attempt_at).limit(1)).first()
     if row is None:
         return None
-    claimed = conn.execute(
-        update(CERTIFICATE)
-        .where(CERTIFICATE.c.id == row.id, CERTIFICATE.c.status == row.status, CERTIFICATE.c.attempts == row.attempts)
-        .values(status="working", attempts=row.attempts + 1, next_attempt_at=now + lease)
-    )
-    return CertificateRow(*row) if claimed.rowcount == 1 else None  # type: ignore[attr-defined]
-
-
-def _held(job: CertificateRow) -> Any:
-    """Still this worker's claim: a worker that polled after the lease ran out has claimed it again since,
-    which made it 'working' with one more attempt; the slower worker's result is then not wanted."""
-    return and_(
-        CERTIFICATE.c.id == job.id, CERTIFICATE.c.status == "working", CERTIFICATE.c.attempts == job.attempts + 1
-    )
+    return CertificateRow(*row) if _LEASE.claim(conn, row.id, row.status, row.attempts, now, lease) else None
 
 
 def finish(conn: Connection, job: CertificateRow, pdf: bytes, now: datetime) -> bool:
     """Issue the claimed job; False (and nothing written) when the claim is no longer this worker's."""
-    result = conn.execute(
-        update(CERTIFICATE).where(_held(job)).values(status="issued", pdf=pdf, issued_at=now, last_error="")
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    issued = {"status": "issued", "pdf": pdf, "issued_at": now, "last_error": ""}
+    return _LEASE.settle(conn, job.id, job.attempts, issued)
 
 
 def retry_later(conn: Connection, job: CertificateRow, error: str, when: datetime | None) -> bool:
@@ -125,7 +112,7 @@ def retry_later(conn: Connection, job: CertificateRow, error: str, when: datetim
     values: dict[str, Any] = {"last_error": error[:500], "status": "failed" if when is None else "pending"}
     if when is not None:
         values["next_attempt_at"] = when
-    return bool(conn.execute(update(CERTIFICATE).where(_held(job)).values(**values)).rowcount)  # type: ignore[attr-defined]
+    return _LEASE.settle(conn, job.id, job.attempts, values)
 
 
 def requeue(conn: Connection, cert_id: int) -> bool:

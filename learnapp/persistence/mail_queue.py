@@ -9,9 +9,11 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from learnapp.persistence.lease import Lease
 from learnapp.persistence.mail_tables import MailMessage
 
 MESSAGE: Table = MailMessage.__table__  # type: ignore[attr-defined]
+_LEASE = Lease(MESSAGE, MESSAGE.c.state, "sending")
 DUE_STATES = ("queued", "retrying", "sending")  # "sending" is due again once its lease ran out
 
 
@@ -55,22 +57,12 @@ def has_cause(conn: Connection, cause_key: str) -> bool:
 
 
 def claim_due(conn: Connection, now: datetime, lease: timedelta) -> Outgoing | None:
-    """Take the oldest due message for `lease`; the claim is attempts + 1 (see `_held`)."""
+    """Take the oldest due message for `lease`; the claim is attempts + 1 (see `Lease.held`)."""
     due = and_(MESSAGE.c.state.in_(DUE_STATES), MESSAGE.c.next_attempt_at <= now)
     row = conn.execute(select(*_COLUMNS).where(due).order_by(MESSAGE.c.next_attempt_at, MESSAGE.c.id).limit(1)).first()
     if row is None:
         return None
-    claimed = conn.execute(
-        update(MESSAGE)
-        .where(MESSAGE.c.id == row.id, MESSAGE.c.state == row.state, MESSAGE.c.attempts == row.attempts)
-        .values(state="sending", attempts=row.attempts + 1, next_attempt_at=now + lease)
-    )
-    return Outgoing(*row) if claimed.rowcount == 1 else None  # type: ignore[attr-defined]
-
-
-def _held(message: Outgoing) -> Any:
-    """Still this worker's claim: once the lease ran out another worker may have claimed it (one more attempt)."""
-    return and_(MESSAGE.c.id == message.id, MESSAGE.c.state == "sending", MESSAGE.c.attempts == message.attempts + 1)
+    return Outgoing(*row) if _LEASE.claim(conn, row.id, row.state, row.attempts, now, lease) else None
 
 
 def mark_sent(conn: Connection, message: Outgoing, now: datetime, scrub: bool) -> bool:
@@ -78,7 +70,7 @@ def mark_sent(conn: Connection, message: Outgoing, now: datetime, scrub: bool) -
     values: dict[str, Any] = {"state": "sent", "sent_at": now, "last_error": ""}
     if scrub:
         values["raw"] = ""
-    return bool(conn.execute(update(MESSAGE).where(_held(message)).values(**values)).rowcount)  # type: ignore[attr-defined]
+    return _LEASE.settle(conn, message.id, message.attempts, values)
 
 
 def retry_later(conn: Connection, message: Outgoing, error: str, when: datetime | None) -> bool:
@@ -86,7 +78,7 @@ def retry_later(conn: Connection, message: Outgoing, error: str, when: datetime 
     values: dict[str, Any] = {"last_error": error[:500], "state": "failed" if when is None else "retrying"}
     if when is not None:
         values["next_attempt_at"] = when
-    return bool(conn.execute(update(MESSAGE).where(_held(message)).values(**values)).rowcount)  # type: ignore[attr-defined]
+    return _LEASE.settle(conn, message.id, message.attempts, values)
 
 
 def requeue(conn: Connection, message_id: int, now: datetime) -> bool:

@@ -7,15 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from learnapp.persistence.integration_tables import WebhookDelivery, WebhookEndpoint
+from learnapp.persistence.lease import Lease
 from learnapp.persistence.outbox import EVENT, Event
 from learnapp.persistence.tables import Learner
 
 ENDPOINT: Table = WebhookEndpoint.__table__  # type: ignore[attr-defined]
 DELIVERY: Table = WebhookDelivery.__table__  # type: ignore[attr-defined]
+_LEASE = Lease(DELIVERY, DELIVERY.c.status, "working")
 LEARNER: Table = Learner.__table__  # type: ignore[attr-defined]
 UNFINISHED = ("pending", "working")
 
@@ -149,12 +151,7 @@ def claim_due(conn: Connection, now: datetime, lease: timedelta) -> DeliveryJob 
     row = conn.execute(query).first()
     if row is None:
         return None
-    claimed = conn.execute(
-        update(DELIVERY)
-        .where(DELIVERY.c.id == row.id, DELIVERY.c.status == row.status, DELIVERY.c.attempts == row.attempts)
-        .values(status="working", attempts=row.attempts + 1, next_attempt_at=now + lease)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if not _LEASE.claim(conn, row.id, row.status, row.attempts, now, lease):
         return None
     return DeliveryJob(
         row.id,
@@ -167,11 +164,6 @@ def claim_due(conn: Connection, now: datetime, lease: timedelta) -> DeliveryJob 
         row.occurred_at,
         json.loads(row.payload),
     )
-
-
-def _held(job: DeliveryJob) -> Any:
-    """Still this worker's claim (a worker slower than its lease lost it to another, which attempted again)."""
-    return and_(DELIVERY.c.id == job.id, DELIVERY.c.status == "working", DELIVERY.c.attempts == job.attempts + 1)
 
 
 def finish(
@@ -191,7 +183,7 @@ def finish(
         values.update(status="failed")
     else:
         values.update(status="pending", next_attempt_at=when)
-    held = bool(conn.execute(update(DELIVERY).where(_held(job)).values(**values)).rowcount)  # type: ignore[attr-defined]
+    held = _LEASE.settle(conn, job.id, job.attempts, values)
     if held:
         failures = 0 if not error else ENDPOINT.c.failures + 1
         conn.execute(update(ENDPOINT).where(ENDPOINT.c.id == job.endpoint_id).values(failures=failures))

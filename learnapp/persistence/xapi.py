@@ -7,14 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, func, select, update
+from sqlalchemy import Connection, Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from learnapp.persistence.integration_tables import XapiStatement
+from learnapp.persistence.lease import Lease
 from learnapp.persistence.outbox import EVENT, Event
 from learnapp.persistence.tables import Learner
 
 STATEMENT: Table = XapiStatement.__table__  # type: ignore[attr-defined]
+_LEASE = Lease(STATEMENT, STATEMENT.c.status, "working")
 LEARNER: Table = Learner.__table__  # type: ignore[attr-defined]
 UNFINISHED = ("pending", "working")
 
@@ -65,12 +67,7 @@ def claim_due(conn: Connection, now: datetime, lease: timedelta) -> StatementJob
     ).first()
     if row is None:
         return None
-    claimed = conn.execute(
-        update(STATEMENT)
-        .where(STATEMENT.c.id == row.id, STATEMENT.c.status == row.status, STATEMENT.c.attempts == row.attempts)
-        .values(status="working", attempts=row.attempts + 1, next_attempt_at=now + lease)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if not _LEASE.claim(conn, row.id, row.status, row.attempts, now, lease):
         return None
     return StatementJob(row.id, row.statement_id, row.statement, row.attempts)
 
@@ -86,8 +83,7 @@ def finish(
         values.update(status="failed")
     else:
         values.update(status="pending", next_attempt_at=when)
-    held = and_(STATEMENT.c.id == job.id, STATEMENT.c.status == "working", STATEMENT.c.attempts == job.attempts + 1)
-    return bool(conn.execute(update(STATEMENT).where(held).values(**values)).rowcount)  # type: ignore[attr-defined]
+    return _LEASE.settle(conn, job.id, job.attempts, values)
 
 
 def counts(conn: Connection) -> dict[str, int]:
