@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,9 +31,47 @@ class Problem:
     file: str
     item: str
     message: str
+    line: int | None = None  # 1-based, where the item (or its offending key) starts in the file
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.item}: {self.message}"
+        where = f"{self.file} line {self.line}" if self.line else self.file
+        return f"{where}: {self.item}: {self.message}"
+
+
+class Lined(dict[Any, Any]):
+    """A YAML mapping that remembers where it and each of its keys start, so problems can name the line."""
+
+    line: int | None = None
+    key_lines: dict[Any, int]
+    repeated: list[tuple[Any, int]]  # keys written twice (YAML keeps the last one silently)
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader whose mappings are Lined: the same data, plus line numbers."""
+
+
+def _lined_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Iterator[Lined]:
+    data = Lined()
+    data.line = node.start_mark.line + 1
+    data.key_lines, data.repeated = {}, []
+    for key_node, _ in node.value:
+        if isinstance(key_node, yaml.ScalarNode):
+            line = key_node.start_mark.line + 1
+            if key_node.value in data.key_lines:
+                data.repeated.append((key_node.value, line))
+            data.key_lines.setdefault(key_node.value, line)
+    yield data  # two steps, like SafeLoader's own: a mapping may refer to itself through an alias
+    data.update(loader.construct_mapping(node))
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _lined_mapping)
+
+
+def line_of(raw: Any, key: str | None = None) -> int | None:
+    """The line of `key` in a loaded mapping, else of the mapping itself; None for data without positions."""
+    if not isinstance(raw, Lined):
+        return None
+    return raw.key_lines.get(key, raw.line) if key is not None else raw.line
 
 
 class ContentError(LearnappError):
@@ -88,18 +127,19 @@ class _Reader:
         self.problems: list[Problem] = []
         self.plan = ContentPlan()
         self.origin: dict[tuple[str, str], str] = {}
+        self.lines: dict[tuple[str, str], int | None] = {}  # where a course's modules (a pathway's courses) are
 
-    def fail(self, file: str, item: str, message: str) -> None:
-        self.problems.append(Problem(file, item, message))
+    def fail(self, file: str, item: str, message: str, line: int | None = None) -> None:
+        self.problems.append(Problem(file, item, message, line))
 
     def text(self, file: str, item: str, raw: dict[str, Any], key: str, required: bool) -> str:
         value = raw.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                self.fail(file, item, f"{key} is empty or missing")
+                self.fail(file, item, f"{key} is empty or missing", line_of(raw, key))
             return ""
         if not isinstance(value, str):
-            self.fail(file, item, f"{key} must be text")
+            self.fail(file, item, f"{key} must be text", line_of(raw, key))
             return ""
         return value.strip() if key != "body" else value
 
@@ -107,20 +147,31 @@ class _Reader:
         if not isinstance(raw, dict):
             self.fail(file, item, "must be a mapping of keys to values")
             return False
-        for extra in sorted(set(raw) - allowed):
-            self.fail(file, item, f"unknown key '{extra}'")
+        for extra in sorted(set(raw) - allowed, key=str):
+            self.fail(file, item, f"unknown key '{extra}'", line_of(raw, extra))
+        for key, line in getattr(raw, "repeated", ()):
+            self.fail(file, item, f"key '{key}' is written twice (the first would be ignored)", line)
         return True
 
     def slug(self, file: str, kind: str, raw: dict[str, Any], index: int) -> str | None:
         slug = raw.get("slug")
+        line = line_of(raw, "slug")
         if not isinstance(slug, str) or not SLUG.match(slug):
-            self.fail(file, f"{kind} #{index + 1}", f"slug {slug!r} must be lowercase letters, digits and dashes")
+            self.fail(file, f"{kind} #{index + 1}", f"slug {slug!r} must be lowercase letters, digits and dashes", line)
             return None
         seen = self.origin.get((kind, slug))
         if seen is not None:
-            self.fail(file, f"{kind} '{slug}'", f"duplicate slug (already defined in {seen})")
+            first = self.lines.get((kind, slug))
+            self.fail(
+                file,
+                f"{kind} '{slug}'",
+                f"duplicate slug: {kind} slug '{slug}' is used twice (first in {seen}"
+                + (f" line {first})" if first else ")"),
+                line,
+            )
             return None
         self.origin[(kind, slug)] = file
+        self.lines[(kind, slug)] = line
         return slug
 
     def lesson(self, file: str, raw: Any, index: int, module: str) -> LessonSpec | None:
@@ -133,17 +184,17 @@ class _Reader:
         where = f"lesson '{slug}'"
         kind = raw.get("kind", "article")
         if kind not in KINDS:
-            self.fail(file, where, f"kind {kind!r} must be one of {', '.join(KINDS)}")
+            self.fail(file, where, f"kind {kind!r} must be one of {', '.join(KINDS)}", line_of(raw, "kind"))
         minutes = raw.get("minutes", 0)
         if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes < 0:
-            self.fail(file, where, "minutes must be a whole number, 0 or more")
+            self.fail(file, where, "minutes must be a whole number, 0 or more", line_of(raw, "minutes"))
             minutes = 0
         preview = raw.get("preview", False)
         if not isinstance(preview, bool):
-            self.fail(file, where, "preview must be true or false")
+            self.fail(file, where, "preview must be true or false", line_of(raw, "preview"))
         video = self.text(file, where, raw, "video_url", required=kind == "video") or None
         if video and not video.startswith(("http://", "https://")):
-            self.fail(file, where, "video_url must start with http:// or https://")
+            self.fail(file, where, "video_url must start with http:// or https://", line_of(raw, "video_url"))
         return LessonSpec(
             slug,
             self.text(file, where, raw, "title", True),
@@ -165,7 +216,7 @@ class _Reader:
         title = self.text(file, where, raw, "title", True)
         lessons_raw = raw.get("lessons")
         if not isinstance(lessons_raw, list) or not lessons_raw:
-            self.fail(file, where, "lessons must be a non-empty list")
+            self.fail(file, where, "lessons must be a non-empty list", line_of(raw, "lessons"))
             lessons_raw = []
         lessons = [x for i, r in enumerate(lessons_raw) if (x := self.lesson(file, r, i, slug))]
         if lessons and all(lesson.preview for lesson in lessons):
@@ -173,6 +224,7 @@ class _Reader:
                 file,
                 where,
                 "has no countable lesson (all are previews), so no course containing it could ever be complete",
+                line_of(raw),
             )
         self.plan.modules.append(ModuleSpec(slug, title, self.text(file, where, raw, "description", False), lessons))
 
@@ -184,11 +236,13 @@ class _Reader:
             return
         where = f"{kind} '{slug}'"
         children = raw.get(child_key)
+        line = line_of(raw, child_key)
+        self.lines[(f"{kind} children", slug)] = line
         if not isinstance(children, list) or not children or not all(isinstance(c, str) for c in children):
-            self.fail(file, where, f"{child_key} must be a non-empty list of slugs")
+            self.fail(file, where, f"{child_key} must be a non-empty list of slugs", line)
             children = []
         for twice in sorted({c for c in children if children.count(c) > 1}):
-            self.fail(file, where, f"{child_key[:-1]} '{twice}' is listed twice")
+            self.fail(file, where, f"{child_key[:-1]} '{twice}' is listed twice", line)
         spec = ParentSpec(
             slug,
             self.text(file, where, raw, "title", True),
@@ -203,7 +257,12 @@ class _Reader:
             for spec in parents:
                 for slug in spec.children:
                     if (child, slug) not in self.origin:
-                        self.fail(self.origin[(kind, spec.slug)], f"{kind} '{spec.slug}'", f"unknown {child} '{slug}'")
+                        self.fail(
+                            self.origin[(kind, spec.slug)],
+                            f"{kind} '{spec.slug}'",
+                            f"unknown {child} '{slug}'",
+                            self.lines.get((f"{kind} children", spec.slug)),
+                        )
 
 
 @dataclass(frozen=True)
@@ -282,9 +341,17 @@ def parse_content(source: ContentSource) -> ContentPlan:
 
 def _read_file(reader: _Reader, name: str, raw: bytes) -> None:
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
-    except (UnicodeDecodeError, yaml.YAMLError, RecursionError) as exc:
-        reader.fail(name, "file", f"cannot be read as YAML: {exc}")
+        data = yaml.load(raw.decode("utf-8"), Loader=_LineLoader)  # noqa: S506 (a SafeLoader that adds lines)
+    except UnicodeDecodeError:
+        reader.fail(name, "file", "cannot be read as YAML: it is not UTF-8 text")
+        return
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = "; ".join(str(part) for part in (exc.context, exc.problem) if part)
+        reader.fail(name, "file", f"cannot be read as YAML: {what}", mark.line + 1 if mark else None)
+        return
+    except (yaml.YAMLError, RecursionError) as exc:
+        reader.fail(name, "file", f"cannot be read as YAML: {type(exc).__name__}")
         return
     if data is None:
         return
@@ -293,7 +360,7 @@ def _read_file(reader: _Reader, name: str, raw: bytes) -> None:
     for key, adder in (("modules", reader.module), ("courses", None), ("pathways", None)):
         items = data.get(key) or []
         if not isinstance(items, list):
-            reader.fail(name, key, "must be a list")
+            reader.fail(name, key, "must be a list", line_of(data, key))
             continue
         for index, raw in enumerate(items):
             if adder is not None:
