@@ -18,7 +18,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from standardwebhooks.webhooks import Webhook
 
@@ -28,6 +27,7 @@ from learnapp.services.completion import record_completion
 from learnapp.services.enrollment import enroll_course
 from learnapp.settings import ROOT
 from tests.e2e.helpers import TIMEOUT, log_in
+from tests.e2e.screens import shoot
 from tests.e2e.server import served_app
 
 pytestmark = pytest.mark.e2e
@@ -51,19 +51,6 @@ def ops_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpsApp]:
         patch.setenv("LEARNAPP_WEBHOOKS_ALLOW_PRIVATE", "true")  # the receiver below listens on loopback
         with served_app(folder) as url:
             yield OpsApp(url, folder / "e2e.db")
-
-
-def shoot(page: Page, name: str) -> None:
-    """Screenshots at 1280 and 390 px, each width checked by axe-core: no violation."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width in (1280, 390):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.wait_for_timeout(300)
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-        violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
-        found = [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
-        assert not violations, f"{name} at {width} px: {found}"
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def learnapp_cli(app: OpsApp, *arguments: str) -> str:
@@ -104,7 +91,7 @@ def test_a_cli_recalculate_is_listed_with_its_report_to_download(page: Page, ops
     imported = page.get_by_role("row").filter(has_text="Progress import")
     expect(imported).to_contain_text("file legacy.csv, keeping good rows, dry run")
     expect(imported).to_contain_text("1 rejected")
-    shoot(page, "operations")
+    shoot(page, SHOTS, "operations")
 
     with page.expect_download() as started:
         row.get_by_role("link", name=re.compile(r"^Download summary\.json")).click()
@@ -187,7 +174,7 @@ def test_an_admin_adds_a_webhook_sees_its_secret_once_resends_pauses_and_deletes
     endpoint = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=hook))
     expect(endpoint).to_contain_text("enabled")
     expect(endpoint).to_contain_text("lesson.completed, course.completed, pathway.completed")
-    shoot(page, "webhooks-secret")
+    shoot(page, SHOTS, "webhooks-secret")
     page.get_by_role("button", name="Done").click()
     expect(secret_field).to_have_count(0)
     page.reload()
@@ -214,7 +201,7 @@ def test_an_admin_adds_a_webhook_sees_its_secret_once_resends_pauses_and_deletes
     expect(delivered).to_contain_text("204")
     expect(delivered).to_contain_text(re.compile(r"\d+ ms"))
     expect(endpoint).to_contain_text("1 delivered")
-    shoot(page, "webhooks-log")
+    shoot(page, SHOTS, "webhooks-log")
     delivered.get_by_role("button", name=re.compile("^Resend")).click()
     expect(page.get_by_text("Queued again")).to_be_visible(timeout=TIMEOUT)
     wait_for_posts(got, 2)

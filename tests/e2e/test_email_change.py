@@ -4,50 +4,18 @@ in and the other browser is signed out. The served app has no SMTP: its mail is 
 from __future__ import annotations
 
 import re
-import time
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import WatchedBrowser
 from tests.e2e.helpers import PASSWORD, TIMEOUT, log_out, sign_up, submit_login, unique_email
-from tests.e2e.test_accessibility import AXE_OPTIONS
+from tests.e2e.mailbox import mail_to, parts
+from tests.e2e.screens import shoot
 
 pytestmark = pytest.mark.e2e
 SHOTS = Path("/tmp/shots-M")
-
-
-def mail(folder: Path, email: str, subject: str, timeout: float = 15.0) -> EmailMessage:
-    """The message to `email` with `subject` that the app's mail worker writes (it polls every second)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for path in sorted(folder.glob("*.eml")):
-            message = message_from_bytes(path.read_bytes(), policy=policy.default)
-            if email in str(message["To"]) and message["Subject"] == subject:
-                return message  # type: ignore[return-value]
-        time.sleep(0.2)
-    raise AssertionError(f"no '{subject}' to {email} in {folder} after {timeout} s")
-
-
-def parts(message: EmailMessage) -> tuple[str, str]:
-    text = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
-    html = message.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
-    return str(text), str(html)
-
-
-def shoot(page: Page, name: str) -> None:
-    """Screenshots at 1280 and 390 px, each width checked by axe-core: no violation."""
-    SHOTS.mkdir(exist_ok=True)
-    for width in (1280, 390):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-        violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
-        assert not violations, f"{name} at {width} px: {[(v['id'], v['help']) for v in violations]}"
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_a_learner_changes_the_email_from_the_profile_and_confirms_it_from_the_new_inbox(
@@ -72,11 +40,11 @@ def test_a_learner_changes_the_email_from_the_profile_and_confirms_it_from_the_n
     expect(page.get_by_role("heading", name="Change email")).to_be_in_viewport()  # scrolled to the answer
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "profile-change-sent-viewport.png"))
-    shoot(page, "profile-change-sent")
+    shoot(page, SHOTS, "profile-change-sent")
 
-    notice = mail(folder, old, "Someone asked to change your learnapp email")
+    notice = mail_to(folder, old, "Someone asked to change your learnapp email")
     assert "/confirm-email" not in "".join(parts(notice))
-    text, html = parts(mail(folder, new, "Confirm your new learnapp email"))
+    text, html = parts(mail_to(folder, new, "Confirm your new learnapp email"))
     link = re.search(r"https?://\S+/confirm-email\?token=[\w-]+", text)
     assert link is not None and link.group(0) in html
     path = "/confirm-email" + link.group(0).split("/confirm-email", 1)[1]
@@ -84,11 +52,11 @@ def test_a_learner_changes_the_email_from_the_profile_and_confirms_it_from_the_n
     page.goto(f"{app_url}{path}")
     expect(page.get_by_role("heading", name="Confirm your new email")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_text(new)).to_be_visible()
-    shoot(page, "confirm")
+    shoot(page, SHOTS, "confirm")
     page.get_by_role("button", name="Confirm new email").click()
     expect(page.get_by_role("heading", name="Email changed")).to_be_visible(timeout=TIMEOUT)
-    shoot(page, "confirm-done")
-    mail(folder, old, "Your learnapp email was changed")
+    shoot(page, SHOTS, "confirm-done")
+    mail_to(folder, old, "Your learnapp email was changed")
 
     # This browser stays signed in and shows the new email at once; the other one is signed out.
     page.get_by_role("link", name="Go to your profile").click()
@@ -109,4 +77,4 @@ def test_a_learner_changes_the_email_from_the_profile_and_confirms_it_from_the_n
     page.goto(f"{app_url}{path}")
     expect(page.get_by_role("alert")).to_contain_text("expired or was already used", timeout=TIMEOUT)
     expect(page.get_by_role("button", name="Confirm new email")).to_have_count(0)
-    shoot(page, "confirm-used")
+    shoot(page, SHOTS, "confirm-used")
