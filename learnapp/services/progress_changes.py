@@ -24,3 +24,5 @@ class ProgressChange:
     completed_at: datetime | None = None  # the node's completion time when it is complete
     # The stored row as the recompute read it, before writing: what a recalculate keeps to be rolled back.
     before: StoredProgress | None = None
+    # Countable lessons done after the change: with `before`, what the statistics counters move by ("started").
+    after_completed: int = 0

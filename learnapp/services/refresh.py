@@ -229,6 +229,7 @@ def _apply(
         newly_completed=counts.complete and row.first_completed_at is None,
         completed_at=completed_at,
         before=row,
+        after_completed=counts.completed,
     )
 
 
