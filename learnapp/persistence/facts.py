@@ -51,38 +51,20 @@ class StoredProgress:
     courses_total: int = 0
 
 
-_COURSE_COLUMNS = [
-    ENROLLMENT.c[name]
-    for name in (
-        "id",
-        "course_id",
-        "completed",
-        "total",
-        "percent",
-        "is_complete",
-        "completed_at",
-        "first_completed_at",
-        "claimed_at",
-        "updated_at",
-    )
-]
-_PATHWAY_COLUMNS = [
-    PATHWAY_ENROLLMENT.c[name]
-    for name in (
-        "id",
-        "pathway_id",
-        "completed",
-        "total",
-        "percent",
-        "is_complete",
-        "completed_at",
-        "first_completed_at",
-        "claimed_at",
-        "updated_at",
-        "courses_completed",
-        "courses_total",
-    )
-]
+# Every column a recompute writes (StoredProgress's fields after id and node id, in order); a pathway adds its counts.
+STORED_COLUMNS = (
+    "completed",
+    "total",
+    "percent",
+    "is_complete",
+    "completed_at",
+    "first_completed_at",
+    "claimed_at",
+    "updated_at",
+)
+PATHWAY_COUNTS = ("courses_completed", "courses_total")
+_COURSE_COLUMNS = [ENROLLMENT.c[name] for name in ("id", "course_id", *STORED_COLUMNS)]
+_PATHWAY_COLUMNS = [PATHWAY_ENROLLMENT.c[name] for name in ("id", "pathway_id", *STORED_COLUMNS, *PATHWAY_COUNTS)]
 # Statements are built once: SQLAlchemy then reuses their compiled form on every call.
 # A learner has few enrollments: reading them all and filtering here beats an IN list the
 # driver must re-render on every call.
@@ -197,19 +179,9 @@ def _save(table: Table, columns: tuple[str, ...]) -> Any:
     return update(table).where(table.c.id == bindparam("row_id")).values(values)
 
 
-_STORED = (
-    "completed",
-    "total",
-    "percent",
-    "is_complete",
-    "completed_at",
-    "first_completed_at",
-    "claimed_at",
-    "updated_at",
-)
 _SAVE = {
-    "course": _save(ENROLLMENT, _STORED),
-    "pathway": _save(PATHWAY_ENROLLMENT, (*_STORED, "courses_completed", "courses_total")),
+    "course": _save(ENROLLMENT, STORED_COLUMNS),
+    "pathway": _save(PATHWAY_ENROLLMENT, (*STORED_COLUMNS, *PATHWAY_COUNTS)),
 }
 
 

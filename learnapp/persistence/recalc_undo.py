@@ -10,23 +10,20 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, Text, case, cast, delete, func, insert, literal, select, update
 
-from learnapp.persistence.facts import ENROLLMENT, LEARNER, PATHWAY_ENROLLMENT, StoredProgress
+from learnapp.persistence.facts import (
+    ENROLLMENT,
+    LEARNER,
+    PATHWAY_COUNTS,
+    PATHWAY_ENROLLMENT,
+    STORED_COLUMNS,
+    StoredProgress,
+)
 from learnapp.persistence.runs import SYNC
 from learnapp.persistence.undo_tables import RecalcUndo
 
 UNDO: Table = RecalcUndo.__table__  # type: ignore[attr-defined]
 # Every column a recompute may write, per kind: what a rollback must put back for the dump to be the same.
-STORED = (
-    "completed",
-    "total",
-    "percent",
-    "is_complete",
-    "completed_at",
-    "first_completed_at",
-    "claimed_at",
-    "updated_at",
-)
-COLUMNS = {"course": STORED, "pathway": (*STORED, "courses_completed", "courses_total")}
+COLUMNS = {"course": STORED_COLUMNS, "pathway": (*STORED_COLUMNS, *PATHWAY_COUNTS)}
 TABLES = {"course": (ENROLLMENT, "course_id"), "pathway": (PATHWAY_ENROLLMENT, "pathway_id")}
 _MOMENTS = {"completed_at", "first_completed_at", "claimed_at", "updated_at", "synced_at"}
 
