@@ -1,4 +1,8 @@
-"""Services: a content update as an admin sees it: the impact first (a dry run), then apply, recorded in history."""
+"""Services: a content update as an admin sees it: the impact first (a dry run), then apply, recorded in history.
+
+Content comes from a folder under the content root (operators) or from files uploaded in the browser (kept server-side
+by digest between preview and apply). Apply applies exactly the bytes previewed, onto the catalog previewed.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,13 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, and_, insert, literal, select
+from sqlmodel import col
 
 from learnapp.persistence.certs import CERTIFICATE
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import ENROLLMENT, HISTORY, PATHWAY_ENROLLMENT
-from learnapp.persistence.tables import utcnow
+from learnapp.persistence.tables import CatalogState, utcnow
+from learnapp.services.content_bundles import load_bundle, store_bundle
 from learnapp.services.content_files import ContentSource, load_files, parse_content
 from learnapp.services.content_import import ImportReport, import_plan
 from learnapp.services.errors import Conflict
@@ -33,10 +39,15 @@ class ContentImpact:
     report: ImportReport
     certificates: tuple[AffectedCertificate, ...]
     digest: str  # of the files' bytes as previewed: apply_content takes it back and refuses other bytes
+    catalog_version: int = 0  # of the catalog the preview was computed on: apply refuses any other
 
 
 class ContentChanged(Conflict):
     code = "content_changed"
+
+
+class CatalogChanged(Conflict):
+    code = "catalog_changed"
 
 
 def content_files(path: Path, root: Path | None = None) -> ContentSource:
@@ -46,12 +57,35 @@ def content_files(path: Path, root: Path | None = None) -> ContentSource:
 
 def preview_content(db: Database, path: Path, root: Path | None = None) -> ContentImpact:
     """What applying `path` would change; nothing is written (the import's own dry run)."""
-    source = content_files(path, root)
+    return preview_source(db, content_files(path, root))
+
+
+def preview_upload(db: Database, source: ContentSource) -> ContentImpact:
+    """Validate uploaded files, preview them and keep them server-side (by digest) for apply_upload."""
+    impact = preview_source(db, source)  # ContentError first: invalid uploads are never kept
+    store_bundle(db, source)
+    return impact
+
+
+def apply_upload(db: Database, previewed: ContentImpact, actor_id: int) -> ContentImpact:
+    """Apply the uploaded files of `previewed` (by digest), only onto the catalog version they were previewed on."""
+    return apply_source(db, load_bundle(db, previewed.digest), actor_id, previewed)
+
+
+def preview_source(db: Database, source: ContentSource) -> ContentImpact:
     plan = parse_content(source)
     before = _reopened(db)
     found: list[AffectedCertificate] = []
-    report = import_plan(db, plan, dry_run=True, inspect=lambda conn: found.extend(_reopened_in(conn)))
-    return ContentImpact(report, _difference(found, before), source.digest)
+    versions: list[int] = []
+
+    def inspect(conn: Connection) -> None:
+        found.extend(_reopened_in(conn))
+        versions.append(_version(conn))
+
+    report = import_plan(db, plan, dry_run=True, inspect=inspect)
+    # Read inside the dry run, after its own bump (if it changed anything): the version it started from.
+    previewed = versions[0] - (1 if report.changed else 0)
+    return ContentImpact(report, _difference(found, before), source.digest, previewed)
 
 
 def apply_content(db: Database, path: Path, actor_id: int, digest: str, root: Path | None = None) -> ContentImpact:
@@ -59,18 +93,47 @@ def apply_content(db: Database, path: Path, actor_id: int, digest: str, root: Pa
     source = content_files(path, root)
     if source.digest != digest:
         raise ContentChanged("The content files changed since the preview: nothing was applied. Preview them again.")
+    return apply_source(db, source, actor_id)
+
+
+CATALOG_CHANGED = (
+    "The published catalog changed since this preview (content was applied meanwhile): nothing was applied. "
+    "Preview again to see the impact on the catalog as it is now."
+)
+
+
+def apply_source(
+    db: Database, source: ContentSource, actor_id: int, previewed: ContentImpact | None = None
+) -> ContentImpact:
+    """Apply `source`; with `previewed`, only onto the catalog version it was previewed on (else nothing changes)."""
     plan = parse_content(source)  # from the very bytes just checked, not a second read
     before = _reopened(db)
     started = utcnow()
-
     found: list[AffectedCertificate] = []
 
     def record(conn: Connection) -> None:
+        # On the previewed catalog the import changes what the preview did, so the version it leaves is known.
+        # Checked in the import's own transaction: raising here rolls the whole import back.
+        if previewed is not None and _version(conn) != previewed.catalog_version + previewed.report.changed:
+            raise CatalogChanged(CATALOG_CHANGED)
         _record_recalculated(conn, started, actor_id)
         found.extend(_reopened_in(conn))
 
     report = import_plan(db, plan, inspect=record)
-    return ContentImpact(report, _difference(found, before), digest)
+    if previewed is not None and previewed.report.changed and not report.changed:
+        # The one case the version cannot tell: the same files were applied meanwhile. This import wrote nothing.
+        raise CatalogChanged(CATALOG_CHANGED)
+    return ContentImpact(report, _difference(found, before), source.digest, _current_version(db))
+
+
+def _version(conn: Connection) -> int:
+    table = CatalogState.__table__  # type: ignore[attr-defined]
+    return int(conn.execute(select(table.c.version).where(col(table.c.id) == 1)).scalar() or 0)
+
+
+def _current_version(db: Database) -> int:
+    with db.snapshot() as conn:
+        return _version(conn)
 
 
 def _reopened(db: Database) -> list[AffectedCertificate]:
