@@ -12,6 +12,7 @@ from rich.table import Table
 
 from learnapp.cli_integrations import xapi
 from learnapp.cli_ops import progress_group, recalculate_command, runs_command
+from learnapp.cli_stats import stats
 from learnapp.persistence.db import default_database
 from learnapp.services.content_files import ContentError
 from learnapp.services.content_import import ImportReport, import_content
@@ -270,3 +271,4 @@ main.add_command(recalculate_command)
 main.add_command(runs_command)
 main.add_command(progress_group)
 main.add_command(xapi)
+main.add_command(stats)

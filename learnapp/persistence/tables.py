@@ -384,4 +384,5 @@ class OutboxReceipt(SQLModel, table=True):
 # Tables kept beside their own code, imported here so that the metadata (Alembic, the schema tests) holds them all.
 from learnapp.persistence import integration_tables as _integration_tables  # noqa: E402,F401
 from learnapp.persistence import mail_tables as _mail_tables  # noqa: E402,F401
+from learnapp.persistence import stats_tables as _stats_tables  # noqa: E402,F401
 from learnapp.persistence import undo_tables as _undo_tables  # noqa: E402,F401

@@ -1,4 +1,4 @@
-"""Services: admin statistics of courses and pathways, from a few set-based queries over stored progress."""
+"""Services: admin statistics of courses and pathways, from their counters and a few queries over finishers."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, case, func, select
 
-from learnapp.domain.content import Lesson
+from learnapp.domain.content import Catalog, Lesson
+from learnapp.persistence import stats_counters
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import ENROLLMENT, LEARNER, PATHWAY_ENROLLMENT
@@ -94,9 +95,9 @@ def course_stats(db: Database, slug: str, now: datetime | None = None, zone: tzi
             raise NotFound(f"Unknown course '{slug}'")
         groups = {lesson.id: m.title for m in course.modules for lesson in m.lessons}
         lessons = [x for x in course.lessons if x.countable]
-        where = ENROLLMENT.c.course_id == course.id
-        scan = _scan(conn, ENROLLMENT, where, as_of, zone)
-        funnel = _funnel(conn, ENROLLMENT, where, lessons, groups, scan.summary.enrolled)
+        counts = _counters(conn, "course", course.id)
+        scan = _scan(conn, ENROLLMENT, ENROLLMENT.c.course_id == course.id, as_of, zone, counts)
+        funnel = _funnel(counts, lessons, groups, scan.summary.enrolled)
     return _stats("course", course.slug, course.title, len(lessons), scan, funnel, (), as_of)
 
 
@@ -112,12 +113,18 @@ def pathway_stats(db: Database, slug: str, now: datetime | None = None, zone: tz
                 groups.setdefault(lesson.id, c.title)  # a module shared by two courses counts under the first
         by_id = {x.id: x for c in pathway.courses for x in c.lessons if x.countable}
         lessons = [by_id[i] for i in groups if i in by_id]
+        counts = _counters(conn, "pathway", pathway.id)
         where = PATHWAY_ENROLLMENT.c.pathway_id == pathway.id
-        scan = _scan(conn, PATHWAY_ENROLLMENT, where, as_of, zone)
-        funnel = _funnel(conn, PATHWAY_ENROLLMENT, where, lessons, groups, scan.summary.enrolled)
+        scan = _scan(conn, PATHWAY_ENROLLMENT, where, as_of, zone, counts)
+        funnel = _funnel(counts, lessons, groups, scan.summary.enrolled)
         members = [(c.id, c.slug, c.title) for c in pathway.courses]
-        courses = _course_funnel(conn, pathway.id, members, scan.summary.enrolled)
+        courses = _course_funnel(counts, members, scan.summary.enrolled)
     return _stats("pathway", pathway.slug, pathway.title, len(lessons), scan, funnel, courses, as_of)
+
+
+def _counters(conn: Connection, kind: str, node_id: int) -> dict[str, int]:
+    """The node's statistics counters (kept with every change: a few rows whatever the number of learners)."""
+    return stats_counters.totals(conn, [(kind, node_id)])[(kind, node_id)]
 
 
 def _stats(
@@ -155,34 +162,26 @@ class _Scan:
     median: float | None
 
 
-def _scan(conn: Connection, table: Table, where: Any, now: datetime, zone: tzinfo) -> _Scan:
-    """One pass over the node's stored rows, grouped by (progress bucket, time bucket, recent day): every
-    count, the average and the three histograms fold out of that one aggregated result; then the median."""
+def _scan(conn: Connection, table: Table, where: Any, now: datetime, zone: tzinfo, counts: dict[str, int]) -> _Scan:
+    """Counts, average and progress histogram from the counters; the time histogram, recent days and median
+    from the node's finishers only (one GROUP BY over them, then the median)."""
     first, since = _window(now, zone)
     finished = table.c.first_completed_at
     seconds = q.seconds_between(conn, table.c.enrolled_at, finished)
-    keys = (
-        q.progress_bucket(table.c.percent),
-        case((finished.is_not(None), q.time_bucket(seconds))),
-        case((finished >= since, q.local_day(conn, finished, zone, since, now))),
-    )
-    started = func.sum(case((table.c.completed > 0, 1), else_=0))
-    complete = func.sum(case((table.c.is_complete, 1), else_=0))
-    rows = conn.execute(
-        select(*keys, func.count(), started, complete, func.sum(table.c.percent)).where(where).group_by(*keys)
-    ).all()
-    progress, times, days = Counter[int](), Counter[int](), Counter[date]()
-    for bucket, time_bucket, day, count, *_ in rows:
-        progress[int(bucket)] += count
-        if time_bucket is not None:
-            times[int(time_bucket)] += count
+    keys = (q.time_bucket(seconds), case((finished >= since, q.local_day(conn, finished, zone, since, now))))
+    rows = conn.execute(select(*keys, func.count()).where(where, finished.is_not(None)).group_by(*keys)).all()
+    times, days = Counter[int](), Counter[date]()
+    for time_bucket, day, count in rows:
+        times[int(time_bucket)] += count
         if day is not None:
             days[q.as_date(day)] += count
-    enrolled, begun, done, percents = (sum(int(r[i] or 0) for r in rows) for i in (3, 4, 5, 6))
     finishers = sum(times.values())
+    summary = _summarize(
+        counts.get("enrolled", 0), counts.get("started", 0), counts.get("complete", 0), counts.get("percent", 0)
+    )
     return _Scan(
-        _summarize(enrolled, begun, done, percents),
-        tuple(Bucket(label, progress[i]) for i, label in enumerate(q.PROGRESS_LABELS)),
+        summary,
+        tuple(Bucket(label, counts.get(f"p{i}", 0)) for i, label in enumerate(q.PROGRESS_LABELS)),
         tuple(Bucket(label, times[i]) for i, label in enumerate(q.TIME_LABELS)),
         tuple((first + timedelta(days=i), days[first + timedelta(days=i)]) for i in range(DAYS)),
         q.median(conn, select(seconds).where(where, finished.is_not(None)), finishers),
@@ -195,32 +194,28 @@ def _summarize(enrolled: int, started: int, completed: int, percents: int) -> Su
 
 
 def _funnel(
-    conn: Connection, table: Table, where: Any, lessons: Sequence[Lesson], groups: dict[int, str], enrolled: int
+    counts: dict[str, int], lessons: Sequence[Lesson], groups: dict[int, str], enrolled: int
 ) -> tuple[FunnelStep, ...]:
-    """Completions of each lesson among the node's enrolled learners, in order."""
-    counts = q.lesson_counts(conn, table, where, [x.id for x in lessons], enrolled)
+    """Completions of each lesson among the node's enrolled learners, in order (its "l<lesson>" counters)."""
     return tuple(
         FunnelStep(
             i + 1,
             x.slug,
             x.title,
             groups.get(x.id, ""),
-            counts.get(x.id, 0),
-            floored_share(counts.get(x.id, 0), enrolled),
+            counts.get(f"l{x.id}", 0),
+            floored_share(counts.get(f"l{x.id}", 0), enrolled),
         )
         for i, x in enumerate(lessons)
     )
 
 
 def _course_funnel(
-    conn: Connection, pathway_id: int, courses: list[tuple[int, str, str]], enrolled: int
+    counts: dict[str, int], courses: list[tuple[int, str, str]], enrolled: int
 ) -> tuple[FunnelStep, ...]:
-    """Of the pathway's learners, how many have completed each of its courses."""
-    key = ENROLLMENT.c.course_id
-    joined = PATHWAY_ENROLLMENT.join(ENROLLMENT, ENROLLMENT.c.learner_id == PATHWAY_ENROLLMENT.c.learner_id)
-    counts = q.counts_by(conn, key, joined, PATHWAY_ENROLLMENT.c.pathway_id == pathway_id, ENROLLMENT.c.is_complete)
+    """Of the pathway's learners, how many have completed each of its courses (its "c<course>" counters)."""
     return tuple(
-        FunnelStep(i + 1, slug, title, "", counts.get(cid, 0), floored_share(counts.get(cid, 0), enrolled))
+        FunnelStep(i + 1, slug, title, "", counts.get(f"c{cid}", 0), floored_share(counts.get(f"c{cid}", 0), enrolled))
         for i, (cid, slug, title) in enumerate(courses)
     )
 
@@ -255,8 +250,8 @@ def overview(db: Database, now: datetime | None = None, zone: tzinfo = UTC) -> O
     with db.snapshot() as conn:
         as_of = now or utcnow()
         catalog = current_catalog(conn)
-        courses = _ranked(conn, ENROLLMENT, ENROLLMENT.c.course_id)
-        pathways = _ranked(conn, PATHWAY_ENROLLMENT, PATHWAY_ENROLLMENT.c.pathway_id)
+        courses = _ranked(conn, catalog, "course")
+        pathways = _ranked(conn, catalog, "pathway")
         learners = conn.execute(select(func.count()).select_from(LEARNER).where(LEARNER.c.role == "learner")).scalar()
         week = as_of - timedelta(days=7)
         active = conn.execute(
@@ -278,11 +273,14 @@ def overview(db: Database, now: datetime | None = None, zone: tzinfo = UTC) -> O
     )
 
 
-def _ranked(conn: Connection, table: Table, key: Any) -> dict[int, Summary]:
-    started = func.sum(case((table.c.completed > 0, 1), else_=0))
-    complete = func.sum(case((table.c.is_complete, 1), else_=0))
-    rows = conn.execute(select(key, func.count(), started, complete, func.sum(table.c.percent)).group_by(key))
-    return {int(r[0]): _summarize(int(r[1]), int(r[2] or 0), int(r[3] or 0), int(r[4] or 0)) for r in rows}
+def _ranked(conn: Connection, catalog: Catalog, kind: str) -> dict[int, Summary]:
+    nodes = [(kind, c.id) for c in (catalog.courses if kind == "course" else catalog.pathways)]
+    found = stats_counters.totals(conn, nodes, ("enrolled", "started", "complete", "percent"))
+    return {
+        node_id: _summarize(c.get("enrolled", 0), c.get("started", 0), c.get("complete", 0), c.get("percent", 0))
+        for (_k, node_id), c in found.items()
+        if c
+    }
 
 
 def _rank(nodes: list[RankedNode]) -> tuple[RankedNode, ...]:

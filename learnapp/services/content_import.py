@@ -208,6 +208,8 @@ def _recompute(work: UnitOfWork, before: Catalog, after: Catalog, report: Import
     changed |= {c.id for c in before.courses if after.course(c.id) is None}
     pathways = {p.id for p in after.pathways if before.pathway(p.id) != p}
     pathways |= {p.id for c in changed for p in after.pathways_containing(c)}
+    # Their funnels count other lessons now: the statistics counters are recounted with the new catalog.
+    work.recount_stats([("course", c) for c in changed] + [("pathway", p) for p in pathways], after)
     slugs = {c.id: c.slug for c in (*before.courses, *after.courses)}
     report.changed_courses = sorted(slugs[c] for c in changed)
     learners = set(

@@ -258,4 +258,5 @@ def _undo_learner(work: UnitOfWork, run_id: int, learner_id: int, before: dict[s
     entries += [history_entry(learner_id, "unenrolled", "import", **{f"{kind}_id": node}) for kind, node in unenrolled]
     work.record([{**entry, "detail": f"rollback of import run {run_id}"} for entry in entries])
     work.touch(learner_id)  # the snapshot's stored rows came back: the learner's tabs must reload them
+    work.recount_stats()  # so did stored rows outside the recompute: the statistics counters are recounted
     work.recompute([learner_id], [c.id for c in catalog.courses], [p.id for p in catalog.pathways])

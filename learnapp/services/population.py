@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
+from learnapp.persistence import stats_counters
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import LEARNER
@@ -76,8 +77,11 @@ def generate_population(
                 upcoming = planner.submit(plans_from, start + batch)
             with db.transaction() as conn, _roomy(conn):
                 ids, written = write_batch(conn, plans, PASSWORD_HASH)
-                load_shape(conn, current_catalog(conn))
+                catalog = current_catalog(conn)
+                load_shape(conn, catalog)
                 recompute_range(conn, ids[0], ids[-1])
+                # New learners only: their whole share of the statistics counters is added, set-based.
+                stats_counters.add_learners(conn, catalog, ids[0], ids[-1])
             counts = [a + b for a, b in zip(counts, written, strict=True)]
             first, last = first or ids[0], ids[-1]
             if on_progress:

@@ -22,6 +22,7 @@ from learnapp.persistence.facts import ENROLLMENT, PATHWAY_ENROLLMENT
 from learnapp.persistence.tables import utcnow
 from learnapp.services.errors import InvalidRequest, NotFound
 from learnapp.services.refresh import ProgressChange, log_changes
+from learnapp.services.stats_verify import repair
 from learnapp.services.unit_of_work import UnitOfWork, unit_of_work
 
 Progress = Callable[[int, int], None]
@@ -83,6 +84,9 @@ def recalculate(
             _batch(db, catalog, batch, courses, pathways, options, report)
             if progress:
                 progress(min(start + len(batch), len(learners)), len(learners))
+        if not options.dry_run and options.learner_id is None:
+            # The batches moved the counters by what they changed; a recount also repairs counters that drifted.
+            repair(db, [("course", c) for c in courses] + [("pathway", p) for p in pathways])
         _close(db, report, runs_dir, started, "succeeded")
     return report
 

@@ -21,6 +21,7 @@ from learnapp.services import live
 from learnapp.services.notifications import milestone_crossed
 from learnapp.services.progress_changes import ProgressChange
 from learnapp.services.refresh import follow_changes, recompute
+from learnapp.services.stats_deltas import StatsDeltas
 
 # Stable event ids: the same cause (learner, version, position in its change) always gets the same UUID.
 EVENT_NAMESPACE = uuid.UUID("4f1c2a7e-2b9d-5c3e-9a41-6d0b8e7f1a23")
@@ -37,9 +38,10 @@ class UnitOfWork:
 
     Services change facts through `record` (the history entry is the change's description) and stored progress
     through `recompute`. From those it follows, in the same transaction: notices and certificates for first
-    completions, the learner's progress version bumped once, and outbox events for delivery (email, webhooks,
-    xAPI). After commit, the learners' open tabs are told (except `origin`, the tab that made the change and
-    shows it already). Nothing a caller must remember.
+    completions, the learner's progress version bumped once, outbox events for delivery (email, webhooks,
+    xAPI), and the admin statistics counters moved by what changed (learnapp/services/stats_deltas.py).
+    After commit, the learners' open tabs are told (except `origin`, the tab that made the change and shows
+    it already). Nothing a caller must remember.
     """
 
     def __init__(self, conn: Connection, origin: str | None = None) -> None:
@@ -50,6 +52,7 @@ class UnitOfWork:
         self._events: list[dict[str, Any]] = []
         self._catalog: Catalog | None = None
         self._session: Session | None = None
+        self._stats = StatsDeltas()
 
     @property
     def catalog(self) -> Catalog:
@@ -79,6 +82,7 @@ class UnitOfWork:
         what the caller knows of the subject to each event (a lesson's slug, module and courses; a course's slug).
         """
         append_history(self.conn, entries)
+        self._stats.entries(entries)
         resets: dict[tuple[int, int | None], list[int]] = {}
         for entry in entries:
             learner_id = entry["learner_id"]
@@ -109,7 +113,9 @@ class UnitOfWork:
         whoever caused it (a click, an enrollment, an import, a recalculation). Milestone notices only when the
         learner's own completion moved the bar (`milestones`).
         """
-        changes = recompute(self.conn, catalog or self.catalog, learner_ids, course_ids, pathway_ids, course_rows)
+        catalog = catalog or self.catalog
+        changes = recompute(self.conn, catalog, learner_ids, course_ids, pathway_ids, course_rows)
+        self._stats.changes(changes, catalog)
         self.touch_many([i for i, moved in changes.items() if moved])
         for learner_id, moved in changes.items():
             if not moved:
@@ -138,10 +144,24 @@ class UnitOfWork:
         if new:
             self.versions.update(bump_versions(self.conn, new))
 
+    def recount_stats(self, nodes: Iterable[tuple[str, int]] | None = None, catalog: Catalog | None = None) -> None:
+        """Recount these nodes' statistics (all when None) from the stored rows at flush, instead of adding deltas.
+
+        For changes made outside `record` and `recompute`: stored rows put back from a snapshot, a content import
+        (whose new `catalog` decides which lessons each node's funnel counts).
+        """
+        if catalog is not None:
+            self._stats.catalog = catalog
+        if nodes is None:
+            self._stats.recount_all = True
+        else:
+            self._stats.recount.update(nodes)
+
     @contextmanager
     def savepoint(self) -> Iterator[None]:
-        """A nested transaction: rolled back, it takes back its events and version bumps too."""
+        """A nested transaction: rolled back, it takes back its events, version bumps and counter deltas too."""
         events, versions = len(self._events), dict(self.versions)
+        stats = self._stats.mark()
         nested = self.conn.begin_nested()
         try:
             yield
@@ -149,6 +169,7 @@ class UnitOfWork:
             nested.rollback()
             del self._events[events:]
             self.versions = versions
+            self._stats.restore(stats)
             raise
         nested.commit()
 
@@ -190,6 +211,8 @@ class UnitOfWork:
             self._session.flush()
         add_events(self.conn, self._events)
         self._events = []
+        if self._stats.pending:
+            self._stats.flush(self.conn, self.catalog)
 
 
 @contextmanager

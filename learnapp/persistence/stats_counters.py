@@ -1,0 +1,226 @@
+"""Persistence: statistics counters per course and pathway: atomic additions, sums on read, recounts from rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, case, delete, func, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+
+from learnapp.domain.content import Catalog, Course, Pathway
+from learnapp.persistence.facts import COMPLETION, ENROLLMENT, PATHWAY_ENROLLMENT
+from learnapp.persistence.stats_tables import StatCounter
+
+COUNTER: Table = StatCounter.__table__  # type: ignore[attr-defined]
+# Shards per counter: a change adds to its learner's shard, so concurrent writers in one course rarely share a row.
+SHARDS = 8
+PROGRESS_BUCKETS = 12  # 0%, 1–9%, 10–19% … 90–99%, 100%
+ROW_NAMES = ("enrolled", "started", "complete", "percent", *(f"p{i}" for i in range(PROGRESS_BUCKETS)))
+
+Node = tuple[str, int]  # ("course" | "pathway", id)
+Key = tuple[str, int, str, int]  # (kind, node id, counter name, shard)
+Counts = dict[Node, dict[str, int]]
+
+
+def bucket(percent: int) -> int:
+    """The progress histogram bucket of a stored percent (as admin_sql.progress_bucket does in SQL)."""
+    return 0 if percent <= 0 else PROGRESS_BUCKETS - 1 if percent >= 100 else percent // 10 + 1
+
+
+def _upsert(builder: Any) -> Any:
+    statement = builder(COUNTER).values(
+        node_kind=bindparam("kind"),
+        node_id=bindparam("node"),
+        name=bindparam("name"),
+        shard=bindparam("shard"),
+        n=bindparam("n"),
+    )
+    # Atomic: x = x + d under the row lock, never read-then-write.
+    return statement.on_conflict_do_update(
+        index_elements=["node_kind", "node_id", "name", "shard"], set_={"n": COUNTER.c.n + statement.excluded.n}
+    )
+
+
+_ADD = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+
+
+def add(conn: Connection, deltas: dict[Key, int]) -> None:
+    """Add the deltas in one statement, in key order (two writers lock shared rows in the same order: no deadlock)."""
+    rows = [
+        {"kind": k, "node": node, "name": name, "shard": shard, "n": n}
+        for (k, node, name, shard), n in sorted(deltas.items())
+        if n
+    ]
+    if rows:
+        conn.execute(_ADD[conn.dialect.name], rows)
+
+
+def totals(conn: Connection, nodes: Iterable[Node], names: Iterable[str] | None = None) -> Counts:
+    """Each node's counters, summed over their shards (a few rows per node whatever the number of learners)."""
+    found: Counts = {node: {} for node in nodes}
+    for kind in {k for k, _ in found}:
+        ids = [node_id for k, node_id in found if k == kind]
+        query = select(COUNTER.c.node_id, COUNTER.c.name, func.sum(COUNTER.c.n)).where(
+            COUNTER.c.node_kind == kind, COUNTER.c.node_id.in_(ids)
+        )
+        if names is not None:
+            query = query.where(COUNTER.c.name.in_(list(names)))
+        for node_id, name, n in conn.execute(query.group_by(COUNTER.c.node_id, COUNTER.c.name)):
+            if n:
+                found[(kind, node_id)][name] = int(n)
+    return found
+
+
+def every_node(catalog: Catalog) -> list[Node]:
+    return [("course", c.id) for c in catalog.courses] + [("pathway", p.id) for p in catalog.pathways]
+
+
+def recount(conn: Connection, catalog: Catalog, nodes: Iterable[Node]) -> Counts:
+    """The counters as the stored rows and the facts say they are (set-based: a few statements per node)."""
+    wanted = sorted(set(nodes))
+    counts: Counts = {node: {} for node in wanted}
+    for kind, table, key in (("course", ENROLLMENT, "course_id"), ("pathway", PATHWAY_ENROLLMENT, "pathway_id")):
+        ids = [node_id for k, node_id in wanted if k == kind]
+        if ids:
+            _row_counts(conn, table, table.c[key], ids, counts, kind)
+    for kind, node_id in wanted:
+        node = catalog.course(node_id) if kind == "course" else catalog.pathway(node_id)
+        if node is None:
+            continue
+        table, key = (ENROLLMENT, "course_id") if kind == "course" else (PATHWAY_ENROLLMENT, "pathway_id")
+        own = counts[(kind, node_id)]
+        where = (table.c[key] == node_id,)
+        _lesson_counts(conn, table, where, sorted(node.countable_ids), own)
+        if kind == "pathway":
+            _course_counts(conn, node_id, [c.id for c in node.courses], own)  # type: ignore[union-attr]
+    return counts
+
+
+def _row_counts(
+    conn: Connection, table: Table, key: Any, ids: list[int], counts: Counts, kind: str, among: Any = None
+) -> None:
+    percent = table.c.percent
+    buckets = case((percent <= 0, 0), (percent >= 100, PROGRESS_BUCKETS - 1), else_=percent // 10 + 1)
+    started = func.sum(case((table.c.completed > 0, 1), else_=0))
+    complete = func.sum(case((table.c.is_complete, 1), else_=0))
+    # Whole nodes are read by node; a range of learners (`among`) by its own rows, keeping the nodes asked for.
+    query = select(key, buckets, func.count(), started, complete, func.sum(percent))
+    query = query.where(key.in_(ids) if among is None else among)
+    for node_id, b, n, begun, done, percents in conn.execute(query.group_by(key, buckets)):
+        own = counts.get((kind, node_id))
+        if own is None:
+            continue
+        for name, value in (("enrolled", n), ("started", begun), ("complete", done), ("percent", percents)):
+            own[name] = own.get(name, 0) + int(value or 0)
+        own[f"p{int(b)}"] = own.get(f"p{int(b)}", 0) + int(n)
+    for node in counts:
+        if node[0] == kind:
+            counts[node] = {name: n for name, n in counts[node].items() if n}
+
+
+def _lesson_counts(
+    conn: Connection, table: Table, where: tuple[Any, ...], lesson_ids: list[int], own: dict[str, int]
+) -> None:
+    if not lesson_ids:
+        return
+    joined = COMPLETION.join(table, table.c.learner_id == COMPLETION.c.learner_id)
+    query = (
+        select(COMPLETION.c.lesson_id, func.count())
+        .select_from(joined)
+        .where(*where, COMPLETION.c.lesson_id.in_(lesson_ids))
+        .group_by(COMPLETION.c.lesson_id)
+    )
+    for lesson_id, n in conn.execute(query):
+        own[f"l{lesson_id}"] = int(n)
+
+
+def _course_counts(conn: Connection, pathway_id: int, course_ids: list[int], own: dict[str, int]) -> None:
+    if not course_ids:
+        return
+    joined = PATHWAY_ENROLLMENT.join(ENROLLMENT, ENROLLMENT.c.learner_id == PATHWAY_ENROLLMENT.c.learner_id)
+    query = (
+        select(ENROLLMENT.c.course_id, func.count())
+        .select_from(joined)
+        .where(
+            PATHWAY_ENROLLMENT.c.pathway_id == pathway_id,
+            ENROLLMENT.c.course_id.in_(course_ids),
+            ENROLLMENT.c.is_complete,
+        )
+        .group_by(ENROLLMENT.c.course_id)
+    )
+    for course_id, n in conn.execute(query):
+        own[f"c{course_id}"] = int(n)
+
+
+def lock_for_recount(conn: Connection) -> None:
+    """PostgreSQL: wait for every transaction that added to a counter to end, and hold off new ones until commit.
+
+    A recount reads the rows then replaces the counters: a change committed in between would be counted twice
+    (in the rows read and in its own addition) or lost. Writers queue behind the lock; they do not fail.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("LOCK TABLE stat_counter IN SHARE ROW EXCLUSIVE MODE"))
+
+
+def rewrite(conn: Connection, catalog: Catalog, nodes: Iterable[Node]) -> Counts:
+    """Replace these nodes' counters by their recount (in shard 0); the caller took lock_for_recount."""
+    wanted = sorted(set(nodes))
+    counts = recount(conn, catalog, wanted)
+    for kind in {k for k, _ in wanted}:
+        ids = [node_id for k, node_id in wanted if k == kind]
+        conn.execute(delete(COUNTER).where(COUNTER.c.node_kind == kind, COUNTER.c.node_id.in_(ids)))
+    rows = [
+        {"node_kind": kind, "node_id": node_id, "name": name, "shard": 0, "n": n}
+        for (kind, node_id), own in counts.items()
+        for name, n in own.items()
+        if n
+    ]
+    if rows:
+        conn.execute(insert(COUNTER), rows)
+    return counts
+
+
+def add_learners(conn: Connection, catalog: Catalog, first: int, last: int) -> None:
+    """Add the share of learners [first, last] (new ones, written in bulk outside the engine) to every node.
+
+    Every statement is driven by the learner range (never by course): a batch costs the same at a million learners.
+    """
+    counts: Counts = {node: {} for node in every_node(catalog)}
+    for kind, table, key in (("course", ENROLLMENT, "course_id"), ("pathway", PATHWAY_ENROLLMENT, "pathway_id")):
+        ids = [node_id for k, node_id in counts if k == kind]
+        _row_counts(conn, table, table.c[key], ids, counts, kind, table.c.learner_id.between(first, last))
+        lessons = {node_id: node.countable_ids for node_id in ids if (node := _node(catalog, kind, node_id))}
+        joined = table.join(COMPLETION, COMPLETION.c.learner_id == table.c.learner_id)
+        query = select(table.c[key], COMPLETION.c.lesson_id, func.count()).select_from(joined)
+        query = query.where(table.c.learner_id.between(first, last)).group_by(table.c[key], COMPLETION.c.lesson_id)
+        for node_id, lesson_id, n in conn.execute(query):
+            if lesson_id in lessons.get(node_id, ()):
+                counts[(kind, node_id)][f"l{lesson_id}"] = int(n)
+    members = {p.id: {c.id for c in p.courses} for p in catalog.pathways}
+    joined = PATHWAY_ENROLLMENT.join(ENROLLMENT, ENROLLMENT.c.learner_id == PATHWAY_ENROLLMENT.c.learner_id)
+    query = (
+        select(PATHWAY_ENROLLMENT.c.pathway_id, ENROLLMENT.c.course_id, func.count())
+        .select_from(joined)
+        .where(PATHWAY_ENROLLMENT.c.learner_id.between(first, last), ENROLLMENT.c.is_complete)
+        .group_by(PATHWAY_ENROLLMENT.c.pathway_id, ENROLLMENT.c.course_id)
+    )
+    for pathway_id, course_id, n in conn.execute(query):
+        if course_id in members.get(pathway_id, ()):
+            counts[("pathway", pathway_id)][f"c{course_id}"] = int(n)
+    add(conn, {(kind, node_id, name, 0): n for (kind, node_id), own in counts.items() for name, n in own.items()})
+
+
+def _node(catalog: Catalog, kind: str, node_id: int) -> Course | Pathway | None:
+    return catalog.course(node_id) if kind == "course" else catalog.pathway(node_id)
+
+
+def differences(stored: Counts, recounted: Counts) -> list[tuple[Node, str, int, int]]:
+    """(node, counter, stored value, recounted value) for every counter that differs."""
+    found = []
+    for node in sorted(set(stored) | set(recounted)):
+        mine, theirs = stored.get(node, {}), recounted.get(node, {})
+        for name in sorted(set(mine) | set(theirs)):
+            if mine.get(name, 0) != theirs.get(name, 0):
+                found.append((node, name, mine.get(name, 0), theirs.get(name, 0)))
+    return found

@@ -1,0 +1,179 @@
+"""Services: how a unit of work's changes move the statistics counters, added in the same transaction."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, literal, select, union_all
+
+from learnapp.domain.content import Catalog
+from learnapp.persistence import stats_counters as counters
+from learnapp.persistence.facts import COMPLETION, ENROLLMENT, PATHWAY_ENROLLMENT
+from learnapp.services.progress_changes import ProgressChange
+
+# A fact's history action and what it does to the lesson's funnel counters.
+_FACT_SIGN = {"completed": 1, "uncompleted": -1, "reset": -1}
+# Actions that write stored rows or enrollments outside the recompute: their nodes are recounted instead.
+_RECOUNTED = {"unenrolled", "restored"}
+
+_MEMBERSHIP = union_all(
+    select(literal("course"), ENROLLMENT.c.learner_id, ENROLLMENT.c.course_id).where(
+        ENROLLMENT.c.learner_id.in_(bindparam("learners", expanding=True))
+    ),
+    select(literal("pathway"), PATHWAY_ENROLLMENT.c.learner_id, PATHWAY_ENROLLMENT.c.pathway_id).where(
+        PATHWAY_ENROLLMENT.c.learner_id.in_(bindparam("learners", expanding=True))
+    ),
+)
+
+_lessons_cache: tuple[Catalog, dict[int, list[counters.Node]]] | None = None
+
+
+def nodes_counting(catalog: Catalog, lesson_id: int) -> list[counters.Node]:
+    """The courses and pathways whose funnel shows this lesson (its countable lessons include it)."""
+    global _lessons_cache
+    if _lessons_cache is None or _lessons_cache[0] is not catalog:
+        index: dict[int, list[counters.Node]] = defaultdict(list)
+        for course in catalog.courses:
+            for lesson in course.countable_ids:
+                index[lesson].append(("course", course.id))
+        for pathway in catalog.pathways:
+            for lesson in pathway.countable_ids:
+                index[lesson].append(("pathway", pathway.id))
+        _lessons_cache = (catalog, dict(index))
+    return _lessons_cache[1].get(lesson_id, [])
+
+
+class StatsDeltas:
+    """What a unit of work changed, kept until flush, then turned into counter additions (or recounts).
+
+    Stored rows move the enrollment counters by their before/after (every stored row write is the recompute's);
+    an enrollment adds a default row; a fact done or undone moves its lesson's funnel in the nodes the learner
+    is enrolled in; a course completed or reopened moves the course funnel of the learner's pathways. A node
+    enrolled in this unit gets its funnels from the final state instead, so nothing counts twice.
+    """
+
+    def __init__(self) -> None:
+        self._clear()
+
+    def _clear(self) -> None:
+        self.rows: dict[counters.Key, int] = defaultdict(int)
+        self.facts: list[tuple[int, int, int]] = []  # (learner, lesson, +1 | -1)
+        self.flips: list[tuple[int, int, int]] = []  # (learner, course, +1 | -1): completed or reopened
+        self.enrolled: set[tuple[int, str, int]] = set()  # (learner, kind, node)
+        self.recount: set[counters.Node] = set()
+        self.recount_all = False
+        self.catalog: Catalog | None = None  # the one the unit's last recompute used (a content import's new one)
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.rows or self.facts or self.flips or self.enrolled or self.recount or self.recount_all)
+
+    def mark(self) -> tuple[Any, ...]:
+        """What a savepoint restores if it rolls back."""
+        return (dict(self.rows), len(self.facts), len(self.flips), set(self.enrolled))
+
+    def restore(self, mark: tuple[Any, ...]) -> None:
+        rows, facts, flips, enrolled = mark
+        self.rows = defaultdict(int, rows)
+        del self.facts[facts:], self.flips[flips:]
+        self.enrolled = enrolled
+
+    def entries(self, entries: Iterable[dict[str, Any]]) -> None:
+        for entry in entries:
+            action, learner_id = entry["action"], entry["learner_id"]
+            if action in _FACT_SIGN and entry["lesson_id"] is not None:
+                self.facts.append((learner_id, entry["lesson_id"], _FACT_SIGN[action]))
+            elif action == "enrolled" or action in _RECOUNTED:
+                node = ("course", entry["course_id"]) if entry["course_id"] else ("pathway", entry["pathway_id"])
+                if node[1] is None:
+                    continue
+                if action in _RECOUNTED:
+                    self.recount.add(node)
+                else:
+                    self.enrolled.add((learner_id, *node))
+                    self._row(learner_id, node, {"enrolled": 1, "p0": 1})  # a new row: nothing done, 0%
+
+    def changes(self, changes: dict[int, list[ProgressChange]], catalog: Catalog) -> None:
+        self.catalog = catalog
+        for learner_id, moved in changes.items():
+            for change in moved:
+                before = change.before
+                if before is None:
+                    continue
+                node = (change.kind, change.node_id)
+                delta = {
+                    "started": int(change.after_completed > 0) - int(before.completed > 0),
+                    "complete": int(change.after_complete) - int(before.is_complete),
+                    "percent": change.after_percent - before.percent,
+                }
+                old, new = counters.bucket(before.percent), counters.bucket(change.after_percent)
+                if old != new:
+                    delta[f"p{old}"], delta[f"p{new}"] = -1, 1
+                self._row(learner_id, node, delta)
+                if change.kind == "course" and delta["complete"]:
+                    self.flips.append((learner_id, change.node_id, delta["complete"]))
+
+    def _row(self, learner_id: int, node: counters.Node, delta: dict[str, int]) -> None:
+        shard = learner_id % counters.SHARDS
+        for name, n in delta.items():
+            if n:
+                self.rows[(node[0], node[1], name, shard)] += n
+
+    def flush(self, conn: Connection, catalog: Catalog) -> None:
+        """Add what this unit changed (one membership read and one upsert for a click); recount what it must."""
+        catalog = self.catalog or catalog
+        if self.recount_all:
+            self.recount = set(counters.every_node(catalog))
+        if self.recount:
+            counters.lock_for_recount(conn)
+            counters.rewrite(conn, catalog, self.recount)
+        deltas = dict(self.rows)
+        learners = sorted({f[0] for f in self.facts} | {f[0] for f in self.flips} | {e[0] for e in self.enrolled})
+        if learners:
+            self._funnels(conn, catalog, learners, deltas)
+        counters.add(conn, {key: n for key, n in deltas.items() if (key[0], key[1]) not in self.recount})
+        self._clear()
+
+    def _funnels(
+        self, conn: Connection, catalog: Catalog, learners: list[int], deltas: dict[counters.Key, int]
+    ) -> None:
+        member: set[tuple[int, str, int]] = {(i, k, n) for k, i, n in conn.execute(_MEMBERSHIP, {"learners": learners})}
+        fresh = self.enrolled
+
+        def add(learner_id: int, node: counters.Node, name: str, n: int) -> None:
+            key = (node[0], node[1], name, learner_id % counters.SHARDS)
+            deltas[key] = deltas.get(key, 0) + n
+
+        for learner_id, lesson_id, sign in self.facts:
+            for node in nodes_counting(catalog, lesson_id):
+                mine = (learner_id, *node)
+                if mine in member and mine not in fresh:
+                    add(learner_id, node, f"l{lesson_id}", sign)
+        for learner_id, course_id, sign in self.flips:
+            for pathway in catalog.pathways_containing(course_id):
+                mine = (learner_id, "pathway", pathway.id)
+                if mine in member and mine not in fresh:
+                    add(learner_id, ("pathway", pathway.id), f"c{course_id}", sign)
+        for learner_id, kind, node_id in sorted(fresh):
+            self._enrolled_funnels(conn, catalog, learner_id, (kind, node_id), add)
+
+    @staticmethod
+    def _enrolled_funnels(conn: Connection, catalog: Catalog, learner_id: int, node: counters.Node, add: Any) -> None:
+        """A node enrolled in this unit: its funnels count what the learner holds now (done before or since)."""
+        found = catalog.course(node[1]) if node[0] == "course" else catalog.pathway(node[1])
+        if found is None:
+            return
+        done = conn.execute(select(COMPLETION.c.lesson_id).where(COMPLETION.c.learner_id == learner_id)).scalars()
+        for lesson_id in set(done) & found.countable_ids:
+            add(learner_id, node, f"l{lesson_id}", 1)
+        if node[0] == "pathway":
+            courses = [c.id for c in found.courses]  # type: ignore[union-attr]
+            complete = conn.execute(
+                select(ENROLLMENT.c.course_id).where(
+                    ENROLLMENT.c.learner_id == learner_id, ENROLLMENT.c.course_id.in_(courses), ENROLLMENT.c.is_complete
+                )
+            ).scalars()
+            for course_id in complete:
+                add(learner_id, node, f"c{course_id}", 1)

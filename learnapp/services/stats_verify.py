@@ -1,0 +1,54 @@
+"""Services: the statistics counters checked against (and, for a repair, replaced by) a recount of stored rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from learnapp.domain.content import Catalog
+from learnapp.persistence import stats_counters
+from learnapp.persistence.catalog import current_catalog
+from learnapp.persistence.db import Database
+from learnapp.services.errors import NotFound
+from learnapp.services.unit_of_work import unit_of_work
+
+
+@dataclass(frozen=True)
+class Difference:
+    kind: str  # "course" or "pathway"
+    slug: str
+    counter: str  # "enrolled", "started", "complete", "percent", "p<bucket>", "l<lesson id>", "c<course id>"
+    stored: int
+    recounted: int
+
+
+def verify(db: Database, course: str | None = None) -> tuple[int, list[Difference]]:
+    """Every counter of every course and pathway (or of one course) against its recount: (nodes checked, differences).
+
+    Read in one snapshot, so the counters and the rows they count are of the same moment.
+    """
+    with db.snapshot() as conn:
+        catalog = current_catalog(conn)
+        nodes = _nodes(catalog, course)
+        stored = stats_counters.totals(conn, nodes)
+        recounted = stats_counters.recount(conn, catalog, nodes)
+    slugs = {("course", c.id): c.slug for c in catalog.courses} | {("pathway", p.id): p.slug for p in catalog.pathways}
+    found = [
+        Difference(node[0], slugs.get(node, str(node[1])), name, mine, theirs)
+        for node, name, mine, theirs in stats_counters.differences(stored, recounted)
+    ]
+    return len(nodes), found
+
+
+def repair(db: Database, nodes: list[tuple[str, int]] | None = None) -> None:
+    """Recount these nodes' counters (all when None) in a unit of work: what a recalculate ends with."""
+    with unit_of_work(db) as work:
+        work.recount_stats(nodes)
+
+
+def _nodes(catalog: Catalog, course: str | None) -> list[stats_counters.Node]:
+    if course is None:
+        return stats_counters.every_node(catalog)
+    found = catalog.course(course)
+    if found is None:
+        raise NotFound(f"Unknown course '{course}'")
+    return [("course", found.id)]
