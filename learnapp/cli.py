@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from learnapp.cli_content import content_export
 from learnapp.cli_integrations import xapi
 from learnapp.cli_ops import progress_group, recalculate_command, runs_command
 from learnapp.cli_stats import stats
@@ -267,6 +268,7 @@ def _print_report(report: ImportReport) -> None:
         )
 
 
+content.add_command(content_export)
 main.add_command(recalculate_command)
 main.add_command(runs_command)
 main.add_command(progress_group)

@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from learnapp.cli import main
 from learnapp.persistence.db import Database
 from learnapp.services.content_export import catalog_digest, export_catalog, write_export
 from learnapp.services.content_import import import_content
@@ -136,3 +138,16 @@ def test_bodies_an_author_might_write_round_trip(db: Database, tmp_path: Path, b
     source.write_text(yaml.safe_dump(data))
     assert import_content(db, source).updated["lesson"] == 1
     assert_round_trip(db, tmp_path)
+
+
+def test_the_cli_exports_what_imports_unchanged(cli_db: Database, tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["content", "export", str(tmp_path)])
+    assert result.exit_code == 0 and "catalog.yaml" in result.output, result.output
+    assert (tmp_path / "catalog.yaml").read_text() == export_catalog(cli_db)
+    before = dump(cli_db)
+    result = runner.invoke(main, ["content", "import", str(tmp_path / "catalog.yaml")])
+    assert result.exit_code == 0 and "content unchanged" in result.output, result.output
+    assert dump(cli_db) == before
+    result = runner.invoke(main, ["content", "export", str(tmp_path / "missing" / "x.yaml")])
+    assert result.exit_code == 2 and "does not exist" in result.output
