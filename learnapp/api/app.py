@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from learnapp.api.admin_files import admin_files_router
 from learnapp.api.auth import auth_router
+from learnapp.api.content_file import content_file_router
 from learnapp.api.files import files_router
 from learnapp.api.metrics_route import metrics_router
 from learnapp.api.unsubscribe import unsubscribe_router
@@ -32,6 +33,7 @@ def create_api(db: Database | None = None) -> FastAPI:
     api.include_router(auth_router(db, default_database))
     api.include_router(files_router(database))
     api.include_router(admin_files_router(database))
+    api.include_router(content_file_router(database))
     api.include_router(metrics_router())
     api.include_router(unsubscribe_router(database))
 
