@@ -11,11 +11,14 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from learnapp.api.content_file import EXPORT_PATH
 from learnapp.cli import main
 from learnapp.persistence.db import Database
 from learnapp.services.content_export import catalog_digest, export_catalog, write_export
 from learnapp.services.content_import import import_content
 from learnapp.settings import ROOT
+from tests.api.test_admin_files import get
+from tests.conftest import ADMIN, ALICE
 from tests.dbdump import dump
 
 DEMO = ROOT / "content"
@@ -151,3 +154,13 @@ def test_the_cli_exports_what_imports_unchanged(cli_db: Database, tmp_path: Path
     assert dump(cli_db) == before
     result = runner.invoke(main, ["content", "export", str(tmp_path / "missing" / "x.yaml")])
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_the_download_is_for_admins_only(db: Database) -> None:
+    response = get(db, EXPORT_PATH, ADMIN)
+    assert response.status_code == 200 and response.text == export_catalog(db)
+    assert 'filename="catalog.yaml"' in response.headers["content-disposition"]
+    assert response.headers["cache-control"] == "no-store"
+    for learner in (ALICE, None):
+        refused = get(db, EXPORT_PATH, learner)
+        assert refused.status_code == 404 and "m-basics" not in refused.text
