@@ -35,11 +35,24 @@ class AffectedCertificate:
 
 
 @dataclass(frozen=True)
+class Previewed:
+    """What Apply holds on to between preview and apply (a page keeps it in its state)."""
+
+    digest: str  # of the files' bytes as previewed: apply takes it back and refuses other bytes
+    catalog_version: int  # of the catalog the preview was computed on: apply refuses any other
+    changes: bool  # whether the preview changed anything
+
+
+@dataclass(frozen=True)
 class ContentImpact:
     report: ImportReport
     certificates: tuple[AffectedCertificate, ...]
     digest: str  # of the files' bytes as previewed: apply_content takes it back and refuses other bytes
     catalog_version: int = 0  # of the catalog the preview was computed on: apply refuses any other
+
+    @property
+    def previewed(self) -> Previewed:
+        return Previewed(self.digest, self.catalog_version, self.report.changed)
 
 
 class ContentChanged(Conflict):
@@ -67,7 +80,7 @@ def preview_upload(db: Database, source: ContentSource) -> ContentImpact:
     return impact
 
 
-def apply_upload(db: Database, previewed: ContentImpact, actor_id: int) -> ContentImpact:
+def apply_upload(db: Database, previewed: Previewed, actor_id: int) -> ContentImpact:
     """Apply the uploaded files of `previewed` (by digest), only onto the catalog version they were previewed on."""
     return apply_source(db, load_bundle(db, previewed.digest), actor_id, previewed)
 
@@ -103,7 +116,7 @@ CATALOG_CHANGED = (
 
 
 def apply_source(
-    db: Database, source: ContentSource, actor_id: int, previewed: ContentImpact | None = None
+    db: Database, source: ContentSource, actor_id: int, previewed: Previewed | None = None
 ) -> ContentImpact:
     """Apply `source`; with `previewed`, only onto the catalog version it was previewed on (else nothing changes)."""
     plan = parse_content(source)  # from the very bytes just checked, not a second read
@@ -114,13 +127,13 @@ def apply_source(
     def record(conn: Connection) -> None:
         # On the previewed catalog the import changes what the preview did, so the version it leaves is known.
         # Checked in the import's own transaction: raising here rolls the whole import back.
-        if previewed is not None and _version(conn) != previewed.catalog_version + previewed.report.changed:
+        if previewed is not None and _version(conn) != previewed.catalog_version + previewed.changes:
             raise CatalogChanged(CATALOG_CHANGED)
         _record_recalculated(conn, started, actor_id)
         found.extend(_reopened_in(conn))
 
     report = import_plan(db, plan, inspect=record)
-    if previewed is not None and previewed.report.changed and not report.changed:
+    if previewed is not None and previewed.changes and not report.changed:
         # The one case the version cannot tell: the same files were applied meanwhile. This import wrote nothing.
         raise CatalogChanged(CATALOG_CHANGED)
     return ContentImpact(report, _difference(found, before), source.digest, _current_version(db))

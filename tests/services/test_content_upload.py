@@ -110,7 +110,7 @@ def test_apply_applies_exactly_the_previewed_upload(db: Database) -> None:
     impact = preview_upload(db, source)
     assert impact.report.created["course"] == 1
     assert load_bundle(db, impact.digest) == source
-    applied = apply_upload(db, impact, ADMIN)
+    applied = apply_upload(db, impact.previewed, ADMIN)
     assert applied.report.created == impact.report.created and applied.digest == impact.digest
     assert "course-new" in export_catalog(db)
 
@@ -122,17 +122,17 @@ def test_apply_refuses_when_the_catalog_changed_since_the_preview(db: Database, 
     import_content(db, other)  # someone else applies meanwhile
     before, digest = dump(db), catalog_digest(db)
     with pytest.raises(CatalogChanged):
-        apply_upload(db, impact, ADMIN)
+        apply_upload(db, impact.previewed, ADMIN)
     assert dump(db) == before and catalog_digest(db) == digest
 
 
 def test_apply_refuses_when_the_same_files_were_applied_meanwhile(db: Database) -> None:
     source = upload_source([("a.yaml", CATALOG), ("b.yaml", NEW_COURSE.encode())])
     first, second = preview_upload(db, source), preview_upload(db, source)
-    apply_upload(db, first, ADMIN)
+    apply_upload(db, first.previewed, ADMIN)
     before = dump(db)
     with pytest.raises(CatalogChanged):
-        apply_upload(db, second, ADMIN)
+        apply_upload(db, second.previewed, ADMIN)
     assert dump(db) == before
 
 
@@ -147,5 +147,5 @@ def test_a_bundle_gone_or_altered_is_refused(db: Database) -> None:
         with pytest.raises(BundleGone):
             load_bundle(db, digest)
     with pytest.raises(BundleGone):
-        apply_upload(db, impact, ADMIN)
+        apply_upload(db, impact.previewed, ADMIN)
     assert dump(db) == before
