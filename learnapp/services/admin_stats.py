@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Table, case, func, select
 from learnapp.domain.content import Catalog, Lesson
 from learnapp.persistence import stats_counters
 from learnapp.persistence.catalog import current_catalog
+from learnapp.persistence.certs import COURSE
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import ENROLLMENT, LEARNER, PATHWAY_ENROLLMENT
 from learnapp.persistence.tables import utcnow
@@ -258,8 +259,10 @@ def overview(db: Database, now: datetime | None = None, zone: tzinfo = UTC) -> O
             select(func.count(ENROLLMENT.c.learner_id.distinct())).where(ENROLLMENT.c.last_accessed_at >= week)
         ).scalar()
         month = as_of - timedelta(days=30)
-        recent = conn.execute(select(func.count()).where(ENROLLMENT.c.first_completed_at >= month)).scalar()
-        days = per_day(conn, ENROLLMENT, as_of, zone=zone)
+        # Per course (every course, retired ones too), so each reads its recent finishers on its index.
+        every = ENROLLMENT.c.course_id.in_(select(COURSE.c.id))
+        recent = conn.execute(select(func.count()).where(every, ENROLLMENT.c.first_completed_at >= month)).scalar()
+        days = per_day(conn, ENROLLMENT, as_of, every, zone=zone)
     empty = Summary(0, 0, 0, 0.0, 0.0)
     ranked_courses = [
         RankedNode("course", c.slug, c.title, len(c.countable_ids), courses.get(c.id, empty)) for c in catalog.courses
