@@ -1,39 +1,46 @@
-"""UI: content update with its impact first: a folder on the server → dry run report → Apply."""
+"""UI: content update with its impact first: upload YAML files (or a zip) → problems by file and line, or the
+impact → Apply exactly what was previewed; and the published catalog as a file to download."""
 
 from __future__ import annotations
 
 import asyncio
+import posixpath
 from collections.abc import AsyncIterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import reflex as rx
 from reflex.event import EventSpec
 
-from learnapp.services.admin_content import ContentImpact, apply_content, preview_content
+from learnapp.services.admin_content import ContentImpact, Previewed, apply_upload, preview_upload
 from learnapp.services.content_files import ContentError
+from learnapp.services.content_upload import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, upload_source
 from learnapp.services.errors import LearnappError
-from learnapp.settings import get_settings
-from learnapp.ui.pages.admin_common import AdminState, admin_page, crumbs, header, number, table, tiles
+from learnapp.ui.pages.admin_common import AdminState, admin_page, crumbs, header, number
+from learnapp.ui.pages.admin_content_view import download_button, report, steps, upload_zone
 from learnapp.ui.session import db
 
 MAX_CERTIFICATES_SHOWN = 100
+UPLOAD_ID = "content-files"
+EXPORT_PATH = "/admin-files/content/catalog.yaml"  # served by api/content_file.py (the same constant there)
 
 
 class ContentState(AdminState):
-    path: str = ""
     busy: bool = False
     stage: str = ""  # "", "previewed" or "applied"
     unchanged: bool = False
+    files: list[str] = []  # the names checked, as the admin sees them
     figures: list[list[str]] = []
     kinds: list[dict[str, Any]] = []
     courses: list[str] = []
     certificates: list[dict[str, Any]] = []
     problems: list[str] = []
-    _previewed: str = ""  # backend only: Apply applies exactly the folder that was previewed...
-    _digest: str = ""  # ...and exactly its bytes as previewed (changed files are refused)
+    # Backend only: Apply applies exactly the upload previewed (its digest, kept server-side) onto the catalog
+    # version it was previewed on.
+    _digest: str = ""
+    _version: int = 0
+    _changes: bool = False
 
     @rx.event
     async def load(self) -> AsyncIterator[EventSpec | None]:
@@ -41,44 +48,67 @@ class ContentState(AdminState):
         yield None
         account = await self._admin()
         self._clear()
+        self.files = []
         if account is None:
             return
-        self.path = self.path or str(get_settings().content_dir)
         self._stamp(account, datetime.now(ZoneInfo("UTC")))
 
     def _clear(self) -> None:
         self.stage, self.unchanged, self.figures, self.kinds, self.courses = "", False, [], [], []
-        self.certificates, self.problems, self._previewed, self._digest = [], [], "", ""
+        self.certificates, self.problems, self._digest, self._version, self._changes = [], [], "", 0, False
 
     @rx.event
-    async def preview(self, form: dict[str, Any]) -> AsyncIterator[EventSpec | None]:
-        async for step in self._run(str(form.get("path", "")).strip(), apply=False):
-            yield step
+    async def check(self, files: list[rx.UploadFile]) -> AsyncIterator[EventSpec | None]:
+        """The files dropped or chosen: validated, previewed and kept server-side for Apply; or every problem."""
+        account = await self._admin()  # before a byte is read: a learner's upload is never looked at
+        self._clear()
+        if account is None:
+            return
+        self.busy, self.files = True, [_name(f) for f in files]
+        yield None
+        try:
+            received = await _read(files)
+            impact = await asyncio.to_thread(lambda: preview_upload(db(), upload_source(received)))
+        except ContentError as error:
+            self.problems = [str(p) for p in error.problems]
+        except LearnappError as error:
+            self.problems = [error.message]
+        else:
+            self._show(impact, applied=False)
+            self._digest, self._version, self._changes = impact.digest, impact.catalog_version, impact.report.changed
+        finally:
+            self.busy = False
+        self._stamp(account, datetime.now(ZoneInfo("UTC")))
+
+    @rx.event
+    async def refused(self, rejected: list[dict[str, Any]]) -> None:
+        """Files the browser would not send (over the size limit): said on the page, like the server's problems."""
+        if await self._admin() is None:
+            return
+        self._clear()
+        names = [str((item.get("file") or {}).get("path") or "a file") for item in rejected[:MAX_UPLOAD_FILES]]
+        self.problems = [
+            f"{name}: file: is too large (the limit is {MAX_UPLOAD_BYTES // 1048576} MB)" for name in names
+        ]
 
     @rx.event
     async def apply(self) -> AsyncIterator[EventSpec | None]:
-        async for step in self._run(self._previewed, apply=True, digest=self._digest):
-            yield step
-
-    async def _run(self, path: str, apply: bool, digest: str = "") -> AsyncIterator[EventSpec | None]:
         account = await self._admin()
-        self._clear()
-        if account is None or not path:
+        if account is None or not self._digest:
             return
-        self.path, self.busy = path, True
+        previewed = Previewed(self._digest, self._version, self._changes)
+        self.busy = True
         yield None
         try:
-            if apply:
-                impact = await asyncio.to_thread(apply_content, db(), Path(path), account.id, digest)
-            else:
-                impact = await asyncio.to_thread(preview_content, db(), Path(path))
+            impact = await asyncio.to_thread(apply_upload, db(), previewed, account.id)
         except ContentError as error:
             self.problems = [str(p) for p in error.problems]
-        except (LearnappError, OSError) as error:
-            self.problems = [getattr(error, "message", None) or f"{type(error).__name__}: {error}"]
+        except LearnappError as error:
+            self._clear()  # refused as a whole: the preview shown no longer says what Apply would do
+            self.problems = [error.message]
         else:
-            self._show(impact, applied=apply)
-            self._previewed, self._digest = ("", "") if apply else (path, impact.digest)
+            self._clear()
+            self._show(impact, applied=True)
         finally:
             self.busy = False
         self._stamp(account, datetime.now(ZoneInfo("UTC")))  # the "Applied" callout says it: a toast needs eval (CSP)
@@ -105,142 +135,46 @@ class ContentState(AdminState):
         ]
 
 
+def _name(file: rx.UploadFile) -> str:
+    return posixpath.basename((file.name or file.filename or "upload").replace("\\", "/")) or "upload"
+
+
+async def _read(files: list[rx.UploadFile]) -> list[tuple[str, bytes]]:
+    """At most the upload limit in all (one byte over is enough to refuse), whatever sizes the request declares."""
+    received: list[tuple[str, bytes]] = []
+    left = MAX_UPLOAD_BYTES + 1
+    for file in files[: MAX_UPLOAD_FILES + 1]:  # one over the count is enough to refuse
+        data = await file.read(left) if left > 0 else b""
+        left -= len(data)
+        received.append((_name(file), data))
+    return received
+
+
 S = ContentState
-
-
-def report() -> rx.Component:
-    return rx.vstack(
-        rx.cond(
-            S.stage == "applied",
-            rx.callout(
-                "Applied. Stored progress of the affected learners was recomputed. Each change is in their history.",
-                icon="check",
-                color_scheme="green",
-                width="100%",
-            ),
-            rx.callout("Preview only: nothing has been written yet.", icon="eye", width="100%"),
-        ),
-        tiles(S.figures),
-        rx.card(
-            rx.vstack(
-                rx.heading("What changes", size="4", as_="h2"),
-                rx.flex(rx.foreach(S.courses, lambda c: rx.badge(c, size="2", variant="soft")), gap="2", wrap="wrap"),
-                table(["Item", "Created", "Updated", "Retired"], S.kinds, ["kind", "created", "updated", "retired"]),
-                spacing="3",
-                width="100%",
-            ),
-            width="100%",
-        ),
-        rx.card(
-            rx.vstack(
-                rx.heading("Certificates affected", size="4", as_="h2"),
-                rx.text(
-                    "Their holders' course or pathway reopens. Certificates are never revoked: these stay valid.",
-                    size="2",
-                    color_scheme="gray",
-                ),
-                rx.cond(
-                    S.certificates.length() == 0,
-                    rx.text("None.", size="2", color_scheme="gray"),
-                    table(
-                        ["Learner", "Course or pathway", "Kind", "Code"],
-                        S.certificates,
-                        ["learner", "title", "kind", "code"],
-                        height="300px",
-                    ),
-                ),
-                spacing="2",
-                width="100%",
-            ),
-            width="100%",
-        ),
-        rx.cond(
-            S.stage == "previewed",
-            rx.hstack(
-                rx.button("Apply update", size="3", on_click=S.apply, loading=S.busy, disabled=S.busy),
-                rx.text(
-                    "Applies in one transaction and recomputes the affected learners' progress.",
-                    size="2",
-                    color_scheme="gray",
-                ),
-                align="center",
-                spacing="3",
-                wrap="wrap",
-            ),
-        ),
-        spacing="4",
-        width="100%",
-    )
-
-
-def steps() -> rx.Component:
-    items = [
-        ("folder-open", "Point at a folder of content files on the server (the configured one is filled in)."),
-        (
-            "eye",
-            "Preview: which courses change, how many learners drop below 100% or reach it, which certificates "
-            "are affected. Nothing is written.",
-        ),
-        (
-            "check",
-            "Apply: one transaction; the affected learners' stored progress is recomputed and each change is "
-            "recorded in their history. Completions stay; certificates are never revoked.",
-        ),
-    ]
-    return rx.card(
-        rx.vstack(
-            *(
-                rx.hstack(rx.icon(icon, size=18, color="var(--accent-9)", flex_shrink="0"), rx.text(text, size="2"))
-                for icon, text in items
-            ),
-            spacing="3",
-        ),
-        width="100%",
-        variant="surface",
-    )
 
 
 def content_page() -> rx.Component:
     return admin_page(
         "Update content",
         crumbs(("Admin", "/admin")),
-        header("Update content", None),
-        rx.card(
-            rx.form(
-                rx.vstack(
-                    rx.text("Content folder on the server", weight="medium"),
-                    rx.hstack(
-                        rx.input(
-                            name="path",
-                            default_value=S.path,
-                            key=S.path,
-                            aria_label="Content folder on the server",
-                            width="100%",
-                        ),
-                        rx.button("Preview impact", type="submit", loading=S.busy, disabled=S.busy),
-                        width="100%",
-                    ),
-                    rx.text(
-                        "YAML files as described in content/README.md, inside the configured content folder, each at "
-                        "most 1 MiB; nothing is written until you apply.",
-                        size="1",
-                        color_scheme="gray",
-                    ),
-                    spacing="2",
-                    width="100%",
-                ),
-                on_submit=S.preview,
-                width="100%",
-            ),
-            width="100%",
+        header(
+            "Update content",
+            None,
+            download_button(EXPORT_PATH, "catalog.yaml"),
         ),
-        rx.cond(S.stage == "", steps()),
+        upload_zone(S, UPLOAD_ID),
+        rx.cond((S.stage == "") & (S.problems.length() == 0), steps()),
         rx.cond(
             S.problems.length() > 0,
             rx.callout(
-                rx.vstack(rx.text("Nothing was written:", weight="bold"), rx.foreach(S.problems, rx.text), spacing="1"),
+                rx.vstack(
+                    rx.text("Nothing was written. Fix these and upload again:", weight="bold"),
+                    rx.foreach(S.problems, lambda p: rx.text(p, class_name="content-problem")),
+                    spacing="1",
+                ),
                 icon="triangle-alert",
                 color_scheme="red",
+                role="alert",
                 width="100%",
             ),
         ),
@@ -249,7 +183,7 @@ def content_page() -> rx.Component:
             rx.cond(
                 S.unchanged,
                 rx.callout("These files match the published content: nothing to do.", icon="info", width="100%"),
-                report(),
+                report(S),
             ),
         ),
     )
