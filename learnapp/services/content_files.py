@@ -341,7 +341,7 @@ def parse_content(source: ContentSource) -> ContentPlan:
 
 def _read_file(reader: _Reader, name: str, raw: bytes) -> None:
     try:
-        data = yaml.load(raw.decode("utf-8"), Loader=_LineLoader)  # noqa: S506 (a SafeLoader that adds lines)
+        data = yaml.load(raw.decode("utf-8"), Loader=_LineLoader)  # noqa: S506  # nosec B506 - a SafeLoader subclass
     except UnicodeDecodeError:
         reader.fail(name, "file", "cannot be read as YAML: it is not UTF-8 text")
         return

@@ -149,3 +149,12 @@ def test_a_bundle_gone_or_altered_is_refused(db: Database) -> None:
     with pytest.raises(BundleGone):
         apply_upload(db, impact.previewed, ADMIN)
     assert dump(db) == before
+
+
+def test_yaml_tags_that_build_objects_are_refused(db: Database, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    hostile = f'modules: !!python/object/apply:os.system ["touch {marker}"]\n'.encode()
+    with pytest.raises(ContentError) as caught:
+        preview_upload(db, upload_source([("a.yaml", hostile)]))
+    assert "a.yaml line 1: file: cannot be read as YAML" in str(caught.value.problems[0])
+    assert not marker.exists()
