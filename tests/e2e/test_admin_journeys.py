@@ -19,6 +19,7 @@ ADMIN = ("admin@example.com", "admin-demo-2026")
 LEARNER = ("learner@example.com", "learner-demo-2026")
 SLOW = 20_000  # ms: an admin page reads aggregates over every learner
 VIEWPORT = {"width": 1280, "height": 900}
+PUBLISHED = Path(__file__).resolve().parents[2] / "content"  # what the served app imported (tests/e2e/server.py)
 
 
 def signed_in(browser: Browser, base: str, who: tuple[str, str]) -> Page:
@@ -65,21 +66,22 @@ def test_a_learner_typing_an_admin_address_sees_not_found(app_url: str, browser:
     page.context.close()
 
 
-def changed_content(original: Path, target: Path) -> Path:
-    """The same content with one more lesson at the end of SQL Foundations, in `target` (under the content root)."""
+def changed_content(target: Path) -> list[Path]:
+    """The published content (the repository's, which the served app imported) with one more lesson at the end of
+    SQL Foundations, written to `target`."""
     target.mkdir()
-    for file in original.glob("*.yaml"):
+    for file in PUBLISHED.glob("*.yaml"):
         shutil.copy(file, target / file.name)
     sql = target / "20-sql.yaml"
     data = yaml.safe_load(sql.read_text())
     data["modules"][-1]["lessons"].append({"slug": "sql-e2e-window-functions", "title": "Window Functions"})
     sql.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-    return target
+    return sorted(target.glob("*.yaml"))
 
 
-def preview(page: Page, folder: str) -> None:
-    page.get_by_label("Content folder on the server").fill(folder)
-    page.get_by_role("button", name="Preview impact").click()
+def preview(page: Page, files: list[Path]) -> None:
+    """Upload the files through the drop zone's file input: they are checked and previewed at once."""
+    page.locator("input[type=file]").set_input_files([str(f) for f in files])
     expect(page.get_by_text("Preview only: nothing has been written yet.")).to_be_visible(timeout=SLOW)
 
 
@@ -90,7 +92,9 @@ def apply(page: Page) -> None:
     )
 
 
-def test_content_update_previews_the_known_impact_then_updates_progress(app_url: str, browser: Browser) -> None:
+def test_content_update_previews_the_known_impact_then_updates_progress(
+    app_url: str, browser: Browser, tmp_path: Path
+) -> None:
     """One lesson more in SQL Foundations: everyone who finished it (the demo learner among them) drops below
     100%, nobody gains, their certificates stay; applying it reopens the course; the original content restores it."""
     admin = signed_in(browser, app_url, ADMIN)
@@ -100,10 +104,8 @@ def test_content_update_previews_the_known_impact_then_updates_progress(app_url:
     assert finished >= 1  # the demo learner finished it
 
     admin.goto(f"{app_url}/admin/content")
-    box = admin.get_by_label("Content folder on the server")
-    expect(box).not_to_have_value("", timeout=SLOW)
-    original = box.input_value()  # the served app's own copy of the catalog: the page reads only under it
-    preview(admin, str(changed_content(Path(original), Path(original) / f"e2e-update-{uuid.uuid4().hex[:8]}")))
+    expect(admin.get_by_role("heading", name="Update content", level=1)).to_be_visible(timeout=SLOW)
+    preview(admin, changed_content(tmp_path / f"e2e-update-{uuid.uuid4().hex[:8]}"))
     assert (figure(admin, "Courses changing"), figure(admin, "Dropping below 100%")) == (1, finished)
     assert (figure(admin, "Gaining 100%"), figure(admin, "Completions reopened")) == (0, finished)
     expect(admin.get_by_text("sql-foundations", exact=True)).to_be_visible()
@@ -121,7 +123,8 @@ def test_content_update_previews_the_known_impact_then_updates_progress(app_url:
         assert figure(admin, "Completed") == 0
     finally:
         admin.goto(f"{app_url}/admin/content")
-        preview(admin, original)  # put the published content back for the journeys that follow
+        expect(admin.get_by_role("heading", name="Update content", level=1)).to_be_visible(timeout=SLOW)
+        preview(admin, sorted(PUBLISHED.glob("*.yaml")))  # put the published content back for the journeys that follow
         assert figure(admin, "Gaining 100%") == finished
         apply(admin)
     learner.goto(f"{app_url}/courses/sql-foundations")

@@ -18,6 +18,7 @@ import importlib
 import inspect
 import json
 import pkgutil
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -471,6 +472,8 @@ def admin_calls(world: World, victim: Learner) -> list[tuple[str, dict[str, Any]
         "enabled": True,
         "delivery_id": "1",
         "message_id": 1,  # an email that may not exist: the admin's retry of it changes nothing then
+        "files": [],  # the content page's upload handler, sent over the socket (the browser posts to /_upload)
+        "rejected": [{"file": {"path": "big.yaml"}, "errors": [{"message": "File is larger than 5242880 bytes"}]}],
     }
     routes = {"ContentState": page("/admin/content"), "NodeStatsState": page(f"/admin/courses/{COURSE}", course=COURSE)}
     admin_states: list[type[BaseState]] = [AdminState]
@@ -488,7 +491,7 @@ def admin_calls(world: World, victim: Learner) -> list[tuple[str, dict[str, Any]
 def test_admin_handlers_refuse_a_learner_and_work_for_the_admin(world: World) -> None:
     dave = world.dave
     calls = admin_calls(world, dave)
-    assert {name.rsplit(".", 1)[1] for name, _, _ in calls} >= {"reset_enrollment", "reissue", "preview", "apply"}
+    assert {name.rsplit(".", 1)[1] for name, _, _ in calls} >= {"reset_enrollment", "reissue", "check", "apply"}
 
     async def as_learner() -> None:
         tab = world.tab(world.alice)
@@ -525,17 +528,39 @@ def test_admin_handlers_refuse_a_learner_and_work_for_the_admin(world: World) ->
         await tab.settle()
         assert len(rows(world.db)["webhook_endpoint"]) == endpoints + 1, "the admin's add made no endpoint"
         await tab.open(page("/admin/content"))
-        await tab.event(
-            event_name(ContentState, "preview"),
-            page("/admin/content"),
-            {"form": {"path": str(world.content)}},
-            until=lambda message: '"stage_rx_state_":"previewed"' in message,
-        )
+        assert re.search(r'"stage_rx_state_": ?"previewed"', await upload_content(tab, world.content))
         await tab.close()
         wait_for_certificates(world.db)  # the re-issue is rendered again in the background
 
     asyncio.run(as_learner())
     asyncio.run(as_admin())
+
+
+async def upload_content(tab: Tab, folder: Path) -> str:
+    """What the content page's drop zone does: post the files to /_upload for the tab's check handler."""
+    files = [("files", (f.name, f.read_bytes(), "application/yaml")) for f in sorted(folder.glob("*.yaml"))]
+    headers = {"reflex-client-token": tab.token, "reflex-event-handler": event_name(ContentState, "check")}
+    async with httpx.AsyncClient(base_url=tab.url, timeout=60) as client:
+        response = await client.post("/_upload", files=files, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def test_a_learner_uploading_content_changes_nothing(world: World) -> None:
+    """The upload route answers any tab's token; the handler asks the tab's session, a learner's: nothing is read."""
+
+    async def run() -> None:
+        tab = world.tab(world.alice)
+        await tab.connect(HOME)
+        await tab.open(page("/admin/content"))
+        before = rows(world.db)
+        answer = await upload_content(tab, world.content)
+        assert "previewed" not in answer and "10-python.yaml" not in answer
+        assert re.search(r'"status_rx_state_": ?"missing"', answer)  # refused as a learner, before any byte is read
+        assert changed_tables(before, rows(world.db)) == []
+        await tab.close()
+
+    asyncio.run(run())
 
 
 async def bobs_tab_then_gone(world: World, stay: bool) -> tuple[Tab, str]:
