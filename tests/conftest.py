@@ -17,6 +17,7 @@ from learnapp.persistence.migrate import upgrade
 from learnapp.services.accounts import create_learner
 from learnapp.services.content_import import import_content
 from learnapp.settings import get_settings
+from tests.app_pool import give_back
 from tests.backing import create_database, drop_database, postgres_server
 from tests.served_marker import pytest_collection_modifyitems  # noqa: F401  (the e2e marker guard)
 
@@ -64,9 +65,12 @@ _numbers = itertools.count()
 
 
 @pytest.fixture(autouse=True)
-def fresh_sign_in_budget() -> None:
-    """The sign-in limits count per process (as in a server): every test starts with none of them spent."""
+def fresh_sign_in_budget() -> Iterator[None]:
+    """The sign-in limits count per process (as in a server): every test starts with none of them spent.
+    After the test, the API apps it was lent (tests/app_pool.py) go back for the next one."""
     reset_sign_in_counters()
+    yield
+    give_back()
 
 
 @pytest.fixture(scope="session")

@@ -13,10 +13,10 @@ from fastapi import FastAPI
 from sqlalchemy import update
 from sqlmodel import col
 
-from learnapp.api.app import create_api
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import Learner
 from learnapp.services.tokens import create_token
+from tests.app_pool import api_app
 from tests.conftest import ADMIN, ALICE, BOB
 
 V1 = "/api/v1"
@@ -73,7 +73,7 @@ def tokens(db: Database) -> Tokens:
 @pytest.fixture
 def api(db: Database, tokens: Tokens) -> Api:
     """Alice's client; `api.as_(tokens.bob)` and `api.as_(tokens.admin)` for the others."""
-    return Api(create_api(db), tokens.alice)
+    return Api(api_app(db), tokens.alice)
 
 
 def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from learnapp.api.app import create_api
 from learnapp.persistence.db import Database
 from learnapp.services.tokens import create_token
 from learnapp.settings import get_settings
 from tests.api.conftest import Api
+from tests.app_pool import api_app
 from tests.conftest import ADMIN, ALICE
 
 
@@ -32,7 +32,7 @@ def loopback_allowed(settings_env: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def admin_api(db: Database) -> Api:
-    return Api(create_api(db), create_token(db, ADMIN, "integrations").secret)
+    return Api(api_app(db), create_token(db, ADMIN, "integrations").secret)
 
 
 @pytest.fixture

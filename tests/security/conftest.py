@@ -11,7 +11,6 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import inspect, text
 
-from learnapp.api.app import create_api
 from learnapp.persistence.db import Database
 from learnapp.services.certificates import certificates_of, issue_due
 from learnapp.services.completion import record_completion
@@ -19,6 +18,7 @@ from learnapp.services.enrollment import enroll_course
 from learnapp.services.events import ClientEventIn, apply_events
 from learnapp.services.sessions import start_session
 from tests.api.conftest import Api, Tokens, api, tokens  # noqa: F401 - fixtures re-exported for this folder
+from tests.app_pool import api_app
 from tests.conftest import ADMIN, ALICE, BOB
 
 COOKIE = "learnapp_session"
@@ -55,7 +55,7 @@ class Browser:
 
 @pytest.fixture
 def browser(db: Database) -> Browser:
-    return Browser(create_api(db))
+    return Browser(api_app(db))
 
 
 @dataclass(frozen=True)
