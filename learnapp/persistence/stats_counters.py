@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, case, delete, func, insert, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Table, case, delete, func, insert, select, text
 
 from learnapp.domain.content import Catalog, Course, Pathway
 from learnapp.persistence.facts import COMPLETION, ENROLLMENT, PATHWAY_ENROLLMENT
@@ -28,32 +27,25 @@ def bucket(percent: int) -> int:
     return 0 if percent <= 0 else PROGRESS_BUCKETS - 1 if percent >= 100 else percent // 10 + 1
 
 
-def _upsert(builder: Any) -> Any:
-    statement = builder(COUNTER).values(
-        node_kind=bindparam("kind"),
-        node_id=bindparam("node"),
-        name=bindparam("name"),
-        shard=bindparam("shard"),
-        n=bindparam("n"),
-    )
-    # Atomic: x = x + d under the row lock, never read-then-write.
-    return statement.on_conflict_do_update(
-        index_elements=["node_kind", "node_id", "name", "shard"], set_={"n": COUNTER.c.n + statement.excluded.n}
-    )
+# Written for the driver (no SQL compilation per call): the click path runs it on every completion.
+_ADD = (
+    "INSERT INTO stat_counter (node_kind, node_id, name, shard, n) VALUES ({0}, {0}, {0}, {0}, {0}) "
+    "ON CONFLICT (node_kind, node_id, name, shard) DO UPDATE SET n = stat_counter.n + excluded.n"
+)
 
 
-_ADD = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+def placeholder(conn: Connection) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
 def add(conn: Connection, deltas: dict[Key, int]) -> None:
-    """Add the deltas in one statement, in key order (two writers lock shared rows in the same order: no deadlock)."""
-    rows = [
-        {"kind": k, "node": node, "name": name, "shard": shard, "n": n}
-        for (k, node, name, shard), n in sorted(deltas.items())
-        if n
-    ]
+    """Add the deltas atomically (x = x + d under the row lock, never read-then-write), in one driver call.
+
+    In key order: two writers lock the rows they share in the same order, so they never deadlock.
+    """
+    rows = [(*key, n) for key, n in sorted(deltas.items()) if n]
     if rows:
-        conn.execute(_ADD[conn.dialect.name], rows)
+        conn.exec_driver_sql(_ADD.format(placeholder(conn)), rows)
 
 
 def totals(conn: Connection, nodes: Iterable[Node], names: Iterable[str] | None = None) -> Counts:

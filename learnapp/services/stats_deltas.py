@@ -10,7 +10,7 @@ from sqlalchemy import Connection, bindparam, literal, select, union_all
 
 from learnapp.domain.content import Catalog
 from learnapp.persistence import stats_counters as counters
-from learnapp.persistence.facts import COMPLETION, ENROLLMENT, PATHWAY_ENROLLMENT
+from learnapp.persistence.facts import COMPLETION, ENROLLMENT, PATHWAY_ENROLLMENT, StoredProgress
 from learnapp.services.progress_changes import ProgressChange
 
 # A fact's history action and what it does to the lesson's funnel counters.
@@ -25,6 +25,11 @@ _MEMBERSHIP = union_all(
     select(literal("pathway"), PATHWAY_ENROLLMENT.c.learner_id, PATHWAY_ENROLLMENT.c.pathway_id).where(
         PATHWAY_ENROLLMENT.c.learner_id.in_(bindparam("learners", expanding=True))
     ),
+)
+# One learner (a click): a statement for the driver, with no SQL compilation per call.
+_MEMBERSHIP_ONE = (
+    "SELECT 'course', learner_id, course_id FROM enrollment WHERE learner_id = {0} "
+    "UNION ALL SELECT 'pathway', learner_id, pathway_id FROM pathway_enrollment WHERE learner_id = {0}"
 )
 
 _lessons_cache: tuple[Catalog, dict[int, list[counters.Node]]] | None = None
@@ -62,6 +67,8 @@ class StatsDeltas:
         self.facts: list[tuple[int, int, int]] = []  # (learner, lesson, +1 | -1)
         self.flips: list[tuple[int, int, int]] = []  # (learner, course, +1 | -1): completed or reopened
         self.enrolled: set[tuple[int, str, int]] = set()  # (learner, kind, node)
+        # Enrollments this unit already knows of (rows the recompute was given or changed): no need to read them.
+        self.known: dict[tuple[int, str, int], bool] = {}
         self.recount: set[counters.Node] = set()
         self.recount_all = False
         self.catalog: Catalog | None = None  # the one the unit's last recompute used (a content import's new one)
@@ -72,13 +79,13 @@ class StatsDeltas:
 
     def mark(self) -> tuple[Any, ...]:
         """What a savepoint restores if it rolls back."""
-        return (dict(self.rows), len(self.facts), len(self.flips), set(self.enrolled))
+        return (dict(self.rows), len(self.facts), len(self.flips), set(self.enrolled), dict(self.known))
 
     def restore(self, mark: tuple[Any, ...]) -> None:
-        rows, facts, flips, enrolled = mark
+        rows, facts, flips, enrolled, known = mark
         self.rows = defaultdict(int, rows)
         del self.facts[facts:], self.flips[flips:]
-        self.enrolled = enrolled
+        self.enrolled, self.known = enrolled, known
 
     def entries(self, entries: Iterable[dict[str, Any]]) -> None:
         for entry in entries:
@@ -95,13 +102,26 @@ class StatsDeltas:
                     self.enrolled.add((learner_id, *node))
                     self._row(learner_id, node, {"enrolled": 1, "p0": 1})  # a new row: nothing done, 0%
 
-    def changes(self, changes: dict[int, list[ProgressChange]], catalog: Catalog) -> None:
+    def changes(
+        self,
+        changes: dict[int, list[ProgressChange]],
+        catalog: Catalog,
+        course_ids: set[int],
+        course_rows: list[StoredProgress] | None,
+    ) -> None:
+        """Stored rows that moved. `course_rows` (one learner's rows among `course_ids`, read under its lock) say
+        which of those courses the learner is enrolled in."""
         self.catalog = catalog
+        if course_rows is not None and len(changes) == 1:
+            (learner_id,) = changes
+            held = {row.node_id for row in course_rows}
+            self.known.update({(learner_id, "course", c): c in held for c in course_ids})
         for learner_id, moved in changes.items():
             for change in moved:
                 before = change.before
                 if before is None:
                     continue
+                self.known[(learner_id, change.kind, change.node_id)] = True
                 node = (change.kind, change.node_id)
                 delta = {
                     "started": int(change.after_completed > 0) - int(before.completed > 0),
@@ -130,16 +150,21 @@ class StatsDeltas:
             counters.lock_for_recount(conn)
             counters.rewrite(conn, catalog, self.recount)
         deltas = dict(self.rows)
-        learners = sorted({f[0] for f in self.facts} | {f[0] for f in self.flips} | {e[0] for e in self.enrolled})
-        if learners:
-            self._funnels(conn, catalog, learners, deltas)
+        if self.facts or self.flips or self.enrolled:
+            self._funnels(conn, catalog, deltas)
         counters.add(conn, {key: n for key, n in deltas.items() if (key[0], key[1]) not in self.recount})
         self._clear()
 
-    def _funnels(
-        self, conn: Connection, catalog: Catalog, learners: list[int], deltas: dict[counters.Key, int]
-    ) -> None:
-        member: set[tuple[int, str, int]] = {(i, k, n) for k, i, n in conn.execute(_MEMBERSHIP, {"learners": learners})}
+    def _funnels(self, conn: Connection, catalog: Catalog, deltas: dict[counters.Key, int]) -> None:
+        wanted = {(i, *node) for i, lesson, _ in self.facts for node in nodes_counting(catalog, lesson)}
+        wanted |= {(i, "pathway", p.id) for i, course, _ in self.flips for p in catalog.pathways_containing(course)}
+        member = {key for key in wanted if self.known.get(key)}
+        unknown = sorted({key[0] for key in wanted if key not in self.known})
+        if len(unknown) == 1:
+            found = conn.exec_driver_sql(_MEMBERSHIP_ONE.format(counters.placeholder(conn)), (unknown[0], unknown[0]))
+            member |= {(i, k, n) for k, i, n in found}
+        elif unknown:
+            member |= {(i, k, n) for k, i, n in conn.execute(_MEMBERSHIP, {"learners": unknown})}
         fresh = self.enrolled
 
         def add(learner_id: int, node: counters.Node, name: str, n: int) -> None:

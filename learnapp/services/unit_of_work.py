@@ -113,9 +113,9 @@ class UnitOfWork:
         whoever caused it (a click, an enrollment, an import, a recalculation). Milestone notices only when the
         learner's own completion moved the bar (`milestones`).
         """
-        catalog = catalog or self.catalog
+        catalog, course_ids = catalog or self.catalog, set(course_ids)
         changes = recompute(self.conn, catalog, learner_ids, course_ids, pathway_ids, course_rows)
-        self._stats.changes(changes, catalog)
+        self._stats.changes(changes, catalog, course_ids, course_rows)
         self.touch_many([i for i, moved in changes.items() if moved])
         for learner_id, moved in changes.items():
             if not moved:
