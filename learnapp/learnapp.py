@@ -4,6 +4,7 @@ import reflex as rx
 
 from learnapp.api.app import create_api
 from learnapp.api.security_headers import SecurityHeaders
+from learnapp.domain import routes
 from learnapp.jobs import (
     certificate_worker,
     checkpoint_worker,
@@ -48,42 +49,42 @@ app.register_lifespan_task(xapi_worker)
 # Before every event: a tab's state belongs to the session that filled it, not to whoever holds its token.
 app.add_middleware(SessionBinding())
 connect_tabs(app)
-app.add_page(catalog_page, route="/", title="Catalog · learnapp", on_load=CatalogState.load)
-app.add_page(login_page, route="/login", title="Log in · learnapp", on_load=AuthFormState.load)
-app.add_page(signup_page, route="/signup", title="Sign up · learnapp", on_load=AuthFormState.load)
+app.add_page(catalog_page, route=routes.HOME, title="Catalog · learnapp", on_load=CatalogState.load)
+app.add_page(login_page, route=routes.LOGIN, title="Log in · learnapp", on_load=AuthFormState.load)
+app.add_page(signup_page, route=routes.SIGNUP, title="Sign up · learnapp", on_load=AuthFormState.load)
 app.add_page(
     forgot_password_page,
-    route="/forgot-password",
+    route=routes.FORGOT_PASSWORD,
     title="Forgot password · learnapp",
     on_load=PasswordResetState.load_forgot,
 )
 app.add_page(
     reset_password_page,
-    route="/reset-password",
+    route=routes.RESET_PASSWORD,
     title="Choose a new password · learnapp",
     on_load=PasswordResetState.load_reset,
 )
 app.add_page(
     confirm_email_page,
-    route="/confirm-email",
+    route=routes.CONFIRM_EMAIL,
     title="Confirm your new email · learnapp",
     on_load=ConfirmEmailState.load,
 )
-app.add_page(course_page, route="/courses/[course]", title="Course · learnapp", on_load=CourseState.load)
+app.add_page(course_page, route=routes.COURSE_PAGE, title="Course · learnapp", on_load=CourseState.load)
 app.add_page(
-    player_page, route="/courses/[course]/lessons/[lesson]", title="Lesson · learnapp", on_load=PlayerState.load
+    player_page, route=routes.LESSON_PAGE, title="Lesson · learnapp", on_load=PlayerState.load
 )
-app.add_page(my_learning_page, route="/my-learning", title="My Learning · learnapp", on_load=MyLearningState.load)
-app.add_page(pathway_page, route="/pathways/[pathway]", title="Pathway · learnapp", on_load=PathwayState.load)
-app.add_page(profile_page, route="/profile", title="Profile · learnapp", on_load=ProfileState.load)
-app.add_page(verify_page, route="/verify/[code]", title="Verify a certificate · learnapp", on_load=VerifyState.load)
-app.add_page(overview_page, route="/admin", title="learnapp", on_load=OverviewState.load)
-app.add_page(course_stats_page, route="/admin/courses/[course]", title="learnapp", on_load=NodeStatsState.load_course)
+app.add_page(my_learning_page, route=routes.MY_LEARNING, title="My Learning · learnapp", on_load=MyLearningState.load)
+app.add_page(pathway_page, route=routes.PATHWAY_PAGE, title="Pathway · learnapp", on_load=PathwayState.load)
+app.add_page(profile_page, route=routes.PROFILE, title="Profile · learnapp", on_load=ProfileState.load)
+app.add_page(verify_page, route=routes.VERIFY_PAGE, title="Verify a certificate · learnapp", on_load=VerifyState.load)
+app.add_page(overview_page, route=routes.ADMIN, title="learnapp", on_load=OverviewState.load)
+app.add_page(course_stats_page, route=routes.ADMIN_COURSE_PAGE, title="learnapp", on_load=NodeStatsState.load_course)
 app.add_page(
-    pathway_stats_page, route="/admin/pathways/[pathway]", title="learnapp", on_load=NodeStatsState.load_pathway
+    pathway_stats_page, route=routes.ADMIN_PATHWAY_PAGE, title="learnapp", on_load=NodeStatsState.load_pathway
 )
-app.add_page(learner_admin_page, route="/admin/learners/[id]", title="learnapp", on_load=LearnerAdminState.load)
-app.add_page(content_page, route="/admin/content", title="learnapp", on_load=ContentState.load)
-app.add_page(deliveries_page, route="/admin/deliveries", title="learnapp", on_load=DeliveriesState.load)
-app.add_page(operations_page, route="/admin/operations", title="learnapp", on_load=OperationsState.load)
-app.add_page(webhooks_page, route="/admin/webhooks", title="learnapp", on_load=WebhooksState.load)
+app.add_page(learner_admin_page, route=routes.ADMIN_LEARNER_PAGE, title="learnapp", on_load=LearnerAdminState.load)
+app.add_page(content_page, route=routes.ADMIN_CONTENT, title="learnapp", on_load=ContentState.load)
+app.add_page(deliveries_page, route=routes.ADMIN_DELIVERIES, title="learnapp", on_load=DeliveriesState.load)
+app.add_page(operations_page, route=routes.ADMIN_OPERATIONS, title="learnapp", on_load=OperationsState.load)
+app.add_page(webhooks_page, route=routes.ADMIN_WEBHOOKS, title="learnapp", on_load=WebhooksState.load)

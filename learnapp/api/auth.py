@@ -17,6 +17,7 @@ from learnapp.api.email_change import add_email_change_routes
 from learnapp.api.password_reset import add_reset_routes
 from learnapp.api.rate_counters import sign_in_counters
 from learnapp.api.sign_in_limits import SignInLimits, too_many
+from learnapp.domain import routes
 from learnapp.domain.redirects import safe_redirect
 from learnapp.persistence.db import Database
 from learnapp.services.accounts import authenticate, create_learner
@@ -106,7 +107,7 @@ def auth_router(database: Database | None, get_db: object) -> APIRouter:
         if cross_site(request):
             return refused()
         end_session(db(), request.cookies.get(COOKIE))
-        response = RedirectResponse("/login?next=/my-learning", status_code=303)
+        response = RedirectResponse(routes.login_then(routes.MY_LEARNING), status_code=303)
         response.delete_cookie(COOKIE, path="/")
         return response
 

@@ -15,6 +15,7 @@ from limits.strategies import MovingWindowRateLimiter
 from learnapp.api.client_address import client_address
 from learnapp.api.rate_counters import sign_in_counters
 from learnapp.api.sign_in_limits import SignInLimits, too_many
+from learnapp.domain import routes
 from learnapp.persistence.db import Database
 from learnapp.services.errors import LearnappError
 from learnapp.services.mail.email_change import WrongPassword, confirm_email_change, request_email_change
@@ -23,7 +24,7 @@ from learnapp.settings import allowed_origins
 
 # Confirming through a link, per client address (a token is 256 bits, but guessing should still crawl).
 CONFIRM_LIMITS = (RateLimitItemPerMinute(10), RateLimitItemPerHour(60))
-PROFILE = "/profile"
+PROFILE = routes.PROFILE
 
 
 def _cross_site(request: Request) -> bool:
@@ -47,7 +48,7 @@ def add_email_change_routes(router: APIRouter, db: Callable[[], Database], cooki
             return _refused()
         account = session_account(db(), request.cookies.get(cookie))
         if account is None:
-            return RedirectResponse(f"/login?next={PROFILE}", status_code=303)
+            return RedirectResponse(routes.login_then(PROFILE), status_code=303)
         address = client_address(request)
         if wait := sign_in.login_wait(address, account.email):
             return _profile(error=too_many(wait))  # no password is checked while waiting

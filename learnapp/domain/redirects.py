@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-DEFAULT_AFTER_SIGN_IN = "/my-learning"
+from learnapp.domain import routes
+
+DEFAULT_AFTER_SIGN_IN = routes.MY_LEARNING
 # A path on this site: one leading slash, then printable characters other than whitespace and backslash.
 _SAME_SITE_PATH = re.compile(r"/(?![/\\])[!-~]*")
 

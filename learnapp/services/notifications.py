@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
+from learnapp.domain import routes
 from learnapp.persistence.notices import notify_once
 from learnapp.services.progress_changes import ProgressChange
 
@@ -20,7 +21,7 @@ def announcements(changes: list[ProgressChange], milestones: bool = True) -> lis
     """(key, title, link) of each notice these changes earn: a milestone crossed upward, or a first completion."""
     found = []
     for change in changes:
-        link = f"/courses/{change.slug}" if change.kind == "course" else f"/pathways/{change.slug}"
+        link = routes.node(change.kind, change.slug)
         # Jumping past several milestones at once (a short course) announces only the highest.
         reached = milestone_crossed(change) if milestones else None
         if reached is not None:

@@ -13,6 +13,7 @@ import httpx
 from sqlalchemy import Connection
 from standardwebhooks.webhooks import Webhook
 
+from learnapp.domain import routes
 from learnapp.persistence import webhooks as store
 from learnapp.persistence.db import Database
 from learnapp.persistence.notices import notify_once
@@ -136,7 +137,7 @@ def _disable(conn: Connection, job: store.DeliveryJob, attempts: int) -> None:
     store.set_enabled(conn, job.endpoint_id, False, reason)
     title = f"Webhook endpoint {job.url[:80]} was disabled: it kept failing"
     for admin in store.admin_ids(conn):
-        notify_once(conn, admin, f"webhook-disabled:{job.endpoint_id}:{job.id}", title, "/admin")
+        notify_once(conn, admin, f"webhook-disabled:{job.endpoint_id}:{job.id}", title, routes.ADMIN)
     log.warning("webhook endpoint disabled", extra={"endpoint": job.endpoint_id, "reason": reason})
 
 

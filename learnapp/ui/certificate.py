@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from learnapp.domain import routes
 from learnapp.ui.layout import link_button
 from learnapp.ui.sync import LearnerSync
 
@@ -26,7 +27,7 @@ def certificate_status(key: rx.Var | str) -> rx.Component:
                     size="2",
                     variant="soft",
                 ),
-                rx.link("Verify", href="/verify/" + cert["code"].to(str), size="2"),
+                rx.link("Verify", href=routes.verify(cert["code"].to(str)), size="2"),
                 align="center",
                 spacing="3",
                 wrap="wrap",

@@ -6,6 +6,7 @@ import reflex as rx
 from reflex.components.react_router.dom import ReactRouterLink
 from reflex.event import EventSpec
 
+from learnapp.domain import routes
 from learnapp.ui.bell import bell
 from learnapp.ui.session import SessionState
 
@@ -73,8 +74,8 @@ def main_nav(label: str, links: dict[str, str], **props: object) -> rx.Component
     return rx.el.nav(
         rx.hstack(
             nav_link("Catalog", "/"),
-            nav_link("My Learning", "/my-learning"),
-            rx.cond(SessionState.is_admin, nav_link("Admin", "/admin")),
+            nav_link("My Learning", routes.MY_LEARNING),
+            rx.cond(SessionState.is_admin, nav_link("Admin", routes.ADMIN)),
             **links,
         ),
         aria_label=label,
@@ -95,7 +96,7 @@ def account_menu() -> rx.Component:
                 ),
             ),
             rx.menu.content(
-                rx.menu.item("Profile", on_click=rx.redirect("/profile")),
+                rx.menu.item("Profile", on_click=rx.redirect(routes.PROFILE)),
                 rx.menu.separator(),
                 rx.el.form(
                     rx.el.button("Log out", type="submit", class_name="menu-button"),
@@ -107,8 +108,8 @@ def account_menu() -> rx.Component:
             ),
         ),
         rx.hstack(
-            link_button("Log in", href="/login", variant="soft"),
-            link_button("Sign up", href="/signup"),
+            link_button("Log in", href=routes.LOGIN, variant="soft"),
+            link_button("Sign up", href=routes.SIGNUP),
             spacing="2",
         ),
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 import reflex as rx
 
+from learnapp.domain import routes
 from learnapp.domain.content import Course
 from learnapp.services.lessons import module_totals
 from learnapp.services.shared_credit import SharedCredit
@@ -86,7 +87,7 @@ def lesson_row(course: rx.Var, lesson: LessonItem, current: rx.Var) -> rx.Compon
             align="center",
             spacing="2",
         ),
-        href="/courses/" + course + "/lessons/" + lesson.slug,
+        href=routes.lesson(course, lesson.slug),
         aria_current=rx.cond(here, "page", "false"),
         underline="none",
         color_scheme="gray",

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from functools import lru_cache
 from http.cookies import SimpleCookie
-from urllib.parse import quote
 
 import reflex as rx
 from reflex.event import EventSpec
 
+from learnapp.domain import routes
 from learnapp.persistence.db import Database, default_database
 from learnapp.services.accounts import Account
 from learnapp.services.sessions import session_account, trusted_account
@@ -58,7 +58,7 @@ class SessionState(rx.State):
 
     def _login_redirect(self) -> EventSpec:
         here = self.router.url.path or "/"
-        return rx.redirect(f"/login?next={quote(here)}")
+        return rx.redirect(routes.login_then(here))
 
     @rx.event
     async def check_session(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from learnapp.api.v1 import schemas as s
+from learnapp.domain import routes
 from learnapp.domain.progress import Counts
 from learnapp.services.accounts import Account
 from learnapp.services.learner_progress import CourseEnrollment, LearnerProgress, PathwayEnrollmentView
@@ -170,7 +171,7 @@ def unknown_pathway(slug: str) -> s.PathwayProgressPublic:
 
 
 def next_lesson(course: str | None, lesson: str | None) -> s.NextLessonPublic:
-    url = f"/courses/{course}/lessons/{lesson}" if course and lesson else None
+    url = routes.lesson(course, lesson) if course and lesson else None
     return s.NextLessonPublic(course=course if lesson else None, lesson=lesson, url=url)
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 from reflex.event import EventSpec
 
+from learnapp.domain import routes
 from learnapp.services.admin_stats import NodeStats, course_stats, pathway_stats
 from learnapp.services.errors import NotFound
 from learnapp.ui.layout import link_button
@@ -150,7 +151,7 @@ def course_funnel_card() -> rx.Component:
 
 def stats_view() -> rx.Component:
     return rx.vstack(
-        crumbs(("Admin", "/admin"), (rx.cond(S.kind == "course", "Courses", "Pathways"), "/admin")),
+        crumbs(("Admin", routes.ADMIN), (rx.cond(S.kind == "course", "Courses", "Pathways"), routes.ADMIN)),
         header(
             S.title,
             NodeStatsState.refresh,

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 from reflex.event import EventSpec
 
+from learnapp.domain import routes
 from learnapp.services.mail.deliveries import Delivery, recent_deliveries, retry_delivery
 from learnapp.ui.layout import scroll_box
 from learnapp.ui.pages.admin_common import AdminState, admin_page, crumbs, header
@@ -93,7 +94,7 @@ def deliveries_page() -> rx.Component:
     headers = ["Queued", "To", "Subject", "State", "Attempts", "Reason", "Retry"]
     return admin_page(
         "Deliveries",
-        crumbs(("Admin", "/admin")),
+        crumbs(("Admin", routes.ADMIN)),
         header("Deliveries", DeliveriesState.refresh),
         rx.text(
             "The latest 100 emails. A message that cannot reach the mail server is retried with growing waits and "

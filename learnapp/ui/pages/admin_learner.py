@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 from reflex.event import EventSpec
 
+from learnapp.domain import routes
 from learnapp.domain.ids import parse_id
 from learnapp.services.admin_learners import (
     HistoryItem,
@@ -46,7 +47,7 @@ def _enrollment(e: LearnerEnrollment, zone: ZoneInfo) -> dict[str, Any]:
         "enrolled": _when(e.enrolled_at, zone),
         "opened": _when(e.last_accessed_at, zone),
         "finished": _when(e.first_completed_at, zone),
-        "href": f"/admin/{e.kind}s/{e.slug}",
+        "href": routes.admin_node(e.kind, e.slug),
     }
 
 
@@ -244,7 +245,7 @@ def section(title: str, body: rx.Component, empty: rx.Var | None = None, note: s
 def learner_admin_page() -> rx.Component:
     return admin_page(
         "Learner",
-        crumbs(("Admin", "/admin"), ("Learners", "/admin")),
+        crumbs(("Admin", routes.ADMIN), ("Learners", routes.ADMIN)),
         header(S.name, S.load),
         rx.text(S.email, color_scheme="gray", margin_top="-1em"),
         tiles(S.figures),

@@ -12,6 +12,7 @@ import reflex as rx
 from reflex.components.react_router.dom import ReactRouterLink
 from reflex.event import EventSpec
 
+from learnapp.domain import routes
 from learnapp.services.operations import runs_folder
 from learnapp.services.operations_view import RunFile, RunRow, operation_runs
 from learnapp.ui.layout import scroll_box
@@ -169,7 +170,7 @@ S = OperationsState
 def operations_page() -> rx.Component:
     return admin_page(
         "Operations",
-        crumbs(("Admin", "/admin")),
+        crumbs(("Admin", routes.ADMIN)),
         header("Operations", S.refresh),
         rx.text(
             "The latest 50 runs of the operator commands on this database: recalculate, its rollback, progress "

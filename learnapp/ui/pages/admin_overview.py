@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 from reflex.event import EventSpec
 
+from learnapp.domain import routes
 from learnapp.services.admin_learners import LearnerRow, find_learners
 from learnapp.services.admin_stats import Overview, RankedNode, overview
 from learnapp.ui.layout import link_button, scroll_box
@@ -35,7 +36,7 @@ def _node(rank: int, node: RankedNode) -> dict[str, Any]:
         "rank": rank,
         "slug": node.slug,
         "title": node.title,
-        "href": f"/admin/{node.kind}s/{node.slug}",
+        "href": routes.admin_node(node.kind, node.slug),
         "lessons": node.lessons,
         "enrolled": number(s.enrolled),
         "started": number(s.started),
@@ -54,7 +55,7 @@ def _learner(row: LearnerRow) -> dict[str, Any]:
         "role": row.role,
         "enrolled": row.enrollments,
         "completed": row.completed,
-        "href": f"/admin/learners/{row.id}",
+        "href": routes.admin_learner(row.id),
     }
 
 
@@ -177,10 +178,10 @@ def overview_page() -> rx.Component:
         header(
             "Admin",
             OverviewState.load,
-            link_button(rx.icon("upload", size=16), "Update content", href="/admin/content", variant="soft"),
-            link_button(rx.icon("mail", size=16), "Deliveries", href="/admin/deliveries", variant="soft"),
-            link_button(rx.icon("history", size=16), "Operations", href="/admin/operations", variant="soft"),
-            link_button(rx.icon("webhook", size=16), "Webhooks", href="/admin/webhooks", variant="soft"),
+            link_button(rx.icon("upload", size=16), "Update content", href=routes.ADMIN_CONTENT, variant="soft"),
+            link_button(rx.icon("mail", size=16), "Deliveries", href=routes.ADMIN_DELIVERIES, variant="soft"),
+            link_button(rx.icon("history", size=16), "Operations", href=routes.ADMIN_OPERATIONS, variant="soft"),
+            link_button(rx.icon("webhook", size=16), "Webhooks", href=routes.ADMIN_WEBHOOKS, variant="soft"),
         ),
         tiles(OverviewState.figures),
         rx.card(

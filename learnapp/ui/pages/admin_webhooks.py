@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 from reflex.event import EventSpec
 
+from learnapp.domain import routes
 from learnapp.persistence.webhooks import DeliveryLog
 from learnapp.services import webhooks as service
 from learnapp.services.errors import LearnappError
@@ -402,7 +403,7 @@ def delivery_log() -> rx.Component:
 def webhooks_page() -> rx.Component:
     return admin_page(
         "Webhooks",
-        crumbs(("Admin", "/admin")),
+        crumbs(("Admin", routes.ADMIN)),
         header("Webhooks", S.refresh),
         rx.text(
             "Progress events are posted to each endpoint signed with its secret (Standard Webhooks), retried for "

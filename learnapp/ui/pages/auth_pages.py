@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.event import EventSpec
 
+from learnapp.domain import routes
 from learnapp.domain.redirects import safe_redirect
 from learnapp.ui.layout import page, post_form
 from learnapp.ui.session import SessionState
@@ -81,9 +82,9 @@ def login_page() -> rx.Component:
         [
             field("Email", "email", "email", "username"),
             field("Password", "password", "password", "current-password"),
-            rx.link("Forgot password?", href="/forgot-password", size="2", underline="always"),
+            rx.link("Forgot password?", href=routes.FORGOT_PASSWORD, size="2", underline="always"),
         ],
-        rx.text("New here? ", rx.link("Sign up", href="/signup", underline="always"), size="2"),
+        rx.text("New here? ", rx.link("Sign up", href=routes.SIGNUP, underline="always"), size="2"),
     )
 
 
@@ -97,5 +98,5 @@ def signup_page() -> rx.Component:
             field("Email", "email", "email", "username"),
             field("Password (8 characters or more)", "password", "password", "new-password"),
         ],
-        rx.text("Already have an account? ", rx.link("Log in", href="/login", underline="always"), size="2"),
+        rx.text("Already have an account? ", rx.link("Log in", href=routes.LOGIN, underline="always"), size="2"),
     )

@@ -6,6 +6,7 @@ import asyncio
 
 import reflex as rx
 
+from learnapp.domain import routes
 from learnapp.services.mail.email_change import EXPIRED, pending_email
 from learnapp.ui.layout import link_button, page, post_form
 from learnapp.ui.session import SessionState, db
@@ -77,7 +78,7 @@ def confirm_email_page() -> rx.Component:
                 role="status",
                 width="100%",
             ),
-            link_button("Go to your profile", href="/profile", size="3", width="100%"),
+            link_button("Go to your profile", href=routes.PROFILE, size="3", width="100%"),
         ),
         _panel(
             rx.heading("Confirm your new email", size="7", as_="h1"),
@@ -90,7 +91,7 @@ def confirm_email_page() -> rx.Component:
             rx.cond(
                 ConfirmEmailState.new_email != "",
                 _confirm_form(),
-                rx.link("Go to your profile", href="/profile", underline="always", size="3"),
+                rx.link("Go to your profile", href=routes.PROFILE, underline="always", size="3"),
             ),
         ),
     )

@@ -7,6 +7,7 @@ import asyncio
 import reflex as rx
 from reflex.event import EventSpec
 
+from learnapp.domain import routes
 from learnapp.services.completion import reset_course
 from learnapp.services.enrollment import enroll_course
 from learnapp.services.errors import LearnappError, NotFound
@@ -142,7 +143,7 @@ def start_over_dialog() -> rx.Component:
 def course_header() -> rx.Component:
     done = course_completed(CourseState.slug)
     percent = course_percent(CourseState.slug, CourseState.total)
-    continue_href = "/courses/" + CourseState.slug + "/lessons/" + CourseState.next_lesson
+    continue_href = routes.lesson(CourseState.slug, CourseState.next_lesson)
     return rx.vstack(
         rx.heading(CourseState.title, size="8", as_="h1"),
         rx.cond(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import reflex as rx
 from reflex.event import EventSpec
 
+from learnapp.domain import routes
 from learnapp.services.dashboard import Dashboard, EnrollmentCard, PathwayCard, dashboard
 from learnapp.ui.catalog import plural
 from learnapp.ui.certificate import certificate_status
@@ -32,7 +33,7 @@ class CardItem:
 
 def _card(card: EnrollmentCard) -> CardItem:
     e = card.enrollment
-    href = f"/courses/{e.course_slug}/lessons/{card.next_lesson}" if card.next_lesson else f"/courses/{e.course_slug}"
+    href = routes.lesson(e.course_slug, card.next_lesson) if card.next_lesson else routes.course(e.course_slug)
     return CardItem(
         e.course_slug,
         e.course_title,
@@ -66,7 +67,7 @@ def _pathway(card: PathwayCard) -> PathwayItem:
         card.complete,
         f"{card.courses_completed} of {plural(card.courses_total, 'course')} completed",
         card.completed_on.strftime("%-d %b %Y") if card.completed_on else "",
-        f"/courses/{nxt[0]}/lessons/{nxt[1]}" if nxt else f"/pathways/{card.slug}",
+        routes.lesson(*nxt) if nxt else routes.pathway(card.slug),
     )
 
 
@@ -192,7 +193,7 @@ def course_row(card: CardItem) -> rx.Component:
     return rx.card(
         rx.flex(
             rx.vstack(
-                rx.link(rx.text(card.title, weight="bold", size="3"), href="/courses/" + card.slug),
+                rx.link(rx.text(card.title, weight="bold", size="3"), href=routes.course(card.slug)),
                 progress_bar(course_percent(card.slug, card.total), "Progress in " + card.title),
                 rx.cond(
                     card.complete,
@@ -238,7 +239,7 @@ def pathway_row(item: PathwayItem) -> rx.Component:
             rx.vstack(
                 rx.hstack(
                     rx.badge("pathway", color_scheme="violet"),
-                    rx.link(rx.text(item.title, weight="bold", size="3"), href="/pathways/" + item.slug),
+                    rx.link(rx.text(item.title, weight="bold", size="3"), href=routes.pathway(item.slug)),
                     align="center",
                     spacing="2",
                 ),

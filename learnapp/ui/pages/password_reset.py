@@ -6,6 +6,7 @@ import asyncio
 
 import reflex as rx
 
+from learnapp.domain import routes
 from learnapp.services.mail.reset import EXPIRED, link_is_usable
 from learnapp.ui.layout import link_button, page, post_form
 from learnapp.ui.pages.auth_pages import field
@@ -70,7 +71,7 @@ def _error() -> rx.Component:
 
 
 def _back_to_login() -> rx.Component:
-    return rx.text("Remembered it? ", rx.link("Log in", href="/login", underline="always"), size="2")
+    return rx.text("Remembered it? ", rx.link("Log in", href=routes.LOGIN, underline="always"), size="2")
 
 
 def forgot_password_page() -> rx.Component:
@@ -103,7 +104,7 @@ def reset_password_page() -> rx.Component:
                     role="status",
                     width="100%",
                 ),
-                link_button("Log in with your new password", href="/login", size="3", width="100%"),
+                link_button("Log in with your new password", href=routes.LOGIN, size="3", width="100%"),
                 spacing="4",
                 width="100%",
             )
@@ -120,7 +121,7 @@ def reset_password_page() -> rx.Component:
                     rx.el.input(type="hidden", name="token", value=PasswordResetState.token),
                     rx.button("Set new password", type="submit", size="3", width="100%"),
                 ),
-                rx.link("Ask for a new link", href="/forgot-password", underline="always", size="3"),
+                rx.link("Ask for a new link", href=routes.FORGOT_PASSWORD, underline="always", size="3"),
             ),
             _back_to_login(),
         ),

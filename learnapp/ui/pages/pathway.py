@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import reflex as rx
 from reflex.event import EventSpec
 
+from learnapp.domain import routes
 from learnapp.services.catalog import descriptions
 from learnapp.services.enrollment import enroll_pathway
 from learnapp.services.errors import LearnappError, NotFound
@@ -61,7 +62,7 @@ class PathwayState(SessionState):
         self.description = texts.get(("pathway", view.slug), "")
         self.enrolled, self.total, self.percent = view.enrolled, view.total, view.percent
         self.courses_total = view.courses_total
-        self.next_href = f"/courses/{view.next_lesson[0]}/lessons/{view.next_lesson[1]}" if view.next_lesson else ""
+        self.next_href = routes.lesson(*view.next_lesson) if view.next_lesson else ""
         self.courses = [
             PathwayCourse(
                 c.slug,
@@ -154,7 +155,7 @@ def course_card(course: rx.Var) -> rx.Component:
                 justify="between",
                 width="100%",
             ),
-            card_link(course.title, "/courses/" + course.slug),
+            card_link(course.title, routes.course(course.slug)),
             rx.cond(course.description != "", rx.text(course.description, size="3")),
             rx.cond(
                 LearnerSync.courses[course.slug],

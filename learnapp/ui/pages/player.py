@@ -19,6 +19,7 @@ from reflex_base.utils.imports import ImportVar
 from reflex_base.vars import VarData
 from reflex_base.vars.function import ArgsFunctionOperationBuilder, FunctionVar
 
+from learnapp.domain import routes
 from learnapp.services.certificates import certificates_of
 from learnapp.services.completion import record_and_read, revoke_completion
 from learnapp.services.enrollment import enroll_course
@@ -273,7 +274,7 @@ class PlayerState(SessionState):
 
 
 def lesson_url(slug: rx.Var) -> rx.Var:
-    return "/courses/" + PlayerState.course_slug + "/lessons/" + slug
+    return routes.lesson(PlayerState.course_slug, slug)
 
 
 def course_progress() -> rx.Component:
@@ -295,7 +296,7 @@ def sidebar() -> rx.Component:
     return rx.vstack(
         rx.link(
             rx.hstack(rx.icon("chevron-left", size=16), rx.text(PlayerState.course_title, weight="bold")),
-            href="/courses/" + PlayerState.course_slug,
+            href=routes.course(PlayerState.course_slug),
             underline="none",
             high_contrast=True,
         ),

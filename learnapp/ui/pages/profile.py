@@ -9,6 +9,7 @@ from typing import Any
 import reflex as rx
 from reflex.event import EventSpec
 
+from learnapp.domain import routes
 from learnapp.services.accounts import MAX_NAME, Account, time_zones, update_profile
 from learnapp.services.errors import LearnappError
 from learnapp.services.sessions import account_changed
@@ -21,7 +22,7 @@ from learnapp.ui.pages.profile_sessions import sessions_card
 from learnapp.ui.session import SessionState, db
 from learnapp.ui.sync import refresh_sync
 
-LOGIN = "/login?next=/profile"
+LOGIN = routes.login_then(routes.PROFILE)
 # The expiry choices offered for a new token: the select's value and its label.
 EXPIRY_CHOICES = {
     "never": "Never expires",

@@ -7,10 +7,11 @@ import asyncio
 import reflex as rx
 from reflex.event import EventSpec
 
+from learnapp.domain import routes
 from learnapp.services.mail.preferences import KINDS, LABELS, email_preferences, set_email_preference
 from learnapp.ui.session import SessionState, db
 
-LOGIN = "/login?next=/profile"
+LOGIN = routes.login_then(routes.PROFILE)
 
 
 class ProfileEmailState(SessionState):

@@ -9,10 +9,11 @@ from collections.abc import AsyncIterator
 import reflex as rx
 from reflex.event import EventSpec
 
+from learnapp.domain import routes
 from learnapp.services.sessions import SessionView, active_sessions, end_all_sessions, end_other_session
 from learnapp.ui.session import SessionState, db
 
-LOGIN = "/login?next=/profile"
+LOGIN = routes.login_then(routes.PROFILE)
 
 # Checked in order: Edge and Opera also say "Chrome", Chrome also says "Safari".
 _BROWSERS = (
@@ -100,7 +101,7 @@ class ProfileSessionsState(SessionState):
         if account is not None:
             await asyncio.to_thread(end_all_sessions, db(), account.id)
         self.reset()
-        return rx.redirect("/login")
+        return rx.redirect(routes.LOGIN)
 
 
 def device_item(device: rx.Var) -> rx.Component:
