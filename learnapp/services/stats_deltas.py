@@ -146,6 +146,10 @@ class StatsDeltas:
         catalog = self.catalog or catalog
         if self.recount_all:
             self.recount = set(counters.every_node(catalog))
+        # A course's rows are also its pathways' course funnel: those are recounted with it.
+        self.recount |= {
+            ("pathway", p.id) for k, c in set(self.recount) if k == "course" for p in catalog.pathways_containing(c)
+        }
         if self.recount:
             counters.lock_for_recount(conn)
             counters.rewrite(conn, catalog, self.recount)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from hypothesis import settings
@@ -12,6 +13,8 @@ from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.services.completion import record_completion, reset_course, revoke_completion
 from learnapp.services.enrollment import enroll_course, enroll_pathway
+from learnapp.services.population import generate_population
+from learnapp.services.recalc_rollback import rollback_recalculate
 from learnapp.services.recalculate import RecalcOptions, recalculate
 from learnapp.services.stats_verify import verify
 from tests.conftest import ALICE, BOB, backend
@@ -78,3 +81,25 @@ def test_start_over_takes_the_learners_lessons_out_of_the_funnel(db: Database) -
     counters = _counters(db, "course-a")
     assert not any(name.startswith("l") and n for name, n in counters.items())
     assert verify(db)[1] == []
+
+
+def test_recalculate_and_its_rollback_leave_counters_equal_to_the_rows(db: Database, tmp_path: Path) -> None:
+    """Rows written wrong outside the engine: recalculate repairs them and the counters; its rollback puts the
+    rows back, and the counters follow them (the rollback recounts what it restores)."""
+    enroll_pathway(db, ALICE, "path")
+    for lesson in ("s1", "s2", "e1"):
+        record_completion(db, ALICE, lesson)
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE enrollment SET completed = 0, percent = 0, is_complete = false")
+    assert verify(db)[1]  # the counters still count what the engine wrote
+    report = recalculate(db, RecalcOptions(), tmp_path / "runs", "ops")
+    assert verify(db)[1] == []
+    rollback_recalculate(db, report.run_id, "ops")
+    assert _counters(db, "course-a").get("complete", 0) == 0  # the rows as they were put back
+    assert verify(db)[1] == []
+
+
+def test_a_generated_population_leaves_every_counter_equal_to_its_recount(db: Database) -> None:
+    generate_population(db, 40, seed=3, enrollments=3, now=datetime(2026, 11, 20, tzinfo=UTC), batch=15)
+    checked, differences = verify(db)
+    assert checked > 0 and not differences, "\n".join(map(str, differences))
