@@ -20,6 +20,7 @@ pytestmark = pytest.mark.e2e
 ADMIN = ("admin@example.com", "admin-demo-2026")
 SLOW = 20_000  # ms: a preview runs the whole import as a dry run
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+PUBLISHED = Path(__file__).resolve().parents[2] / "content"  # what the served app imported (tests/e2e/server.py)
 
 
 def new_course(slug: str, broken: bool) -> str:
@@ -157,4 +158,18 @@ def test_a_hostile_or_wrong_upload_is_refused_and_changes_nothing(
         archive.writestr("../../escape.yaml", "modules: []\n")
     choose(admin, [evil])
     expect(admin.locator(".content-problem").first).to_contain_text("leads outside the content folder", timeout=SLOW)
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"#" * (6 * 1024 * 1024))
+    choose(admin, [big])  # refused by the browser before sending, said on the page like the server's problems
+    expect(admin.locator(".content-problem").first).to_have_text(
+        "big.yaml: file: is too large (the limit is 5 MB)", timeout=SLOW
+    )
+    # The control: a zip of the published content folder is read and previewed (it matches: nothing to do).
+    folder = tmp_path / "content.zip"
+    with zipfile.ZipFile(folder, "w") as archive:
+        for file in sorted(PUBLISHED.glob("*")):
+            archive.write(file, f"content/{file.name}")
+    choose(admin, [folder])
+    expect(admin.get_by_text("These files match the published content: nothing to do.")).to_be_visible(timeout=SLOW)
+    expect(admin.locator(".content-problem")).to_have_count(0)
     admin.context.close()

@@ -473,7 +473,7 @@ def admin_calls(world: World, victim: Learner) -> list[tuple[str, dict[str, Any]
         "delivery_id": "1",
         "message_id": 1,  # an email that may not exist: the admin's retry of it changes nothing then
         "files": [],  # the content page's upload handler, sent over the socket (the browser posts to /_upload)
-        "rejected": [{"file": {"path": "big.yaml"}, "errors": [{"message": "File is larger than 5242880 bytes"}]}],
+        "rejected": ["big.yaml"],
     }
     routes = {"ContentState": page("/admin/content"), "NodeStatsState": page(f"/admin/courses/{COURSE}", course=COURSE)}
     admin_states: list[type[BaseState]] = [AdminState]

@@ -61,9 +61,9 @@ class ContentState(AdminState):
     async def check(self, files: list[rx.UploadFile]) -> AsyncIterator[EventSpec | None]:
         """The files dropped or chosen: validated, previewed and kept server-side for Apply; or every problem."""
         account = await self._admin()  # before a byte is read: a learner's upload is never looked at
-        self._clear()
-        if account is None:
+        if account is None or not files:  # none accepted: the drop zone says why through `refused`
             return
+        self._clear()
         self.busy, self.files = True, [_name(f) for f in files]
         yield None
         try:
@@ -81,12 +81,13 @@ class ContentState(AdminState):
         self._stamp(account, datetime.now(ZoneInfo("UTC")))
 
     @rx.event
-    async def refused(self, rejected: list[dict[str, Any]]) -> None:
-        """Files the browser would not send (over the size limit): said on the page, like the server's problems."""
+    async def refused(self, rejected: list[str]) -> None:
+        """Files the browser would not send (over the size limit), by name: said on the page like the server's
+        problems."""
         if await self._admin() is None:
             return
         self._clear()
-        names = [str((item.get("file") or {}).get("path") or "a file") for item in rejected[:MAX_UPLOAD_FILES]]
+        names = [_name_of(str(name)) for name in rejected[:MAX_UPLOAD_FILES]] if isinstance(rejected, list) else []
         self.problems = [
             f"{name}: file: is too large (the limit is {MAX_UPLOAD_BYTES // 1048576} MB)" for name in names
         ]
@@ -136,7 +137,12 @@ class ContentState(AdminState):
 
 
 def _name(file: rx.UploadFile) -> str:
-    return posixpath.basename((file.name or file.filename or "upload").replace("\\", "/")) or "upload"
+    return _name_of(file.name or file.filename or "")
+
+
+def _name_of(name: str) -> str:
+    """The file's own name, never a path, and short: it is shown on the page."""
+    return posixpath.basename(name.replace("\\", "/"))[:200] or "upload"
 
 
 async def _read(files: list[rx.UploadFile]) -> list[tuple[str, bytes]]:

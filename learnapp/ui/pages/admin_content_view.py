@@ -21,6 +21,10 @@ NAME_THE_INPUT = (
 EMPTY_THE_INPUT = "document.querySelectorAll('.content-drop input[type=file]').forEach((input) => { input.value = '' })"
 
 
+def _file_name(item: Any) -> Any:
+    return item["file"].to(dict[str, Any])["name"].to(str)
+
+
 def download_button(href: str, filename: str) -> rx.Component:
     """A plain <a download> styled as a button: a document navigation the browser saves; the page stays."""
     return rx.button(
@@ -56,7 +60,11 @@ def upload_zone(state: Any, upload_id: str) -> rx.Component:
                     disabled=state.busy,
                     # The input is emptied once its files are taken: choosing the same file again, fixed, must count.
                     on_drop=[state.check(rx.upload_files(upload_id=upload_id)), rx.call_script(EMPTY_THE_INPUT)],
-                    on_drop_rejected=[state.refused, rx.call_script(EMPTY_THE_INPUT)],
+                    # Only the names go to the server: the File objects themselves would travel over the websocket.
+                    on_drop_rejected=lambda rejected: [
+                        state.refused(rejected.to(list[dict[str, Any]]).map(_file_name)),
+                        rx.call_script(EMPTY_THE_INPUT),
+                    ],
                     border="2px dashed var(--gray-a7)",
                     border_radius="var(--radius-3)",
                     padding="1.5em 1em",
