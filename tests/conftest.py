@@ -11,6 +11,10 @@ from pathlib import Path
 
 import pytest
 
+# Off a terminal the CLI's Rich console wraps at 80 columns (read when learnapp.cli is imported): a long temporary
+# path (a pytest-xdist worker's is longer) would be split across lines and the tests would not find the file names.
+os.environ.setdefault("COLUMNS", "200")
+
 from learnapp.api.rate_counters import reset_sign_in_counters
 from learnapp.persistence.db import Database
 from learnapp.persistence.migrate import upgrade
