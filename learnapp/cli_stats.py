@@ -9,7 +9,7 @@ from rich.console import Console
 
 from learnapp.persistence.db import default_database
 from learnapp.services.errors import LearnappError
-from learnapp.services.stats_verify import verify
+from learnapp.services.stats_verify import repair, verify
 
 console = Console()
 
@@ -21,7 +21,8 @@ def stats() -> None:
 
 @stats.command("verify")
 @click.option("--course", "course", help="Only this course (slug); every course and pathway otherwise.")
-def stats_verify(course: str | None) -> None:
+@click.option("--repair", "fix", is_flag=True, help="Then replace every counter that differs by its recount.")
+def stats_verify(course: str | None, fix: bool) -> None:
     """Recount every counter from the stored rows and facts; list each one that differs (exit 1 if any)."""
     try:
         with console.status("recounting..."):
@@ -31,8 +32,14 @@ def stats_verify(course: str | None) -> None:
         sys.exit(1)
     for d in differences:
         console.print(f"{d.kind} {d.slug}: {d.counter} is {d.stored}, recounted {d.recounted}", markup=False)
-    if differences:
-        repair = "`learnapp recalculate` repairs them"
-        console.print(f"[red]{len(differences)} counter(s) differ in {checked} node(s): {repair}[/red]")
-        sys.exit(1)
-    console.print(f"every counter of {checked} node(s) equals its recount")
+    if not differences:
+        console.print(f"every counter of {checked} node(s) equals its recount")
+        return
+    if fix:
+        with console.status("repairing..."):
+            repair(default_database(), sorted({d.node for d in differences}))
+        console.print(f"{len(differences)} counter(s) differed in {checked} node(s): recounted")
+        return
+    advice = "`learnapp recalculate` or `learnapp stats verify --repair` repairs them"
+    console.print(f"[red]{len(differences)} counter(s) differ in {checked} node(s): {advice}[/red]")
+    sys.exit(1)

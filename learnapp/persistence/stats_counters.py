@@ -68,8 +68,11 @@ def every_node(catalog: Catalog) -> list[Node]:
     return [("course", c.id) for c in catalog.courses] + [("pathway", p.id) for p in catalog.pathways]
 
 
-def recount(conn: Connection, catalog: Catalog, nodes: Iterable[Node]) -> Counts:
-    """The counters as the stored rows and the facts say they are (set-based: a few statements per node)."""
+def recount(conn: Connection, catalog: Catalog, nodes: Iterable[Node], lessons: bool = True) -> Counts:
+    """The counters as the stored rows and the facts say they are (set-based: a few statements per node).
+
+    Without `lessons`, the lesson funnels ("l…", from facts and enrollments only, the costly part) are left out.
+    """
     wanted = sorted(set(nodes))
     counts: Counts = {node: {} for node in wanted}
     for kind, table, key in (("course", ENROLLMENT, "course_id"), ("pathway", PATHWAY_ENROLLMENT, "pathway_id")):
@@ -83,7 +86,8 @@ def recount(conn: Connection, catalog: Catalog, nodes: Iterable[Node]) -> Counts
         table, key = (ENROLLMENT, "course_id") if kind == "course" else (PATHWAY_ENROLLMENT, "pathway_id")
         own = counts[(kind, node_id)]
         where = (table.c[key] == node_id,)
-        _lesson_counts(conn, table, where, sorted(node.countable_ids), own)
+        if lessons:
+            _lesson_counts(conn, table, where, sorted(node.countable_ids), own)
         if kind == "pathway":
             _course_counts(conn, node_id, [c.id for c in node.courses], own)  # type: ignore[union-attr]
     return counts
@@ -155,13 +159,17 @@ def lock_for_recount(conn: Connection) -> None:
         conn.execute(text("LOCK TABLE stat_counter IN SHARE ROW EXCLUSIVE MODE"))
 
 
-def rewrite(conn: Connection, catalog: Catalog, nodes: Iterable[Node]) -> Counts:
-    """Replace these nodes' counters by their recount (in shard 0); the caller took lock_for_recount."""
+def rewrite(conn: Connection, catalog: Catalog, nodes: Iterable[Node], lessons: bool = True) -> Counts:
+    """Replace these nodes' counters (but the lesson funnels, without `lessons`) by their recount, in shard 0.
+
+    The caller took lock_for_recount.
+    """
     wanted = sorted(set(nodes))
-    counts = recount(conn, catalog, wanted)
+    counts = recount(conn, catalog, wanted, lessons)
     for kind in {k for k, _ in wanted}:
         ids = [node_id for k, node_id in wanted if k == kind]
-        conn.execute(delete(COUNTER).where(COUNTER.c.node_kind == kind, COUNTER.c.node_id.in_(ids)))
+        which = delete(COUNTER).where(COUNTER.c.node_kind == kind, COUNTER.c.node_id.in_(ids))
+        conn.execute(which if lessons else which.where(~is_lesson(COUNTER.c.name)))
     rows = [
         {"node_kind": kind, "node_id": node_id, "name": name, "shard": 0, "n": n}
         for (kind, node_id), own in counts.items()
@@ -205,6 +213,11 @@ def add_learners(conn: Connection, catalog: Catalog, first: int, last: int) -> N
 
 def _node(catalog: Catalog, kind: str, node_id: int) -> Course | Pathway | None:
     return catalog.course(node_id) if kind == "course" else catalog.pathway(node_id)
+
+
+def is_lesson(name: Any) -> Any:
+    """A lesson funnel counter's name ("l<lesson id>"), in SQL."""
+    return name.like("l%")  # no other counter's name begins with "l"
 
 
 def differences(stored: Counts, recounted: Counts) -> list[tuple[Node, str, int, int]]:

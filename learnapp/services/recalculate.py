@@ -85,8 +85,9 @@ def recalculate(
             if progress:
                 progress(min(start + len(batch), len(learners)), len(learners))
         if not options.dry_run and options.learner_id is None:
-            # The batches moved the counters by what they changed; a recount also repairs counters that drifted.
-            repair(db, [("course", c) for c in courses] + [("pathway", p) for p in pathways])
+            # The batches moved the counters by what they changed; a recount of what stored rows feed also repairs
+            # counters that drifted from the rows (rows written outside the engine).
+            repair(db, [("course", c) for c in courses] + [("pathway", p) for p in pathways], lessons=False)
         _close(db, report, runs_dir, started, "succeeded")
     return report
 

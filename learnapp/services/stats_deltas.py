@@ -70,12 +70,14 @@ class StatsDeltas:
         # Enrollments this unit already knows of (rows the recompute was given or changed): no need to read them.
         self.known: dict[tuple[int, str, int], bool] = {}
         self.recount: set[counters.Node] = set()
+        self.recount_rows: set[counters.Node] = set()  # all but the lesson funnels (what stored rows feed)
         self.recount_all = False
         self.catalog: Catalog | None = None  # the one the unit's last recompute used (a content import's new one)
 
     @property
     def pending(self) -> bool:
-        return bool(self.rows or self.facts or self.flips or self.enrolled or self.recount or self.recount_all)
+        recounts = self.recount or self.recount_rows or self.recount_all
+        return bool(self.rows or self.facts or self.flips or self.enrolled or recounts)
 
     def mark(self) -> tuple[Any, ...]:
         """What a savepoint restores if it rolls back."""
@@ -147,17 +149,24 @@ class StatsDeltas:
         if self.recount_all:
             self.recount = set(counters.every_node(catalog))
         # A course's rows are also its pathways' course funnel: those are recounted with it.
-        self.recount |= {
-            ("pathway", p.id) for k, c in set(self.recount) if k == "course" for p in catalog.pathways_containing(c)
-        }
-        if self.recount:
+        for chosen in (self.recount, self.recount_rows):
+            chosen |= {
+                ("pathway", p.id) for k, c in set(chosen) if k == "course" for p in catalog.pathways_containing(c)
+            }
+        self.recount_rows -= self.recount
+        if self.recount or self.recount_rows:
             counters.lock_for_recount(conn)
             counters.rewrite(conn, catalog, self.recount)
+            counters.rewrite(conn, catalog, self.recount_rows, lessons=False)
         deltas = dict(self.rows)
         if self.facts or self.flips or self.enrolled:
             self._funnels(conn, catalog, deltas)
-        counters.add(conn, {key: n for key, n in deltas.items() if (key[0], key[1]) not in self.recount})
+        counters.add(conn, {key: n for key, n in deltas.items() if not self._recounted(key)})
         self._clear()
+
+    def _recounted(self, key: counters.Key) -> bool:
+        node = (key[0], key[1])
+        return node in self.recount or (node in self.recount_rows and not key[2].startswith("l"))
 
     def _funnels(self, conn: Connection, catalog: Catalog, deltas: dict[counters.Key, int]) -> None:
         wanted = {(i, *node) for i, lesson, _ in self.facts for node in nodes_counting(catalog, lesson)}

@@ -19,6 +19,7 @@ class Difference:
     counter: str  # "enrolled", "started", "complete", "percent", "p<bucket>", "l<lesson id>", "c<course id>"
     stored: int
     recounted: int
+    node: tuple[str, int] = ("course", 0)  # (kind, id)
 
 
 def verify(db: Database, course: str | None = None) -> tuple[int, list[Difference]]:
@@ -33,16 +34,21 @@ def verify(db: Database, course: str | None = None) -> tuple[int, list[Differenc
         recounted = stats_counters.recount(conn, catalog, nodes)
     slugs = {("course", c.id): c.slug for c in catalog.courses} | {("pathway", p.id): p.slug for p in catalog.pathways}
     found = [
-        Difference(node[0], slugs.get(node, str(node[1])), name, mine, theirs)
+        Difference(node[0], slugs.get(node, str(node[1])), name, mine, theirs, node)
         for node, name, mine, theirs in stats_counters.differences(stored, recounted)
     ]
     return len(nodes), found
 
 
-def repair(db: Database, nodes: list[tuple[str, int]] | None = None) -> None:
-    """Recount these nodes' counters (all when None) in a unit of work: what a recalculate ends with."""
+def repair(db: Database, nodes: list[tuple[str, int]] | None = None, lessons: bool = True) -> None:
+    """Recount these nodes' counters (all when None) in a unit of work.
+
+    A recalculate ends with it, without `lessons`: it repairs what stored rows feed (enrolled, started, complete,
+    averages, histogram, a pathway's course funnel); the lesson funnels come from facts and enrollments, which a
+    recalculate never changes, and cost most to recount (`learnapp stats verify --repair` recounts them too).
+    """
     with unit_of_work(db) as work:
-        work.recount_stats(nodes)
+        work.recount_stats(nodes, lessons=lessons)
 
 
 def _nodes(catalog: Catalog, course: str | None) -> list[stats_counters.Node]:

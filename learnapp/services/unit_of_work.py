@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 from sqlmodel import Session
 
 from learnapp.domain.content import Catalog
+from learnapp.persistence import stats_counters
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import StoredProgress, append_history, lock_learners
@@ -144,18 +145,22 @@ class UnitOfWork:
         if new:
             self.versions.update(bump_versions(self.conn, new))
 
-    def recount_stats(self, nodes: Iterable[tuple[str, int]] | None = None, catalog: Catalog | None = None) -> None:
+    def recount_stats(
+        self, nodes: Iterable[tuple[str, int]] | None = None, catalog: Catalog | None = None, lessons: bool = True
+    ) -> None:
         """Recount these nodes' statistics (all when None) from the stored rows at flush, instead of adding deltas.
 
         For changes made outside `record` and `recompute`: stored rows put back from a snapshot, a content import
-        (whose new `catalog` decides which lessons each node's funnel counts).
+        (whose new `catalog` decides which lessons each node's funnel counts). Without `lessons`, the lesson
+        funnels (which only facts and enrollments move) keep their counters.
         """
         if catalog is not None:
             self._stats.catalog = catalog
-        if nodes is None:
+        if nodes is None and lessons:
             self._stats.recount_all = True
         else:
-            self._stats.recount.update(nodes)
+            chosen = self._stats.recount if lessons else self._stats.recount_rows
+            chosen.update(nodes if nodes is not None else stats_counters.every_node(catalog or self.catalog))
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
