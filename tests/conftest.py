@@ -23,7 +23,8 @@ from learnapp.services.content_import import import_content
 from learnapp.settings import get_settings
 from tests.app_pool import give_back
 from tests.backing import create_database, drop_database, postgres_server
-from tests.served_marker import pytest_collection_modifyitems  # noqa: F401  (the e2e marker guard)
+from tests.served_marker import refuse_unmarked_serving
+from tests.slow_marker import mark_slow
 
 FIXTURE_CONTENT = """
 modules:
@@ -66,6 +67,12 @@ pathways:
 
 ALICE, BOB, ADMIN = 1, 2, 3
 _numbers = itertools.count()
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects: test-fast leaves out what mark_slow marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    refuse_unmarked_serving(items)
+    mark_slow(items)
 
 
 @pytest.fixture(autouse=True)

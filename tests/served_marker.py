@@ -40,8 +40,8 @@ def unmarked_serving(items: list[pytest.Item]) -> list[str]:
     return [item.nodeid for item in items if item.get_closest_marker("e2e") is None and serves(item)]
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def refuse_unmarked_serving(items: list[pytest.Item]) -> None:
+    """The guard, run at collection by tests/conftest.py."""
     missing = unmarked_serving(items)
     if missing:
         raise pytest.UsageError(

@@ -24,6 +24,8 @@ from learnapp.services.enrollment import enroll_pathway
 from tests.api.conftest import Tokens
 from tests.conftest import ALICE
 
+pytestmark = pytest.mark.slow  # Schemathesis over the whole API: `make test` runs it, `make test-fast` does not
+
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
 REAL = {"learner_id": ALICE, "course": "ac-course", "pathway": "path", "lesson": "b1"}
 REAL_BODIES: dict[str, Any] = {

@@ -19,7 +19,10 @@ from tests.api.conftest import Api
 from tests.conftest import ALICE
 from tests.integrations.lrs import PASSWORD, RALPH, USER, Ralph
 
-pytestmark = pytest.mark.skipif(not RALPH.exists(), reason="the Ralph LRS is not installed: `make test` installs it")
+pytestmark = [
+    pytest.mark.skipif(not RALPH.exists(), reason="the Ralph LRS is not installed: `make test` installs it"),
+    pytest.mark.slow,  # starts the Ralph LRS: `make test` runs it, `make test-fast` does not
+]
 ORIGIN = "http://localhost:3000"
 COMPLETED, REGISTERED = "http://adlnet.gov/expapi/verbs/completed", "http://adlnet.gov/expapi/verbs/registered"
 

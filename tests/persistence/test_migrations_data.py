@@ -8,11 +8,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, MetaData, and_, create_engine, insert, select
 
 from alembic import command
 from learnapp.persistence.migrate import alembic_config, upgrade
+
+pytestmark = pytest.mark.slow  # every Alembic revision, up and down: `make test` runs it, `make test-fast` does not
 
 # Rows a later migration derives from older data: expected at head even when written before their table existed.
 BACKFILLED = {"activity_day"}

@@ -14,6 +14,8 @@ from tests.conftest import ADMIN, ALICE, BOB
 from tests.process_workers import record_rounds
 from tests.services.helpers import assert_stored_equals_recomputed
 
+pytestmark = pytest.mark.slow  # spawns processes: `make test` runs it, `make test-fast` does not
+
 LEARNERS = (ALICE, BOB, ADMIN)
 # Every countable lesson of the pathway, the shared module last: its second lesson completes two courses and
 # the pathway at once.

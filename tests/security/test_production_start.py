@@ -23,6 +23,8 @@ from learnapp.services.deployment import deployment_problems, refuse_unsafe_star
 from learnapp.services.population import PASSWORD_HASH
 from learnapp.settings import ROOT, get_settings
 
+pytestmark = pytest.mark.slow  # starts the app in processes: `make test` runs it, `make test-fast` does not
+
 PUBLIC = "https://learn.example.com"
 DEMO_LEARNER, _, DEMO_PASSWORD, _ = DEMO_ACCOUNTS[0]
 

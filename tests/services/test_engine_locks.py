@@ -21,6 +21,8 @@ from learnapp.services.recalculate import RecalcOptions, recalculate
 from tests.conftest import ALICE, BOB, FIXTURE_CONTENT
 from tests.services.helpers import assert_stored_equals_recomputed
 
+pytestmark = pytest.mark.slow  # threads held mid-operation: `make test` runs it, `make test-fast` does not
+
 ROUNDS = 5
 # How long the operation holds its window open for the click. Unlocked, a click commits in a few
 # milliseconds; locked, it waits for the operation's commit and the window simply runs out.

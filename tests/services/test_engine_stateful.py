@@ -31,6 +31,8 @@ from tests.backing import create_database, drop_database
 from tests.conftest import ADMIN, ALICE, BOB, backend
 from tests.services.helpers import invariant_problems
 
+pytestmark = pytest.mark.slow  # a stateful machine over every write path: make test runs it, test-fast does not
+
 NIGHTLY = os.environ.get("LEARNAPP_HYPOTHESIS_PROFILE") == "nightly"
 # Bounded for make test: about 10-20 s on SQLite and 30 s on PostgreSQL (a database per example) here.
 EXAMPLES = 1000 if NIGHTLY else 100 if backend() == "sqlite" else 60

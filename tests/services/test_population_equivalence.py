@@ -41,6 +41,8 @@ PATHWAY_COLUMNS = (
     "learner_id pathway_id enrolled_at last_accessed_at completed total percent courses_completed courses_total"
     " is_complete completed_at first_completed_at claimed_at"
 )
+
+pytestmark = pytest.mark.slow  # generated populations: `make test` runs it, `make test-fast` does not
 COURSE_ROWS: Table = Enrollment.__table__  # type: ignore[attr-defined]
 PATHWAY_ROWS: Table = PathwayEnrollment.__table__  # type: ignore[attr-defined]
 FACTS: Table = LessonCompletion.__table__  # type: ignore[attr-defined]
