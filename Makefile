@@ -5,6 +5,10 @@ TOOLS := .tools
 PORT := $(or $(LEARNAPP_PORT),3000)
 # The security suite's database cases (sign-up races, NULs, out-of-range ids) too; its served ones (e2e) ran on SQLite.
 PG_SUITES := tests/persistence tests/services tests/api tests/cli tests/security
+# The tests that neither serve the app nor start a browser run on every core (pytest-xdist: each worker has its own
+# template database, copies and PostgreSQL cluster); the journeys share one served app, so they run in one process.
+TEST_WORKERS := $(or $(LEARNAPP_TEST_WORKERS),auto)
+PARALLEL := -n $(TEST_WORKERS) --dist worksteal
 
 export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(PATH)
 export REFLEX_TELEMETRY_ENABLED := false
@@ -55,20 +59,24 @@ run: setup
 	PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) NPM_CONFIG_REGISTRY=$$(npm config get registry) \
 		$(VENV)/bin/reflex run --env prod
 
-# The whole suite on SQLite (journeys included), then every database-touching suite again on PostgreSQL.
+# Every test: the whole suite on SQLite (in parallel, then the journeys in one process), then every
+# database-touching suite again on PostgreSQL (in parallel). The slow ones (`slow` marker) included.
 test: $(VENV)/.installed $(TOOLS)/.installed $(TOOLS)/ralph/.installed test-deps
 	$(VENV)/bin/ruff check learnapp tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/bandit -q -r learnapp --severity-level medium
-	$(VENV)/bin/pytest tests
-	LEARNAPP_TEST_DATABASE=postgresql $(VENV)/bin/pytest $(PG_SUITES) -m 'not e2e'
+	$(VENV)/bin/pytest tests -m 'not e2e' $(PARALLEL)
+	$(VENV)/bin/pytest tests -m e2e
+	LEARNAPP_TEST_DATABASE=postgresql $(VENV)/bin/pytest $(PG_SUITES) -m 'not e2e' $(PARALLEL)
 
-# The inner loop (about 6 minutes measured on a busy 2-core machine, ~1000 tests): lint, then every test that neither
-# serves the app nor starts a browser (the `e2e` marker; a collection guard refuses a serving test without it), -x.
+# The inner loop (about a minute on this 2-core machine): ruff, then on SQLite and on every core each test that
+# neither serves the app nor starts a browser (`e2e`; a collection guard refuses a serving test without the marker)
+# nor is `slow` (property-based tests, Schemathesis, the stateful machine, tests that start processes or the
+# Ralph LRS, every migration up and down), stopping at the first failure. `make test` runs all of them.
 test-fast: $(VENV)/.installed
 	$(VENV)/bin/ruff check learnapp tests bench
-	$(VENV)/bin/pytest tests -m 'not e2e' -x -q
+	$(VENV)/bin/pytest tests -m 'not e2e and not slow' $(PARALLEL) -x -q
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/python -m bench.completion
