@@ -164,3 +164,9 @@ def test_the_download_is_for_admins_only(db: Database) -> None:
     for learner in (ALICE, None):
         refused = get(db, EXPORT_PATH, learner)
         assert refused.status_code == 404 and "m-basics" not in refused.text
+
+
+def test_the_page_links_the_route() -> None:
+    from learnapp.ui.pages.admin_content import EXPORT_PATH as LINKED
+
+    assert LINKED == EXPORT_PATH
