@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from hypothesis import settings
 from hypothesis.stateful import invariant, run_state_machine_as_test
 
@@ -36,6 +37,7 @@ class CountedEngine(ProgressEngine):
         assert not differences, "\n".join(map(str, differences))
 
 
+@pytest.mark.slow  # a stateful machine over every write path: make test runs it, test-fast does not
 def test_every_counter_equals_its_recount_after_any_sequence(example: Example) -> None:  # noqa: F811
     CountedEngine.example = example
     run_state_machine_as_test(CountedEngine, settings=SETTINGS)
