@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -77,6 +78,21 @@ def test_413_a_streamed_body_without_a_length_is_counted(api: Api) -> None:
     response = api.post(f"/learners/{ALICE}/events", content=chunks(), headers={"Content-Type": "application/json"})
     assert "content-length" not in response.request.headers
     assert_error(response, 413, "payload_too_large")
+
+
+def test_413_an_upload_over_the_content_limit_is_refused_before_reflex_reads_it(api: Api) -> None:
+    """Reflex's /_upload (the admin content page) sits behind the same limit (a stream without a length is counted
+    as Reflex reads it, as the /api/v1 test above shows for a reading route)."""
+
+    async def post(content: Any, headers: dict[str, str]) -> httpx.Response:
+        transport = httpx.ASGITransport(app=api.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://learnapp.test") as client:
+            return await client.post(limits.UPLOAD_PATH, content=content, headers=headers)
+
+    multipart = {"Content-Type": "multipart/form-data; boundary=x"}
+    declared = asyncio.run(post(b"", {**multipart, "Content-Length": str(limits.UPLOAD_MAX_BODY_BYTES + 1)}))
+    error = assert_error(declared, 413, "payload_too_large")
+    assert error["details"] == {"limit_bytes": limits.UPLOAD_MAX_BODY_BYTES}
 
 
 def test_422_a_body_that_does_not_match_the_schema(api: Api) -> None:

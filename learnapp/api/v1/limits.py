@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from learnapp.api.rate_counters import moving_window
 from learnapp.api.v1.errors import RateLimited, error_response
+from learnapp.services.content_upload import MAX_UPLOAD_BYTES
 from learnapp.services.deployment import is_local
 from learnapp.settings import allowed_origins, get_settings
 
@@ -20,7 +21,11 @@ MAX_BODY_BYTES = 64 * 1024
 AUTH_PREFIX = "/auth/"
 AUTH_MAX_BODY_BYTES = 16 * 1024
 # The largest body each path prefix accepts; other paths are not limited here.
-BODY_LIMITS = ((PREFIX, MAX_BODY_BYTES), (AUTH_PREFIX, AUTH_MAX_BODY_BYTES))
+# Reflex's upload endpoint (the admin content page): the content limit plus room for the multipart framing, refused
+# before Reflex spools the body to disk, so a crafted POST cannot fill the disk with what the page would refuse.
+UPLOAD_PATH = "/_upload"
+UPLOAD_MAX_BODY_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024
+BODY_LIMITS = ((PREFIX, MAX_BODY_BYTES), (AUTH_PREFIX, AUTH_MAX_BODY_BYTES), (UPLOAD_PATH, UPLOAD_MAX_BODY_BYTES))
 DEFAULT_RATE_PER_MINUTE = 120
 BUDGET = "api-learner"
 log = logging.getLogger("learnapp.api")
