@@ -25,6 +25,15 @@ _lock = threading.Lock()
 _VERSION = select(col(CatalogState.version)).where(col(CatalogState.id) == 1)
 
 
+def lock_catalog(conn: Connection) -> None:
+    """Serialize content imports: PostgreSQL locks the catalog's state row; SQLite's BEGIN IMMEDIATE already did.
+
+    Taken first, so an import that waited reads the catalog (and version) the one before it committed.
+    """
+    if conn.dialect.name != "sqlite":
+        conn.execute(_VERSION.with_for_update()).first()
+
+
 def catalog_version(db: Session | Connection) -> int:
     return int(db.execute(_VERSION).scalar() or 0)
 

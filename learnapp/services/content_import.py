@@ -13,7 +13,7 @@ from sqlalchemy import Connection, delete, select
 from sqlmodel import Session, SQLModel, col
 
 from learnapp.domain.content import Catalog
-from learnapp.persistence.catalog import load_catalog
+from learnapp.persistence.catalog import load_catalog, lock_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import (
     CatalogState,
@@ -68,6 +68,7 @@ def import_plan(
     """
     report = ImportReport(dry_run=dry_run)
     with unit_of_work(db, dry_run=dry_run) as work:  # a dry run does it all, then rolls it all back
+        lock_catalog(work.conn)  # two imports at once: the second starts from what the first published
         session = work.session
         before = load_catalog(session)
         _apply(session, plan, report)
