@@ -22,7 +22,9 @@ def _upload(db: Database, old: str, new: str) -> object:
 
 def _someone_waits_on_a_lock(db: Database) -> bool:
     with db.engine.connect() as conn:
-        waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        waiting = (
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
         return bool(conn.execute(text(waiting)).scalar())
 
 
