@@ -145,7 +145,6 @@ class StatsDeltas:
 
     def flush(self, conn: Connection, catalog: Catalog) -> None:
         """Add what this unit changed (one membership read and one upsert for a click); recount what it must."""
-        catalog = self.catalog or catalog
         if self.recount_all:
             self.recount = set(counters.every_node(catalog))
         # A course's rows are also its pathways' course funnel: those are recounted with it.

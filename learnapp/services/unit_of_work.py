@@ -217,7 +217,9 @@ class UnitOfWork:
         add_events(self.conn, self._events)
         self._events = []
         if self._stats.pending:
-            self._stats.flush(self.conn, self.catalog)
+            # The catalog the unit's recompute used; read afresh only if it used none. A content import's new
+            # catalog is never read through the process-wide cache here: a dry run would leave it there.
+            self._stats.flush(self.conn, self._stats.catalog or self.catalog)
 
 
 @contextmanager
