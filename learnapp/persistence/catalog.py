@@ -18,11 +18,15 @@ from learnapp.persistence.tables import (
     PathwayRow,
 )
 
-_cache: dict[str, Catalog] = {}
+# Per database: the catalog and the (version, updated_at) it was read at. The moment is part of the key because a
+# rolled-back import (a dry run, a refused apply) reaches the same version number as the next real one: a tree read
+# inside it must never be served for the one that commits.
+_cache: dict[str, tuple[tuple[int, object], Catalog]] = {}
 _lock = threading.Lock()
 
 
 _VERSION = select(col(CatalogState.version)).where(col(CatalogState.id) == 1)
+_STAMP = select(col(CatalogState.version), col(CatalogState.updated_at)).where(col(CatalogState.id) == 1)
 
 
 def lock_catalog(conn: Connection) -> None:
@@ -42,17 +46,18 @@ def current_catalog(db: Session | Connection) -> Catalog:
     """The tree as of this transaction; rebuilt only when an import changed the version."""
     engine = db.engine if isinstance(db, Connection) else db.get_bind().engine
     key = str(engine.url)
-    version = catalog_version(db)
+    row = db.execute(_STAMP).first()
+    stamp = (int(row[0]), row[1]) if row is not None else (0, None)
     cached = _cache.get(key)
-    if cached is not None and cached.version == version:
-        return cached
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
     if isinstance(db, Connection):
         with Session(bind=db) as session:
-            catalog = load_catalog(session, version)
+            catalog = load_catalog(session, stamp[0])
     else:
-        catalog = load_catalog(db, version)
+        catalog = load_catalog(db, stamp[0])
     with _lock:
-        _cache[key] = catalog
+        _cache[key] = (stamp, catalog)
     return catalog
 
 
