@@ -76,7 +76,6 @@ def line_of(raw: Any, key: str | None = None) -> int | None:
 
 class ContentError(LearnappError):
     code = "invalid_content"
-    status = 422
 
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__(f"{len(problems)} problem(s) in content files", [str(p) for p in problems])

@@ -11,6 +11,7 @@ import threading
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from learnapp.api.v1.errors import http_status
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import Learner
 from learnapp.services.accounts import Account, create_learner
@@ -46,7 +47,7 @@ def test_simultaneous_signups_with_one_email_make_one_account_and_one_clear_conf
         conflicts = [o for o in outcomes if isinstance(o, Conflict)]
         assert len(accounts) == 1 and len(conflicts) == 1, outcomes
         assert conflicts[0].message == "An account with this email already exists"
-        assert conflicts[0].status == 409
+        assert http_status(conflicts[0]) == 409
         with db.read() as session:
             count = session.execute(select(func.count()).where(col(Learner.email) == email)).scalar()
         assert count == 1

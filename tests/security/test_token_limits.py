@@ -11,6 +11,7 @@ from sqlalchemy import update
 
 from learnapp.api.app import create_api
 from learnapp.api.rate_counters import moving_window
+from learnapp.api.v1.errors import http_status
 from learnapp.api.v1.limits import BUDGET, RATE_LIMIT
 from learnapp.cli import main
 from learnapp.persistence.db import Database
@@ -84,7 +85,7 @@ def test_the_twenty_first_live_token_is_refused_and_creates_nothing(db: Database
         create_token(db, BOB, f"script {number}")
     with pytest.raises(Conflict) as refused:
         create_token(db, BOB, "one too many")
-    assert refused.value.status == 409 and refused.value.details == {"limit": MAX_LIVE}
+    assert http_status(refused.value) == 409 and refused.value.details == {"limit": MAX_LIVE}
     assert f"{MAX_LIVE} active tokens" in refused.value.message
     assert len(list_tokens(db, BOB)) == MAX_LIVE
     # Another learner is not affected by Bob's tokens.

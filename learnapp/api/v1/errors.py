@@ -13,7 +13,8 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from learnapp.metrics import ERRORS
-from learnapp.services.errors import LearnappError
+from learnapp.services.content_files import ContentError
+from learnapp.services.errors import Conflict, InvalidRequest, LearnappError, NotEnrolled, NotFound
 
 log = logging.getLogger("learnapp.api")
 
@@ -21,7 +22,24 @@ log = logging.getLogger("learnapp.api")
 class ApiError(LearnappError):
     """An error of the HTTP edge itself (auth, limits); service errors come from services.errors."""
 
+    status = 400
     headers: dict[str, str] = {}
+
+
+# The HTTP status of each kind of service error: statuses are the API's business, not the services'.
+SERVICE_STATUSES: tuple[tuple[type[LearnappError], int], ...] = (
+    (NotFound, 404),
+    (NotEnrolled, 403),
+    (Conflict, 409),
+    (ContentError, 422),
+    (InvalidRequest, 400),
+)
+
+
+def http_status(error: LearnappError) -> int:
+    if isinstance(error, ApiError):
+        return error.status
+    return next((status for kind, status in SERVICE_STATUSES if isinstance(error, kind)), 400)
 
 
 class Unauthorized(ApiError):
@@ -103,7 +121,8 @@ def register_error_handlers(api: FastAPI) -> None:
 
 
 async def _service_error(_request: Request, error: LearnappError) -> JSONResponse:
-    return error_response(error.status, error.code, error.message, error.details, **getattr(error, "headers", {}))
+    headers = error.headers if isinstance(error, ApiError) else {}
+    return error_response(http_status(error), error.code, error.message, error.details, **headers)
 
 
 async def _validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
