@@ -15,9 +15,10 @@ from learnapp.persistence.db import Database
 from learnapp.persistence.tables import utcnow
 from learnapp.services.mail.compose import compose
 from tests.e2e.helpers import TIMEOUT, log_in
-from tests.e2e.test_password_reset import shoot
+from tests.e2e.screens import shoot
 
 pytestmark = pytest.mark.e2e
+SHOTS = Path("/tmp/shots-D")
 
 
 def failed_message(db: Database, subject_tag: str) -> None:
@@ -63,7 +64,7 @@ def test_an_admin_sees_why_an_email_failed_and_retries_it(page: Page, app_url: s
     row = page.get_by_role("row").filter(has_text="bounced-e2e@example.com")
     expect(row).to_contain_text("failed", timeout=TIMEOUT)
     expect(row).to_contain_text("550 mailbox unavailable")
-    shoot(page, "deliveries")
+    shoot(page, SHOTS, "deliveries")
     row.get_by_role("button", name=re.compile("^Retry")).click()
     expect(page.get_by_text("Queued again")).to_be_visible(timeout=TIMEOUT)
     deadline = time.monotonic() + 15  # the worker polls every second; the page shows what it read at Refresh
