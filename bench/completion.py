@@ -7,7 +7,7 @@ the real content (``content/*.yaml``). Learners are inserted directly with a dum
 (argon2 would dominate the setup) and enrolled through the real enrollment service.
 
 What is measured (every timed write is a real first-time completion: a new fact, a history row, the learner's
-progress version, its outbox events and a refresh of the stored progress):
+progress version, its outbox events, a refresh of the stored progress and the admin counters it moves):
 
 * ``record_completion`` on ``algorithms-in-depth`` (220 countable lessons). Learners start with prior
   progress spread evenly over 0..218 lessons (seeded with raw SQL, stored progress kept consistent),
@@ -65,6 +65,7 @@ from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.checkpoint import Checkpointer
 from learnapp.persistence.db import WAL_AUTOCHECKPOINT_PAGES, Database
 from learnapp.persistence.migrate import upgrade
+from learnapp.persistence.stats_counters import SHARDS, bucket
 from learnapp.persistence.tables import Learner
 from learnapp.services.completion import record_completion
 from learnapp.services.content_import import import_content
@@ -284,6 +285,22 @@ class RawFloor:
                 )
                 if self.pathway_sql:
                     execute(self.pathway_sql, (learner_id,)).fetchall()
+                # The admin statistics counters the change moves, added in one call (as stats_counters.add does).
+                shard = learner_id % SHARDS
+                before_percent, before_completed = row[4], row[2]
+                deltas = {f"l{lesson_id}": 1, "percent": percent - before_percent}
+                if bucket(before_percent) != bucket(percent):
+                    deltas[f"p{bucket(before_percent)}"] = -1
+                    deltas[f"p{bucket(percent)}"] = 1
+                if before_completed == 0:
+                    deltas["started"] = 1
+                if complete:
+                    deltas["complete"] = 1
+                self.conn.executemany(
+                    "INSERT INTO stat_counter (node_kind, node_id, name, shard, n) VALUES (?, ?, ?, ?, ?)"
+                    " ON CONFLICT (node_kind, node_id, name, shard) DO UPDATE SET n = stat_counter.n + excluded.n",
+                    sorted(("course", course_id, name, shard, n) for name, n in deltas.items() if n),
+                )
                 # The outbox events of the change, written with it (as the unit of work does at its end).
                 events = [("lesson.completed", {"lesson_id": lesson_id, "source": "ui", "completed_at": now})]
                 crossed = [m for m in (25, 50, 75) if row[4] < m <= percent and not complete]
