@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -48,3 +50,38 @@ def test_finishing_a_course_issues_a_certificate_that_downloads_and_verifies(
     download_attempt = stranger.request.get(app_url + f"/certificates/{verify_path.rsplit('/', 1)[1]}.pdf")
     assert download_attempt.status == 404  # only its owner downloads the PDF
     stranger.context.close()
+
+
+def _zone_off_utc_date() -> str:
+    """A zone whose date differs from UTC's right now (−11 h before 11:00 UTC, +14 h from 10:00 UTC)."""
+    now = datetime.now(UTC)
+    for name in ("Pacific/Pago_Pago", "Pacific/Kiritimati"):
+        if now.astimezone(ZoneInfo(name)).date() != now.date():
+            return name
+    raise AssertionError("one of the two zones is always on another date than UTC")
+
+
+def test_a_certificate_shows_the_day_of_completion_where_the_learner_lives(app_url: str, page: Page) -> None:
+    sign_up(page, app_url, name="Zeno Zone", tag="certificate-zone")
+    zone = _zone_off_utc_date()
+    page.goto(f"{app_url}/profile")
+    page.get_by_label("Time zone").fill(zone)
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Profile saved")).to_be_visible(timeout=TIMEOUT)
+    enroll(page, app_url, "sql-foundations", "SQL Foundations")
+    page.get_by_role("link", name="Continue Learning").click()
+    for number in range(5):
+        page.get_by_role("button", name="Mark as Complete").click()
+        expect(page.get_by_role("button", name="Completed")).to_be_visible(timeout=TIMEOUT)
+        if number < 4:
+            page.get_by_role("link", name="Next").click()
+            expect(page.get_by_role("button", name="Mark as Complete")).to_be_visible(timeout=TIMEOUT)
+    finished = datetime.now(UTC)
+    local, utc = finished.astimezone(ZoneInfo(zone)).date(), finished.date()
+    assert local != utc  # the check below tells the two apart
+    expect(page.get_by_role("link", name="Verify")).to_be_visible(timeout=20_000)
+    page.get_by_role("link", name="Verify").click()
+    expect(page.get_by_text(f"on {local.strftime('%-d %B %Y')}")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(f"on {utc.strftime('%-d %B %Y')}")).to_have_count(0)
+    page.goto(f"{app_url}/my-learning")
+    expect(page.get_by_text(f"Completed {local.strftime('%-d %b %Y')}").first).to_be_visible(timeout=TIMEOUT)
