@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -11,14 +13,18 @@ from learnapp.api.auth import auth_router
 from learnapp.api.content_file import content_file_router
 from learnapp.api.files import files_router
 from learnapp.api.metrics_route import metrics_router
+from learnapp.api.sign_in_limits import Clock
 from learnapp.api.unsubscribe import unsubscribe_router
 from learnapp.api.v1 import BodyLimitMiddleware, include_v1, register_error_handlers
 from learnapp.persistence.catalog import catalog_version
 from learnapp.persistence.db import Database, default_database
 
 
-def create_api(db: Database | None = None) -> FastAPI:
-    """A new app per call: a FastAPI app that already served cannot take middleware again."""
+def create_api(db: Database | None = None, now: Clock = time.time) -> FastAPI:
+    """A new app per call: a FastAPI app that already served cannot take middleware again.
+
+    `now`: the clock of the sign-in account delay (tests move theirs instead of sleeping).
+    """
     api = FastAPI(
         title="learnapp API",
         version="1",
@@ -30,7 +36,7 @@ def create_api(db: Database | None = None) -> FastAPI:
     def database() -> Database:
         return db or default_database()
 
-    api.include_router(auth_router(db, default_database))
+    api.include_router(auth_router(db, default_database, now))
     api.include_router(files_router(database))
     api.include_router(admin_files_router(database))
     api.include_router(content_file_router(database))

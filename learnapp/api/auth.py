@@ -7,6 +7,7 @@ carrying someone's cookie and are served as before.
 
 from __future__ import annotations
 
+import time
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
@@ -16,7 +17,7 @@ from learnapp.api.client_address import client_address
 from learnapp.api.email_change import add_email_change_routes
 from learnapp.api.password_reset import add_reset_routes
 from learnapp.api.rate_counters import sign_in_counters
-from learnapp.api.sign_in_limits import SignInLimits, too_many
+from learnapp.api.sign_in_limits import Clock, SignInLimits, too_many
 from learnapp.domain import routes
 from learnapp.domain.redirects import safe_redirect
 from learnapp.persistence.db import Database
@@ -26,7 +27,6 @@ from learnapp.services.sessions import SESSION_DAYS, end_session, start_session
 from learnapp.settings import allowed_origins
 
 COOKIE = "learnapp_session"
-
 
 
 def cross_site(request: Request) -> bool:
@@ -39,9 +39,10 @@ def refused() -> Response:
     return PlainTextResponse("Forms from another site are not accepted.", status_code=403)
 
 
-def auth_router(database: Database | None, get_db: object) -> APIRouter:
+def auth_router(database: Database | None, get_db: object, now: Clock = time.time) -> APIRouter:
+    """`now`: the clock of the account delay (tests move theirs instead of sleeping)."""
     router = APIRouter(prefix="/auth", include_in_schema=False)
-    limits = SignInLimits(sign_in_counters())
+    limits = SignInLimits(sign_in_counters(), now)
 
     def db() -> Database:
         return database or get_db()  # type: ignore[operator]
@@ -112,5 +113,5 @@ def auth_router(database: Database | None, get_db: object) -> APIRouter:
         return response
 
     add_reset_routes(router, db)  # /auth/forgot-password, /auth/reset-password
-    add_email_change_routes(router, db, COOKIE)  # /auth/change-email, /auth/confirm-email
+    add_email_change_routes(router, db, COOKIE, now)  # /auth/change-email, /auth/confirm-email
     return router

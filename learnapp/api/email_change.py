@@ -14,7 +14,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from learnapp.api.client_address import client_address
 from learnapp.api.rate_counters import sign_in_counters
-from learnapp.api.sign_in_limits import SignInLimits, too_many
+from learnapp.api.sign_in_limits import Clock, SignInLimits, too_many
 from learnapp.domain import routes
 from learnapp.persistence.db import Database
 from learnapp.services.errors import LearnappError
@@ -36,10 +36,10 @@ def _refused() -> Response:
     return PlainTextResponse("Forms from another site are not accepted.", status_code=403)
 
 
-def add_email_change_routes(router: APIRouter, db: Callable[[], Database], cookie: str) -> None:
+def add_email_change_routes(router: APIRouter, db: Callable[[], Database], cookie: str, now: Clock = time.time) -> None:
     """POST /auth/change-email and /auth/confirm-email on the sign-in router (`cookie`: the session cookie's name)."""
     # The password check counts against the log-in limits: this form must not be a side door for guessing.
-    sign_in = SignInLimits(sign_in_counters())
+    sign_in = SignInLimits(sign_in_counters(), now)
     window = MovingWindowRateLimiter(sign_in_counters())
 
     @router.post("/change-email")

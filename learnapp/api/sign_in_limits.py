@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
 from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerMinute
 from limits.storage import Storage
@@ -29,6 +30,10 @@ MAX_DELAY = 60
 # An account's failure count is forgotten this long after its first failure, or at once on a successful log-in.
 FAILURES_KEPT = 24 * 3600
 MAX_KEY = 320  # an email's longest legal form; longer input must not grow the counter store
+FAILED_AT_KEPT = 2 * MAX_DELAY  # the moment of a failure matters only while its delay runs
+
+# Seconds since the epoch, as time.time: the account delay reads the one it is given (tests move theirs forward).
+Clock = Callable[[], float]
 
 
 def account_delay(failures: int) -> int:
@@ -44,11 +49,16 @@ def too_many(wait_seconds: int) -> str:
 
 
 class SignInLimits:
-    """Counters in `storage` (Redis when scaled out, so every worker sees every attempt)."""
+    """Counters in `storage` (Redis when scaled out, so every worker sees every attempt).
 
-    def __init__(self, storage: Storage) -> None:
+    The account delay runs on `now`; the per-minute and per-hour windows on the limits library's own clock
+    (time.time, it takes no other).
+    """
+
+    def __init__(self, storage: Storage, now: Clock = time.time) -> None:
         self._storage = storage
         self._window = MovingWindowRateLimiter(storage)
+        self._now = now
 
     def login_wait(self, address: str, email: str) -> int:
         """Seconds to wait before this attempt may check a password (0: go ahead). Counts the attempt."""
@@ -58,24 +68,30 @@ class SignInLimits:
         for limit in ADDRESS_FAILURE_LIMITS:
             if not self._window.test(limit, "login-failures", address):
                 return self._window_wait(limit, "login-failures", address)
-        if self._storage.get(_account_wait(email)) > 0:
-            return max(1, math.ceil(self._storage.get_expiry(_account_wait(email)) - time.time()))
-        return 0
+        return self._account_wait(email)
+
+    def _account_wait(self, email: str) -> int:
+        failures = self._storage.get(_account_failures(email))
+        delay = account_delay(failures)
+        failed_at = self._storage.get(_failed_at(email, failures)) / 1000 if delay else 0
+        # At most the delay: with Redis, another worker's clock may run a little ahead of ours.
+        return max(0, min(delay, math.ceil(failed_at + delay - self._now())))
 
     def login_failed(self, address: str, email: str) -> None:
         email = _key(email)
         for limit in ADDRESS_FAILURE_LIMITS:
             self._window.hit(limit, "login-failures", address)
-        delay = account_delay(self._storage.incr(_account_failures(email), FAILURES_KEPT))
-        if delay:
-            # The wait is a counter that expires after `delay`: re-created so the new delay replaces the old one.
-            self._storage.clear(_account_wait(email))
-            self._storage.incr(_account_wait(email), delay)
+        failures = self._storage.incr(_account_failures(email), FAILURES_KEPT)
+        if account_delay(failures):
+            # The moment of the failure (ms, a counter's value), under its own number: two failures at once never
+            # add up in one key. Cleared first: a key of that number may remain from before a successful log-in.
+            self._storage.clear(_failed_at(email, failures))
+            self._storage.incr(_failed_at(email, failures), FAILED_AT_KEPT, amount=int(self._now() * 1000))
 
     def login_succeeded(self, email: str) -> None:
         email = _key(email)
+        self._storage.clear(_failed_at(email, self._storage.get(_account_failures(email))))
         self._storage.clear(_account_failures(email))
-        self._storage.clear(_account_wait(email))
 
     def signup_wait(self, address: str) -> int:
         """Seconds to wait before this sign-up may be tried (0: go ahead). Counts the attempt."""
@@ -97,5 +113,5 @@ def _account_failures(email: str) -> str:
     return f"learnapp/login-account-failures/{email}"
 
 
-def _account_wait(email: str) -> str:
-    return f"learnapp/login-account-wait/{email}"
+def _failed_at(email: str, failure: int) -> str:
+    return f"learnapp/login-account-failed-at/{failure}/{email}"

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from urllib.parse import unquote
@@ -35,6 +34,7 @@ from learnapp.services.accounts import (
     find_account,
     hash_password,
 )
+from tests.clock import MovedClock
 from tests.security.conftest import COOKIE, Browser
 
 WAIT = re.compile(r"Too many attempts\. Wait (\d+) seconds? and try again\.")
@@ -140,7 +140,8 @@ def test_many_addresses_guessing_one_password_meet_a_growing_delay_without_a_pas
     db: Database, quick_hasher: CountingHasher
 ) -> None:
     create_learner(db, "dave@example.com", "Dave", "dave-password")
-    app = create_api(db)
+    clock = MovedClock()
+    app = create_api(db, now=clock)
     for number in range(FREE_FAILURES):  # a botnet: every guess from another address
         bot = Browser(app, ip=f"203.0.113.{number + 1}")
         assert outcome(log_in(bot, "dave@example.com", f"guess-{number}")) == "not right"
@@ -149,11 +150,15 @@ def test_many_addresses_guessing_one_password_meet_a_growing_delay_without_a_pas
     assert outcome(log_in(owner, "dave@example.com", "dave-password")) == "wait 1"
     assert quick_hasher.calls == checked, "a password was checked while the account had to wait"
 
-    time.sleep(1.1)
+    clock.forward(0.75)
+    assert outcome(log_in(owner, "dave@example.com", "dave-password")) == "wait 1"  # not yet
+    clock.forward(0.25)
     assert outcome(log_in(Browser(app, ip="203.0.113.99"), "dave@example.com", "one-more-guess")) == "not right"
     assert outcome(log_in(owner, "dave@example.com", "dave-password")) == "wait 2"  # doubled
 
-    time.sleep(2.1)
+    clock.forward(1.5)
+    assert outcome(log_in(owner, "dave@example.com", "dave-password")) == "wait 1"
+    clock.forward(0.5)
     assert outcome(log_in(owner, "dave@example.com", "dave-password")) == "signed in"
     # Signing in forgot the failures: a typo now is just a typo, and the next try goes through at once.
     assert outcome(log_in(owner, "dave@example.com", "dave-typo")) == "not right"
@@ -161,11 +166,13 @@ def test_many_addresses_guessing_one_password_meet_a_growing_delay_without_a_pas
 
 
 def test_an_attack_never_makes_the_owner_wait_more_than_the_cap() -> None:
-    limits = SignInLimits(MemoryStorage())
+    clock = MovedClock()
+    limits = SignInLimits(MemoryStorage(), now=clock)
     for number in range(200):
         limits.login_failed(f"203.0.{number // 250}.{number % 250}", "carol@example.com")
-    wait = limits.login_wait("192.0.2.1", "carol@example.com")
-    assert MAX_DELAY - 2 <= wait <= MAX_DELAY
+    assert limits.login_wait("192.0.2.1", "carol@example.com") == MAX_DELAY
+    clock.forward(MAX_DELAY - 0.5)
+    assert limits.login_wait("192.0.2.1", "carol@example.com") == 1
     limits.login_succeeded("carol@example.com")
     assert limits.login_wait("192.0.2.1", "carol@example.com") == 0
 
