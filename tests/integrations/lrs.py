@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from typing import Any
 import httpx
 
 from learnapp.settings import ROOT
-from tests.integrations.receiver import free_port
+from tests.integrations.receiver import reserved_port
 
 RALPH = ROOT / ".tools" / "ralph" / "bin" / "ralph"
 USER, PASSWORD = "learnapp", "lrs-test-password"
@@ -23,11 +24,20 @@ HEADERS = {"X-Experience-API-Version": "1.0.3"}
 
 @dataclass
 class Ralph:
-    """Down until start(): its URL is known before, so the app can be pointed at an LRS that is not there yet."""
+    """Down until start(): its URL is known before, so the app can be pointed at an LRS that is not there yet.
+
+    The port is reserved when it is made (a bound socket, not listening: refused, and no other process's) and the
+    server listens on that very socket, handed to it. Given `port` (a new LRS where an old one was), it binds that.
+    """
 
     folder: Path
-    port: int = field(default_factory=free_port)
+    port: int = 0
     _process: subprocess.Popen[bytes] | None = None
+    _socket: socket.socket | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._socket = reserved_port(self.port)
+        self.port = int(self._socket.getsockname()[1])
 
     @property
     def url(self) -> str:
@@ -49,11 +59,21 @@ class Ralph:
             subprocess.run(auth, env=self._env(), check=True, capture_output=True, timeout=60)
         # Not `ralph runserver`: its reloader watches the working directory, and its file-system backend takes one
         # write only (see ralph_server.py). Its own process group, stopped whole at the end.
-        serve = [str(RALPH.parent / "python"), str(SERVER), "127.0.0.1", str(self.port)]
-        log = (self.folder / "ralph.log").open("ab")
-        self._process = subprocess.Popen(
-            serve, env=self._env(), stdout=log, stderr=log, start_new_session=True, cwd=self.folder
-        )
+        # The server listens on the reserved socket; ours is closed once it has its copy, so a stopped LRS is
+        # refused, not left listening with nobody answering. A second start binds the port by number again.
+        held = self._socket or reserved_port(self.port)
+        self._socket = None
+        serve = [str(RALPH.parent / "python"), str(SERVER), str(held.fileno())]
+        with held, (self.folder / "ralph.log").open("ab") as log:
+            self._process = subprocess.Popen(
+                serve,
+                env=self._env(),
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+                cwd=self.folder,
+                pass_fds=(held.fileno(),),
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -68,6 +88,9 @@ class Ralph:
         raise RuntimeError(f"Ralph did not start: {(self.folder / 'ralph.log').read_text()[-2000:]}")
 
     def stop(self) -> None:
+        if self._socket is not None:  # never started: the reserved port is given back
+            self._socket.close()
+            self._socket = None
         if self._process is None:
             return
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,10 +17,16 @@ from learnapp.persistence import mail_queue
 from learnapp.persistence.db import Database
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+class PortReportingController(Controller):
+    """aiosmtpd's threaded controller, able to listen on port 0: the port the kernel chose is read from the socket.
+
+    aiosmtpd connects to its own port once it listens (`_trigger_server`), so the port must be known by then.
+    """
+
+    def _trigger_server(self) -> None:
+        assert self.server is not None and self.server.sockets
+        self.port = int(self.server.sockets[0].getsockname()[1])
+        super()._trigger_server()
 
 
 @dataclass
@@ -45,8 +50,11 @@ class Inbox:
 
 @dataclass
 class SmtpServer:
-    port: int
+    """Its first start listens on a port the kernel picks (0), no probed port another process could take first; a
+    start after stop() (an outage) listens on that same port again."""
+
     inbox: Inbox
+    port: int = 0
     controller: Controller | None = None
 
     @property
@@ -54,8 +62,9 @@ class SmtpServer:
         return f"smtp://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller = PortReportingController(self.inbox, hostname="127.0.0.1", port=self.port)
         self.controller.start()
+        self.port = self.controller.port
 
     def stop(self) -> None:
         if self.controller is not None:
@@ -66,7 +75,7 @@ class SmtpServer:
 @pytest.fixture
 def smtp() -> Iterator[SmtpServer]:
     """A running SMTP server on a free loopback port (stop() and start() it to play an outage)."""
-    server = SmtpServer(free_port(), Inbox())
+    server = SmtpServer(Inbox())
     server.start()
     yield server
     server.stop()
