@@ -1,4 +1,4 @@
-// learnapp: honest clicks. Every Mark as Complete is pending until the server confirms it (learnapp/ui/live.py
+// learnapp: honest clicks. Every Mark as Complete is pending until the server confirms it (learnapp/ui/live/expressions.py
 // renders the pending ones); a refusal, a failure or no answer rolls it back with a message and Retry; offline,
 // clicks wait here and are sent on reconnect, each with an id the server answers once (idempotent resends).
 import { eventLoop } from "$/utils/context-registry";

@@ -18,7 +18,7 @@ from learnapp.services.deployment import refuse_unsafe_start
 from learnapp.settings import get_settings
 from learnapp.ui.binding import SessionBinding
 from learnapp.ui.catalog import CatalogState, catalog_page
-from learnapp.ui.live_tabs import connect_tabs
+from learnapp.ui.live.channel import connect_tabs
 from learnapp.ui.pages.admin_content import ContentState, content_page
 from learnapp.ui.pages.admin_course import NodeStatsState, course_stats_page, pathway_stats_page
 from learnapp.ui.pages.admin_deliveries import DeliveriesState, deliveries_page

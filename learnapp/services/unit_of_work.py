@@ -28,6 +28,12 @@ from learnapp.services.stats_deltas import StatsDeltas
 EVENT_NAMESPACE = uuid.UUID("4f1c2a7e-2b9d-5c3e-9a41-6d0b8e7f1a23")
 # History actions that are facts changing, and the outbox topic each becomes.
 _TOPICS = {"completed": "lesson.completed", "uncompleted": "lesson.uncompleted", "enrolled": "enrollment.created"}
+# Topics that change only checkmarks and counts: a learner with no other event needs no certificates or notices read.
+_QUIET = frozenset({"lesson.completed", "lesson.uncompleted"})
+# A change of one learner (a click, an API call, the certificate worker, the bell) carries that learner's progress,
+# read in its transaction. A unit that changed more (an admin's batch, a recalculation, an import) publishes them
+# without: reading each would hold the write transaction open; their tabs, if any, are read once per learner after.
+LIVE_READ_LIMIT = 1
 
 
 class _DryRun(Exception):
@@ -54,6 +60,8 @@ class UnitOfWork:
         self._catalog: Catalog | None = None
         self._session: Session | None = None
         self._stats = StatsDeltas()
+        self._quiet: set[int] = set()  # learners with only _QUIET events so far
+        self._loud: set[int] = set()  # learners with any other event
 
     @property
     def catalog(self) -> Catalog:
@@ -214,6 +222,8 @@ class UnitOfWork:
     def flush(self) -> None:
         if self._session is not None:
             self._session.flush()
+        for event in self._events:
+            (self._quiet if event["topic"] in _QUIET else self._loud).add(event["learner_id"])
         add_events(self.conn, self._events)
         self._events = []
         if self._stats.pending:
@@ -221,13 +231,36 @@ class UnitOfWork:
             # catalog is never read through the process-wide cache here: a dry run would leave it there.
             self._stats.flush(self.conn, self._stats.catalog or self.catalog)
 
+    def progress_changes(self) -> list[live.ProgressChanged]:
+        """What to publish after commit: each learner changed, with their progress and live sessions read here.
+
+        Read last in the unit's own transaction, after its version bump: the read is exactly the change's
+        outcome, so the tabs it reaches read nothing more. Only checkmarks and counts when the learner's events
+        announced nothing else (and the tab making the change does not ask for everything).
+        """
+        learners = sorted(self.touched)
+        if not learners or not live.wanted():
+            return []
+        writing = live.tab_writing()
+        origin = self.origin or (writing.origin if writing is not None else None)
+        if len(learners) > LIVE_READ_LIMIT:
+            return [live.ProgressChanged(learner_id, origin, None) for learner_id in learners]
+        everything = writing is not None and writing.scope is live.Scope.ALL
+        changes = []
+        for learner_id in learners:
+            quiet = learner_id in self._quiet and learner_id not in self._loud and not everything
+            read = live.read_progress(self.conn, learner_id, live.Scope.PROGRESS if quiet else live.Scope.ALL)
+            changes.append(live.ProgressChanged(learner_id, origin, read, live.live_sessions(self.conn, learner_id)))
+        return changes
+
 
 @contextmanager
 def unit_of_work(db: Database, *, dry_run: bool = False, origin: str | None = None) -> Iterator[UnitOfWork]:
     """A unit of work: committed when the block ends, rolled back on error, and always rolled back in a dry run.
 
     A dry run does all the work (so its report is the real one) and leaves nothing behind: one mechanism for
-    every dry run (content import and preview, recalculate, legacy import).
+    every dry run (content import and preview, recalculate, legacy import). After commit, the change is
+    published (learnapp/services/live.py); `origin`, when not given, is the tab the change is made from.
     """
     try:
         with db.transaction() as conn:
@@ -237,9 +270,10 @@ def unit_of_work(db: Database, *, dry_run: bool = False, origin: str | None = No
                 work.flush()
                 if dry_run:
                     raise _DryRun
+                changes = work.progress_changes()
             finally:
                 if work._session is not None:
                     work._session.close()
     except _DryRun:
         return
-    live.publish(work.touched, origin)
+    live.publish(changes)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
 from learnapp.services.bell import read_all
+from learnapp.ui.live.channel import change_here
+from learnapp.ui.live.tab_state import LearnerSync
 from learnapp.ui.session import SessionState, db
-from learnapp.ui.sync import LearnerSync, refresh_sync
 
 
 class BellState(SessionState):
@@ -16,8 +15,7 @@ class BellState(SessionState):
     async def read_all(self) -> None:
         account = await self._account()
         if account is not None:
-            await asyncio.to_thread(read_all, db(), account.id, self.router.session.client_token)
-            await refresh_sync(self, account.id, changed=True)
+            await change_here(self, account.id, read_all, db(), account.id)
 
 
 def notice_row(notice: dict) -> rx.Component:

@@ -16,17 +16,17 @@ learner.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import reflex as rx
 from reflex.middleware import Middleware
 from reflex.state import BaseState, StateUpdate
-from reflex_base.constants import RouteVar
 
 from learnapp.services.sessions import session_account, session_digest, trusted_account
-from learnapp.ui.learner_tabs import directory
+from learnapp.ui.live.reflex_adapter import prove_socket
+from learnapp.ui.live.tab_directory import directory
+from learnapp.ui.live.tab_state import LearnerSync
 from learnapp.ui.session import SessionState, cookie_token, db
-from learnapp.ui.sync import VERIFIED_SID, LearnerSync
 
 if TYPE_CHECKING:
     from reflex.app import App
@@ -102,9 +102,6 @@ class SessionBinding(Middleware):
             session = state.substates.get(SessionState.get_name())
             if session is not None:
                 session._bound_to = key
-        router_data: dict[str, Any] = state.router_data
-        sid = router_data.get(RouteVar.SESSION_ID)
-        if router_data.get(VERIFIED_SID) != sid:
-            # This connection's own event: from now on it, and only it, gets the learner's progress pushed.
-            state.router_data = {**router_data, VERIFIED_SID: sid}
+        # This connection's own event: from now on it, and only it, gets the learner's progress pushed.
+        prove_socket(state)
         return None

@@ -10,8 +10,8 @@ import reflex as rx
 from learnapp.services.catalog import catalog_progress, list_catalog
 from learnapp.services.views import Aggregate
 from learnapp.ui.layout import page
+from learnapp.ui.live.channel import show_progress
 from learnapp.ui.session import SessionState, db
-from learnapp.ui.sync import refresh_sync
 
 
 @dataclass
@@ -39,7 +39,7 @@ class CatalogState(SessionState):
         progress: dict[tuple[str, str], Aggregate] = {}
         if account is not None:
             progress = await asyncio.to_thread(catalog_progress, db(), account.id)
-            await refresh_sync(self, account.id)
+            await show_progress(self, account.id)
         self.entries = [
             CatalogCard(
                 e.kind,

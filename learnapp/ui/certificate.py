@@ -6,7 +6,7 @@ import reflex as rx
 
 from learnapp.domain import routes
 from learnapp.ui.layout import link_button
-from learnapp.ui.sync import LearnerSync
+from learnapp.ui.live.tab_state import LearnerSync
 
 
 def certificate_status(key: rx.Var | str) -> rx.Component:

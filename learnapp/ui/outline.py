@@ -13,7 +13,7 @@ from learnapp.domain.content import Course
 from learnapp.services.lessons import module_totals
 from learnapp.services.shared_credit import SharedCredit
 from learnapp.services.views import CourseView
-from learnapp.ui.live import lesson_done, module_count
+from learnapp.ui.live.expressions import lesson_done, module_count
 
 
 @dataclass

@@ -13,6 +13,7 @@ from learnapp.domain import routes
 from learnapp.persistence.db import Database, default_database
 from learnapp.services.accounts import Account
 from learnapp.services.sessions import session_account, trusted_account
+from learnapp.ui.live.reflex_adapter import page_param
 
 COOKIE = "learnapp_session"
 
@@ -71,5 +72,4 @@ class SessionState(rx.State):
         return None
 
     def _param(self, name: str) -> str:
-        value = self.router._page.params.get(name, "")
-        return value if isinstance(value, str) else ""
+        return page_param(self, name)

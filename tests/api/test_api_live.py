@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from learnapp.persistence.db import Database
-from learnapp.services.live import on_progress_changed
+from learnapp.services.live import ProgressChanged, on_progress_changed
 from tests.api.conftest import Api, Tokens
 from tests.conftest import ALICE, BOB
 from tests.services.helpers import stored_course
@@ -18,8 +18,8 @@ def heard(db: Database) -> Iterator[list[tuple[int, int]]]:
     """(learner, completed lessons of ac-course as committed when the listener ran) per call."""
     calls: list[tuple[int, int]] = []
 
-    async def listener(learner_id: int, _origin: str | None) -> None:
-        calls.append((learner_id, _completed(db, learner_id)))
+    async def listener(change: ProgressChanged) -> None:
+        calls.append((change.learner_id, _completed(db, change.learner_id)))
 
     remove = on_progress_changed(listener)
     yield calls
@@ -53,7 +53,7 @@ def test_an_admin_write_notifies_the_learner_it_changed(api: Api, tokens: Tokens
 
 
 def test_a_failing_listener_never_fails_the_request(api: Api, heard: list[tuple[int, int]]) -> None:
-    def broken(_learner_id: int, _origin: str | None) -> None:
+    def broken(_change: ProgressChanged) -> None:
         raise RuntimeError("the browser side is down")
 
     remove = on_progress_changed(broken)

@@ -15,21 +15,28 @@ from learnapp.persistence.db import Database
 from learnapp.persistence.tables import LoginSession, utcnow
 from learnapp.services.completion import record_completion
 from learnapp.services.enrollment import enroll_course
+from learnapp.services.live import ProgressChanged, read_change
 from learnapp.services.sessions import (
     active_sessions,
     end_all_sessions,
     end_other_session,
     end_session,
-    live_snapshot,
     session_account,
     session_digest,
     start_session,
 )
 from learnapp.settings import get_settings
 from learnapp.ui.binding import SIGNED_OUT, live_session_key
-from learnapp.ui.sync import read_live_progress
+from learnapp.ui.live.channel import session_may_see
 from tests.conftest import ALICE, BOB
 from tests.security.conftest import Browser
+
+
+def pushed_to(db: Database, learner_id: int, token: str | None) -> bool:
+    """Whether a change of the learner's progress, read now, would be pushed to a tab signed in with `token`."""
+    change = read_change(db, ProgressChanged(learner_id, None, None))
+    return session_may_see(change, f"learnapp_session={token}" if token else None)
+
 
 CHROME_LINUX = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 
@@ -66,7 +73,7 @@ def test_a_session_idle_for_longer_than_the_idle_period_has_ended(db: Database) 
     token = start_session(db, ALICE)
     age(db, token, seen_days_ago=14.01)
     assert session_account(db, token) is None
-    assert live_snapshot(db, ALICE, token) is None
+    assert not pushed_to(db, ALICE, token)
 
 
 def test_a_session_used_within_the_idle_period_lives_on_and_is_seen_again(db: Database) -> None:
@@ -82,7 +89,7 @@ def test_the_30_day_limit_still_ends_a_session_in_daily_use(db: Database) -> Non
     token = start_session(db, ALICE)
     age(db, token, seen_days_ago=0, expires_in_days=-0.001)
     assert session_account(db, token) is None
-    assert live_snapshot(db, ALICE, token) is None
+    assert not pushed_to(db, ALICE, token)
 
 
 def test_the_idle_period_is_a_setting(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -109,12 +116,13 @@ def test_the_tab_progress_read_answers_only_for_a_live_session_of_that_learner(d
     enroll_course(db, ALICE, "ac-course")
     record_completion(db, ALICE, "b1")
     token = start_session(db, ALICE)
-    snapshot = live_snapshot(db, ALICE, token)
-    assert snapshot is not None and snapshot.done == {"b1": True}
-    assert live_snapshot(db, BOB, token) is None  # Alice's session never reads Bob's progress
-    assert live_snapshot(db, ALICE, None) is None and live_snapshot(db, ALICE, "made-up") is None
+    change = read_change(db, ProgressChanged(ALICE, None, None))
+    assert change.read is not None and change.read.snapshot.done == {"b1": True}
+    assert pushed_to(db, ALICE, token)
+    assert not pushed_to(db, BOB, token)  # Alice's session never sees Bob's progress
+    assert not pushed_to(db, ALICE, None) and not pushed_to(db, ALICE, "made-up")
     end_session(db, token)
-    assert live_snapshot(db, ALICE, token) is None
+    assert not pushed_to(db, ALICE, token)
 
 
 @pytest.mark.parametrize("ending", ["logout", "idle", "everywhere", "from-another-device"])
@@ -125,7 +133,7 @@ def test_a_tab_whose_session_ended_gets_no_progress_and_its_next_event_is_signed
     tab, other = start_session(db, ALICE), start_session(db, ALICE)
 
     async def before() -> None:
-        assert await read_live_progress(ALICE, tab) is not None
+        assert pushed_to(db, ALICE, tab)
         assert await live_session_key(tab) == session_digest(tab)  # checked now: trusted for a moment after
 
     asyncio.run(before())
@@ -143,7 +151,7 @@ def test_a_tab_whose_session_ended_gets_no_progress_and_its_next_event_is_signed
         assert end_other_session(db, ALICE, tab_id, other)
 
     async def after() -> None:
-        assert await read_live_progress(ALICE, tab) is None
+        assert not pushed_to(db, ALICE, tab)
         assert await live_session_key(tab) == SIGNED_OUT  # at once in this process: no trust window left over
 
     asyncio.run(after())

@@ -49,7 +49,7 @@ from learnapp.ui.pages.admin_content import ContentState
 from learnapp.ui.pages.admin_learner import LearnerAdminState
 from learnapp.ui.pages.player import PlayerState
 from learnapp.ui.pages.profile import ProfileState
-from learnapp.ui.sync import LearnerSync
+from learnapp.ui.live.tab_state import LearnerSync
 from tests.e2e.server import Setup, served_app, served_content
 from tests.security.conftest import COOKIE, DELIVERY_TABLES, USAGE_COLUMNS
 

@@ -15,14 +15,14 @@ from learnapp.persistence.db import Database
 from learnapp.persistence.outbox import Event, events_of, progress_version, take_events
 from learnapp.persistence.tables import utcnow
 from learnapp.services import live
-from learnapp.services.completion import record_and_read, record_completion, reset_course, revoke_completion
+from learnapp.services.completion import record_completion, reset_course, revoke_completion
 from learnapp.services.content_files import read_content
 from learnapp.services.content_import import import_plan
 from learnapp.services.enrollment import enroll_course, enroll_pathway
 from learnapp.services.errors import LearnappError
 from learnapp.services.events import ClientEventIn, apply_events
 from learnapp.services.recalculate import RecalcOptions, recalculate
-from learnapp.ui.sync import older_than_shown
+from learnapp.ui.live.tab_state import older_than_shown
 from tests.conftest import ALICE, BOB
 
 
@@ -175,8 +175,8 @@ def test_two_workers_taking_at_once_take_each_event_once(db: Database) -> None:
 def heard() -> Iterator[list[tuple[int, str | None]]]:
     calls: list[tuple[int, str | None]] = []
 
-    def listener(learner_id: int, origin: str | None) -> None:
-        calls.append((learner_id, origin))
+    def listener(change: live.ProgressChanged) -> None:
+        calls.append((change.learner_id, change.origin))
 
     remove = live.on_progress_changed(listener)
     yield calls
@@ -195,11 +195,16 @@ def serve(work: Any) -> None:
     asyncio.run(main())
 
 
+def record_from_tab(db: Database, tab: str) -> None:
+    with live.writing_from(tab, live.Scope.PROGRESS):
+        record_completion(db, ALICE, "s1")
+
+
 def test_tabs_are_told_after_commit_except_the_one_that_made_it(
     db: Database, heard: list[tuple[int, str | None]]
 ) -> None:
     serve(lambda: enroll_course(db, ALICE, "course-b", origin="tab-1"))
-    serve(lambda: record_and_read(db, ALICE, "s1", "ui", False, origin="tab-2"))
+    serve(lambda: record_from_tab(db, "tab-2"))  # the tab a change is made from is its origin
     serve(lambda: record_completion(db, ALICE, "s1"))  # nothing changed: no one told
     serve(lambda: enroll_course(db, BOB, "course-b"))
     assert heard == [(ALICE, "tab-1"), (ALICE, "tab-2"), (BOB, None)]

@@ -10,8 +10,8 @@ import reflex as rx
 
 from learnapp.services.accounts import Account
 from learnapp.ui.layout import page, scroll_box
+from learnapp.ui.live.channel import show_progress
 from learnapp.ui.session import SessionState
-from learnapp.ui.sync import refresh_sync
 
 AXIS = 48  # px for the y axis labels ("100%", "1,000")
 WRAP = {"lesson", "course", "title", "learner", "what"}  # table columns of names, which may wrap on a phone
@@ -29,7 +29,7 @@ class AdminState(SessionState):
         if account is None or account.role != "admin":
             self.status = "missing"
             return None
-        await refresh_sync(self, account.id)
+        await show_progress(self, account.id)
         return account
 
     def _stamp(self, account: Account, moment: datetime) -> None:

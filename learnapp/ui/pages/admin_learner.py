@@ -26,7 +26,6 @@ from learnapp.services.errors import LearnappError, NotFound
 from learnapp.ui.layout import progress_bar, scroll_box, visually_hidden
 from learnapp.ui.pages.admin_common import AdminState, admin_page, crumbs, header, table, tiles
 from learnapp.ui.session import db
-from learnapp.ui.sync import refresh_tabs
 
 Rows = list[dict[str, Any]]
 
@@ -131,7 +130,6 @@ class LearnerAdminState(AdminState):
         except LearnappError as error:
             yield rx.toast.error(error.message)
             return
-        await refresh_tabs(self._learner)  # the learner's open tabs show the reset at once
         await self._read()
         yield rx.toast.success("Course reset: the learner starts it over. Recorded in the history.")
 

@@ -17,10 +17,10 @@ from learnapp.services.views import CourseView
 from learnapp.ui.catalog import plural
 from learnapp.ui.certificate import certificate_status
 from learnapp.ui.layout import link_button, page, progress_bar
-from learnapp.ui.live import course_completed, course_percent
+from learnapp.ui.live.channel import show_progress
+from learnapp.ui.live.expressions import course_completed, course_percent
 from learnapp.ui.outline import ModuleItem, outline, outline_items
 from learnapp.ui.session import SessionState, db
-from learnapp.ui.sync import refresh_sync
 from learnapp.ui.words import plural_var
 
 
@@ -61,7 +61,7 @@ class CourseState(SessionState):
         self.resets_elsewhere = _resets(credit)
         self.open_modules = [m.slug for m in self.modules]
         if account is not None:
-            await refresh_sync(self, account.id)
+            await show_progress(self, account.id)
 
     @rx.event
     async def enroll(self) -> EventSpec | None:

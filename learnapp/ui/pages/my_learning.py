@@ -13,9 +13,10 @@ from learnapp.services.dashboard import Dashboard, EnrollmentCard, PathwayCard, 
 from learnapp.ui.catalog import plural
 from learnapp.ui.certificate import certificate_status
 from learnapp.ui.layout import link_button, page, progress_bar
-from learnapp.ui.live import course_percent
+from learnapp.ui.live.channel import show_progress
+from learnapp.ui.live.expressions import course_percent
+from learnapp.ui.live.tab_state import LearnerSync
 from learnapp.ui.session import SessionState, db
-from learnapp.ui.sync import LearnerSync, refresh_sync
 
 
 @dataclass
@@ -108,7 +109,7 @@ class MyLearningState(SessionState):
         }
         self.weekly = [{"week": start.strftime("%-d %b"), "lessons": count} for start, count in s.weekly]
         self.badges = [{"title": a.title, "text": a.description, "earned": a.earned} for a in board.achievements]
-        await refresh_sync(self, account.id)
+        await show_progress(self, account.id)
         return None
 
     @rx.event

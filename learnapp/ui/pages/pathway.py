@@ -17,9 +17,10 @@ from learnapp.services.views import PathwayView
 from learnapp.ui.catalog import card_link, plural
 from learnapp.ui.certificate import certificate_status
 from learnapp.ui.layout import link_button, page, progress_bar
-from learnapp.ui.live import course_percent
+from learnapp.ui.live.channel import show_progress
+from learnapp.ui.live.expressions import course_percent
+from learnapp.ui.live.tab_state import LearnerSync
 from learnapp.ui.session import SessionState, db
-from learnapp.ui.sync import LearnerSync, refresh_sync
 from learnapp.ui.words import plural_var
 
 
@@ -75,7 +76,7 @@ class PathwayState(SessionState):
             for number, c in enumerate(view.courses, start=1)
         ]
         if account is not None:
-            await refresh_sync(self, account.id)
+            await show_progress(self, account.id)
 
     @rx.event
     async def enroll(self) -> EventSpec | None:

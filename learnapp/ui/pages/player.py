@@ -7,7 +7,6 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +19,7 @@ from reflex_base.vars import VarData
 from reflex_base.vars.function import ArgsFunctionOperationBuilder, FunctionVar
 
 from learnapp.domain import routes
-from learnapp.services.certificates import certificates_of
-from learnapp.services.completion import record_and_read, revoke_completion
+from learnapp.services.completion import record_completion, revoke_completion
 from learnapp.services.enrollment import enroll_course
 from learnapp.services.errors import LearnappError, NotFound
 from learnapp.services.lesson_markdown import clean_markdown
@@ -30,7 +28,8 @@ from learnapp.services.progress import record_time_spent
 from learnapp.services.test_faults import injected_fault
 from learnapp.ui.certificate import certificate_status
 from learnapp.ui.layout import MARKDOWN_COMPONENTS, link_button, page, progress_bar
-from learnapp.ui.live import (
+from learnapp.ui.live.channel import Reload, change_here, show_progress
+from learnapp.ui.live.expressions import (
     ClickProblem,
     click_state,
     course_completed,
@@ -40,13 +39,11 @@ from learnapp.ui.live import (
 )
 from learnapp.ui.outline import ModuleItem, outline, structure_items
 from learnapp.ui.session import SessionState, db
-from learnapp.ui.sync import listed_sync, progress_values, refresh_sync
 
 log = logging.getLogger("learnapp.player")
 
 HEARTBEAT_SECONDS = 30
 OPEN_ALL_UP_TO = 60  # lessons
-CERTIFICATE_WAIT_ROUNDS = 120  # half-second rounds: one minute
 SETTLED_KEPT = 200  # click ids a tab remembers with their answer: a resend is answered, not applied again
 CLICKS_MODULE = "$/public/clicks.js"  # assets/clicks.js: the tab's pending and queued clicks
 FAILED = "The server had a problem storing it, so nothing was stored."
@@ -157,7 +154,7 @@ class PlayerState(SessionState):
         if opened != self.open_modules:
             self.open_modules = opened
         if account is not None:
-            await refresh_sync(self, account.id, unless_fresh=True)
+            await show_progress(self, account.id, Reload.WHEN_STALE)
         return None
 
     @rx.event
@@ -196,25 +193,21 @@ class PlayerState(SessionState):
             return [settle(click.id, "failed", FAILED)]
         self._remember(click.id, ("ok", ""))
         events = [settle(click.id, "ok")]
+        # The certificate follows from the worker, pushed to every tab of the learner like any other change.
         for course in finished:
             events.append(rx.toast.success(f"You completed {course}!", duration=6000))
-        if finished:
-            events.append(PlayerState.watch_certificate)
         return events
 
     async def _apply(self, learner_id: int, click: Click) -> list[str]:
-        """Record or revoke in one unit of work; returns the titles of the courses this click completed."""
-        # The unit of work tells the learner's other tabs after commit (origin: this one shows it).
-        origin = self.router.session.client_token
+        """Record or revoke in one unit of work; returns the titles of the courses this click completed.
+
+        One thread hop and one transaction: the unit of work reads the progress this tab shows with the change,
+        and the learner's other tabs get that same read.
+        """
         if not click.done:
-            await asyncio.to_thread(revoke_completion, db(), learner_id, click.lesson, "ui", None, origin)
-            await refresh_sync(self, learner_id, changed=True, announced=False)
+            await change_here(self, learner_id, revoke_completion, db(), learner_id, click.lesson, "ui")
             return []
-        # A tab new to this socket reads everything; else certificates and notices only if they changed.
-        sync, full = await listed_sync(self, learner_id)
-        # One thread hop and one transaction: the completion, then the progress this tab shows with it.
-        result, snapshot = await asyncio.to_thread(record_and_read, db(), learner_id, click.lesson, "ui", full, origin)
-        sync._apply(learner_id, progress_values(snapshot, full or result.announced))
+        result = await change_here(self, learner_id, record_completion, db(), learner_id, click.lesson, "ui")
         return [c.title for c in result.changes if c.kind == "course" and c.after_complete and c.newly_completed]
 
     def _remember(self, click_id: str, answer: tuple[str, str]) -> None:
@@ -230,32 +223,12 @@ class PlayerState(SessionState):
         if fault is not None and fault.startswith("hang:"):
             await asyncio.sleep(float(fault.removeprefix("hang:")))
 
-    @rx.event(background=True)
-    async def watch_certificate(self) -> AsyncIterator[EventSpec | None]:
-        """Off the click path: wait for the worker to issue the certificate, then show it in every tab."""
-        async with self:
-            account = await self._account()
-            course = self.course_slug
-        if account is None:
-            return
-        for _ in range(CERTIFICATE_WAIT_ROUNDS):
-            await asyncio.sleep(0.5)
-            mine = await asyncio.to_thread(certificates_of, db(), account.id)
-            # "working" means a worker is rendering it right now: keep waiting for the outcome.
-            done = [c for c in mine if c.slug == course and c.kind == "course" and c.status in ("issued", "failed")]
-            if done:
-                async with self:
-                    await refresh_sync(self, account.id)
-                if done[0].status == "issued":
-                    yield rx.toast.success("Your certificate is ready.", duration=6000)
-                return
-
     @rx.event
     async def enroll(self) -> EventSpec | None:
         account = await self._account()
         if account is None:
             return self._login_redirect()
-        await asyncio.to_thread(enroll_course, db(), account.id, self.course_slug)
+        await change_here(self, account.id, enroll_course, db(), account.id, self.course_slug)
         return PlayerState.load
 
     @rx.event

@@ -16,11 +16,11 @@ from learnapp.services.sessions import account_changed
 from learnapp.services.tokens import MAX_LIVE, TokenView, create_token, list_tokens, revoke_token
 from learnapp.services.tokens import MAX_NAME as MAX_TOKEN_NAME
 from learnapp.ui.layout import page
+from learnapp.ui.live.channel import show_progress
 from learnapp.ui.pages.profile_email import email_card
 from learnapp.ui.pages.profile_email_change import email_change_card
 from learnapp.ui.pages.profile_sessions import sessions_card
 from learnapp.ui.session import SessionState, db
-from learnapp.ui.sync import refresh_sync
 
 LOGIN = routes.login_then(routes.PROFILE)
 # The expiry choices offered for a new token: the select's value and its label.
@@ -60,7 +60,7 @@ class ProfileState(SessionState):
         self._show(account)
         self.new_token, self.token_error = "", ""
         await self._load_tokens(account.id)
-        await refresh_sync(self, account.id)
+        await show_progress(self, account.id)
         return None
 
     async def _load_tokens(self, learner_id: int) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from learnapp.ui.learner_tabs import MemoryTabs, RedisTabs, TabDirectory
+from learnapp.ui.live.tab_directory import MemoryTabs, RedisTabs, TabDirectory
 from tests.backing import redis_server
 
 

@@ -1,4 +1,4 @@
-"""UI: live progress expressions: the shared server state plus this tab's unconfirmed clicks, in the browser."""
+"""UI: live progress expressions: the server state of the tab plus its unconfirmed clicks, in the browser."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import reflex as rx
 from reflex.experimental.client_state import ClientStateVar
 from reflex.vars.base import VarData
 
-from learnapp.ui.sync import LearnerSync
+from learnapp.ui.live.tab_state import LearnerSync
 
 # The clicks the server has not confirmed yet, by lesson: {"course", "module", "done", "state"}, state "saving"
 # (sent) or "queued" (offline). assets/clicks.js keeps it; rendering from it moves the checkmark, count and bar in
@@ -29,10 +29,6 @@ def _js(template: str, type_: type, **parts: rx.Var) -> rx.Var:
 
 def _as_var(value: rx.Var | str) -> rx.Var:
     return value if isinstance(value, rx.Var) else rx.Var.create(value)
-
-
-def server_done(lesson: rx.Var | str) -> rx.Var:
-    return rx.cond(LearnerSync.done[lesson], True, False)
 
 
 def lesson_done(lesson: rx.Var | str) -> rx.Var:
