@@ -1,4 +1,10 @@
-"""Real PostgreSQL and Redis for tests and benchmarks: Debian's servers, started on loopback in a temp folder."""
+"""Real PostgreSQL and Redis for tests and benchmarks: Debian's servers, started in a temp folder.
+
+No port is probed and then handed to a server (another process could take it in between): PostgreSQL listens on a
+unix socket only, in its cluster's own folder; Redis cannot be told to pick a TCP port (`--port 0` turns TCP off),
+and one URL must serve both Reflex (unix://) and the limits library (redis+unix://), so it gets a probed port, and
+another if its bind fails.
+"""
 
 from __future__ import annotations
 
@@ -19,10 +25,22 @@ PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
 SERVER_USER = "postgres"  # PostgreSQL refuses to run as root; Debian's package creates this user
 
 
+REDIS_TRIES = 5
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def pg_socket_url(folder: Path, database: str = "postgres") -> str:
+    """A cluster listening in `folder` only (its socket there: any port number is this cluster's alone)."""
+    return f"postgresql+psycopg://learnapp@/{database}?host={folder}"
+
+
+def pg_socket_options(folder: Path) -> str:
+    return f"-k {folder} -c listen_addresses=''"
 
 
 def pg_bin(tool: str) -> str:
@@ -50,32 +68,21 @@ def _run(command: list[str]) -> None:
         raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
 
 
-def _wait_for_port(port: int, what: str, log: Path, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{what} did not open port {port}:\n{log.read_text()[-3000:] if log.exists() else ''}")
-
-
 @contextmanager
 def postgres_server() -> Iterator[str]:
     """A throwaway cluster on 127.0.0.1; yields the URL of its `postgres` database as superuser."""
     # Its own folder in /tmp: the server user cannot enter pytest's root-only temp folders.
     folder = Path(tempfile.mkdtemp(prefix="learnapp-pg-"))
     _hand_over(folder)
-    data, log, port = folder / "data", folder / "server.log", free_port()
+    data, log = folder / "data", folder / "server.log"
     _run(_as_server_user([pg_bin("initdb"), "-D", str(data), "-U", "learnapp", "--auth=trust", "-E", "UTF8"]))
-    # A test cluster: durability off makes CREATE DATABASE ... TEMPLATE cheap; the crash tests use SQLite files.
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+    # A test cluster: durability off makes CREATE DATABASE ... TEMPLATE cheap (tests/reliability has a durable one).
+    options = f"{pg_socket_options(folder)} -c fsync=off -c full_page_writes=off"
     options += " -c synchronous_commit=off -c max_connections=300"
+    # -w: pg_ctl returns once the server accepts connections on its socket.
     _run(_as_server_user([pg_bin("pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start"]))
     try:
-        _wait_for_port(port, "PostgreSQL", log)
-        yield f"postgresql+psycopg://learnapp@127.0.0.1:{port}/postgres"
+        yield pg_socket_url(folder)
     finally:
         subprocess.run(
             _as_server_user([pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), capture_output=True
@@ -90,16 +97,36 @@ def redis_server(folder: Path) -> Iterator[str]:
     if not Path(binary).exists():
         raise RuntimeError("redis-server is missing: install Debian's redis-server package (make test does)")
     folder.mkdir(parents=True, exist_ok=True)
-    port, log = free_port(), folder / "redis.log"
-    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    with log.open("wb") as out:
-        server = subprocess.Popen(command + ["--dir", str(folder)], stdout=out, stderr=subprocess.STDOUT)
+    log = folder / "redis.log"
+    for _ in range(REDIS_TRIES):
+        port = free_port()
+        command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        with log.open("wb") as out:
+            server = subprocess.Popen(command + ["--dir", str(folder)], stdout=out, stderr=subprocess.STDOUT)
+        if _redis_ready(server, log):
+            break
+        server.wait(timeout=10)  # it exited: the port was taken between the probe and its bind, so another one
+    else:
+        raise RuntimeError(f"Redis did not start in {REDIS_TRIES} tries:\n{log.read_text()[-3000:]}")
     try:
-        _wait_for_port(port, "Redis", log)
         yield f"redis://127.0.0.1:{port}"
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def _redis_ready(server: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> bool:
+    """True once this Redis says it listens (its own log line, not a connection that another server could answer);
+    False if it exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if "Ready to accept connections" in log.read_text(errors="replace"):
+            return True
+        if server.poll() is not None:
+            return False
+        time.sleep(0.05)
+    server.kill()
+    raise RuntimeError(f"Redis did not start within {timeout} s:\n{log.read_text()[-3000:]}")
 
 
 def create_database(admin_url: str, name: str, template: str | None = None) -> str:
@@ -112,7 +139,7 @@ def create_database(admin_url: str, name: str, template: str | None = None) -> s
             connection.exec_driver_sql(f'CREATE DATABASE "{name}"{clause}')
     finally:
         engine.dispose()
-    return admin_url.rsplit("/", 1)[0] + f"/{name}"
+    return sqlalchemy.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
 def drop_database(admin_url: str, name: str) -> None:

@@ -9,29 +9,28 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.backing import _as_server_user, _hand_over, _run, _wait_for_port, free_port, pg_bin
+from tests.backing import _as_server_user, _hand_over, _run, pg_bin, pg_socket_options, pg_socket_url
 
 
 class DurablePostgres:
     """Unlike the suites' cluster (durability off for speed), an acknowledged commit here survives a crash."""
 
     def __init__(self, folder: Path) -> None:
-        self.data, self.log, self.port = folder / "data", folder / "server.log", free_port()
+        self.folder, self.data, self.log = folder, folder / "data", folder / "server.log"
         self.options = (
-            f"-p {self.port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=100"
-            " -c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+            f"{pg_socket_options(folder)} -c max_connections=100 -c fsync=on -c synchronous_commit=on"
+            " -c full_page_writes=on"
         )
         _run(_as_server_user([pg_bin("initdb"), "-D", str(self.data), "-U", "learnapp", "--auth=trust", "-E", "UTF8"]))
         self.start()
 
     @property
     def url(self) -> str:
-        return f"postgresql+psycopg://learnapp@127.0.0.1:{self.port}/postgres"
+        return pg_socket_url(self.folder)
 
     def start(self) -> None:
         command = [pg_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", self.options, "-w", "start"]
-        _run(_as_server_user(command))
-        _wait_for_port(self.port, "PostgreSQL", self.log)
+        _run(_as_server_user(command))  # -w: back once the server accepts connections
 
     def crash(self) -> None:
         """Immediate stop: every server process quits at once, no checkpoint; the next start replays the WAL."""
