@@ -190,8 +190,9 @@ def test_offline_clicks_wait_in_the_tab_then_save_once(faulty: FaultyApp, learne
         dialog.dismiss()
 
     page.once("dialog", stay)
-    page.close(run_before_unload=True)
-    page.wait_for_timeout(500)
+    with page.expect_event("dialog", timeout=TIMEOUT):
+        page.close(run_before_unload=True)
+    page.evaluate("1")  # a round trip after the dismissal: the page is still there
     assert asked == ["beforeunload"] and not page.is_closed()
 
     page.context.set_offline(False)
@@ -207,7 +208,8 @@ def test_a_click_across_a_server_restart_is_saved_once(faulty: FaultyApp, learne
     open_lesson(page, faulty.url, lesson)
 
     def click_while_down() -> None:
-        page.wait_for_timeout(1_000)  # the page notices the closed socket
+        # The page has noticed the closed socket: Reflex's connection pulser shows its icon on a connection error.
+        expect(page.locator('div[title^="Connection Error"] > *').first).to_be_attached(timeout=TIMEOUT)
         mark_button(page).click()
         expect(banner(page)).to_have_text("Offline: 1 change will be saved when you reconnect.", timeout=TIMEOUT)
         assert completion_records(faulty.db, email, lesson) == (0, 0)

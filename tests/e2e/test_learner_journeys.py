@@ -332,12 +332,15 @@ def test_one_learners_progress_is_not_shown_to_another(app_url: str, browser: Br
     complete_lessons(page_a, app_url, done)
     expect_progress(page_a, 2)
 
-    # B watches the same lesson's outline while A completes one more: nothing of it reaches B.
-    open_lesson(page_b, app_url, LESSONS[5])
-    open_lesson(page_a, app_url, LESSONS[5])
+    # B watches the same lesson's outline while A completes one more: nothing of it reaches B. A's second tab on it
+    # is the control: once the update has reached that tab, a wrongly shared one would have reached B's as well.
+    page_a_too = context_a.new_page()
+    for watching in (page_b, page_a_too, page_a):
+        open_lesson(watching, app_url, LESSONS[5])
+    expect_progress(page_a_too, 2)
     mark_complete(page_a, LESSONS[5])
     expect_progress(page_a, 3, timeout=LIVE)
-    page_b.wait_for_timeout(LIVE)  # give a wrongly shared update the time a right one gets
+    expect_progress(page_a_too, 3, timeout=LIVE)
     expect_progress(page_b, 0)
     expect_outline(page_b, set())
     expect(mark_button(page_b)).to_be_visible()

@@ -3,6 +3,7 @@ and nothing of the previous lesson under the new URL, not even for one frame, wh
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import pytest
@@ -41,6 +42,10 @@ SAMPLE_FRAMES = """
 """
 
 
+MOVED_FRAMES = 12  # about 200 ms of painting at 60 Hz
+FRAMES_AT = "([path, count]) => window.__frames.filter((f) => f.path.endsWith(path)).length >= count"
+
+
 class HeldSocket:
     """The event websocket, with the server's messages held back on demand (the server 'answers late')."""
 
@@ -74,7 +79,11 @@ def leave(page: Page, held: HeldSocket, there: Lesson, old_words: str, move: Cal
     page.evaluate(SAMPLE_FRAMES, old_words)
     move()
     expect(page.get_by_role("heading", name=there.title, level=1)).to_be_visible(timeout=1_000)
-    page.wait_for_timeout(300)  # frames while the server "has not answered"
+    # Frames while the server "has not answered": enough of them at the new address, and its answer already held.
+    page.wait_for_function(FRAMES_AT, arg=[f"/lessons/{there.slug}", MOVED_FRAMES], timeout=TIMEOUT)
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while not held.held and time.monotonic() < deadline:
+        page.wait_for_timeout(20)  # polling: route callbacks run while Playwright waits
     frames = page.evaluate("() => { cancelAnimationFrame(window.__sampling); return window.__frames; }")
     assert held.held, "the server's answer was not held back: the test proves nothing"
 

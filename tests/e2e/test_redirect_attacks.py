@@ -67,7 +67,9 @@ def expect_still_in_the_app(page: Page, app_url: str, dialogs: list[str]) -> Non
     """On My Learning of this app, the page intact, and no dialog ever opened."""
     page.wait_for_url(lambda url: urlsplit(url).path.rstrip("/") == "/my-learning", timeout=TIMEOUT)
     expect(page.get_by_role("heading", name="My Learning", level=1)).to_be_visible(timeout=TIMEOUT)
-    page.wait_for_timeout(500)  # a script or a second navigation would have happened by now
+    # The stats come from the page's on_load: once shown, the page has loaded, hydrated and run its load event, so a
+    # script of the payload or a second navigation would have happened by now.
+    expect(page.get_by_text("Lessons completed", exact=True).first).to_be_visible(timeout=TIMEOUT)
     assert urlsplit(page.url).netloc == urlsplit(app_url).netloc
     assert urlsplit(page.url).path.rstrip("/") == "/my-learning"
     expect(page.get_by_role("button", name="Account menu")).to_be_visible()
@@ -110,8 +112,9 @@ def test_the_policy_alone_refuses_a_javascript_link_that_got_into_a_page(
         link.id = "planted"; link.textContent = "planted"; link.href = "javascript:document.body.innerHTML='X'";
         document.body.prepend(link); }"""
     )
-    signed_in_page.locator("#planted").click()
-    signed_in_page.wait_for_timeout(500)
+    # The browser's report of the refusal is the signal: the link was followed and its script refused.
+    with signed_in_page.expect_console_message(lambda m: "Content Security Policy" in m.text, timeout=TIMEOUT):
+        signed_in_page.locator("#planted").click()
     expect(signed_in_page.get_by_role("heading", name="My Learning", level=1)).to_be_visible()
     assert dialogs == []
     refused = [text for text in policy_watch.violations if "script-src" in text]

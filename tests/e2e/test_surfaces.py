@@ -57,6 +57,9 @@ def complete_all(database: Database, learner: int, course_slugs: list[str]) -> N
                 record_completion(database, learner, lesson.slug, source="api")
 
 
+TWO_FRAMES = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
 def shoot(page: Page, name: str) -> None:
     """A full-page screenshot at desktop and phone width, when LEARNAPP_SHOTS names a folder."""
     folder = os.environ.get("LEARNAPP_SHOTS")
@@ -66,7 +69,7 @@ def shoot(page: Page, name: str) -> None:
     size = page.viewport_size or {"width": 1280, "height": 900}
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
-        page.wait_for_timeout(300)
+        page.evaluate(TWO_FRAMES)  # the new width laid out and painted
         page.screenshot(path=f"{folder}/{name}-{width}.png", full_page=True)
     page.set_viewport_size(size)
 
