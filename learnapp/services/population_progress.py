@@ -105,17 +105,21 @@ def _completable(course_id: int, catalog: Catalog) -> bool:
     return bool(result and result.counts.complete)
 
 
-def recompute_range(conn: Connection, lo: int, hi: int) -> None:
+def recompute_range(conn: Connection, lo: int, hi: int, fresh: bool = False) -> None:
     """Stored course and pathway rows of learners lo..hi, from their facts (load_shape first, same connection).
 
     Only for learners nobody else writes meanwhile (a fresh population): the live path is services.refresh.
+    `fresh`: the rows were just inserted as the reset leaves them (totals from tmp_course and tmp_pathway, nothing
+    done), so the reset is skipped: on PostgreSQL each UPDATE writes every row anew, with its index entries.
     """
     bounds = {"lo": lo, "hi": hi}
     conn.execute(text("DELETE FROM tmp_done"))
     conn.execute(text("DELETE FROM tmp_path_done"))
-    conn.execute(text(_COURSE_RESET), bounds)
+    if not fresh:
+        conn.execute(text(_COURSE_RESET), bounds)
     conn.execute(text(_COURSE_DONE), bounds)
     conn.execute(text(_COURSE_SET), bounds)
-    conn.execute(text(_PATH_RESET), bounds)
+    if not fresh:
+        conn.execute(text(_PATH_RESET), bounds)
     conn.execute(text(_PATH_DONE), bounds)
     conn.execute(text(_PATH_SET), bounds)
