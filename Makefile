@@ -6,9 +6,12 @@ PORT := $(or $(LEARNAPP_PORT),3000)
 # The security suite's database cases (sign-up races, NULs, out-of-range ids) too; its served ones (e2e) ran on SQLite.
 PG_SUITES := tests/persistence tests/services tests/api tests/cli tests/security
 # The tests that neither serve the app nor start a browser run on every core (pytest-xdist: each worker has its own
-# template database, copies and PostgreSQL cluster); the journeys share one served app, so they run in one process.
+# template database, copies and PostgreSQL cluster). The journeys run in two processes, a file at a time: each process
+# serves its own app (the first one builds the frontend, later ones reuse the build), and a file's own served app and
+# browser stay in one process. They mostly wait on the browser and the server, so two overlap well even on 2 cores.
 TEST_WORKERS := $(or $(LEARNAPP_TEST_WORKERS),auto)
 PARALLEL := -n $(TEST_WORKERS) --dist worksteal
+JOURNEYS := -n $(or $(LEARNAPP_E2E_WORKERS),2) --dist loadfile
 
 export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(PATH)
 export REFLEX_TELEMETRY_ENABLED := false
@@ -67,7 +70,7 @@ test: $(VENV)/.installed $(TOOLS)/.installed $(TOOLS)/ralph/.installed test-deps
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/bandit -q -r learnapp --severity-level medium
 	$(VENV)/bin/pytest tests -m 'not e2e' $(PARALLEL)
-	$(VENV)/bin/pytest tests -m e2e
+	$(VENV)/bin/pytest tests -m e2e $(JOURNEYS)
 	LEARNAPP_TEST_DATABASE=postgresql $(VENV)/bin/pytest $(PG_SUITES) -m 'not e2e' $(PARALLEL)
 
 # The inner loop, ~2.3 CPU-minutes over 2 cores (about 1.5 minutes here idle, 2.5 beside other work): ruff, then on
