@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Table, case, delete, func, insert, select, text
+from sqlalchemy import Connection, Table, case, delete, func, insert, or_, select, text
 
 from learnapp.domain.content import Catalog, Course, Pathway
-from learnapp.persistence.facts import COMPLETION, ENROLLMENT, PATHWAY_ENROLLMENT
+from learnapp.persistence import stats_finishers as finishers
+from learnapp.persistence.facts import COMPLETION, ENROLLMENT, LEARNER, PATHWAY_ENROLLMENT
 from learnapp.persistence.stats_tables import StatCounter
 
 COUNTER: Table = StatCounter.__table__  # type: ignore[attr-defined]
@@ -17,7 +18,10 @@ SHARDS = 8
 PROGRESS_BUCKETS = 12  # 0%, 1–9%, 10–19% … 90–99%, 100%
 ROW_NAMES = ("enrolled", "started", "complete", "percent", *(f"p{i}" for i in range(PROGRESS_BUCKETS)))
 
-Node = tuple[str, int]  # ("course" | "pathway", id)
+Node = tuple[str, int]  # ("course" | "pathway", id), or SITE
+# The site's own counters: "learners" (accounts of role learner), kept by triggers on `learner` (the migration's):
+# every way an account is written (sign-up, the population generator's COPY) counts in its transaction.
+SITE: Node = ("site", 0)
 Key = tuple[str, int, str, int]  # (kind, node id, counter name, shard)
 Counts = dict[Node, dict[str, int]]
 
@@ -48,8 +52,11 @@ def add(conn: Connection, deltas: dict[Key, int]) -> None:
         conn.exec_driver_sql(_ADD.format(placeholder(conn)), rows)
 
 
-def totals(conn: Connection, nodes: Iterable[Node], names: Iterable[str] | None = None) -> Counts:
-    """Each node's counters, summed over their shards (a few rows per node whatever the number of learners)."""
+def totals(conn: Connection, nodes: Iterable[Node], names: Iterable[str] | None = None, days: bool = True) -> Counts:
+    """Each node's counters, summed over their shards (a few rows per node whatever the number of learners).
+
+    Without `days`, the per-day counters of first completions ("d…", a row per day and quarter hour) are left out.
+    """
     found: Counts = {node: {} for node in nodes}
     for kind in {k for k, _ in found}:
         ids = [node_id for k, node_id in found if k == kind]
@@ -58,6 +65,8 @@ def totals(conn: Connection, nodes: Iterable[Node], names: Iterable[str] | None 
         )
         if names is not None:
             query = query.where(COUNTER.c.name.in_(list(names)))
+        if not days:  # two ranges of the key, around the day rows
+            query = query.where(or_(COUNTER.c.name < "d", COUNTER.c.name >= "e"))
         for node_id, name, n in conn.execute(query.group_by(COUNTER.c.node_id, COUNTER.c.name)):
             if n:
                 found[(kind, node_id)][name] = int(n)
@@ -65,7 +74,7 @@ def totals(conn: Connection, nodes: Iterable[Node], names: Iterable[str] | None 
 
 
 def every_node(catalog: Catalog) -> list[Node]:
-    return [("course", c.id) for c in catalog.courses] + [("pathway", p.id) for p in catalog.pathways]
+    return [("course", c.id) for c in catalog.courses] + [("pathway", p.id) for p in catalog.pathways] + [SITE]
 
 
 def recount(conn: Connection, catalog: Catalog, nodes: Iterable[Node], lessons: bool = True) -> Counts:
@@ -79,7 +88,13 @@ def recount(conn: Connection, catalog: Catalog, nodes: Iterable[Node], lessons: 
         ids = [node_id for k, node_id in wanted if k == kind]
         if ids:
             _row_counts(conn, table, table.c[key], ids, counts, kind)
+            finishers.add_groups(counts, kind, finishers.groups(conn, table, table.c[key], table.c[key].in_(ids)))
+    if SITE in counts:
+        learners = select(func.count()).select_from(LEARNER).where(LEARNER.c.role == "learner")
+        counts[SITE] = {"learners": n} if (n := int(conn.execute(learners).scalar() or 0)) else {}
     for kind, node_id in wanted:
+        if kind == "site":
+            continue
         node = catalog.course(node_id) if kind == "course" else catalog.pathway(node_id)
         if node is None:
             continue
@@ -185,6 +200,7 @@ def add_learners(conn: Connection, catalog: Catalog, first: int, last: int) -> N
     """Add the share of learners [first, last] (new ones, written in bulk outside the engine) to every node.
 
     Every statement is driven by the learner range (never by course): a batch costs the same at a million learners.
+    The learners themselves are counted by the `learner` table's triggers as they are inserted.
     """
     counts: Counts = {node: {} for node in every_node(catalog)}
     for kind, table, key in (("course", ENROLLMENT, "course_id"), ("pathway", PATHWAY_ENROLLMENT, "pathway_id")):
@@ -197,6 +213,8 @@ def add_learners(conn: Connection, catalog: Catalog, first: int, last: int) -> N
         for node_id, lesson_id, n in conn.execute(query):
             if lesson_id in lessons.get(node_id, ()):
                 counts[(kind, node_id)][f"l{lesson_id}"] = int(n)
+        among = table.c.learner_id.between(first, last)
+        finishers.add_groups(counts, kind, finishers.groups(conn, table, table.c[key], among))
     members = {p.id: {c.id for c in p.courses} for p in catalog.pathways}
     joined = PATHWAY_ENROLLMENT.join(ENROLLMENT, ENROLLMENT.c.learner_id == PATHWAY_ENROLLMENT.c.learner_id)
     query = (
@@ -209,6 +227,24 @@ def add_learners(conn: Connection, catalog: Catalog, first: int, last: int) -> N
         if course_id in members.get(pathway_id, ()):
             counts[("pathway", pathway_id)][f"c{course_id}"] = int(n)
     add(conn, {(kind, node_id, name, 0): n for (kind, node_id), own in counts.items() for name, n in own.items()})
+
+
+def finished(conn: Connection, pairs: set[tuple[int, str, int]]) -> dict[Key, int]:
+    """The counters that (learner, kind, node) first completions add to, read from their rows (as recounts read
+    them, so a click and a recount put a finisher in the same bucket and quarter hour)."""
+    deltas: dict[Key, int] = {}
+    for kind, table, key in (("course", ENROLLMENT, "course_id"), ("pathway", PATHWAY_ENROLLMENT, "pathway_id")):
+        mine = {(learner, node) for learner, k, node in pairs if k == kind}
+        if not mine:
+            continue
+        learners, nodes = sorted({p[0] for p in mine}), sorted({p[1] for p in mine})
+        found = finishers.rows(conn, table, table.c[key], table.c.learner_id.in_(learners), table.c[key].in_(nodes))
+        for learner, node, bucket, day, quarter in found:
+            if (learner, node) in mine:
+                for name in finishers.names(bucket, day, quarter):
+                    k = (kind, node, name, learner % SHARDS)
+                    deltas[k] = deltas.get(k, 0) + 1
+    return deltas
 
 
 def _node(catalog: Catalog, kind: str, node_id: int) -> Course | Pathway | None:

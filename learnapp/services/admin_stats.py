@@ -1,28 +1,31 @@
-"""Services: admin statistics of courses and pathways, from their counters and a few queries over finishers."""
+"""Services: admin statistics of courses and pathways, from their counters (a few rows whatever the learners)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Connection, Table, case, func, select
+from sqlalchemy import Connection, func, select
 
 from learnapp.domain.content import Catalog, Lesson
 from learnapp.persistence import stats_counters
+from learnapp.persistence.activity import ACTIVITY
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.certs import COURSE
 from learnapp.persistence.db import Database
-from learnapp.persistence.facts import ENROLLMENT, LEARNER, PATHWAY_ENROLLMENT
+from learnapp.persistence.facts import ENROLLMENT, PATHWAY_ENROLLMENT
 from learnapp.persistence.tables import utcnow
 from learnapp.services import admin_sql as q
+from learnapp.services import stats_times
 from learnapp.services.admin_learners import course_progress_csv, learner_detail
 from learnapp.services.errors import NotFound
 
 __all__ = ["course_progress_csv", "course_stats", "learner_detail", "overview", "pathway_stats"]
 DAYS = 90  # completions per day: the last 90 days in the viewer's zone (UTC unless given), today included
+ACTIVE_DAYS = 7  # "active": a lesson completed on one of the last 7 days (the learner's calendar)
+RECENT_DAYS = 30  # "completions": first course completions on the last 30 days (the viewer's calendar)
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,8 @@ class Overview:
     courses: tuple[RankedNode, ...]  # by completion rate, then enrollments
     pathways: tuple[RankedNode, ...]
     learners: int
-    active_7d: int  # learners who opened a lesson in the last 7 days
-    completions_30d: int  # first course completions in the last 30 days
+    active_7d: int  # learners who completed a lesson on one of their last 7 days (activity days, today included)
+    completions_30d: int  # first course completions on the last 30 days in the viewer's zone, today included
     per_day: tuple[tuple[date, int], ...]
     as_of: datetime
 
@@ -97,7 +100,7 @@ def course_stats(db: Database, slug: str, now: datetime | None = None, zone: tzi
         groups = {lesson.id: m.title for m in course.modules for lesson in m.lessons}
         lessons = [x for x in course.lessons if x.countable]
         counts = _counters(conn, "course", course.id)
-        scan = _scan(conn, ENROLLMENT, ENROLLMENT.c.course_id == course.id, as_of, zone, counts)
+        scan = _scan(conn, ("course", course.id), ENROLLMENT.c.course_id, as_of, zone, counts)
         funnel = _funnel(counts, lessons, groups, scan.summary.enrolled)
     return _stats("course", course.slug, course.title, len(lessons), scan, funnel, (), as_of)
 
@@ -115,8 +118,7 @@ def pathway_stats(db: Database, slug: str, now: datetime | None = None, zone: tz
         by_id = {x.id: x for c in pathway.courses for x in c.lessons if x.countable}
         lessons = [by_id[i] for i in groups if i in by_id]
         counts = _counters(conn, "pathway", pathway.id)
-        where = PATHWAY_ENROLLMENT.c.pathway_id == pathway.id
-        scan = _scan(conn, PATHWAY_ENROLLMENT, where, as_of, zone, counts)
+        scan = _scan(conn, ("pathway", pathway.id), PATHWAY_ENROLLMENT.c.pathway_id, as_of, zone, counts)
         funnel = _funnel(counts, lessons, groups, scan.summary.enrolled)
         members = [(c.id, c.slug, c.title) for c in pathway.courses]
         courses = _course_funnel(counts, members, scan.summary.enrolled)
@@ -124,8 +126,8 @@ def pathway_stats(db: Database, slug: str, now: datetime | None = None, zone: tz
 
 
 def _counters(conn: Connection, kind: str, node_id: int) -> dict[str, int]:
-    """The node's statistics counters (kept with every change: a few rows whatever the number of learners)."""
-    return stats_counters.totals(conn, [(kind, node_id)])[(kind, node_id)]
+    """The node's statistics counters but its per-day ones (a few rows whatever the number of learners)."""
+    return stats_counters.totals(conn, [(kind, node_id)], days=False)[(kind, node_id)]
 
 
 def _stats(
@@ -163,29 +165,20 @@ class _Scan:
     median: float | None
 
 
-def _scan(conn: Connection, table: Table, where: Any, now: datetime, zone: tzinfo, counts: dict[str, int]) -> _Scan:
-    """Counts, average and progress histogram from the counters; the time histogram, recent days and median
-    from the node's finishers only (one GROUP BY over them, then the median)."""
-    first, since = _window(now, zone)
-    finished = table.c.first_completed_at
-    seconds = q.seconds_between(conn, table.c.enrolled_at, finished)
-    keys = (q.time_bucket(seconds), case((finished >= since, q.local_day(conn, finished, zone, since, now))))
-    rows = conn.execute(select(*keys, func.count()).where(where, finished.is_not(None)).group_by(*keys)).all()
-    times, days = Counter[int](), Counter[date]()
-    for time_bucket, day, count in rows:
-        times[int(time_bucket)] += count
-        if day is not None:
-            days[q.as_date(day)] += count
-    finishers = sum(times.values())
+def _scan(
+    conn: Connection, node: tuple[str, int], column: Any, now: datetime, zone: tzinfo, counts: dict[str, int]
+) -> _Scan:
+    """Counts, average, histograms and days from the counters; the median from one fine bucket's finishers."""
     summary = _summarize(
         counts.get("enrolled", 0), counts.get("started", 0), counts.get("complete", 0), counts.get("percent", 0)
     )
+    times = stats_times.histogram(counts)
     return _Scan(
         summary,
         tuple(Bucket(label, counts.get(f"p{i}", 0)) for i, label in enumerate(q.PROGRESS_LABELS)),
         tuple(Bucket(label, times[i]) for i, label in enumerate(q.TIME_LABELS)),
-        tuple((first + timedelta(days=i), days[first + timedelta(days=i)]) for i in range(DAYS)),
-        q.median(conn, select(seconds).where(where, finished.is_not(None)), finishers),
+        stats_times.per_day(conn, node[0], [node[1]], now, zone, DAYS),
+        stats_times.median(conn, column.table, column, node[1], counts),
     )
 
 
@@ -229,23 +222,6 @@ def floored_share(part: int, whole: int) -> float:
     return (1000 * part // whole) / 10 if whole > 0 else 0.0
 
 
-def _window(now: datetime, zone: tzinfo) -> tuple[date, datetime]:
-    """The first of the DAYS local days ending today in `zone`, and the UTC moment that day begins."""
-    first = now.astimezone(zone).date() - timedelta(days=DAYS - 1)
-    return first, datetime(first.year, first.month, first.day, tzinfo=zone).astimezone(UTC)
-
-
-def per_day(
-    conn: Connection, table: Table, now: datetime, *where: Any, zone: tzinfo = UTC
-) -> tuple[tuple[date, int], ...]:
-    """First completions per day (in `zone`) over the last DAYS days, empty days included."""
-    first, since = _window(now, zone)
-    column = table.c.first_completed_at
-    counts = q.counts_by(conn, q.local_day(conn, column, zone, since, now), table, column >= since, *where)
-    by_day = {q.as_date(day): count for day, count in counts.items()}
-    return tuple((first + timedelta(days=i), by_day.get(first + timedelta(days=i), 0)) for i in range(DAYS))
-
-
 def overview(db: Database, now: datetime | None = None, zone: tzinfo = UTC) -> Overview:
     """Every course and pathway ranked by completion rate, then enrollments; platform totals."""
     with db.snapshot() as conn:
@@ -253,16 +229,14 @@ def overview(db: Database, now: datetime | None = None, zone: tzinfo = UTC) -> O
         catalog = current_catalog(conn)
         courses = _ranked(conn, catalog, "course")
         pathways = _ranked(conn, catalog, "pathway")
-        learners = conn.execute(select(func.count()).select_from(LEARNER).where(LEARNER.c.role == "learner")).scalar()
-        week = as_of - timedelta(days=7)
-        active = conn.execute(
-            select(func.count(ENROLLMENT.c.learner_id.distinct())).where(ENROLLMENT.c.last_accessed_at >= week)
-        ).scalar()
-        month = as_of - timedelta(days=30)
-        # Per course (every course, retired ones too), so each reads its recent finishers on its index.
-        every = ENROLLMENT.c.course_id.in_(select(COURSE.c.id))
-        recent = conn.execute(select(func.count()).where(every, ENROLLMENT.c.first_completed_at >= month)).scalar()
-        days = per_day(conn, ENROLLMENT, as_of, every, zone=zone)
+        learners = stats_counters.totals(conn, [stats_counters.SITE], ["learners"])[stats_counters.SITE]
+        today = as_of.astimezone(zone).date()
+        # Learners with a lesson completed on one of their last 7 local days: those days' rows, on their index.
+        recent = ACTIVITY.c.day >= today - timedelta(days=ACTIVE_DAYS - 1)
+        active = conn.execute(select(func.count(ACTIVITY.c.learner_id.distinct())).where(recent)).scalar()
+        # Every course (retired ones too): their counters, a few rows per day.
+        every = list(conn.execute(select(COURSE.c.id)).scalars())
+        days = stats_times.per_day(conn, "course", every, as_of, zone, DAYS)
     empty = Summary(0, 0, 0, 0.0, 0.0)
     ranked_courses = [
         RankedNode("course", c.slug, c.title, len(c.countable_ids), courses.get(c.id, empty)) for c in catalog.courses
@@ -271,8 +245,15 @@ def overview(db: Database, now: datetime | None = None, zone: tzinfo = UTC) -> O
         RankedNode("pathway", p.slug, p.title, len(p.countable_ids), pathways.get(p.id, empty))
         for p in catalog.pathways
     ]
+    month = sum(n for _day, n in days[-RECENT_DAYS:])
     return Overview(
-        _rank(ranked_courses), _rank(ranked_paths), int(learners or 0), int(active or 0), int(recent or 0), days, as_of
+        _rank(ranked_courses),
+        _rank(ranked_paths),
+        learners.get("learners", 0),
+        int(active or 0),
+        month,
+        days,
+        as_of,
     )
 
 

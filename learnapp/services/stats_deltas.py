@@ -54,6 +54,7 @@ class StatsDeltas:
     """What a unit of work changed, kept until flush, then turned into counter additions (or recounts).
 
     Stored rows move the enrollment counters by their before/after (every stored row write is the recompute's);
+    a first completion adds its time to complete and its day (read from its row at flush);
     an enrollment adds a default row; a fact done or undone moves its lesson's funnel in the nodes the learner
     is enrolled in; a course completed or reopened moves the course funnel of the learner's pathways. A node
     enrolled in this unit gets its funnels from the final state instead, so nothing counts twice.
@@ -67,6 +68,7 @@ class StatsDeltas:
         self.facts: list[tuple[int, int, int]] = []  # (learner, lesson, +1 | -1)
         self.flips: list[tuple[int, int, int]] = []  # (learner, course, +1 | -1): completed or reopened
         self.enrolled: set[tuple[int, str, int]] = set()  # (learner, kind, node)
+        self.finished: set[tuple[int, str, int]] = set()  # (learner, kind, node) first completed in this unit
         # Enrollments this unit already knows of (rows the recompute was given or changed): no need to read them.
         self.known: dict[tuple[int, str, int], bool] = {}
         self.recount: set[counters.Node] = set()
@@ -77,17 +79,18 @@ class StatsDeltas:
     @property
     def pending(self) -> bool:
         recounts = self.recount or self.recount_rows or self.recount_all
-        return bool(self.rows or self.facts or self.flips or self.enrolled or recounts)
+        return bool(self.rows or self.facts or self.flips or self.enrolled or self.finished or recounts)
 
     def mark(self) -> tuple[Any, ...]:
         """What a savepoint restores if it rolls back."""
-        return (dict(self.rows), len(self.facts), len(self.flips), set(self.enrolled), dict(self.known))
+        marks = (dict(self.rows), len(self.facts), len(self.flips), set(self.enrolled), dict(self.known))
+        return (*marks, set(self.finished))
 
     def restore(self, mark: tuple[Any, ...]) -> None:
-        rows, facts, flips, enrolled, known = mark
+        rows, facts, flips, enrolled, known, finished = mark
         self.rows = defaultdict(int, rows)
         del self.facts[facts:], self.flips[flips:]
-        self.enrolled, self.known = enrolled, known
+        self.enrolled, self.known, self.finished = enrolled, known, finished
 
     def entries(self, entries: Iterable[dict[str, Any]]) -> None:
         for entry in entries:
@@ -120,6 +123,8 @@ class StatsDeltas:
             self.known.update({(learner_id, "course", c): c in held for c in course_ids})
         for learner_id, moved in changes.items():
             for change in moved:
+                if change.newly_completed:  # its time to complete and its day, read from the row at flush
+                    self.finished.add((learner_id, change.kind, change.node_id))
                 before = change.before
                 if before is None:
                     continue
@@ -160,6 +165,8 @@ class StatsDeltas:
         deltas = dict(self.rows)
         if self.facts or self.flips or self.enrolled:
             self._funnels(conn, catalog, deltas)
+        for key, n in counters.finished(conn, self.finished).items():
+            deltas[key] = deltas.get(key, 0) + n
         counters.add(conn, {key: n for key, n in deltas.items() if not self._recounted(key)})
         self._clear()
 

@@ -14,9 +14,9 @@ from learnapp.services.unit_of_work import unit_of_work
 
 @dataclass(frozen=True)
 class Difference:
-    kind: str  # "course" or "pathway"
+    kind: str  # "course", "pathway" or "site"
     slug: str
-    counter: str  # "enrolled", "started", "complete", "percent", "p<bucket>", "l<lesson id>", "c<course id>"
+    counter: str  # "enrolled", …, "t<time bucket>", "d<UTC day>[.b|.h|.q<part>]", "learners" (see StatCounter)
     stored: int
     recounted: int
     node: tuple[str, int] = ("course", 0)  # (kind, id)
@@ -33,6 +33,7 @@ def verify(db: Database, course: str | None = None) -> tuple[int, list[Differenc
         stored = stats_counters.totals(conn, nodes)
         recounted = stats_counters.recount(conn, catalog, nodes)
     slugs = {("course", c.id): c.slug for c in catalog.courses} | {("pathway", p.id): p.slug for p in catalog.pathways}
+    slugs[stats_counters.SITE] = "all"
     found = [
         Difference(node[0], slugs.get(node, str(node[1])), name, mine, theirs, node)
         for node, name, mine, theirs in stats_counters.differences(stored, recounted)
