@@ -44,12 +44,12 @@ from learnapp.services.enrollment import enroll_course
 from learnapp.services.progress import course_outline, record_time_spent
 from learnapp.services.tokens import create_token
 from learnapp.services.webhooks import add_endpoint, list_endpoints, set_endpoint_enabled
+from learnapp.ui.live.tab_state import LearnerSync
 from learnapp.ui.pages.admin_common import AdminState
 from learnapp.ui.pages.admin_content import ContentState
 from learnapp.ui.pages.admin_learner import LearnerAdminState
 from learnapp.ui.pages.player import PlayerState
 from learnapp.ui.pages.profile import ProfileState
-from learnapp.ui.live.tab_state import LearnerSync
 from tests.e2e.server import Setup, served_app, served_content
 from tests.security.conftest import COOKIE, DELIVERY_TABLES, USAGE_COLUMNS
 
@@ -122,12 +122,24 @@ class Tab(ReflexSocket):
         self._reader = asyncio.create_task(self._read())
         await self._socket.send(f"40{NAMESPACE}," + (json.dumps({"event": boot}) if boot else ""))
 
-    async def collect(self, seconds: float) -> list[str]:
-        """Everything that arrives in the next `seconds`, without sending anything."""
-        await asyncio.sleep(seconds)
+    async def collect(self) -> list[str]:
+        """Everything that arrived since the last look, without sending anything (and without waiting: wait first on
+        a signal that it would be here by now)."""
+        await asyncio.sleep(0)  # the reader task takes what the socket already holds
         before = len(self.seen)
         self._drain()
         return self.seen[before:]
+
+    async def collect_until(self, check: Callable[[list[str]], bool], seconds: float = 5.0) -> list[str]:
+        """What arrives from now on, once `check` holds for it (failing after `seconds`)."""
+        before, deadline = len(self.seen), time.monotonic() + seconds
+        while True:
+            self._drain()
+            if check(self.seen[before:]):
+                return self.seen[before:]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not received within {seconds} s: {self.seen[before:][-3:]}")
+            await asyncio.sleep(0.02)  # polling the reader's queue
 
 
 @dataclass(frozen=True)
@@ -627,9 +639,11 @@ def test_a_silent_socket_on_bobs_old_token_does_not_follow_his_progress(
         other._drain()
         await clicking.mark_complete(route)
         assert slug in completions(world.db, world.bob.id)
-        seen_by_other = await other.collect(1.5)
-        assert any(slug in done for done in sync_values(seen_by_other, "done")), "no live sync"
-        stolen = await thief.collect(0.5)
+        # The control tab gets the push; then two round trips through the server (one process, one loop) make sure
+        # every push it had to write before them is written: one to the thief's socket would be here by now.
+        await other.collect_until(lambda seen: any(slug in done for done in sync_values(seen, "done")))
+        await clicking.settle()
+        stolen = await thief.collect()
         assert sync_values(stolen, "done") == [] and sync_values(stolen, "courses") == [], stolen
         assert_nothing_of(world.bob, stolen)
         for tab in (thief, other, clicking):

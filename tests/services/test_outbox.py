@@ -190,7 +190,9 @@ def serve(work: Any) -> None:
     async def main() -> None:
         await live.bind_loop()
         await asyncio.to_thread(work)
-        await asyncio.sleep(0.05)
+        # The thread handed its changes to the loop before its own end was, so the listeners' tasks exist: wait for
+        # them to finish rather than for a while.
+        await asyncio.gather(*list(live._running))
 
     asyncio.run(main())
 
