@@ -17,7 +17,7 @@ from learnapp.services.views import CourseView
 from learnapp.ui.catalog import plural
 from learnapp.ui.certificate import certificate_status
 from learnapp.ui.layout import link_button, page, progress_bar
-from learnapp.ui.live.channel import show_progress
+from learnapp.ui.live.channel import change_here, show_progress
 from learnapp.ui.live.expressions import course_completed, course_percent
 from learnapp.ui.outline import ModuleItem, outline, outline_items
 from learnapp.ui.session import SessionState, db
@@ -69,9 +69,7 @@ class CourseState(SessionState):
         if account is None:
             return self._login_redirect()
         try:
-            # The unit of work tells the learner's other tabs after commit; this one reloads below.
-            origin = self.router.session.client_token
-            await asyncio.to_thread(enroll_course, db(), account.id, self.slug, origin=origin)
+            await change_here(self, account.id, enroll_course, db(), account.id, self.slug)
         except LearnappError as error:
             return rx.toast.error(error.message)
         return CourseState.load
@@ -82,8 +80,7 @@ class CourseState(SessionState):
         if account is None:
             return self._login_redirect()
         try:
-            origin = self.router.session.client_token  # the other tabs are told after commit, this one reloads
-            await asyncio.to_thread(reset_course, db(), account.id, self.slug, origin=origin)
+            await change_here(self, account.id, reset_course, db(), account.id, self.slug)
         except LearnappError as error:
             return rx.toast.error(error.message)
         return [CourseState.load, rx.toast.info("Progress reset: you are starting this course over.")]

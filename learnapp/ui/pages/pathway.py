@@ -17,7 +17,7 @@ from learnapp.services.views import PathwayView
 from learnapp.ui.catalog import card_link, plural
 from learnapp.ui.certificate import certificate_status
 from learnapp.ui.layout import link_button, page, progress_bar
-from learnapp.ui.live.channel import show_progress
+from learnapp.ui.live.channel import change_here, show_progress
 from learnapp.ui.live.expressions import course_percent
 from learnapp.ui.live.tab_state import LearnerSync
 from learnapp.ui.session import SessionState, db
@@ -84,9 +84,7 @@ class PathwayState(SessionState):
         if account is None:
             return self._login_redirect()
         try:
-            # The unit of work tells the learner's other tabs after commit; this one reloads below.
-            origin = self.router.session.client_token
-            await asyncio.to_thread(enroll_pathway, db(), account.id, self.slug, origin=origin)
+            await change_here(self, account.id, enroll_pathway, db(), account.id, self.slug)
         except LearnappError as error:
             return rx.toast.error(error.message)
         return PathwayState.load
