@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 # Off a terminal the CLI's Rich console wraps at 80 columns (read when learnapp.cli is imported): a long temporary
 # path (a pytest-xdist worker's is longer) would be split across lines and the tests would not find the file names.
@@ -18,6 +19,7 @@ os.environ.setdefault("COLUMNS", "200")
 from learnapp.api.rate_counters import reset_sign_in_counters
 from learnapp.persistence.db import Database
 from learnapp.persistence.migrate import upgrade
+from learnapp.services import accounts
 from learnapp.services.accounts import create_learner
 from learnapp.services.content_import import import_content
 from learnapp.settings import get_settings
@@ -73,6 +75,19 @@ _numbers = itertools.count()
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     refuse_unmarked_serving(items)
     mark_slow(items)
+
+
+APP_HASHER = accounts._hasher  # the app's argon2 parameters, which tests/services/test_accounts.py checks
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """argon2id at its cheapest in this process (about 1 ms a hash instead of 0.1-0.35 s at 64 MiB and three passes):
+    no test is about the hash's cost, and log-ins and new accounts were most of the fast suite's time. A test that
+    needs the real cost puts the app's own parameters back (test_login_limits' `hasher`); other processes keep them."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        yield
 
 
 @pytest.fixture(autouse=True)

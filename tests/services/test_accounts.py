@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from argon2 import Type
 from sqlalchemy import select
 
 from learnapp.persistence.db import Database
@@ -14,9 +15,19 @@ from learnapp.services.accounts import (
     find_account,
     time_zones,
     update_profile,
+    verify_password,
 )
 from learnapp.services.errors import Conflict, InvalidRequest, NotFound
-from tests.conftest import ALICE, BOB
+from tests.conftest import ALICE, APP_HASHER, BOB
+
+
+def test_the_app_hashes_passwords_with_argon2id_at_64_mib_and_three_passes() -> None:
+    """The suite hashes cheaply (tests/conftest.py); the app's own parameters are these, and a hash made with them
+    verifies whatever the current hasher's parameters (they are read from the stored hash)."""
+    assert (APP_HASHER.type, APP_HASHER.memory_cost, APP_HASHER.time_cost) == (Type.ID, 64 * 1024, 3)
+    stored = APP_HASHER.hash("carol-password")
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,")
+    assert verify_password(stored, "carol-password") and not verify_password(stored, "carol-passworx")
 
 
 def test_create_learner_normalizes_email_and_name_and_hashes_the_password(db: Database) -> None:
