@@ -195,3 +195,30 @@ def test_a_tab_whose_session_ended_before_the_change_gets_nothing_and_leaves_the
         await directory().remove(ALICE, "live-tab")
 
     asyncio.run(run())
+
+
+def test_a_socket_that_proved_nothing_and_a_tab_now_of_another_learner_get_nothing(
+    app_db: tuple[Database, Counts], tab_app: rx.App
+) -> None:
+    db, app = app_db[0], tab_app
+    enroll_course(db, ALICE, "ac-course")
+    cookie = f"learnapp_session={start_session(db, ALICE)}"
+
+    async def run() -> None:
+        await open_tab(app, "silent-tab", cookie)
+        await open_tab(app, "now-bobs-tab", cookie)
+        async with app.modify_state(rx.BaseStateToken(ident="silent-tab", cls=LearnerSync)) as root:
+            # Reconnected with the token on a socket that has sent no event of its own.
+            root.router_data = {**root.router_data, VERIFIED_SID: "an-older-socket"}
+        async with app.modify_state(rx.BaseStateToken(ident="now-bobs-tab", cls=LearnerSync)) as root:
+            (await root.get_state(LearnerSync))._learner = ALICE + 1000  # signed in as someone else since
+        with live.writing_from("elsewhere", live.Scope.PROGRESS) as writing:
+            record_completion(db, ALICE, "b1")
+        [change] = writing.heard
+        await push(app, change)
+        assert (await shown(app, "silent-tab")).done == {}
+        assert (await shown(app, "now-bobs-tab")).done == {}
+        assert await directory().tokens(ALICE) == {"silent-tab"}  # it may prove itself again with its next event
+        await directory().remove(ALICE, "silent-tab")
+
+    asyncio.run(run())
