@@ -139,6 +139,7 @@ time.sleep(60)
 """
 
 
+@pytest.mark.slow  # spawns a process: `make test` runs it, `make test-fast` does not
 def test_a_worker_killed_after_sending_before_marking_costs_at_most_that_one_message_again(
     db: Database, smtp: SmtpServer
 ) -> None:

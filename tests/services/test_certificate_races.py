@@ -6,6 +6,7 @@ import multiprocessing
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import insert, select, text, update
 
@@ -139,6 +140,7 @@ def _queue_rounds(db: Database, first_due: datetime) -> list[int]:
         return jobs
 
 
+@pytest.mark.slow  # spawns processes: `make test` runs it, `make test-fast` does not
 def test_two_worker_processes_one_with_its_clock_a_lease_ahead_issue_each_certificate_once(db: Database) -> None:
     first_due = utcnow() + timedelta(seconds=1)
     jobs = _queue_rounds(db, first_due)

@@ -100,6 +100,7 @@ def test_after_the_last_attempt_it_is_failed_and_an_admin_can_retrigger(db: Data
         retrigger(db, 999)
 
 
+@pytest.mark.slow  # spawns a process: `make test` runs it, `make test-fast` does not
 def test_a_pending_certificate_is_issued_by_a_fresh_process_after_a_restart(db: Database) -> None:
     finish_course_b(db)
     db.dispose()
