@@ -26,7 +26,7 @@ COURSE_COLUMNS = "learner_id course_id enrolled last_lesson last"
 PATHWAY_COLUMNS = "learner_id pathway_id enrolled"
 FACT_COLUMNS = "learner_id lesson_id at"
 LEARNER_COLUMNS = "id email name password_hash role time_zone created_at progress_version"
-_HISTORY_COLUMNS = "at, learner_id, actor_id, action, source, lesson_id, course_id, detail"
+_HISTORY_COLUMNS = "at, learner_id, actor_id, action, source, lesson_id, course_id, pathway_id, detail"
 # The tables whose rows reference only this batch's learners and the catalog (see write_batch).
 BULK_TABLES = ("enrollment", "pathway_enrollment", "lesson_completion", "progress_history")
 
@@ -68,7 +68,7 @@ def encode(plans: Sequence[Plan], first: int, postgres: bool) -> Batch:
             for lesson, moment in p.facts.items():
                 stamp = stored_text(moment)
                 facts.append(f"{learner}\t{lesson}\t{stamp}+00\timport\n")
-                history.append(f"{stamp}+00\t{learner}\t{learner}\tcompleted\timport\t{lesson}\t\\N\t\n")
+                history.append(f"{stamp}+00\t{learner}\t{learner}\tcompleted\timport\t{lesson}\t\\N\t\\N\t\n")
         else:
             facts.extend((learner, lesson, stored_text(moment)) for lesson, moment in p.facts.items())
     zone = "+00" if postgres else ""  # SQLite stores a UTC moment as text without a zone
@@ -136,20 +136,27 @@ def _moves(postgres: bool) -> tuple[str, ...]:
         f" FROM {paths} s LEFT JOIN tmp_pathway p ON p.pathway_id = s.pathway_id"
     )
     history = f"INSERT INTO progress_history ({_HISTORY_COLUMNS}) "  # nosec B608 - constant
+    enrolled = "'enrolled', 'import', NULL"  # an enrollment's history row: its course or its pathway, no lesson
     if postgres:
-        enrolled = f"SELECT {m('enrolled')}, learner_id, learner_id, 'enrolled', 'import', NULL, course_id, ''"
-        return (enrollments, pathways, history + enrolled + " FROM tmp_population_course")
+        course = f"SELECT {m('enrolled')}, learner_id, learner_id, {enrolled}, course_id, NULL, ''"
+        pathway = f"SELECT {m('enrolled')}, learner_id, learner_id, {enrolled}, NULL, pathway_id, ''"
+        return (
+            enrollments,
+            pathways,
+            f"{history}{course} FROM tmp_population_course",
+            f"{history}{pathway} FROM tmp_population_pathway",
+        )
     facts_in = (
         "INSERT INTO lesson_completion (learner_id, lesson_id, completed_at, source)"  # nosec B608
         f" SELECT :base + learner_id, lesson_id, at, 'import' FROM {_json(FACT_COLUMNS, 'facts')} s"
     )
     mine = "WHERE learner_id BETWEEN :lo AND :hi"
-    enrolled = (
-        f"SELECT enrolled_at, learner_id, learner_id, 'enrolled', 'import', NULL, course_id, '' FROM enrollment {mine}"
-    )
-    completed = "SELECT completed_at, learner_id, learner_id, 'completed', 'import', lesson_id, NULL, ''"
+    course = f"SELECT enrolled_at, learner_id, learner_id, {enrolled}, course_id, NULL, '' FROM enrollment {mine}"
+    pathway = f"SELECT enrolled_at, learner_id, learner_id, {enrolled}, NULL, pathway_id, ''"
+    pathway += f" FROM pathway_enrollment {mine}"
+    completed = "SELECT completed_at, learner_id, learner_id, 'completed', 'import', lesson_id, NULL, NULL, ''"
     completed += f" FROM lesson_completion {mine}"
-    return (enrollments, pathways, facts_in, history + enrolled, history + completed)
+    return (enrollments, pathways, facts_in, history + course, history + pathway, history + completed)
 
 
 _MOVES = {postgres: _moves(postgres) for postgres in (False, True)}

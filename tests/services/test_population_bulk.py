@@ -40,7 +40,9 @@ def test_every_enrollment_and_fact_has_its_history_row_and_no_event_is_written(d
     report = generate_population(db, 60, seed=8, now=NOW, batch=25)
     ids = f"BETWEEN {report.first_learner_id} AND {report.last_learner_id}"
     mine = f"learner_id {ids}"
-    assert _one(db, f"SELECT count(*) FROM progress_history WHERE {mine} AND action = 'enrolled'") == report.enrollments
+    enrolled = f"SELECT count(*) FROM progress_history WHERE {mine} AND action = 'enrolled'"
+    assert _one(db, f"{enrolled} AND course_id IS NOT NULL") == report.enrollments
+    assert _one(db, f"{enrolled} AND pathway_id IS NOT NULL") == report.pathway_enrollments > 0
     # Each completion's history row carries its lesson and the very moment stored with the fact.
     matched = _one(
         db,
