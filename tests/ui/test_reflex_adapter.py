@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from pathlib import Path
 
 import reflex as rx
 from reflex.state import State
 from reflex_base.constants import RouteVar
 
+import learnapp
+from learnapp.ui.live import reflex_adapter
 from learnapp.ui.live.reflex_adapter import (
     VERIFIED_SID,
     is_connected,
@@ -20,6 +23,30 @@ from learnapp.ui.live.reflex_adapter import (
     tab_state,
 )
 from learnapp.ui.live.tab_state import LearnerSync
+
+# What the adapter wraps: reaching for any of these elsewhere in the app bypasses the pinned behaviour.
+INTERNALS = (
+    "_token_manager",
+    "sid_to_token",
+    "router._page",
+    "router_data",
+    "RouteVar",
+    "modify_state",
+    "event_namespace",
+    "RegistrationContext",
+)
+
+
+def test_no_other_module_of_the_app_reaches_into_these_internals() -> None:
+    adapter = Path(reflex_adapter.__file__).resolve()
+    found = [
+        f"{path.relative_to(adapter.parents[3])}: {name}"
+        for path in Path(learnapp.__file__).resolve().parent.rglob("*.py")
+        if path != adapter
+        for name in INTERNALS
+        if name in path.read_text()
+    ]
+    assert found == []
 
 
 def event_router_data(token: str, sid: str, **query: object) -> dict[str, object]:
