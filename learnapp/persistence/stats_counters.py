@@ -229,6 +229,15 @@ def add_learners(conn: Connection, catalog: Catalog, first: int, last: int) -> N
     add(conn, {(kind, node_id, name, 0): n for (kind, node_id), own in counts.items() for name, n in own.items()})
 
 
+def nodes_of(conn: Connection, learner_id: int) -> set[Node]:
+    """The courses and pathways where the learner has a row."""
+    courses = select(ENROLLMENT.c.course_id).where(ENROLLMENT.c.learner_id == learner_id)
+    pathways = select(PATHWAY_ENROLLMENT.c.pathway_id).where(PATHWAY_ENROLLMENT.c.learner_id == learner_id)
+    return {("course", i) for i in conn.execute(courses).scalars()} | {
+        ("pathway", i) for i in conn.execute(pathways).scalars()
+    }
+
+
 def finished(conn: Connection, pairs: set[tuple[int, str, int]]) -> dict[Key, int]:
     """The counters that (learner, kind, node) first completions add to, read from their rows (as recounts read
     them, so a click and a recount put a finisher in the same bucket and quarter hour)."""

@@ -22,7 +22,7 @@ from learnapp.persistence.facts import ENROLLMENT, PATHWAY_ENROLLMENT
 from learnapp.persistence.tables import utcnow
 from learnapp.services.errors import InvalidRequest, NotFound
 from learnapp.services.refresh import ProgressChange, log_changes
-from learnapp.services.stats_verify import repair
+from learnapp.services.stats_verify import repair_recalculated
 from learnapp.services.unit_of_work import UnitOfWork, unit_of_work
 
 Progress = Callable[[int, int], None]
@@ -84,10 +84,10 @@ def recalculate(
             _batch(db, catalog, batch, courses, pathways, options, report)
             if progress:
                 progress(min(start + len(batch), len(learners)), len(learners))
-        if not options.dry_run and options.learner_id is None:
+        if not options.dry_run:
             # The batches moved the counters by what they changed; a recount of what stored rows feed also repairs
-            # counters that drifted from the rows (rows written outside the engine).
-            repair(db, [("course", c) for c in courses] + [("pathway", p) for p in pathways], lessons=False)
+            # counters that drifted from the rows (rows written outside the engine), one learner's nodes included.
+            repair_recalculated(db, courses, pathways, options.learner_id)
         _close(db, report, runs_dir, started, "succeeded")
     return report
 

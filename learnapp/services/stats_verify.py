@@ -52,6 +52,22 @@ def repair(db: Database, nodes: list[tuple[str, int]] | None = None, lessons: bo
         work.recount_stats(nodes, lessons=lessons)
 
 
+def repair_recalculated(db: Database, courses: list[int], pathways: list[int], learner_id: int | None = None) -> None:
+    """After a recalculation, repair what stored rows feed in the nodes it covered: all of them, or those where
+    `learner_id` (a one-learner run) has a row.
+
+    A counter holds no learner's share apart from the others', so a node that drifted (rows written outside the
+    engine) is recounted whole: a one-learner run costs a recount of that learner's nodes.
+    """
+    nodes = [("course", c) for c in courses] + [("pathway", p) for p in pathways]
+    if learner_id is not None:
+        with db.snapshot() as conn:
+            held = stats_counters.nodes_of(conn, learner_id)
+        nodes = [node for node in nodes if node in held]
+    if nodes:
+        repair(db, nodes, lessons=False)
+
+
 def _nodes(catalog: Catalog, course: str | None) -> list[stats_counters.Node]:
     if course is None:
         return stats_counters.every_node(catalog)
