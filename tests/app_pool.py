@@ -2,8 +2,8 @@
 
 Building the FastAPI app costs ~0.1 s (a pydantic adapter for every parameter of every route) and a request ~0.5 ms,
 so a new app per test was most of the per-test cost of the API and security suites. An app's only state of its own
-is its token rate-limit counters (api/v1/deps.py guards) and the database its routes close over: a lent app gets the
-test's database and empty counters, and two fixtures of one test get two apps, as two create_api calls would.
+is on app.state: its token rate-limit counters (api/v1/deps.py) and the database its routes read (api/deps.py). A
+lent app gets the test's database and empty counters; two fixtures of one test get two apps, as two create_api would.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from learnapp.persistence.db import Database
 
 
 class BoundDatabase(Database):
-    """Stands for the current test's Database: the lent app's routes close over this object, not over the test's."""
+    """Stands for the current test's Database: the lent app's routes read this object (app.state), not the test's."""
 
     def __init__(self) -> None:  # no engine of its own: bind() lends the test's
         pass

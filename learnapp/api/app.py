@@ -8,13 +8,10 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from learnapp.api.admin_files import admin_files_router
+from learnapp.api import admin_files, content_file, files, metrics_route, unsubscribe
 from learnapp.api.auth import auth_router
-from learnapp.api.content_file import content_file_router
-from learnapp.api.files import files_router
-from learnapp.api.metrics_route import metrics_router
+from learnapp.api.deps import bind_database
 from learnapp.api.sign_in_limits import Clock
-from learnapp.api.unsubscribe import unsubscribe_router
 from learnapp.api.v1 import BodyLimitMiddleware, include_v1, register_error_handlers
 from learnapp.persistence.catalog import catalog_version
 from learnapp.persistence.db import Database, default_database
@@ -36,12 +33,10 @@ def create_api(db: Database | None = None, now: Clock = time.time) -> FastAPI:
     def database() -> Database:
         return db or default_database()
 
+    bind_database(api, database)
     api.include_router(auth_router(db, default_database, now))
-    api.include_router(files_router(database))
-    api.include_router(admin_files_router(database))
-    api.include_router(content_file_router(database))
-    api.include_router(metrics_router())
-    api.include_router(unsubscribe_router(database))
+    for module in (files, admin_files, content_file, metrics_route, unsubscribe):
+        api.include_router(module.router)
 
     @api.get("/api/v1/health", tags=["operations"])
     def health() -> JSONResponse:
@@ -56,7 +51,7 @@ def create_api(db: Database | None = None, now: Clock = time.time) -> FastAPI:
             )
         return JSONResponse({"status": "ok", "database": "ok", "catalog_version": version})
 
-    include_v1(api, database)  # last: its fallback keeps unknown /api/v1 paths in the API
+    include_v1(api)  # last: its fallback keeps unknown /api/v1 paths in the API
     register_error_handlers(api)
     api.add_middleware(BodyLimitMiddleware)
     return api

@@ -6,13 +6,12 @@ which is also what a mail program's own "Unsubscribe" button sends (List-Unsubsc
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from html import escape
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from learnapp.persistence.db import Database
+from learnapp.api.deps import DB
 from learnapp.services.mail.preferences import LABELS, read_token, unsubscribe
 
 _PAGE = """<!DOCTYPE html>
@@ -27,25 +26,24 @@ def _page(body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(_PAGE.format(body=body), status_code=status)
 
 
-def unsubscribe_router(get_db: Callable[[], Database]) -> APIRouter:
-    router = APIRouter(prefix="/mail", include_in_schema=False)
+router = APIRouter(prefix="/mail", include_in_schema=False)
 
-    @router.get("/unsubscribe")
-    def confirm(t: str = "") -> HTMLResponse:
-        found = read_token(get_db(), t[:200])
-        if found is None:
-            return _page(INVALID, 404)
-        return _page(
-            f"<p>Stop these emails: <strong>{escape(LABELS[found[1]])}</strong>?</p>"
-            f'<form method="post" action="/mail/unsubscribe?t={escape(t, quote=True)}">'
-            '<button type="submit">Unsubscribe</button></form>'
-        )
 
-    @router.post("/unsubscribe")
-    def one_click(t: str = "") -> HTMLResponse:
-        label = unsubscribe(get_db(), t[:200])
-        if label is None:
-            return _page(INVALID, 404)
-        return _page(f"<p>Done: no more emails for <strong>{escape(label)}</strong>.</p>")
+@router.get("/unsubscribe")
+def confirm(db: DB, t: str = "") -> HTMLResponse:
+    found = read_token(db, t[:200])
+    if found is None:
+        return _page(INVALID, 404)
+    return _page(
+        f"<p>Stop these emails: <strong>{escape(LABELS[found[1]])}</strong>?</p>"
+        f'<form method="post" action="/mail/unsubscribe?t={escape(t, quote=True)}">'
+        '<button type="submit">Unsubscribe</button></form>'
+    )
 
-    return router
+
+@router.post("/unsubscribe")
+def one_click(db: DB, t: str = "") -> HTMLResponse:
+    label = unsubscribe(db, t[:200])
+    if label is None:
+        return _page(INVALID, 404)
+    return _page(f"<p>Done: no more emails for <strong>{escape(label)}</strong>.</p>")

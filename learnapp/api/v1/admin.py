@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 from starlette.concurrency import run_in_threadpool
 
+from learnapp.api.deps import DB
 from learnapp.api.v1 import presenters
 from learnapp.api.v1 import schemas as s
 from learnapp.api.v1.admin_schemas import NodeStatsPublic
-from learnapp.api.v1.deps import Caller, Guards, LearnerId
+from learnapp.api.v1.deps import Admin, LearnerId
 from learnapp.api.v1.errors import responses
 from learnapp.services.admin_stats import course_stats, pathway_stats
 from learnapp.services.course_refresh import recalculate_course
@@ -21,42 +22,41 @@ CourseSlug = Annotated[str, Path(max_length=120, examples=["ac-course"])]
 PathwaySlug = Annotated[str, Path(max_length=120, examples=["path"])]
 
 
-def admin_router(guards: Guards) -> APIRouter:
-    router = APIRouter(prefix="/admin", tags=["admin"], responses=responses(401, 403, 404, 413, 422, 429))
-    admin = Depends(guards.admin)
+router = APIRouter(prefix="/admin", tags=["admin"], responses=responses(401, 403, 404, 413, 422, 429))
 
-    @router.get("/courses/{course}/stats")
-    def course_statistics(course: CourseSlug, _admin: Caller = admin) -> NodeStatsPublic:
-        """Enrolled, started, completed, rates, time to complete, progress histogram, lesson funnel, per day."""
-        return NodeStatsPublic.of(course_stats(guards.db(), course))
 
-    @router.get("/pathways/{pathway}/stats")
-    def pathway_statistics(pathway: PathwaySlug, _admin: Caller = admin) -> NodeStatsPublic:
-        """The same figures for a pathway, plus the share of its learners who completed each course."""
-        return NodeStatsPublic.of(pathway_stats(guards.db(), pathway))
+@router.get("/courses/{course}/stats")
+def course_statistics(course: CourseSlug, _admin: Admin, db: DB) -> NodeStatsPublic:
+    """Enrolled, started, completed, rates, time to complete, progress histogram, lesson funnel, per day."""
+    return NodeStatsPublic.of(course_stats(db, course))
 
-    @router.get("/learners/{learner_id}/progress")
-    def learner(learner_id: LearnerId, _admin: Caller = admin) -> s.AdminLearnerPublic:
-        """Any learner's account, enrollments with progress, and stats."""
-        db = guards.db()
-        account = learner_account(db, learner_id)
-        return s.AdminLearnerPublic(
-            learner=presenters.account(account),
-            progress=presenters.learner_progress(learner_id, learner_progress(db, learner_id)),
-            stats=presenters.stats(learner_stats(db, learner_id)),
-        )
 
-    @router.post("/courses/{course}/recalculate")
-    async def recalculate(course: CourseSlug, _admin: Caller = admin) -> s.RecalculationPublic:
-        """Recompute the stored progress of every learner enrolled in the course from the facts (in batches)."""
-        report = await run_in_threadpool(recalculate_course, guards.db(), course)
-        return s.RecalculationPublic(
-            course=report.course,
-            learners=report.learners,
-            rows_changed=report.rows_changed,
-            completions_reopened=report.completions_reopened,
-            completions_gained=report.completions_gained,
-            changed_learners=report.changed_learners,
-        )
+@router.get("/pathways/{pathway}/stats")
+def pathway_statistics(pathway: PathwaySlug, _admin: Admin, db: DB) -> NodeStatsPublic:
+    """The same figures for a pathway, plus the share of its learners who completed each course."""
+    return NodeStatsPublic.of(pathway_stats(db, pathway))
 
-    return router
+
+@router.get("/learners/{learner_id}/progress")
+def learner(learner_id: LearnerId, _admin: Admin, db: DB) -> s.AdminLearnerPublic:
+    """Any learner's account, enrollments with progress, and stats."""
+    account = learner_account(db, learner_id)
+    return s.AdminLearnerPublic(
+        learner=presenters.account(account),
+        progress=presenters.learner_progress(learner_id, learner_progress(db, learner_id)),
+        stats=presenters.stats(learner_stats(db, learner_id)),
+    )
+
+
+@router.post("/courses/{course}/recalculate")
+async def recalculate(course: CourseSlug, _admin: Admin, db: DB) -> s.RecalculationPublic:
+    """Recompute the stored progress of every learner enrolled in the course from the facts (in batches)."""
+    report = await run_in_threadpool(recalculate_course, db, course)
+    return s.RecalculationPublic(
+        course=report.course,
+        learners=report.learners,
+        rows_changed=report.rows_changed,
+        completions_reopened=report.completions_reopened,
+        completions_gained=report.completions_gained,
+        changed_learners=report.changed_learners,
+    )

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Path, Security
+from fastapi import Depends, FastAPI, Path, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from learnapp.api.deps import DB
 from learnapp.api.v1.errors import Forbidden, Unauthorized
 from learnapp.api.v1.limits import TokenRateLimiter
 from learnapp.api.v1.schemas import MAX_ID
-from learnapp.persistence.db import Database
 from learnapp.services.errors import NotFound
 from learnapp.services.learner_progress import learner_account
 from learnapp.services.tokens import token_caller
@@ -45,42 +44,46 @@ class Scope:
     actor_id: int
 
 
-@dataclass(frozen=True)
-class Guards:
-    db: Callable[[], Database]
-    caller: Callable[..., Caller]
-    admin: Callable[..., Caller]
-    learner: Callable[..., Scope]
+def bind_token_limiter(api: FastAPI) -> None:
+    """Token rate-limit counters of the app's own (one set per app, as before: tests get fresh ones per app)."""
+    api.state.token_limiter = TokenRateLimiter()
 
 
-def guards(get_db: Callable[[], Database]) -> Guards:
-    """Dependencies bound to one app's database and its own rate-limit counters."""
-    limiter = TokenRateLimiter()
+def caller(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)], db: DB
+) -> Caller:
+    """The token's account, counted against its per-learner rate limit."""
+    if credentials is None:
+        raise Unauthorized("Send a bearer token: Authorization: Bearer <token>")
+    found = token_caller(db, credentials.credentials)
+    if found is None:
+        # One answer for all three: a caller learns nothing about which tokens once existed.
+        raise Unauthorized("Unknown, revoked or expired token")
+    limiter: TokenRateLimiter = request.app.state.token_limiter
+    limiter.check(found.account.id)
+    return Caller(found.account.id, found.account.role, found.token_id)
 
-    def caller(credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]) -> Caller:
-        if credentials is None:
-            raise Unauthorized("Send a bearer token: Authorization: Bearer <token>")
-        found = token_caller(get_db(), credentials.credentials)
-        if found is None:
-            # One answer for all three: a caller learns nothing about which tokens once existed.
-            raise Unauthorized("Unknown, revoked or expired token")
-        limiter.check(found.account.id)
-        return Caller(found.account.id, found.account.role, found.token_id)
 
-    # Default-style: with postponed annotations FastAPI could not see this local inside Annotated[...].
-    calling = Depends(caller)
+Calling = Annotated[Caller, Depends(caller)]
 
-    def admin(who: Caller = calling) -> Caller:
+
+def admin(who: Calling) -> Caller:
+    if not who.is_admin:
+        raise Forbidden("This endpoint needs an admin's token")
+    return who
+
+
+Admin = Annotated[Caller, Depends(admin)]
+
+
+def learner(learner_id: LearnerId, who: Calling, db: DB) -> Scope:
+    """The learner in the path, if the caller may act for them: themselves, or anyone for an admin."""
+    # Another learner's data is unknown, not forbidden: its existence is not revealed.
+    if learner_id != who.learner_id:
         if not who.is_admin:
-            raise Forbidden("This endpoint needs an admin's token")
-        return who
+            raise NotFound("Unknown learner")
+        learner_account(db, learner_id)
+    return Scope(learner_id, who.learner_id)
 
-    def learner(learner_id: LearnerId, who: Caller = calling) -> Scope:
-        # Another learner's data is unknown, not forbidden: its existence is not revealed.
-        if learner_id != who.learner_id:
-            if not who.is_admin:
-                raise NotFound("Unknown learner")
-            learner_account(get_db(), learner_id)
-        return Scope(learner_id, who.learner_id)
 
-    return Guards(get_db, caller, admin, learner)
+Me = Annotated[Scope, Depends(learner)]

@@ -47,22 +47,21 @@ INIT = """window.addEventListener("load", function () {
 Asset = Annotated[str, Path(max_length=40)]
 
 
-def docs_router() -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
-    @router.get("/docs")
-    def docs_page() -> HTMLResponse:
-        return HTMLResponse(PAGE)
 
-    @router.get("/docs/{asset}")
-    def docs_asset(asset: Asset) -> Response:
-        if asset == "init.js":
-            return Response(INIT, media_type="text/javascript", headers=_CACHED)
-        if asset not in _VENDORED:
-            raise NotFound(f"No docs asset named '{asset}'")
-        return Response(_vendored(asset), media_type=_VENDORED[asset], headers=_CACHED)
+@router.get("/docs")
+def docs_page() -> HTMLResponse:
+    return HTMLResponse(PAGE)
 
-    return router
+
+@router.get("/docs/{asset}")
+def docs_asset(asset: Asset) -> Response:
+    if asset == "init.js":
+        return Response(INIT, media_type="text/javascript", headers=_CACHED)
+    if asset not in _VENDORED:
+        raise NotFound(f"No docs asset named '{asset}'")
+    return Response(_vendored(asset), media_type=_VENDORED[asset], headers=_CACHED)
 
 
 @cache

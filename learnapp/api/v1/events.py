@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
+from learnapp.api.deps import DB
 from learnapp.api.v1.claims import refuse_claims_outside_enrollments
-from learnapp.api.v1.deps import Guards, Scope
+from learnapp.api.v1.deps import Me
 from learnapp.api.v1.errors import responses
 from learnapp.api.v1.event_schemas import EventBatchCreate, EventBatchPublic
 from learnapp.services.events import apply_events
@@ -31,19 +30,16 @@ Each event has a client `id`: resending the same id with the same body is a no-o
 result (`status: duplicate`); the same id with a different body is 409 and nothing in the batch is applied."""
 
 
-def events_router(guards: Guards) -> APIRouter:
-    router = APIRouter(tags=["events"])
-    me: Any = Depends(guards.learner)
+router = APIRouter(tags=["events"])
 
-    @router.post(
-        "/learners/{learner_id}/events",
-        description=DESCRIPTION,
-        responses=responses(400, 401, 403, 404, 409, 413, 422, 429),
-    )
-    async def post_events(batch: EventBatchCreate, who: Scope = me) -> EventBatchPublic:
-        events = [event.to_service() for event in batch.events]
-        await run_in_threadpool(refuse_claims_outside_enrollments, guards.db(), who.learner_id, events)
-        outcomes = await run_in_threadpool(apply_events, guards.db(), who.learner_id, events, who.actor_id)
-        return EventBatchPublic.of(outcomes)
 
-    return router
+@router.post(
+    "/learners/{learner_id}/events",
+    description=DESCRIPTION,
+    responses=responses(400, 401, 403, 404, 409, 413, 422, 429),
+)
+async def post_events(batch: EventBatchCreate, who: Me, db: DB) -> EventBatchPublic:
+    events = [event.to_service() for event in batch.events]
+    await run_in_threadpool(refuse_claims_outside_enrollments, db, who.learner_id, events)
+    outcomes = await run_in_threadpool(apply_events, db, who.learner_id, events, who.actor_id)
+    return EventBatchPublic.of(outcomes)
