@@ -1,12 +1,15 @@
 """Benchmark: what a click, My Learning, the admin pages and a recalculation cost at N learners beside 10,000.
 
 Run with ``cd /work/main && .venv/bin/python -m bench.scale`` (not part of ``make test``); ``--learners 1000000``
-for the full run, ``--databases sqlite`` or ``postgresql`` for one of them.
+for the full run, ``--databases sqlite`` or ``postgresql`` for one of them. A million learners take long to build:
+``--folder DIR --phase build`` builds and keeps the databases, ``--folder DIR --phase measure`` measures them later
+(on the code of that moment; migrations that came meanwhile are applied first).
 
 For each database a fresh one is migrated and loaded with the real content, then with 10,000 learners × 5
-enrollments (``learnapp population``'s generator, seed 1). The figures are taken at 10,000; then the population grows
-to N (seed 2 adds the rest) and the same figures are taken again on the same database, so each N figure stands beside
-its own 10,000 one and the ratio says how much the size of the tables costs:
+enrollments (``learnapp population``'s generator, seed 1) and copied: that copy is the 10,000-learner database. The
+population then grows to N (seed 2 adds the rest). The same figures are taken on both databases back to back, so
+each N figure stands beside its own 10,000 one under the same load, and the ratio says how much the size of the
+tables costs:
 
 * ``record completion``: a first-time completion of the next lesson of a learner's unfinished course (each run a
   different learner), through ``record_completion``: the click;
@@ -17,8 +20,8 @@ its own 10,000 one and the ratio says how much the size of the tables costs:
   and the last 7 days' active ones, so these grow with the finishers and learners (reported as they are);
 * ``recalculate course``: every learner of one course recomputed in batches of 1,000 (a repair run), learners/s.
 
-PostgreSQL is Debian's server started on loopback in a temp folder (``tests/backing.py``, durability off as in the
-tests). Results go to ``bench/results/scale.json`` with the load average they were taken under.
+PostgreSQL is Debian's server on a unix socket in the folder (``bench/scale_databases.py``, durability off as in the
+tests). Results go to ``bench/results/scale.json`` (``--results``) with the load average they were taken under.
 """
 
 from __future__ import annotations
@@ -37,78 +40,25 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import bindparam, text
 
 from bench.completion import Phase, console, interleave
+from bench.scale_databases import BASE, build, built, urls
 from learnapp.persistence.db import Database
 from learnapp.persistence.migrate import upgrade
 from learnapp.services.admin_stats import course_stats, overview, pathway_stats
 from learnapp.services.completion import record_completion
-from learnapp.services.content_import import import_content
 from learnapp.services.dashboard import dashboard
-from learnapp.services.population import PopulationReport, generate_population
+from learnapp.services.population import PopulationReport
 from learnapp.services.progress import next_lesson
 from learnapp.services.recalculate import RecalcOptions, recalculate
 from learnapp.services.stats import learner_stats
-from learnapp.settings import ROOT
-from tests.backing import create_database, postgres_server
 
-BASE = 10_000
 COURSE, PATHWAY = "algorithms-in-depth", "python-developer"
 RESULTS = Path(__file__).resolve().parent / "results" / "scale.json"
 LEARNER_MEASURES = ("record completion", "My Learning")
 ADMIN_MEASURES = ("admin course", "admin pathway", "admin overview")
-
-
-@contextmanager
-def database(kind: str, folder: Path) -> Iterator[Database]:
-    if kind == "sqlite":
-        url = f"sqlite:///{folder / 'scale.db'}"
-        upgrade(url)
-        db = Database(url)
-        yield db
-        db.dispose()
-        return
-    with postgres_server() as admin:
-        url = create_database(admin, "scale")
-        upgrade(url)
-        db = Database(url)
-        yield db
-        db.dispose()
-
-
-def grow(db: Database, learners: int, seed: int) -> tuple[float, PopulationReport]:
-    """Add `learners` to the population, then settle; returns the population's seconds and its report."""
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    started = time.perf_counter()
-    with Progress(*columns, console=console) as bar:
-        task = bar.add_task(f"population +{learners:,}", total=learners)
-        report = generate_population(db, learners, seed=seed, on_progress=lambda n, _: bar.update(task, completed=n))
-    seconds = time.perf_counter() - started
-    settle(db)
-    settled = time.perf_counter() - started - seconds
-    console.print(
-        f"  +{report.learners:,} learners, {report.completions:,} completions in {seconds:.0f} s"
-        f" (load {os.getloadavg()[0]:.1f}), then settled in {settled:.0f} s"
-    )
-    return seconds, report
-
-
-def settle(db: Database) -> None:
-    """After a bulk load, the state a running database reaches on its own before the figures are taken.
-
-    PostgreSQL: statistics and the visibility map (autovacuum's work on a table this size; index-only scans need
-    the map), then a checkpoint so its writes do not land in the measures. SQLite: the WAL copied back and emptied.
-    """
-    if db.is_sqlite:
-        with db.engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        return
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("VACUUM (ANALYZE)")
-        conn.exec_driver_sql("CHECKPOINT")
 
 
 def unfinished(db: Database, count: int, report: PopulationReport) -> list[tuple[int, str, str]]:
@@ -160,18 +110,21 @@ def measure(db: Database, report: PopulationReport, runs: int, admin_runs: int, 
     }
 
 
-def run(kind: str, learners: int, runs: int, admin_runs: int, warmup: int) -> dict[Any, Any]:
-    console.rule(f"{kind}: {BASE:,} then {learners:,} learners × 5 enrollments")
-    with tempfile.TemporaryDirectory(prefix="learnapp-scale-") as tmp, database(kind, Path(tmp)) as db:
-        import_content(db, ROOT / "content")
-        seconds, first = grow(db, BASE, seed=1)
-        built, loads = {BASE: seconds}, {BASE: os.getloadavg()}
-        small = measure(db, first, runs, admin_runs, warmup)
-        built[learners], rest = grow(db, learners - BASE, seed=2)
-        loads[learners] = os.getloadavg()
-        large = measure(db, rest, runs, admin_runs, warmup)
-        completions = {BASE: first.completions, learners: rest.completions}
-    return {"build_seconds": built, "build_load": loads, "completions": completions, BASE: small, learners: large}
+def run(kind: str, folder: Path, runs: int, admin_runs: int, warmup: int) -> dict[Any, Any]:
+    """The measures on the 10,000-learner database, then on the large one, back to back (built before)."""
+    made = built(kind, folder)
+    learners = made["learners"]
+    console.rule(f"{kind}: {BASE:,} and {learners:,} learners × 5 enrollments")
+    result: dict[Any, Any] = {key: made[key] for key in ("learners", "build_seconds", "load_average_after_build")}
+    result["completions"] = {BASE: made["reports"]["base"].completions, learners: made["reports"]["large"].completions}
+    with urls(kind, folder) as where:
+        for size, key in ((BASE, "base"), (learners, "large")):
+            upgrade(where[key])  # migrations that came after the build
+            db = Database(where[key])
+            console.print(f"  {size:,} learners")
+            result[size] = measure(db, made["reports"][key], runs, admin_runs, warmup)
+            db.dispose()
+    return result
 
 
 def _rate(result: dict[str, Any]) -> float:
@@ -200,9 +153,9 @@ def report(kind: str, learners: int, result: dict[Any, Any]) -> Table:
 
 def summary(result: dict[Any, Any], learners: int) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "build_seconds": {str(k): round(v, 1) for k, v in result["build_seconds"].items()},
+        "build_seconds": result["build_seconds"],
         "build_completions": {str(k): v for k, v in result["completions"].items()},
-        "load_average_after_build": {str(k): [round(x, 2) for x in v] for k, v in result["build_load"].items()},
+        "load_average_after_build": result["load_average_after_build"],
     }
     for size in (BASE, learners):
         part = result[size]
@@ -225,35 +178,58 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=200, help="timed clicks and My Learning reads per size")
     parser.add_argument("--admin-runs", type=int, default=10, help="timed runs of each admin page per size")
     parser.add_argument("--warmup", type=int, default=20, help="untimed clicks and reads first")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes (one file per run)")
+    parser.add_argument("--folder", type=Path, help="keep the databases here (default: a temp folder, removed)")
+    parser.add_argument("--phase", choices=("all", "build", "measure"), default="all", help="build, measure or both")
     args = parser.parse_args(argv)
     if args.learners <= BASE:
         parser.error(f"--learners must be more than {BASE:,}")
+    if args.phase != "all" and args.folder is None:
+        parser.error("--phase build or measure needs --folder (where the databases stay between the phases)")
     logging.getLogger("learnapp").setLevel(logging.WARNING)
     started = time.perf_counter()
+    kinds = args.databases.split(",")
     results, tables = {}, []
-    for kind in args.databases.split(","):
-        results[kind] = run(kind, args.learners, args.runs, args.admin_runs, args.warmup)
-        tables.append(report(kind, args.learners, results[kind]))
-        console.print(tables[-1])
+    with _folder(args.folder) as folder:
+        if args.phase != "measure":
+            for kind in kinds:
+                console.rule(f"{kind}: building {BASE:,} then {args.learners:,} learners × 5 enrollments")
+                build(kind, folder, args.learners)
+        if args.phase == "build":
+            return 0
+        for kind in kinds:
+            results[kind] = run(kind, folder, args.runs, args.admin_runs, args.warmup)
+            tables.append(report(kind, results[kind]["learners"], results[kind]))
+            console.print(tables[-1])
     console.rule("results")
     for table in tables:
         console.print(table)
     for kind, result in results.items():
-        built = ", ".join(f"{size:,} in {seconds:.0f} s" for size, seconds in result["build_seconds"].items())
-        console.print(f"  {kind} population built: {built} (the second figure adds the learners beyond {BASE:,})")
+        made = ", ".join(f"{int(size):,} in {seconds:.0f} s" for size, seconds in result["build_seconds"].items())
+        console.print(f"  {kind} population built: {made} (the second figure adds the learners beyond {BASE:,})")
     console.print(f"  load average (1 min) now: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     out = {
         "benchmark": "scale",
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "environment": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
         "parameters": vars(args) | {"base": BASE, "course": COURSE, "pathway": PATHWAY},
-        "databases": {kind: summary(result, args.learners) for kind, result in results.items()},
+        "databases": {kind: summary(result, result["learners"]) for kind, result in results.items()},
         "total_seconds": round(time.perf_counter() - started, 1),
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(out, indent=2) + "\n")
-    console.print(f"  results written to {RESULTS.relative_to(ROOT)}")
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    args.results.write_text(json.dumps(out, indent=2, default=str) + "\n")
+    console.print(f"  results written to {args.results}")
     return 0
+
+
+@contextmanager
+def _folder(kept: Path | None) -> Iterator[Path]:
+    if kept is not None:
+        kept.mkdir(parents=True, exist_ok=True)
+        yield kept
+        return
+    with tempfile.TemporaryDirectory(prefix="learnapp-scale-") as tmp:
+        yield Path(tmp)
 
 
 if __name__ == "__main__":
