@@ -7,14 +7,12 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Connection, Table, bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from learnapp.persistence.tables import ActivityDay, Learner, LessonCompletion
-
-ACTIVITY: Table = ActivityDay.__table__  # type: ignore[attr-defined]
-_LEARNER: Table = Learner.__table__  # type: ignore[attr-defined]
-_COMPLETION: Table = LessonCompletion.__table__  # type: ignore[attr-defined]
+from learnapp.persistence.handles import ACTIVITY
+from learnapp.persistence.handles import COMPLETION as _COMPLETION
+from learnapp.persistence.handles import LEARNER as _LEARNER
 
 _ZONE = select(_LEARNER.c.time_zone).where(_LEARNER.c.id == bindparam("learner"))
 _KEPT = select(ACTIVITY.c.day, ACTIVITY.c.lesson_id).where(ACTIVITY.c.learner_id == bindparam("learner"))

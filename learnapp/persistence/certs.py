@@ -8,16 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, or_, select, update
+from sqlalchemy import Connection, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from learnapp.persistence.handles import CERTIFICATE, COURSE, LEARNER, PATHWAY
 from learnapp.persistence.lease import Lease
-from learnapp.persistence.tables import Certificate, CourseRow, Learner, PathwayRow, utcnow
-
-CERTIFICATE: Table = Certificate.__table__  # type: ignore[attr-defined]
-COURSE: Table = CourseRow.__table__  # type: ignore[attr-defined]
-PATHWAY: Table = PathwayRow.__table__  # type: ignore[attr-defined]
-LEARNER: Table = Learner.__table__  # type: ignore[attr-defined]
+from learnapp.persistence.tables import utcnow
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select
+from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from learnapp.persistence.activity import learner_zone
-from learnapp.persistence.tables import ClientEvent, LessonTime
-
-CLIENT_EVENT: Table = ClientEvent.__table__  # type: ignore[attr-defined]
-LESSON_TIME: Table = LessonTime.__table__  # type: ignore[attr-defined]
+from learnapp.persistence.handles import CLIENT_EVENT, LESSON_TIME
 
 
 @dataclass(frozen=True)
@@ -74,11 +71,14 @@ def add_lesson_time(conn: Connection, learner_id: int, lesson_id: int, seconds: 
     that cross cannot both squeeze under it).
     """
     day = local_day(conn, learner_id, at)
-    before = conn.execute(
-        select(LESSON_TIME.c.seconds).where(
-            LESSON_TIME.c.learner_id == learner_id, LESSON_TIME.c.lesson_id == lesson_id, LESSON_TIME.c.day == day
-        )
-    ).scalar() or 0
+    before = (
+        conn.execute(
+            select(LESSON_TIME.c.seconds).where(
+                LESSON_TIME.c.learner_id == learner_id, LESSON_TIME.c.lesson_id == lesson_id, LESSON_TIME.c.day == day
+            )
+        ).scalar()
+        or 0
+    )
     counted = max(0, min(seconds, MAX_SECONDS_PER_LESSON_DAY - before))
     if counted:
         values = {"learner_id": learner_id, "lesson_id": lesson_id, "day": day, "seconds": counted, "updated_at": at}

@@ -10,20 +10,8 @@ from typing import Any
 from sqlalchemy import Connection, String, Table, bindparam, cast, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from learnapp.persistence.tables import (
-    Enrollment,
-    Learner,
-    LessonCompletion,
-    PathwayEnrollment,
-    ProgressHistory,
-    utcnow,
-)
-
-COMPLETION: Table = LessonCompletion.__table__  # type: ignore[attr-defined]
-ENROLLMENT: Table = Enrollment.__table__  # type: ignore[attr-defined]
-PATHWAY_ENROLLMENT: Table = PathwayEnrollment.__table__  # type: ignore[attr-defined]
-HISTORY: Table = ProgressHistory.__table__  # type: ignore[attr-defined]
-LEARNER: Table = Learner.__table__  # type: ignore[attr-defined]
+from learnapp.persistence.handles import COMPLETION, ENROLLMENT, HISTORY, LEARNER, PATHWAY_ENROLLMENT
+from learnapp.persistence.tables import utcnow
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, select
 
-from learnapp.persistence.tables import Enrollment, Learner, PathwayEnrollment
-
-LEARNER: Table = Learner.__table__  # type: ignore[attr-defined]
-ENROLLMENT: Table = Enrollment.__table__  # type: ignore[attr-defined]
-PATHWAY_ENROLLMENT: Table = PathwayEnrollment.__table__  # type: ignore[attr-defined]
+from learnapp.persistence.handles import ENROLLMENT, LEARNER, PATHWAY_ENROLLMENT
 
 
 @dataclass(frozen=True)

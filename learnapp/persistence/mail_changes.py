@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
-from learnapp.persistence.mail_tables import EmailChange
-
-CHANGE: Table = EmailChange.__table__  # type: ignore[attr-defined]
+from learnapp.persistence.handles import EMAIL_CHANGE as CHANGE
 
 
 def add_change(

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from learnapp.persistence.mail_tables import MailPreference
+from learnapp.persistence.handles import MAIL_PREFERENCE as PREFERENCE
 
-PREFERENCE: Table = MailPreference.__table__  # type: ignore[attr-defined]
 KINDS = ("course_completed", "certificate_ready", "milestones", "reminders")
 
 

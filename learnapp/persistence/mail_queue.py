@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, or_, select, update
+from sqlalchemy import Connection, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from learnapp.persistence.handles import MAIL_MESSAGE as MESSAGE
 from learnapp.persistence.lease import Lease
-from learnapp.persistence.mail_tables import MailMessage
 
-MESSAGE: Table = MailMessage.__table__  # type: ignore[attr-defined]
 _LEASE = Lease(MESSAGE, MESSAGE.c.state, "sending")
 DUE_STATES = ("queued", "retrying", "sending")  # "sending" is due again once its lease ran out
 

@@ -6,15 +6,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, func, select
 
-from learnapp.persistence.tables import CourseRow, Enrollment, Learner, LessonTime, ProgressHistory
-
-ENROLLMENT: Table = Enrollment.__table__  # type: ignore[attr-defined]
-COURSE: Table = CourseRow.__table__  # type: ignore[attr-defined]
-LEARNER: Table = Learner.__table__  # type: ignore[attr-defined]
-HISTORY: Table = ProgressHistory.__table__  # type: ignore[attr-defined]
-TIME: Table = LessonTime.__table__  # type: ignore[attr-defined]
+from learnapp.persistence.handles import COURSE, ENROLLMENT, HISTORY, LEARNER
+from learnapp.persistence.handles import LESSON_TIME as TIME
 
 
 @dataclass(frozen=True)

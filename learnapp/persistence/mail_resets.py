@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
-from learnapp.persistence.mail_tables import PasswordReset
-
-RESET: Table = PasswordReset.__table__  # type: ignore[attr-defined]
+from learnapp.persistence.handles import PASSWORD_RESET as RESET
 
 
 def add_reset(conn: Connection, learner_id: int, token_hash: str, now: datetime, expires_at: datetime) -> int:

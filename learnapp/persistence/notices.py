@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from learnapp.persistence.tables import Notification, utcnow
-
-NOTIFICATION: Table = Notification.__table__  # type: ignore[attr-defined]
+from learnapp.persistence.handles import NOTIFICATION
+from learnapp.persistence.tables import utcnow
 
 
 @dataclass(frozen=True)

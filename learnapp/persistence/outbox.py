@@ -7,14 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from learnapp.persistence.tables import Learner, OutboxEvent, OutboxReceipt
-
-LEARNER: Table = Learner.__table__  # type: ignore[attr-defined]
-EVENT: Table = OutboxEvent.__table__  # type: ignore[attr-defined]
-RECEIPT: Table = OutboxReceipt.__table__  # type: ignore[attr-defined]
+from learnapp.persistence.handles import LEARNER
+from learnapp.persistence.handles import OUTBOX_EVENT as EVENT
+from learnapp.persistence.handles import OUTBOX_RECEIPT as RECEIPT
 
 _BUMP = (
     update(LEARNER)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, Text, case, cast, delete, func, insert, literal, select, update
+from sqlalchemy import Connection, Text, case, cast, delete, func, insert, literal, select, update
 
 from learnapp.persistence.facts import (
     ENROLLMENT,
@@ -18,10 +18,9 @@ from learnapp.persistence.facts import (
     STORED_COLUMNS,
     StoredProgress,
 )
+from learnapp.persistence.handles import RECALC_UNDO as UNDO
 from learnapp.persistence.runs import SYNC
-from learnapp.persistence.undo_tables import RecalcUndo
 
-UNDO: Table = RecalcUndo.__table__  # type: ignore[attr-defined]
 # Every column a recompute may write, per kind: what a rollback must put back for the dump to be the same.
 COLUMNS = {"course": STORED_COLUMNS, "pathway": (*STORED_COLUMNS, *PATHWAY_COUNTS)}
 TABLES = {"course": (ENROLLMENT, "course_id"), "pathway": (PATHWAY_ENROLLMENT, "pathway_id")}

@@ -7,15 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, literal, select, update
+from sqlalchemy import Connection, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from learnapp.persistence.tables import Learner, OperationRun, ProgressHistory, ProgressSync, utcnow
-
-RUN: Table = OperationRun.__table__  # type: ignore[attr-defined]
-SYNC: Table = ProgressSync.__table__  # type: ignore[attr-defined]
-HISTORY: Table = ProgressHistory.__table__  # type: ignore[attr-defined]
-LEARNER: Table = Learner.__table__  # type: ignore[attr-defined]
+from learnapp.persistence.handles import HISTORY, LEARNER
+from learnapp.persistence.handles import OPERATION_RUN as RUN
+from learnapp.persistence.handles import PROGRESS_SYNC as SYNC
+from learnapp.persistence.tables import utcnow
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,8 @@ from sqlalchemy import Connection, Table, delete, func, insert, select, update
 
 from learnapp.persistence.certs import CERTIFICATE
 from learnapp.persistence.facts import COMPLETION, ENROLLMENT, PATHWAY_ENROLLMENT
-from learnapp.persistence.tables import ImportedEnrollment, ImportedFact, LearnerSnapshotRow
+from learnapp.persistence.handles import IMPORTED_ENROLLMENT, IMPORTED_FACT, SNAPSHOT
 
-SNAPSHOT: Table = LearnerSnapshotRow.__table__  # type: ignore[attr-defined]
-IMPORTED_FACT: Table = ImportedFact.__table__  # type: ignore[attr-defined]
-IMPORTED_ENROLLMENT: Table = ImportedEnrollment.__table__  # type: ignore[attr-defined]
 _STORED = ("completed", "total", "percent", "is_complete", "completed_at", "first_completed_at", "updated_at")
 _PATHWAY_EXTRA = ("courses_completed", "courses_total")
 _MOMENTS = ("completed_at", "first_completed_at", "updated_at")

@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Connection, Table, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, func, insert, or_, select, update
 
-from learnapp.persistence.tables import ApiToken, Learner
-
-TOKEN: Table = ApiToken.__table__  # type: ignore[attr-defined]
-LEARNER: Table = Learner.__table__  # type: ignore[attr-defined]
+from learnapp.persistence.handles import API_TOKEN as TOKEN
+from learnapp.persistence.handles import LEARNER
 
 
 @dataclass(frozen=True)

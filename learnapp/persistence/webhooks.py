@@ -7,18 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from learnapp.persistence.integration_tables import WebhookDelivery, WebhookEndpoint
+from learnapp.persistence.handles import LEARNER
+from learnapp.persistence.handles import WEBHOOK_DELIVERY as DELIVERY
+from learnapp.persistence.handles import WEBHOOK_ENDPOINT as ENDPOINT
 from learnapp.persistence.lease import Lease
 from learnapp.persistence.outbox import EVENT, Event
-from learnapp.persistence.tables import Learner
 
-ENDPOINT: Table = WebhookEndpoint.__table__  # type: ignore[attr-defined]
-DELIVERY: Table = WebhookDelivery.__table__  # type: ignore[attr-defined]
 _LEASE = Lease(DELIVERY, DELIVERY.c.status, "working")
-LEARNER: Table = Learner.__table__  # type: ignore[attr-defined]
 UNFINISHED = ("pending", "working")
 
 

@@ -7,17 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from learnapp.persistence.integration_tables import XapiStatement
+from learnapp.persistence.handles import LEARNER
+from learnapp.persistence.handles import XAPI_STATEMENT as STATEMENT
 from learnapp.persistence.lease import Lease
 from learnapp.persistence.outbox import EVENT, Event
-from learnapp.persistence.tables import Learner
 
-STATEMENT: Table = XapiStatement.__table__  # type: ignore[attr-defined]
 _LEASE = Lease(STATEMENT, STATEMENT.c.status, "working")
-LEARNER: Table = Learner.__table__  # type: ignore[attr-defined]
 UNFINISHED = ("pending", "working")
 
 

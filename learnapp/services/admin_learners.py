@@ -16,14 +16,11 @@ from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import COMPLETION, ENROLLMENT, HISTORY, LEARNER, PATHWAY_ENROLLMENT, append_history
 from learnapp.persistence.facts import history_entry as entry
-from learnapp.persistence.tables import CourseRow, LessonRow, PathwayRow
+from learnapp.persistence.handles import COURSE, LESSON, PATHWAY
 from learnapp.services.certificates import CertificateView, certificates_of
 from learnapp.services.errors import NotFound
 
 HISTORY_LIMIT = 200
-COURSE: Table = CourseRow.__table__  # type: ignore[attr-defined]
-PATHWAY: Table = PathwayRow.__table__  # type: ignore[attr-defined]
-LESSON: Table = LessonRow.__table__  # type: ignore[attr-defined]
 CSV_COLUMNS = (
     "learner_id",
     "name",

@@ -10,20 +10,18 @@ import yaml
 from sqlalchemy import Connection, select
 
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import CourseModule, CourseRow, LessonRow, ModuleRow, PathwayCourse, PathwayRow
+from learnapp.persistence.handles import COURSE as _COURSE
+from learnapp.persistence.handles import COURSE_MODULE as _COURSE_MODULE
+from learnapp.persistence.handles import LESSON as _LESSON
+from learnapp.persistence.handles import MODULE as _MODULE
+from learnapp.persistence.handles import PATHWAY as _PATHWAY
+from learnapp.persistence.handles import PATHWAY_COURSE as _PATHWAY_COURSE
 
 EXPORT_NAME = "catalog.yaml"
 HEADER = (
     "# The learnapp catalog as published, exported by learnapp. Format: content/README.md.\n"
     "# Importing this file unchanged changes nothing.\n"
 )
-
-_MODULE = ModuleRow.__table__  # type: ignore[attr-defined]
-_LESSON = LessonRow.__table__  # type: ignore[attr-defined]
-_COURSE = CourseRow.__table__  # type: ignore[attr-defined]
-_PATHWAY = PathwayRow.__table__  # type: ignore[attr-defined]
-_COURSE_MODULE = CourseModule.__table__  # type: ignore[attr-defined]
-_PATHWAY_COURSE = PathwayCourse.__table__  # type: ignore[attr-defined]
 
 
 class _Dumper(yaml.SafeDumper):
