@@ -328,6 +328,7 @@ def test_the_fast_counts_agree_with_the_full_breakdown(world):
         assert pathway_counts(p, world.done) == (full.counts, full.courses_completed)
 
 
+@pytest.mark.slow  # Hypothesis draws hundreds of worlds: it checks the strategies of the property tests, slow too
 def test_the_strategy_reaches_every_interesting_case():
     """Each case in a fair share of 300 derandomized examples: properties that never meet a case prove nothing."""
     seen: Counter[str] = Counter()
@@ -357,6 +358,7 @@ RARE: dict[str, Callable[[World], bool]] = {
 }
 
 
+@pytest.mark.slow  # Hypothesis draws hundreds of worlds: it checks the strategies of the property tests, slow too
 @pytest.mark.filterwarnings("ignore:Generating overly large repr")
 @pytest.mark.parametrize("case", list(RARE))
 def test_rare_cases_are_reachable(case):
