@@ -9,12 +9,13 @@ import re
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import unquote
 
 import httpx
 import pytest
 from argon2 import PasswordHasher
-from limits.storage import MemoryStorage
+from limits.storage import MemoryStorage, Storage, storage_from_string
 
 from learnapp.api.app import create_api
 from learnapp.api.sign_in_limits import (
@@ -34,6 +35,7 @@ from learnapp.services.accounts import (
     find_account,
     hash_password,
 )
+from tests.backing import redis_server
 from tests.clock import MovedClock
 from tests.security.conftest import COOKIE, Browser
 
@@ -175,6 +177,37 @@ def test_an_attack_never_makes_the_owner_wait_more_than_the_cap() -> None:
     assert limits.login_wait("192.0.2.1", "carol@example.com") == 1
     limits.login_succeeded("carol@example.com")
     assert limits.login_wait("192.0.2.1", "carol@example.com") == 0
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.slow)])
+def counters(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
+    """The stores the app counts in: memory (one worker) and Redis (scaled out; a real server, so `slow`)."""
+    if request.param == "memory":
+        yield MemoryStorage()
+        return
+    with redis_server(tmp_path) as url:
+        yield storage_from_string(url)
+
+
+def test_the_account_delay_runs_on_the_clock_it_is_given_in_either_store(counters: Storage) -> None:
+    clock = MovedClock()
+    limits = SignInLimits(counters, now=clock)
+    addresses = (f"198.18.0.{n}" for n in range(1, 200))  # one each: no per-address window gets in the way
+    for _ in range(FREE_FAILURES):
+        limits.login_failed(next(addresses), "erin@example.com")
+    assert limits.login_wait(next(addresses), "erin@example.com") == 1
+    clock.forward(0.5)
+    assert limits.login_wait(next(addresses), "erin@example.com") == 1
+    clock.forward(0.5)
+    assert limits.login_wait(next(addresses), "erin@example.com") == 0
+    limits.login_failed(next(addresses), "erin@example.com")
+    assert limits.login_wait(next(addresses), "erin@example.com") == 2
+    clock.forward(2)
+    assert limits.login_wait(next(addresses), "erin@example.com") == 0
+    limits.login_succeeded("erin@example.com")
+    for _ in range(FREE_FAILURES - 1):  # counted from zero again
+        limits.login_failed(next(addresses), "erin@example.com")
+    assert limits.login_wait(next(addresses), "erin@example.com") == 0
 
 
 def test_the_account_delay_ignores_how_the_email_is_spelled() -> None:
