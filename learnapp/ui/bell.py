@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import reflex as rx
+from reflex.vars import ArrayVar, NumberVar, ObjectVar
 
 from learnapp.services.bell import read_all
+from learnapp.ui.events import event
 from learnapp.ui.live.channel import change_here
 from learnapp.ui.live.tab_state import LearnerSync
 from learnapp.ui.session import SessionState, db
 
 
 class BellState(SessionState):
-    @rx.event
+    @event
     async def read_all(self) -> None:
         account = await self._account()
         if account is not None:
             await change_here(self, account.id, read_all, db(), account.id)
 
 
-def notice_row(notice: dict) -> rx.Component:
+def notice_row(notice: ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.link(
         rx.vstack(
             rx.text(notice["title"].to(str), size="2", weight=rx.cond(notice["read"] == "", "bold", "regular")),
@@ -37,16 +41,17 @@ def notice_row(notice: dict) -> rx.Component:
 
 
 def bell() -> rx.Component:
-    label = rx.cond(
-        LearnerSync.unread > 0, "Notifications, " + LearnerSync.unread.to_string() + " unread", "Notifications"
-    )
+    # LearnerSync (ui/live) annotates its vars with plain Python types: on the class they are these Vars.
+    unread = cast(NumberVar[int], LearnerSync.unread)
+    notices = cast(ArrayVar[list[dict[str, str]]], LearnerSync.notices)
+    label = rx.cond(unread > 0, "Notifications, " + unread.to_string() + " unread", "Notifications")
     return rx.cond(
         SessionState.signed_in,
         rx.popover.root(
             rx.popover.trigger(
                 rx.button(
                     rx.icon("bell", size=18),
-                    rx.cond(LearnerSync.unread > 0, rx.badge(LearnerSync.unread, color_scheme="red", radius="full")),
+                    rx.cond(unread > 0, rx.badge(unread, color_scheme="red", radius="full")),
                     variant="ghost",
                     aria_label=label,
                     title=label,
@@ -62,15 +67,15 @@ def bell() -> rx.Component:
                             size="1",
                             variant="soft",
                             on_click=BellState.read_all,
-                            disabled=LearnerSync.unread == 0,
+                            disabled=unread == 0,
                         ),
                         width="100%",
                         align="center",
                     ),
                     rx.cond(
-                        LearnerSync.notices.length() > 0,
+                        notices.length() > 0,
                         rx.vstack(
-                            rx.foreach(LearnerSync.notices, notice_row),
+                            rx.foreach(notices, notice_row),
                             spacing="1",
                             width="100%",
                             max_height="22em",

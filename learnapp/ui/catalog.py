@@ -6,9 +6,11 @@ import asyncio
 from dataclasses import dataclass
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from learnapp.services.catalog import catalog_progress, list_catalog
 from learnapp.services.views import Aggregate
+from learnapp.ui.events import event
 from learnapp.ui.layout import page
 from learnapp.ui.live.channel import show_progress
 from learnapp.ui.session import SessionState, db
@@ -28,10 +30,10 @@ class CatalogCard:
 
 
 class CatalogState(SessionState):
-    entries: list[CatalogCard] = []
-    loaded: bool = False
+    entries: rx.Field[list[CatalogCard]] = rx.field(default_factory=list)
+    loaded: rx.Field[bool] = rx.field(False)
 
-    @rx.event
+    @event
     async def load(self) -> None:
         account = await self._account()
         # Off the event loop: a database call must never stall other clients.
@@ -98,7 +100,7 @@ def thin_progress(percent: rx.Var, label: rx.Var | str) -> rx.Component:
     )
 
 
-def entry_card(entry: rx.Var) -> rx.Component:
+def entry_card(entry: ObjectVar[CatalogCard]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
@@ -114,7 +116,7 @@ def entry_card(entry: rx.Var) -> rx.Component:
             card_link(entry.title, entry.href, level="h2"),  # right under the page's h1
             rx.text(entry.description, size="3"),
             rx.text(entry.children, size="2", color_scheme="gray"),
-            rx.cond(entry.enrolled, thin_progress(entry.percent, "Your progress in " + entry.title)),
+            rx.cond(entry.enrolled, thin_progress(entry.percent, "Your progress in " + entry.title.to(str))),
             spacing="2",
             align="start",
             width="100%",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from learnapp.domain import routes
 from learnapp.ui.layout import link_button
@@ -10,7 +13,9 @@ from learnapp.ui.live.tab_state import LearnerSync
 
 
 def certificate_status(key: rx.Var | str) -> rx.Component:
-    cert = LearnerSync.certificates[key]
+    # LearnerSync (ui/live) annotates its vars with plain Python types: on the class they are these Vars.
+    certificates = cast(ObjectVar[dict[str, dict[str, str]]], LearnerSync.certificates)
+    cert = certificates[key]
     status = rx.cond(cert, cert["status"].to(str), "")
     return rx.match(
         status,
@@ -27,7 +32,11 @@ def certificate_status(key: rx.Var | str) -> rx.Component:
                     size="2",
                     variant="soft",
                 ),
-                rx.link("Verify", href=routes.verify(cert["code"].to(str)), size="2"),
+                rx.link(
+                    "Verify",
+                    href=routes.verify(cert["code"].to(str)),  # type: ignore[arg-type]  # builders join with +: a Var works
+                    size="2",
+                ),
                 align="center",
                 spacing="3",
                 wrap="wrap",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import reflex as rx
+from reflex.vars import ArrayVar, ObjectVar, StringVar
 
 from learnapp.domain import routes
 from learnapp.domain.content import Course
@@ -58,7 +59,7 @@ def _module_item(number: int, slug: str, title: str, total: int, lessons: Iterab
     return ModuleItem(slug, title, number, total, items)
 
 
-def lesson_icon(lesson: LessonItem) -> rx.Component:
+def lesson_icon(lesson: ObjectVar[LessonItem]) -> rx.Component:
     return rx.cond(
         lesson.preview,
         rx.icon("eye", size=16, color="var(--gray-10)", aria_label="Preview"),
@@ -70,7 +71,7 @@ def lesson_icon(lesson: LessonItem) -> rx.Component:
     )
 
 
-def lesson_row(course: rx.Var, lesson: LessonItem, current: rx.Var) -> rx.Component:
+def lesson_row(course: rx.Var, lesson: ObjectVar[LessonItem], current: rx.Var | str) -> rx.Component:
     here = lesson.slug == current
     return rx.link(
         rx.hstack(
@@ -80,14 +81,14 @@ def lesson_row(course: rx.Var, lesson: LessonItem, current: rx.Var) -> rx.Compon
                 # Only while it is done: an undo in any tab takes the note away with the checkmark.
                 rx.cond(
                     (lesson.done_in != "") & lesson_done(lesson.slug),
-                    rx.text("Done in " + lesson.done_in, size="1", color_scheme="gray", class_name="done-in"),
+                    rx.text("Done in " + lesson.done_in.to(str), size="1", color_scheme="gray", class_name="done-in"),
                 ),
                 spacing="0",
             ),
             align="center",
             spacing="2",
         ),
-        href=routes.lesson(course, lesson.slug),
+        href=routes.lesson(course, lesson.slug),  # type: ignore[arg-type]  # builders join with +: a Var works
         aria_current=rx.cond(here, "page", "false"),
         underline="none",
         color_scheme="gray",
@@ -99,20 +100,21 @@ def lesson_row(course: rx.Var, lesson: LessonItem, current: rx.Var) -> rx.Compon
     )
 
 
-def module_block(course: rx.Var, module: ModuleItem, current: rx.Var) -> rx.Component:
-    count = module_count(module.slug)
-    complete = count >= module.total
+def module_block(course: rx.Var, module: ObjectVar[ModuleItem], current: rx.Var | str) -> rx.Component:
+    count = module_count(module.slug).to(int)
+    total = module.total.to(int)
+    complete = count >= total
     return rx.accordion.item(
         header=rx.hstack(
             rx.text(
-                module.number.to_string() + " " + module.title,
+                module.number.to(int).to_string() + " " + module.title.to(str),
                 size="2",
                 weight="bold",
                 text_align="left",
                 color="var(--gray-12)",
             ),
             rx.spacer(),
-            rx.text(count.to_string() + "/" + module.total.to_string(), size="1", color_scheme="gray"),
+            rx.text(count.to_string() + "/" + total.to_string(), size="1", color_scheme="gray"),
             rx.cond(complete, rx.icon("check", size=14, color="var(--grass-10)", aria_label="Module complete")),
             width="100%",
             align="center",
@@ -123,7 +125,7 @@ def module_block(course: rx.Var, module: ModuleItem, current: rx.Var) -> rx.Comp
                 module.also_in != "",
                 rx.text(
                     rx.icon("link", size=12),
-                    " Shared with " + module.also_in + ": a lesson done here counts there too",
+                    " Shared with " + module.also_in.to(str) + ": a lesson done here counts there too",
                     size="1",
                     color_scheme="gray",
                     padding="0 0.6em 0.35em",
@@ -138,7 +140,12 @@ def module_block(course: rx.Var, module: ModuleItem, current: rx.Var) -> rx.Comp
     )
 
 
-def outline(course: rx.Var, modules: rx.Var, open_modules: rx.Var, current: rx.Var) -> rx.Component:
+def outline(
+    course: StringVar,
+    modules: ArrayVar[Sequence[ModuleItem]],
+    open_modules: ArrayVar[Sequence[str]],
+    current: StringVar | str,
+) -> rx.Component:
     return rx.accordion.root(
         rx.foreach(modules, lambda m: module_block(course, m, current)),
         # The accordion reads default_value only when it mounts: remount it when the outline arrives or the modules to

@@ -13,6 +13,7 @@ from learnapp.domain import routes
 from learnapp.persistence.db import Database, default_database
 from learnapp.services.accounts import Account
 from learnapp.services.sessions import session_account, trusted_account
+from learnapp.ui.events import event
 from learnapp.ui.live.reflex_adapter import page_param
 
 COOKIE = "learnapp_session"
@@ -37,9 +38,9 @@ def cookie_token(header: str | None) -> str | None:
 class SessionState(rx.State):
     """Never trusts the browser: the learner comes from the cookie sent with the websocket."""
 
-    signed_in: bool = False
-    learner_name: str = ""
-    is_admin: bool = False
+    signed_in: rx.Field[bool] = rx.field(False)
+    learner_name: rx.Field[str] = rx.field("")
+    is_admin: rx.Field[bool] = rx.field(False)
     # Backend only: a copy of TabBinding's, kept by learnapp/ui/binding.py so most events need not read that one.
     _bound_to: str = ""
 
@@ -61,11 +62,11 @@ class SessionState(rx.State):
         here = self.router.url.path or "/"
         return rx.redirect(routes.login_then(here))
 
-    @rx.event
+    @event
     async def check_session(self) -> None:
         await self._account()
 
-    @rx.event
+    @event
     async def require_learner(self) -> EventSpec | None:
         if await self._account() is None:
             return self._login_redirect()
