@@ -12,6 +12,8 @@ PG_SUITES := tests/persistence tests/services tests/api tests/cli tests/security
 TEST_WORKERS := $(or $(LEARNAPP_TEST_WORKERS),auto)
 PARALLEL := -n $(TEST_WORKERS) --dist worksteal
 JOURNEYS := -n $(or $(LEARNAPP_E2E_WORKERS),2) --dist loadfile
+# Each pass ends with its slowest tests (set-up included): where the time goes, in every CI log.
+SLOWEST := --durations=12
 
 export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(PATH)
 export REFLEX_TELEMETRY_ENABLED := false
@@ -69,9 +71,9 @@ test: $(VENV)/.installed $(TOOLS)/.installed $(TOOLS)/ralph/.installed test-deps
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/bandit -q -r learnapp --severity-level medium
-	$(VENV)/bin/pytest tests -m 'not e2e' $(PARALLEL)
-	$(VENV)/bin/pytest tests -m e2e $(JOURNEYS)
-	LEARNAPP_TEST_DATABASE=postgresql $(VENV)/bin/pytest $(PG_SUITES) -m 'not e2e' $(PARALLEL)
+	$(VENV)/bin/pytest tests -m 'not e2e' $(PARALLEL) $(SLOWEST)
+	$(VENV)/bin/pytest tests -m e2e $(JOURNEYS) $(SLOWEST)
+	LEARNAPP_TEST_DATABASE=postgresql $(VENV)/bin/pytest $(PG_SUITES) -m 'not e2e' $(PARALLEL) $(SLOWEST)
 
 # The inner loop, ~1.7 CPU-minutes over 2 cores (2 min 39 s measured at load 9; ~1 minute idle): ruff, then on
 # SQLite and on every core each test that neither serves the app nor starts a browser (`e2e`; a collection guard
