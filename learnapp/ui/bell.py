@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 import reflex as rx
-from reflex.vars import ArrayVar, NumberVar, ObjectVar
+from reflex.vars import ObjectVar
 
 from learnapp.services.bell import read_all
+from learnapp.ui import live_vars
 from learnapp.ui.events import event
 from learnapp.ui.live.channel import change_here
-from learnapp.ui.live.tab_state import LearnerSync
 from learnapp.ui.session import SessionState, db
 
 
@@ -41,9 +39,7 @@ def notice_row(notice: ObjectVar[dict[str, str]]) -> rx.Component:
 
 
 def bell() -> rx.Component:
-    # LearnerSync (ui/live) annotates its vars with plain Python types: on the class they are these Vars.
-    unread = cast(NumberVar[int], LearnerSync.unread)
-    notices = cast(ArrayVar[list[dict[str, str]]], LearnerSync.notices)
+    unread, notices = live_vars.unread(), live_vars.notices()
     label = rx.cond(unread > 0, "Notifications, " + unread.to_string() + " unread", "Notifications")
     return rx.cond(
         SessionState.signed_in,

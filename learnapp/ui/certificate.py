@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 import reflex as rx
-from reflex.vars import ObjectVar
 
 from learnapp.domain import routes
 from learnapp.ui.layout import link_button
-from learnapp.ui.live.tab_state import LearnerSync
+from learnapp.ui.live_vars import certificates
 
 
 def certificate_status(key: rx.Var | str) -> rx.Component:
-    # LearnerSync (ui/live) annotates its vars with plain Python types: on the class they are these Vars.
-    certificates = cast(ObjectVar[dict[str, dict[str, str]]], LearnerSync.certificates)
-    cert = certificates[key]
+    cert = certificates()[key]
     status = rx.cond(cert, cert["status"].to(str), "")
     return rx.match(
         status,

@@ -7,15 +7,16 @@ from reflex.event import EventSpec
 
 from learnapp.domain import routes
 from learnapp.domain.redirects import safe_redirect
+from learnapp.ui.events import event
 from learnapp.ui.layout import page, post_form
 from learnapp.ui.session import SessionState
 
 
 class AuthFormState(SessionState):
-    error: str = ""
-    next_path: str = ""
+    error: rx.Field[str] = rx.field("")
+    next_path: rx.Field[str] = rx.field("")
 
-    @rx.event
+    @event
     async def load(self) -> EventSpec | None:
         query = self.router.url.query_parameters
         self.error = query.get("error", "")

@@ -8,6 +8,7 @@ import reflex as rx
 
 from learnapp.domain import routes
 from learnapp.services.mail.email_change import EXPIRED, pending_email
+from learnapp.ui.events import event
 from learnapp.ui.layout import link_button, page, post_form
 from learnapp.ui.session import SessionState, db
 
@@ -15,12 +16,12 @@ FORM = "confirm-email-form"
 
 
 class ConfirmEmailState(SessionState):
-    token: str = ""
-    new_email: str = ""
-    error: str = ""
-    done: bool = False
+    token: rx.Field[str] = rx.field("")
+    new_email: rx.Field[str] = rx.field("")
+    error: rx.Field[str] = rx.field("")
+    done: rx.Field[bool] = rx.field(False)
 
-    @rx.event
+    @event
     async def load(self) -> None:
         await self._account()  # the header shows who is signed in (the form post started this tab afresh)
         query = self.router.url.query_parameters

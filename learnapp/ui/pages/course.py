@@ -16,6 +16,7 @@ from learnapp.services.shared_credit import SharedCredit, shared_credit
 from learnapp.services.views import CourseView
 from learnapp.ui.catalog import plural
 from learnapp.ui.certificate import certificate_status
+from learnapp.ui.events import event
 from learnapp.ui.layout import link_button, page, progress_bar
 from learnapp.ui.live.channel import change_here, show_progress
 from learnapp.ui.live.expressions import course_completed, course_percent
@@ -37,17 +38,18 @@ def _resets(credit: SharedCredit) -> list[str]:
 
 
 class CourseState(SessionState):
-    slug: str = ""
-    title: str = ""
-    enrolled: bool = False
-    total: int = 0
-    next_lesson: str = ""
-    modules: list[ModuleItem] = []
-    open_modules: list[str] = []
-    resets_elsewhere: list[str] = []  # what Start over also takes from other courses (shared modules)
-    found: bool = True
+    slug: rx.Field[str] = rx.field("")
+    title: rx.Field[str] = rx.field("")
+    enrolled: rx.Field[bool] = rx.field(False)
+    total: rx.Field[int] = rx.field(0)
+    next_lesson: rx.Field[str] = rx.field("")
+    modules: rx.Field[list[ModuleItem]] = rx.field(default_factory=list)
+    open_modules: rx.Field[list[str]] = rx.field(default_factory=list)
+    # What Start over also takes from other courses (shared modules).
+    resets_elsewhere: rx.Field[list[str]] = rx.field(default_factory=list)
+    found: rx.Field[bool] = rx.field(True)
 
-    @rx.event
+    @event
     async def load(self) -> None:
         account = await self._account()
         try:
@@ -63,8 +65,8 @@ class CourseState(SessionState):
         if account is not None:
             await show_progress(self, account.id)
 
-    @rx.event
-    async def enroll(self) -> EventSpec | None:
+    @event
+    async def enroll(self) -> EventSpec | rx.EventHandler | None:
         account = await self._account()
         if account is None:
             return self._login_redirect()
@@ -74,7 +76,7 @@ class CourseState(SessionState):
             return rx.toast.error(error.message)
         return CourseState.load
 
-    @rx.event
+    @event
     async def start_over(self) -> list[EventSpec] | EventSpec | None:
         account = await self._account()
         if account is None:
@@ -85,7 +87,7 @@ class CourseState(SessionState):
             return rx.toast.error(error.message)
         return [CourseState.load, rx.toast.info("Progress reset: you are starting this course over.")]
 
-    @rx.event
+    @event
     async def read_resets(self, opened: bool) -> None:
         """Read again as the dialog opens: lessons completed in another tab since the page loaded count too."""
         account = await self._account()
@@ -139,8 +141,8 @@ def start_over_dialog() -> rx.Component:
 
 def course_header() -> rx.Component:
     done = course_completed(CourseState.slug)
-    percent = course_percent(CourseState.slug, CourseState.total)
-    continue_href = routes.lesson(CourseState.slug, CourseState.next_lesson)
+    percent = course_percent(CourseState.slug, CourseState.total).to(int)
+    continue_href = routes.lesson(CourseState.slug, CourseState.next_lesson)  # type: ignore[arg-type]  # joins with +
     return rx.vstack(
         rx.heading(CourseState.title, size="8", as_="h1"),
         rx.cond(

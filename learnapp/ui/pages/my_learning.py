@@ -7,15 +7,17 @@ from dataclasses import dataclass
 
 import reflex as rx
 from reflex.event import EventSpec
+from reflex.vars import ObjectVar
 
 from learnapp.domain import routes
 from learnapp.services.dashboard import Dashboard, EnrollmentCard, PathwayCard, dashboard
+from learnapp.ui import live_vars
 from learnapp.ui.catalog import plural
 from learnapp.ui.certificate import certificate_status
+from learnapp.ui.events import event
 from learnapp.ui.layout import link_button, page, progress_bar
 from learnapp.ui.live.channel import show_progress
 from learnapp.ui.live.expressions import course_percent
-from learnapp.ui.live.tab_state import LearnerSync
 from learnapp.ui.session import SessionState, db
 
 
@@ -78,15 +80,15 @@ def _duration(seconds: int) -> str:
 
 
 class MyLearningState(SessionState):
-    cards: list[CardItem] = []
-    pathways: list[PathwayItem] = []
-    stats: dict[str, str] = {}
-    weekly: list[dict[str, int | str]] = []
-    badges: list[dict[str, str | bool]] = []
-    resume: CardItem = CardItem()
-    show: str = "all"
+    cards: rx.Field[list[CardItem]] = rx.field(default_factory=list)
+    pathways: rx.Field[list[PathwayItem]] = rx.field(default_factory=list)
+    stats: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
+    weekly: rx.Field[list[dict[str, int | str]]] = rx.field(default_factory=list)
+    badges: rx.Field[list[dict[str, str | bool]]] = rx.field(default_factory=list)
+    resume: rx.Field[CardItem] = rx.field(default_factory=CardItem)
+    show: rx.Field[str] = rx.field("all")
 
-    @rx.event
+    @event
     async def load(self) -> EventSpec | None:
         account = await self._account()
         if account is None:
@@ -112,7 +114,7 @@ class MyLearningState(SessionState):
         await show_progress(self, account.id)
         return None
 
-    @rx.event
+    @event
     def set_show(self, value: str | list[str]) -> None:
         self.show = value if isinstance(value, str) else "all"
 
@@ -130,14 +132,15 @@ class MyLearningState(SessionState):
 
 
 def resume_banner() -> rx.Component:
-    r = MyLearningState.resume
+    # .to(ObjectVar, ...): mypy takes Reflex's overload for a sequence for a dataclass field.
+    r = MyLearningState.resume.to(ObjectVar, CardItem)
     return rx.cond(
         r.slug != "",
         rx.card(
             rx.flex(
                 rx.vstack(
                     rx.text("Pick up where you left off", size="2", color_scheme="gray"),
-                    rx.heading(r.title + " — " + r.next_title, size="5", as_="h2"),
+                    rx.heading(r.title.to(str) + " — " + r.next_title.to(str), size="5", as_="h2"),
                     spacing="1",
                 ),
                 rx.spacer(),
@@ -177,7 +180,7 @@ def activity_chart() -> rx.Component:
     )
 
 
-def badge_tile(badge: dict) -> rx.Component:
+def badge_tile(badge: ObjectVar[dict[str, str | bool]]) -> rx.Component:
     return rx.tooltip(
         rx.badge(
             rx.icon(rx.cond(badge["earned"], "award", "lock"), size=14),
@@ -190,16 +193,16 @@ def badge_tile(badge: dict) -> rx.Component:
     )
 
 
-def course_row(card: CardItem) -> rx.Component:
+def course_row(card: ObjectVar[CardItem]) -> rx.Component:
     return rx.card(
         rx.flex(
             rx.vstack(
-                rx.link(rx.text(card.title, weight="bold", size="3"), href=routes.course(card.slug)),
-                progress_bar(course_percent(card.slug, card.total), "Progress in " + card.title),
+                rx.link(rx.text(card.title, weight="bold", size="3"), href=routes.course(card.slug)),  # type: ignore[arg-type]  # joins with +
+                progress_bar(course_percent(card.slug, card.total), "Progress in " + card.title.to(str)),
                 rx.cond(
                     card.complete,
                     rx.vstack(
-                        rx.text("Completed " + card.completed_on, size="1", color_scheme="gray"),
+                        rx.text("Completed " + card.completed_on.to(str), size="1", color_scheme="gray"),
                         certificate_status(card.slug),
                         spacing="2",
                     ),
@@ -231,29 +234,29 @@ def course_row(card: CardItem) -> rx.Component:
     )
 
 
-def pathway_row(item: PathwayItem) -> rx.Component:
+def pathway_row(item: ObjectVar[PathwayItem]) -> rx.Component:
     """Stored pathway progress (pushed live with the learner's courses) and its certificate, like a course's."""
-    stored = LearnerSync.courses["pathway:" + item.slug]
-    percent = rx.cond(stored, stored["percent"].to(int), item.percent)
+    stored = live_vars.courses()["pathway:" + item.slug.to(str)]
+    percent = rx.cond(stored, stored["percent"].to(int), item.percent).to(int)
     return rx.card(
         rx.flex(
             rx.vstack(
                 rx.hstack(
                     rx.badge("pathway", color_scheme="violet"),
-                    rx.link(rx.text(item.title, weight="bold", size="3"), href=routes.pathway(item.slug)),
+                    rx.link(rx.text(item.title, weight="bold", size="3"), href=routes.pathway(item.slug)),  # type: ignore[arg-type]  # joins with +
                     align="center",
                     spacing="2",
                 ),
-                progress_bar(percent, "Progress in " + item.title),
+                progress_bar(percent, "Progress in " + item.title.to(str)),
                 rx.text(item.courses, size="1", color_scheme="gray"),
                 rx.cond(
                     percent >= 100,
                     rx.vstack(
                         rx.cond(
                             item.completed_on != "",
-                            rx.text("Completed " + item.completed_on, size="1", color_scheme="gray"),
+                            rx.text("Completed " + item.completed_on.to(str), size="1", color_scheme="gray"),
                         ),
-                        certificate_status("pathway:" + item.slug),
+                        certificate_status("pathway:" + item.slug.to(str)),
                         spacing="2",
                     ),
                 ),

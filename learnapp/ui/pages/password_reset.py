@@ -8,6 +8,7 @@ import reflex as rx
 
 from learnapp.domain import routes
 from learnapp.services.mail.reset import EXPIRED, link_is_usable
+from learnapp.ui.events import event
 from learnapp.ui.layout import link_button, page, post_form
 from learnapp.ui.pages.auth_pages import field
 from learnapp.ui.session import SessionState, db
@@ -19,18 +20,18 @@ SENT = (
 
 
 class PasswordResetState(SessionState):
-    error: str = ""
-    sent: bool = False
-    done: bool = False
-    token: str = ""
-    usable: bool = False
+    error: rx.Field[str] = rx.field("")
+    sent: rx.Field[bool] = rx.field(False)
+    done: rx.Field[bool] = rx.field(False)
+    token: rx.Field[str] = rx.field("")
+    usable: rx.Field[bool] = rx.field(False)
 
-    @rx.event
+    @event
     async def load_forgot(self) -> None:
         query = self.router.url.query_parameters
         self.error, self.sent = query.get("error", "")[:200], query.get("sent") == "1"
 
-    @rx.event
+    @event
     async def load_reset(self) -> None:
         query = self.router.url.query_parameters
         self.token, self.done = query.get("token", "")[:200], query.get("done") == "1"

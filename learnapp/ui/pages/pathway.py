@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 from reflex.event import EventSpec
+from reflex.vars import NumberVar, ObjectVar
 
 from learnapp.domain import routes
 from learnapp.services.catalog import descriptions
@@ -14,12 +15,13 @@ from learnapp.services.enrollment import enroll_pathway
 from learnapp.services.errors import LearnappError, NotFound
 from learnapp.services.progress import pathway_outline
 from learnapp.services.views import PathwayView
+from learnapp.ui import live_vars
 from learnapp.ui.catalog import card_link, plural
 from learnapp.ui.certificate import certificate_status
+from learnapp.ui.events import event
 from learnapp.ui.layout import link_button, page, progress_bar
 from learnapp.ui.live.channel import change_here, show_progress
 from learnapp.ui.live.expressions import course_percent
-from learnapp.ui.live.tab_state import LearnerSync
 from learnapp.ui.session import SessionState, db
 from learnapp.ui.words import plural_var
 
@@ -40,18 +42,18 @@ def _read(learner_id: int | None, slug: str) -> tuple[PathwayView, dict[tuple[st
 
 
 class PathwayState(SessionState):
-    slug: str = ""
-    title: str = ""
-    description: str = ""
-    enrolled: bool = False
-    total: int = 0
-    percent: int = 0
-    courses_total: int = 0
-    next_href: str = ""
-    courses: list[PathwayCourse] = []
-    found: bool = True
+    slug: rx.Field[str] = rx.field("")
+    title: rx.Field[str] = rx.field("")
+    description: rx.Field[str] = rx.field("")
+    enrolled: rx.Field[bool] = rx.field(False)
+    total: rx.Field[int] = rx.field(0)
+    percent: rx.Field[int] = rx.field(0)
+    courses_total: rx.Field[int] = rx.field(0)
+    next_href: rx.Field[str] = rx.field("")
+    courses: rx.Field[list[PathwayCourse]] = rx.field(default_factory=list)
+    found: rx.Field[bool] = rx.field(True)
 
-    @rx.event
+    @event
     async def load(self) -> None:
         account = await self._account()
         try:
@@ -78,8 +80,8 @@ class PathwayState(SessionState):
         if account is not None:
             await show_progress(self, account.id)
 
-    @rx.event
-    async def enroll(self) -> EventSpec | None:
+    @event
+    async def enroll(self) -> EventSpec | rx.EventHandler | None:
         account = await self._account()
         if account is None:
             return self._login_redirect()
@@ -90,14 +92,14 @@ class PathwayState(SessionState):
         return PathwayState.load
 
 
-def pathway_percent() -> rx.Var:
+def pathway_percent() -> NumberVar[int]:
     """The stored lesson-weighted percent, pushed live to every tab; the page's own read until then."""
-    stored = LearnerSync.courses["pathway:" + PathwayState.slug]
-    return rx.cond(stored, stored["percent"].to(int), PathwayState.percent)
+    stored = live_vars.courses()["pathway:" + PathwayState.slug]
+    return rx.cond(stored, stored["percent"].to(int), PathwayState.percent).to(int)
 
 
-def courses_done() -> rx.Var:
-    return PathwayState.courses.filter(lambda c: course_percent(c.slug, c.total) >= 100).length()
+def courses_done() -> NumberVar[int]:
+    return PathwayState.courses.filter(lambda c: course_percent(c.slug, c.total).to(int) >= 100).length()
 
 
 def pathway_header() -> rx.Component:
@@ -145,7 +147,7 @@ def pathway_header() -> rx.Component:
     )
 
 
-def course_card(course: rx.Var) -> rx.Component:
+def course_card(course: ObjectVar[PathwayCourse]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
@@ -154,11 +156,11 @@ def course_card(course: rx.Var) -> rx.Component:
                 justify="between",
                 width="100%",
             ),
-            card_link(course.title, routes.course(course.slug)),
+            card_link(course.title, routes.course(course.slug)),  # type: ignore[arg-type]  # joins with +
             rx.cond(course.description != "", rx.text(course.description, size="3")),
             rx.cond(
-                LearnerSync.courses[course.slug],
-                progress_bar(course_percent(course.slug, course.total), "Progress in " + course.title),
+                live_vars.courses()[course.slug],
+                progress_bar(course_percent(course.slug, course.total), "Progress in " + course.title.to(str)),
             ),
             spacing="2",
             align="start",

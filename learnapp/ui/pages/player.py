@@ -7,11 +7,13 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
 from reflex.event import EventSpec
+from reflex.vars import ArrayVar, ObjectVar
 from reflex_base.event import EventChain
 from reflex_base.utils.format import format_event_handler
 from reflex_base.utils.imports import ImportVar
@@ -27,6 +29,7 @@ from learnapp.services.lessons import open_lesson
 from learnapp.services.progress import record_time_spent
 from learnapp.services.test_faults import injected_fault
 from learnapp.ui.certificate import certificate_status
+from learnapp.ui.events import event
 from learnapp.ui.layout import MARKDOWN_COMPONENTS, link_button, page, progress_bar
 from learnapp.ui.live.channel import Reload, change_here, show_progress
 from learnapp.ui.live.expressions import (
@@ -91,34 +94,34 @@ class PlayerOutline(SessionState):
     another course (PlayerState remembers which one it holds).
     """
 
-    modules: list[ModuleItem] = []
+    modules: rx.Field[list[ModuleItem]] = rx.field(default_factory=list)
 
 
 class PlayerState(SessionState):
-    course_slug: str = ""
-    course_title: str = ""
-    lesson_slug: str = ""
-    title: str = ""
-    kind: str = "article"
-    minutes: int = 0
-    preview: bool = False
-    module_slug: str = ""
-    position: str = ""
-    previous: str = ""
-    next: str = ""
-    body: str = ""
-    video_url: str = ""
-    locked: bool = False
-    enrolled: bool = False
-    total: int = 0
-    open_modules: list[str] = []
-    found: bool = True
+    course_slug: rx.Field[str] = rx.field("")
+    course_title: rx.Field[str] = rx.field("")
+    lesson_slug: rx.Field[str] = rx.field("")
+    title: rx.Field[str] = rx.field("")
+    kind: rx.Field[str] = rx.field("article")
+    minutes: rx.Field[int] = rx.field(0)
+    preview: rx.Field[bool] = rx.field(False)
+    module_slug: rx.Field[str] = rx.field("")
+    position: rx.Field[str] = rx.field("")
+    previous: rx.Field[str] = rx.field("")
+    next: rx.Field[str] = rx.field("")
+    body: rx.Field[str] = rx.field("")
+    video_url: rx.Field[str] = rx.field("")
+    locked: rx.Field[bool] = rx.field(False)
+    enrolled: rx.Field[bool] = rx.field(False)
+    total: rx.Field[int] = rx.field(0)
+    open_modules: rx.Field[list[str]] = rx.field(default_factory=list)
+    found: rx.Field[bool] = rx.field(True)
     sidebar_hidden: str = rx.LocalStorage("0", name="learnapp_outline_hidden")
     _beat_at: float = 0.0
     _settled: dict[str, tuple[str, str]] = {}  # click id -> (outcome, message), oldest first
     _outline_key: str = ""  # catalog version and course of the outline in PlayerOutline
 
-    @rx.event
+    @event
     async def load(self) -> EventSpec | None:
         account = await self._account()
         course, lesson = self._param("course"), self._param("lesson")
@@ -157,7 +160,7 @@ class PlayerState(SessionState):
             await show_progress(self, account.id, Reload.WHEN_STALE)
         return None
 
-    @rx.event
+    @event
     async def save_click(self, click: dict[str, Any]) -> list[EventSpec]:
         """A click from the browser's ledger (assets/clicks.js): answered with settle(), whatever happens."""
         parsed = parse_click(click)
@@ -166,12 +169,12 @@ class PlayerState(SessionState):
             return [settle(raw_id if isinstance(raw_id, str) else "", "refused", "The change could not be read.")]
         return await self._save(parsed)
 
-    @rx.event
+    @event
     async def mark_complete(self) -> list[EventSpec]:
         """The open lesson, done (socket clients; the browser sends save_click with its own id)."""
         return await self._save(Click(uuid.uuid4().hex, self.lesson_slug, True), toast=True)
 
-    @rx.event
+    @event
     async def mark_incomplete(self) -> list[EventSpec]:
         return await self._save(Click(uuid.uuid4().hex, self.lesson_slug, False), toast=True)
 
@@ -223,19 +226,19 @@ class PlayerState(SessionState):
         if fault is not None and fault.startswith("hang:"):
             await asyncio.sleep(float(fault.removeprefix("hang:")))
 
-    @rx.event
-    async def enroll(self) -> EventSpec | None:
+    @event
+    async def enroll(self) -> EventSpec | rx.EventHandler | None:
         account = await self._account()
         if account is None:
             return self._login_redirect()
         await change_here(self, account.id, enroll_course, db(), account.id, self.course_slug)
         return PlayerState.load
 
-    @rx.event
+    @event
     def toggle_outline(self) -> None:
         self.sidebar_hidden = "0" if self.sidebar_hidden == "1" else "1"
 
-    @rx.event
+    @event
     async def add_time(self, visibility: str) -> None:
         # Time counts only while the page is visible: the real time since the last beat, at most one period.
         now = time.monotonic()
@@ -247,7 +250,7 @@ class PlayerState(SessionState):
 
 
 def lesson_url(slug: rx.Var) -> rx.Var:
-    return routes.lesson(PlayerState.course_slug, slug)
+    return routes.lesson(PlayerState.course_slug, slug)  # type: ignore[arg-type, return-value]  # joins with +
 
 
 def course_progress() -> rx.Component:
@@ -269,7 +272,7 @@ def sidebar() -> rx.Component:
     return rx.vstack(
         rx.link(
             rx.hstack(rx.icon("chevron-left", size=16), rx.text(PlayerState.course_title, weight="bold")),
-            href=routes.course(PlayerState.course_slug),
+            href=routes.course(PlayerState.course_slug),  # type: ignore[arg-type]  # joins with +
             underline="none",
             high_contrast=True,
         ),
@@ -321,7 +324,7 @@ ARRIVING = (URL_LESSON != "") & (PlayerState.lesson_slug != URL_LESSON)
 
 def arriving_title() -> rx.Var:
     """The URL's lesson title from the outline this tab already has ("" for a lesson of another course)."""
-    modules = PlayerOutline.modules
+    modules: ArrayVar[Sequence[ModuleItem]] = PlayerOutline.modules
     data = VarData.merge(modules._get_all_var_data(), _ADDRESS, PlayerState.course_slug._get_all_var_data())
     expression = (
         f"({URL_COURSE!s} === {PlayerState.course_slug!s} ? ({modules!s}.flatMap((m) => m.lessons)"
@@ -361,7 +364,7 @@ def completion_button() -> rx.Component:
 
 def click_problem() -> rx.Component:
     """The last click that was not saved: what happened, and Retry when trying again can help."""
-    problem = ClickProblem.value
+    problem = ClickProblem.value.to(ObjectVar, dict[str, str | bool])
     return rx.cond(
         problem["lesson"].to(str) != "",
         rx.callout.root(
@@ -398,7 +401,7 @@ def click_problem() -> rx.Component:
 
 
 def offline_banner() -> rx.Component:
-    count = unsaved_count()
+    count = unsaved_count().to(int)
     changes = count.to_string() + rx.cond(count == 1, " change", " changes")
     return rx.cond(
         count > 0,
@@ -468,7 +471,7 @@ def lesson_content() -> rx.Component:
             lesson_body(),
             lesson_actions(),
             rx.cond(
-                PlayerState.enrolled & (course_percent(PlayerState.course_slug, PlayerState.total) >= 100),
+                PlayerState.enrolled & (course_percent(PlayerState.course_slug, PlayerState.total).to(int) >= 100),
                 rx.card(certificate_status(PlayerState.course_slug), width="100%"),
             ),
         ),

@@ -8,6 +8,7 @@ from typing import Any
 
 import reflex as rx
 from reflex.event import EventSpec
+from reflex.vars import ObjectVar
 
 from learnapp.domain import routes
 from learnapp.services.accounts import MAX_NAME, Account, time_zones, update_profile
@@ -15,6 +16,7 @@ from learnapp.services.errors import LearnappError
 from learnapp.services.sessions import account_changed
 from learnapp.services.tokens import MAX_LIVE, TokenView, create_token, list_tokens, revoke_token
 from learnapp.services.tokens import MAX_NAME as MAX_TOKEN_NAME
+from learnapp.ui.events import event
 from learnapp.ui.layout import page
 from learnapp.ui.live.channel import show_progress
 from learnapp.ui.pages.profile_email import email_card
@@ -33,17 +35,17 @@ EXPIRY_CHOICES = {
 
 
 class ProfileState(SessionState):
-    name: str = ""
-    email: str = ""
-    time_zone: str = "UTC"
-    loaded: bool = False
-    saving: bool = False
-    form_version: int = 0
+    name: rx.Field[str] = rx.field("")
+    email: rx.Field[str] = rx.field("")
+    time_zone: rx.Field[str] = rx.field("UTC")
+    loaded: rx.Field[bool] = rx.field(False)
+    saving: rx.Field[bool] = rx.field(False)
+    form_version: rx.Field[int] = rx.field(0)
     # Active API tokens (never their secrets); a new secret is held only until the page is left.
-    tokens: list[dict[str, str]] = []
-    new_token: str = ""
+    tokens: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    new_token: rx.Field[str] = rx.field("")
     # Why the last token action was refused, shown in the card (a toast from the server would need eval).
-    token_error: str = ""
+    token_error: rx.Field[str] = rx.field("")
 
     def _show(self, account: Account) -> None:
         self.name, self.email, self.time_zone = account.name, account.email, account.time_zone
@@ -51,7 +53,7 @@ class ProfileState(SessionState):
         self.loaded = True
         self.form_version += 1  # remount the form so its fields show the stored values
 
-    @rx.event
+    @event
     async def load(self) -> EventSpec | None:
         account = await self._account()
         if account is None:
@@ -67,7 +69,7 @@ class ProfileState(SessionState):
         views = await asyncio.to_thread(list_tokens, db(), learner_id)
         self.tokens = [_token_row(view) for view in views if view.active]
 
-    @rx.event
+    @event
     async def create_api_token(self, form: dict[str, Any]) -> AsyncIterator[EventSpec | None]:
         account = await self._account()
         if account is None:
@@ -86,7 +88,7 @@ class ProfileState(SessionState):
         self.new_token, self.token_error = created.secret, ""
         await self._load_tokens(account.id)
 
-    @rx.event
+    @event
     async def revoke_api_token(self, token_id: str) -> AsyncIterator[EventSpec | None]:
         # Only the signed-in learner's own tokens: revoke_token treats any other id as unknown.
         account = await self._account()
@@ -100,11 +102,11 @@ class ProfileState(SessionState):
             self.token_error = "That token is already gone"
         await self._load_tokens(account.id)
 
-    @rx.event
+    @event
     def dismiss_token(self) -> None:
         self.new_token = ""
 
-    @rx.event
+    @event
     async def save(self, form: dict[str, Any]) -> AsyncIterator[EventSpec | None]:
         # The learner is the cookie's, never one named by the browser: the form only carries the new values.
         account = await self._account()
@@ -239,7 +241,7 @@ def new_token_notice() -> rx.Component:
     )
 
 
-def token_item(token: rx.Var) -> rx.Component:
+def token_item(token: ObjectVar[dict[str, str]]) -> rx.Component:
     used = rx.cond(
         token["last_used"] != "",
         rx.text("last used ", rx.moment(token["last_used"], from_now=True), as_="span"),

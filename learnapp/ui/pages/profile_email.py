@@ -6,9 +6,11 @@ import asyncio
 
 import reflex as rx
 from reflex.event import EventSpec
+from reflex.vars import ObjectVar
 
 from learnapp.domain import routes
 from learnapp.services.mail.preferences import KINDS, LABELS, email_preferences, set_email_preference
+from learnapp.ui.events import event
 from learnapp.ui.session import SessionState, db
 
 LOGIN = routes.login_then(routes.PROFILE)
@@ -17,9 +19,9 @@ LOGIN = routes.login_then(routes.PROFILE)
 class ProfileEmailState(SessionState):
     """The signed-in learner's email preferences: every handler asks the cookie who that is."""
 
-    wanted: dict[str, bool] = {}
+    wanted: rx.Field[dict[str, bool]] = rx.field(default_factory=dict)
 
-    @rx.event
+    @event
     async def load(self) -> EventSpec | None:
         account = await self._account()
         if account is None:
@@ -28,7 +30,7 @@ class ProfileEmailState(SessionState):
         self.wanted = await asyncio.to_thread(email_preferences, db(), account.id)
         return None
 
-    @rx.event
+    @event
     async def switch(self, kind: str, on: bool) -> EventSpec | None:
         account = await self._account()
         if account is None:
@@ -45,7 +47,9 @@ def _row(kind: str) -> rx.Component:
             rx.text(LABELS[kind], size="3"),
             rx.spacer(),
             rx.switch(
-                checked=ProfileEmailState.wanted[kind].to(bool),
+                checked=ProfileEmailState.wanted.to(ObjectVar, dict[str, bool])[kind].to(
+                    bool
+                ),  # mypy reads the field as an array
                 on_change=lambda on: ProfileEmailState.switch(kind, on),
                 id=f"email-{kind}",
             ),

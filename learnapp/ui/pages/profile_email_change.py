@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import reflex as rx
 from reflex.event import EventSpec
 
+from learnapp.ui.events import event
 from learnapp.ui.layout import post_form
 from learnapp.ui.session import SessionState
 
@@ -21,10 +22,10 @@ SENT = (
 class EmailChangeState(SessionState):
     """What the last change request answered (the route redirects back here with it in the address)."""
 
-    sent: bool = False
-    error: str = ""
+    sent: rx.Field[bool] = rx.field(False)
+    error: rx.Field[str] = rx.field("")
 
-    @rx.event
+    @event
     async def load(self) -> AsyncIterator[EventSpec | None]:
         query = self.router.url.query_parameters
         self.sent = query.get("email_change") == "sent"

@@ -8,9 +8,11 @@ from collections.abc import AsyncIterator
 
 import reflex as rx
 from reflex.event import EventSpec
+from reflex.vars import ObjectVar
 
 from learnapp.domain import routes
 from learnapp.services.sessions import SessionView, active_sessions, end_all_sessions, end_other_session
+from learnapp.ui.events import event
 from learnapp.ui.session import SessionState, db
 
 LOGIN = routes.login_then(routes.PROFILE)
@@ -63,13 +65,13 @@ def _row(view: SessionView) -> dict[str, str]:
 class ProfileSessionsState(SessionState):
     """The signed-in learner's sessions: every handler asks the cookie who that is."""
 
-    devices: list[dict[str, str]] = []
+    devices: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
 
     async def _show(self, learner_id: int) -> None:
         views = await asyncio.to_thread(active_sessions, db(), learner_id, self._cookie_token())
         self.devices = [_row(view) for view in views]
 
-    @rx.event
+    @event
     async def load(self) -> EventSpec | None:
         account = await self._account()
         if account is None:
@@ -78,7 +80,7 @@ class ProfileSessionsState(SessionState):
         await self._show(account.id)
         return None
 
-    @rx.event
+    @event
     async def log_out_device(self, session_id: str) -> AsyncIterator[EventSpec | None]:
         """End another of the learner's sessions; an id that is not one of theirs ends nothing."""
         account = await self._account()
@@ -94,7 +96,7 @@ class ProfileSessionsState(SessionState):
         await self._show(account.id)
         yield rx.toast.success("Device logged out") if ended else rx.toast.error("That session has already ended")
 
-    @rx.event
+    @event
     async def log_out_everywhere(self) -> EventSpec:
         """Every session of the account ends, this one included; the tab goes to the login page."""
         account = await self._account()
@@ -104,7 +106,7 @@ class ProfileSessionsState(SessionState):
         return rx.redirect(routes.LOGIN)
 
 
-def device_item(device: rx.Var) -> rx.Component:
+def device_item(device: ObjectVar[dict[str, str]]) -> rx.Component:
     current = device["current"] != ""
     return rx.el.li(
         rx.hstack(

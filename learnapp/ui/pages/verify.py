@@ -7,19 +7,20 @@ import asyncio
 import reflex as rx
 
 from learnapp.services.certificates import verify
+from learnapp.ui.events import event
 from learnapp.ui.layout import page
 from learnapp.ui.session import SessionState, db
 
 
 class VerifyState(SessionState):
-    code: str = ""
-    valid: bool = False
-    name: str = ""
-    title: str = ""
-    kind: str = ""
-    completed_on: str = ""
+    code: rx.Field[str] = rx.field("")
+    valid: rx.Field[bool] = rx.field(False)
+    name: rx.Field[str] = rx.field("")
+    title: rx.Field[str] = rx.field("")
+    kind: rx.Field[str] = rx.field("")
+    completed_on: rx.Field[str] = rx.field("")
 
-    @rx.event
+    @event
     async def load(self) -> None:
         await self._account()
         self.code = self._param("code").upper()
