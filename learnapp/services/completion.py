@@ -28,7 +28,6 @@ from learnapp.persistence.tables import utcnow
 from learnapp.services.errors import InvalidRequest, NotEnrolled, NotFound
 from learnapp.services.notifications import announcements
 from learnapp.services.refresh import ProgressChange, affected_nodes, log_changes
-from learnapp.services.snapshot import LearnerSnapshot, read_snapshot
 from learnapp.services.unit_of_work import UnitOfWork, unit_of_work
 
 SOURCES = ("ui", "api", "import", "admin")
@@ -69,18 +68,6 @@ def record_completion(
     """Record the fact once; repeating it returns the same record, never a duplicate or an error."""
     with _recording(db, learner_id, lesson, source, completed_at, actor_id) as (_work, view):
         return view
-
-
-def record_and_read(
-    db: Database, learner_id: int, lesson: int | str, source: str, full: bool, origin: str | None = None
-) -> tuple[CompletionView, LearnerSnapshot]:
-    """record_completion, then the learner's progress read in the same transaction (the clicking tab's refresh).
-
-    Certificates and notices are read only when `full` or when the completion announced one. `origin`, the tab
-    that clicked, is not pushed the change it shows already.
-    """
-    with _recording(db, learner_id, lesson, source, origin=origin) as (work, view):
-        return view, read_snapshot(work.conn, learner_id, extras=full or view.announced)
 
 
 @contextmanager

@@ -16,7 +16,6 @@ from sqlmodel import col
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import Learner, LoginSession, utcnow
 from learnapp.services.accounts import Account
-from learnapp.services.snapshot import LearnerSnapshot, read_snapshot
 from learnapp.settings import get_settings
 
 SESSION_DAYS = 30
@@ -135,25 +134,6 @@ def _lookup(db: Database, digest: str) -> Account | None:
         with db.transaction() as conn:
             conn.execute(update(LoginSession).where(col(LoginSession.id) == row.id).values(last_seen_at=now))
     return Account(row.learner_id, row.email, row.name, row.role, row.time_zone)
-
-
-def live_snapshot(db: Database, learner_id: int, token: str | None, extras: bool = True) -> LearnerSnapshot | None:
-    """The learner's progress for a tab, read together with the check that the tab's session is still theirs and live.
-
-    None when it has ended (logout, expiry, idleness, "log out everywhere") or belongs to someone else: the tab gets
-    nothing. One read transaction: the check costs one indexed lookup beside the progress it guards.
-    """
-    if not token:
-        return None
-    with db.snapshot() as conn:
-        alive = conn.execute(
-            select(col(LoginSession.id)).where(
-                col(LoginSession.token_hash) == session_digest(token),
-                col(LoginSession.learner_id) == learner_id,
-                live(utcnow()),
-            )
-        ).first()
-        return read_snapshot(conn, learner_id, extras) if alive is not None else None
 
 
 def end_session(db: Database, token: str | None) -> None:
