@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import reflex as rx
+from reflex.vars import ArrayVar, ObjectVar
 
 from learnapp.services.accounts import Account
 from learnapp.ui.layout import page, scroll_box
@@ -20,8 +22,8 @@ WRAP = {"lesson", "course", "title", "learner", "what"}  # table columns of name
 class AdminState(SessionState):
     """`status` is "checking" until the role check ends, then "ok" (an admin) or "missing" (anyone else)."""
 
-    status: str = "checking"
-    as_of: str = ""
+    status: rx.Field[str] = rx.field("checking")
+    as_of: rx.Field[str] = rx.field("")
 
     async def _admin(self) -> Account | None:
         """Re-checked on the server for every page load and every action: the browser is never trusted."""
@@ -97,7 +99,7 @@ def header(title: rx.Var | str, refresh: rx.EventHandler | None, *actions: rx.Co
     )
 
 
-def tile(item: rx.Var) -> rx.Component:
+def tile(item: ArrayVar[list[str]]) -> rx.Component:
     """A labelled figure; `item` is [label, value, hint]."""
     return rx.card(
         rx.vstack(
@@ -123,7 +125,7 @@ def table(
     """A compact table of exact numbers; `rows` is a list of dicts, shown in `cell_keys` order. Its scroll region is
     named `label`, else by its columns (each region of a page needs a name of its own)."""
 
-    def row(item: rx.Var) -> rx.Component:
+    def row(item: ObjectVar[dict[str, Any]]) -> rx.Component:
         return rx.table.row(
             *(rx.table.cell(item[key].to(str), white_space="normal" if key in WRAP else "nowrap") for key in cell_keys)
         )

@@ -17,6 +17,7 @@ from learnapp.services.admin_content import ContentImpact, Previewed, apply_uplo
 from learnapp.services.content_files import ContentError
 from learnapp.services.content_upload import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, upload_source
 from learnapp.services.errors import LearnappError
+from learnapp.ui.events import event
 from learnapp.ui.pages.admin_common import AdminState, admin_page, crumbs, header, number
 from learnapp.ui.pages.admin_content_view import download_button, report, steps, upload_zone
 from learnapp.ui.session import db
@@ -27,22 +28,22 @@ EXPORT_PATH = "/admin-files/content/catalog.yaml"  # served by api/content_file.
 
 
 class ContentState(AdminState):
-    busy: bool = False
-    stage: str = ""  # "", "previewed" or "applied"
-    unchanged: bool = False
-    files: list[str] = []  # the names checked, as the admin sees them
-    figures: list[list[str]] = []
-    kinds: list[dict[str, Any]] = []
-    courses: list[str] = []
-    certificates: list[dict[str, Any]] = []
-    problems: list[str] = []
+    busy: rx.Field[bool] = rx.field(False)
+    stage: rx.Field[str] = rx.field("")  # "", "previewed" or "applied"
+    unchanged: rx.Field[bool] = rx.field(False)
+    files: rx.Field[list[str]] = rx.field(default_factory=list)  # the names checked, as the admin sees them
+    figures: rx.Field[list[list[str]]] = rx.field(default_factory=list)
+    kinds: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
+    courses: rx.Field[list[str]] = rx.field(default_factory=list)
+    certificates: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
+    problems: rx.Field[list[str]] = rx.field(default_factory=list)
     # Backend only: Apply applies exactly the upload previewed (its digest, kept server-side) onto the catalog
     # version it was previewed on.
     _digest: str = ""
     _version: int = 0
     _changes: bool = False
 
-    @rx.event
+    @event
     async def load(self) -> AsyncIterator[EventSpec | None]:
         self.status = "checking"
         yield None
@@ -57,7 +58,7 @@ class ContentState(AdminState):
         self.stage, self.unchanged, self.figures, self.kinds, self.courses = "", False, [], [], []
         self.certificates, self.problems, self._digest, self._version, self._changes = [], [], "", 0, False
 
-    @rx.event
+    @event
     async def check(self, files: list[rx.UploadFile]) -> AsyncIterator[EventSpec | None]:
         """The files dropped or chosen: validated, previewed and kept server-side for Apply; or every problem."""
         account = await self._admin()  # before a byte is read: a learner's upload is never looked at
@@ -80,7 +81,7 @@ class ContentState(AdminState):
             self.busy = False
         self._stamp(account, datetime.now(ZoneInfo("UTC")))
 
-    @rx.event
+    @event
     async def refused(self, rejected: list[str]) -> None:
         """Files the browser would not send (over the size limit), by name: said on the page like the server's
         problems."""
@@ -92,7 +93,7 @@ class ContentState(AdminState):
             f"{name}: file: is too large (the limit is {MAX_UPLOAD_BYTES // 1048576} MB)" for name in names
         ]
 
-    @rx.event
+    @event
     async def apply(self) -> AsyncIterator[EventSpec | None]:
         account = await self._admin()
         if account is None or not self._digest:

@@ -13,6 +13,7 @@ from reflex.event import EventSpec
 from learnapp.domain import routes
 from learnapp.services.admin_stats import NodeStats, course_stats, pathway_stats
 from learnapp.services.errors import NotFound
+from learnapp.ui.events import event
 from learnapp.ui.layout import link_button
 from learnapp.ui.pages.admin_common import (
     AXIS,
@@ -34,16 +35,16 @@ Rows = list[dict[str, Any]]
 
 
 class NodeStatsState(AdminState):
-    kind: str = "course"
-    slug: str = ""
-    title: str = ""
-    figures: list[list[str]] = []
-    progress: Rows = []
-    times: Rows = []
-    funnel: Rows = []
-    per_day: Rows = []
-    recent: Rows = []  # per_day, newest first, for the table
-    courses: Rows = []
+    kind: rx.Field[str] = rx.field("course")
+    slug: rx.Field[str] = rx.field("")
+    title: rx.Field[str] = rx.field("")
+    figures: rx.Field[list[list[str]]] = rx.field(default_factory=list)
+    progress: rx.Field[Rows] = rx.field(default_factory=list)
+    times: rx.Field[Rows] = rx.field(default_factory=list)
+    funnel: rx.Field[Rows] = rx.field(default_factory=list)
+    per_day: rx.Field[Rows] = rx.field(default_factory=list)
+    recent: rx.Field[Rows] = rx.field(default_factory=list)  # per_day, newest first, for the table
+    courses: rx.Field[Rows] = rx.field(default_factory=list)
 
     async def _load(self, kind: str) -> AsyncIterator[EventSpec | None]:
         self.status = "checking"
@@ -63,17 +64,17 @@ class NodeStatsState(AdminState):
         self._show(stats)
         self._stamp(account, stats.as_of)
 
-    @rx.event
+    @event
     async def load_course(self) -> AsyncIterator[EventSpec | None]:
         async for step in self._load("course"):
             yield step
 
-    @rx.event
+    @event
     async def load_pathway(self) -> AsyncIterator[EventSpec | None]:
         async for step in self._load("pathway"):
             yield step
 
-    @rx.event
+    @event
     async def refresh(self) -> AsyncIterator[EventSpec | None]:
         async for step in self._load(self.kind):
             yield step

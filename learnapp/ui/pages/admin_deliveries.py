@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 from reflex.event import EventSpec
+from reflex.vars import ObjectVar
 
 from learnapp.domain import routes
 from learnapp.services.mail.deliveries import Delivery, recent_deliveries, retry_delivery
+from learnapp.ui.events import event
 from learnapp.ui.layout import scroll_box
 from learnapp.ui.pages.admin_common import AdminState, admin_page, crumbs, header
 from learnapp.ui.session import db
@@ -34,10 +36,10 @@ def _row(delivery: Delivery, zone: ZoneInfo) -> dict[str, str]:
 
 
 class DeliveriesState(AdminState):
-    deliveries: list[dict[str, str]] = []
-    notice: str = ""
+    deliveries: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    notice: rx.Field[str] = rx.field("")
 
-    @rx.event
+    @event
     async def load(self) -> AsyncIterator[EventSpec | None]:
         self.status = "checking"
         yield None
@@ -53,11 +55,11 @@ class DeliveriesState(AdminState):
         self.deliveries = [_row(delivery, zone) for delivery in found]
         self._stamp(account, datetime.now(ZoneInfo("UTC")))
 
-    @rx.event
+    @event
     async def refresh(self) -> None:
         await self._show()
 
-    @rx.event
+    @event
     async def retry(self, message_id: str) -> None:
         if await self._admin() is None:
             return
@@ -67,7 +69,7 @@ class DeliveriesState(AdminState):
         await self._show()
 
 
-def _delivery(item: rx.Var) -> rx.Component:
+def _delivery(item: ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(item["when"], white_space="nowrap"),
         rx.table.cell(item["to"]),

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 from reflex.event import EventSpec
+from reflex.vars import ObjectVar
 
 from learnapp.domain import routes
 from learnapp.domain.ids import parse_id
@@ -23,6 +24,7 @@ from learnapp.services.admin_learners import (
 from learnapp.services.certificates import CertificateView
 from learnapp.services.completion import reset_course
 from learnapp.services.errors import LearnappError, NotFound
+from learnapp.ui.events import event
 from learnapp.ui.layout import progress_bar, scroll_box, visually_hidden
 from learnapp.ui.pages.admin_common import AdminState, admin_page, crumbs, header, table, tiles
 from learnapp.ui.session import db
@@ -66,16 +68,16 @@ def requested_learner(raw: str) -> int | None:
 
 
 class LearnerAdminState(AdminState):
-    name: str = ""
-    email: str = ""
-    figures: list[list[str]] = []
-    courses: Rows = []
-    pathways: Rows = []
-    certificates: Rows = []
-    history: Rows = []
+    name: rx.Field[str] = rx.field("")
+    email: rx.Field[str] = rx.field("")
+    figures: rx.Field[list[list[str]]] = rx.field(default_factory=list)
+    courses: rx.Field[Rows] = rx.field(default_factory=list)
+    pathways: rx.Field[Rows] = rx.field(default_factory=list)
+    certificates: rx.Field[Rows] = rx.field(default_factory=list)
+    history: rx.Field[Rows] = rx.field(default_factory=list)
     _learner: int = 0  # backend only: the learner this page shows, read from the address on load
 
-    @rx.event
+    @event
     async def load(self) -> AsyncIterator[EventSpec | None]:
         self.status = "checking"
         yield None
@@ -119,7 +121,7 @@ class LearnerAdminState(AdminState):
         self.certificates = [_certificate(c) for c in d.certificates]
         self.history = [_event(h, zone) for h in d.history]
 
-    @rx.event
+    @event
     async def reset_enrollment(self, course_slug: str) -> AsyncIterator[EventSpec | None]:
         admin = await self._admin()
         if admin is None or not self._learner:
@@ -133,7 +135,7 @@ class LearnerAdminState(AdminState):
         await self._read()
         yield rx.toast.success("Course reset: the learner starts it over. Recorded in the history.")
 
-    @rx.event
+    @event
     async def reissue(self, certificate_id: int) -> AsyncIterator[EventSpec | None]:
         admin = await self._admin()
         if admin is None or not self._learner:
@@ -155,7 +157,7 @@ class LearnerAdminState(AdminState):
 S = LearnerAdminState
 
 
-def reset_dialog(item: rx.Var) -> rx.Component:
+def reset_dialog(item: ObjectVar[dict[str, Any]]) -> rx.Component:
     title = item["title"].to(str)
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(rx.button("Reset", size="1", variant="soft", color_scheme="red")),
@@ -184,7 +186,7 @@ def column_header(text: str) -> rx.Component:
 
 
 def enrollment_table(rows: rx.Var, with_reset: bool) -> rx.Component:
-    def row(item: rx.Var) -> rx.Component:
+    def row(item: ObjectVar[dict[str, Any]]) -> rx.Component:
         cells = [
             rx.table.row_header_cell(rx.link(item["title"].to(str), href=item["href"].to(str), weight="medium")),
             rx.table.cell(rx.box(progress_bar(item["percent"].to(int), "Progress"), min_width="9em")),
@@ -212,7 +214,7 @@ def enrollment_table(rows: rx.Var, with_reset: bool) -> rx.Component:
 
 
 def certificate_table() -> rx.Component:
-    def row(item: rx.Var) -> rx.Component:
+    def row(item: ObjectVar[dict[str, Any]]) -> rx.Component:
         status = item["status"].to(str)
         return rx.table.row(
             rx.table.row_header_cell(item["title"].to(str)),

@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 from reflex.components.react_router.dom import ReactRouterLink
 from reflex.event import EventSpec
+from reflex.vars import ObjectVar, StringVar
 
 from learnapp.domain import routes
 from learnapp.services.operations import runs_folder
 from learnapp.services.operations_view import RunFile, RunRow, operation_runs
+from learnapp.ui.events import event
 from learnapp.ui.layout import scroll_box
 from learnapp.ui.pages.admin_common import AdminState, admin_page, crumbs, header, number
 from learnapp.ui.session import db
@@ -73,16 +75,16 @@ def _run(row: RunRow, zone: ZoneInfo) -> dict[str, Any]:
 
 
 class OperationsState(AdminState):
-    runs: list[dict[str, Any]] = []
-    folder: str = ""
+    runs: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
+    folder: rx.Field[str] = rx.field("")
 
-    @rx.event
+    @event
     async def load(self) -> AsyncIterator[EventSpec | None]:
         self.status = "checking"
         yield None
         await self._show()
 
-    @rx.event
+    @event
     async def refresh(self) -> None:
         await self._show()
 
@@ -98,7 +100,7 @@ class OperationsState(AdminState):
         self._stamp(account, datetime.now(ZoneInfo("UTC")))
 
 
-def _download(item: rx.Var, run_id: rx.Var) -> rx.Component:
+def _download(item: ObjectVar[dict[str, str]], run_id: StringVar) -> rx.Component:
     """A plain <a download> styled as a button: the file comes from an HTTP route, not a page of the app."""
     return rx.button(
         # A document navigation, not the router's: the browser saves the file and the page stays.
@@ -116,7 +118,7 @@ def _download(item: rx.Var, run_id: rx.Var) -> rx.Component:
     )
 
 
-def _run_row(item: rx.Var) -> rx.Component:
+def _run_row(item: ObjectVar[dict[str, Any]]) -> rx.Component:
     files = item["files"].to(list[dict[str, str]])
     return rx.table.row(
         rx.table.row_header_cell(rx.text("#", item["id"], weight="medium"), white_space="nowrap"),

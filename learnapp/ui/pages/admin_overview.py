@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 from reflex.event import EventSpec
+from reflex.vars import ObjectVar
 
 from learnapp.domain import routes
 from learnapp.services.admin_learners import LearnerRow, find_learners
 from learnapp.services.admin_stats import Overview, RankedNode, overview
+from learnapp.ui.events import event
 from learnapp.ui.layout import link_button, scroll_box
 from learnapp.ui.pages.admin_common import (
     AdminState,
@@ -60,15 +62,15 @@ def _learner(row: LearnerRow) -> dict[str, Any]:
 
 
 class OverviewState(AdminState):
-    figures: list[list[str]] = []
-    courses: Rows = []
-    pathways: Rows = []
-    per_day: Rows = []
-    recent: Rows = []  # per_day, newest first
-    query: str = ""
-    learners: Rows = []
+    figures: rx.Field[list[list[str]]] = rx.field(default_factory=list)
+    courses: rx.Field[Rows] = rx.field(default_factory=list)
+    pathways: rx.Field[Rows] = rx.field(default_factory=list)
+    per_day: rx.Field[Rows] = rx.field(default_factory=list)
+    recent: rx.Field[Rows] = rx.field(default_factory=list)  # per_day, newest first
+    query: rx.Field[str] = rx.field("")
+    learners: rx.Field[Rows] = rx.field(default_factory=list)
 
-    @rx.event
+    @event
     async def load(self) -> AsyncIterator[EventSpec | None]:
         self.status = "checking"
         yield None
@@ -94,7 +96,7 @@ class OverviewState(AdminState):
         self.learners = [_learner(r) for r in found]
         self._stamp(account, view.as_of)
 
-    @rx.event
+    @event
     async def search(self, form: dict[str, Any]) -> None:
         if await self._admin() is None:
             self.learners = []
@@ -104,7 +106,7 @@ class OverviewState(AdminState):
 
 
 def ranked_table(rows: rx.Var, kind: str) -> rx.Component:
-    def row(item: rx.Var) -> rx.Component:
+    def row(item: ObjectVar[dict[str, Any]]) -> rx.Component:
         return rx.table.row(
             rx.table.cell(item["rank"].to(str)),
             rx.table.row_header_cell(rx.link(item["title"].to(str), href=item["href"].to(str), weight="medium")),
@@ -129,7 +131,7 @@ def ranked_table(rows: rx.Var, kind: str) -> rx.Component:
 
 
 def learner_search() -> rx.Component:
-    def row(item: rx.Var) -> rx.Component:
+    def row(item: ObjectVar[dict[str, Any]]) -> rx.Component:
         return rx.table.row(
             rx.table.row_header_cell(rx.link(item["name"].to(str), href=item["href"].to(str), weight="medium")),
             rx.table.cell(item["email"].to(str)),

@@ -10,12 +10,14 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 from reflex.event import EventSpec
+from reflex.vars import ObjectVar
 
 from learnapp.domain import routes
 from learnapp.persistence.webhooks import DeliveryLog
 from learnapp.services import webhooks as service
 from learnapp.services.errors import LearnappError
 from learnapp.services.webhooks import TOPICS, EndpointView
+from learnapp.ui.events import event
 from learnapp.ui.layout import scroll_box, visually_hidden
 from learnapp.ui.pages.admin_common import AdminState, admin_page, crumbs, header, number
 from learnapp.ui.session import db
@@ -61,25 +63,25 @@ def _delivery(row: DeliveryLog, zone: ZoneInfo) -> dict[str, str]:
 
 
 class WebhooksState(AdminState):
-    endpoints: list[dict[str, str]] = []
+    endpoints: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
     # The endpoint whose delivery log is open, and its log.
-    selected: str = ""
-    selected_url: str = ""
-    log: list[dict[str, str]] = []
+    selected: rx.Field[str] = rx.field("")
+    selected_url: rx.Field[str] = rx.field("")
+    log: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
     # A new endpoint's signing secret: shown once, kept only until dismissed or the page is left.
-    new_secret: str = ""
-    error: str = ""  # why the last action was refused (the service's reason)
-    notice: str = ""
-    form_version: int = 0  # a new key empties the add form after an endpoint was added
+    new_secret: rx.Field[str] = rx.field("")
+    error: rx.Field[str] = rx.field("")  # why the last action was refused (the service's reason)
+    notice: rx.Field[str] = rx.field("")
+    form_version: rx.Field[int] = rx.field(0)  # a new key empties the add form after an endpoint was added
 
-    @rx.event
+    @event
     async def load(self) -> AsyncIterator[EventSpec | None]:
         self.status = "checking"
         self.new_secret, self.error, self.notice, self.selected, self.selected_url, self.log = "", "", "", "", "", []
         yield None
         await self._show()
 
-    @rx.event
+    @event
     async def refresh(self) -> None:
         await self._show()
 
@@ -114,7 +116,7 @@ class WebhooksState(AdminState):
         self.error = ""
         return True
 
-    @rx.event
+    @event
     async def add(self, form: dict[str, Any]) -> None:
         url = str(form.get("url", ""))[:2000]
         events = [
@@ -134,29 +136,29 @@ class WebhooksState(AdminState):
         self.form_version += 1
         await self._show()
 
-    @rx.event
+    @event
     def dismiss_secret(self) -> None:
         self.new_secret, self.notice = "", ""
 
-    @rx.event
+    @event
     async def set_enabled(self, endpoint_id: str, enabled: bool) -> None:
         if await self._act(service.set_endpoint_enabled, _id(endpoint_id), enabled is True):
             self.notice = "Enabled again: its pending deliveries resume." if enabled else "Paused: nothing is posted."
         await self._show()
 
-    @rx.event
+    @event
     async def delete(self, endpoint_id: str) -> None:
         if await self._act(service.remove_endpoint, _id(endpoint_id)):
             self.notice = "Deleted the endpoint and its delivery log."
         await self._show()
 
-    @rx.event
+    @event
     async def show_log(self, endpoint_id: str) -> None:
         self.selected = str(_id(endpoint_id))
         if not await self._show():
             self.selected = ""
 
-    @rx.event
+    @event
     async def resend(self, endpoint_id: str, delivery_id: str) -> None:
         if await self._act(service.resend, _id(endpoint_id), _id(delivery_id)):
             self.notice = "Queued again: the worker posts it within seconds, with the same webhook-id."
@@ -258,7 +260,7 @@ def secret_notice() -> rx.Component:
     )
 
 
-def delete_dialog(item: rx.Var) -> rx.Component:
+def delete_dialog(item: ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
             rx.button("Delete", size="1", variant="soft", color_scheme="red", aria_label="Delete " + item["url"])
@@ -280,7 +282,7 @@ def delete_dialog(item: rx.Var) -> rx.Component:
     )
 
 
-def _endpoint_row(item: rx.Var) -> rx.Component:
+def _endpoint_row(item: ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(rx.text(item["url"], weight="medium", word_break="break-all"), min_width="11em"),
         rx.table.cell(
@@ -330,7 +332,7 @@ def _endpoint_row(item: rx.Var) -> rx.Component:
     )
 
 
-def _log_row(item: rx.Var) -> rx.Component:
+def _log_row(item: ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(item["type"], white_space="nowrap"),
         rx.table.cell(rx.badge(item["status"], color_scheme=item["color"].to(str))),
