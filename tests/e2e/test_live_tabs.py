@@ -133,8 +133,8 @@ def test_a_closed_tab_gets_nothing_and_comes_back_live_when_it_reconnects(lesson
         clicking, leaving = Tab(lesson_class.url, cookie=cookie), Tab(lesson_class.url, cookie=cookie)
         await clicking.connect(lesson_route(COURSE, lessons[0]))
         await leaving.connect(lesson_route(COURSE, lessons[0]))
-        await leaving.close()
-        await asyncio.sleep(0.3)
+        await leaving.close()  # returns once the server acknowledged the close
+        await clicking.settle()  # two round trips through the server after it: it has handled the close by now
         await clicking.mark_complete(lesson_route(COURSE, lessons[0]))  # finds the closed tab and drops it
         back = Tab(lesson_class.url, cookie=cookie, token=leaving.token)  # the same tab, reconnected
         await back.connect(lesson_route(COURSE, lessons[1]))

@@ -588,8 +588,12 @@ async def bobs_tab_then_gone(world: World, stay: bool) -> tuple[Tab, str]:
     ]
     assert shown and world.bob.email in "\n".join(bob.seen) and any(sync_values(bob.seen, "done"))  # his tab has it all
     if not stay:
-        await bob.close()
-        await asyncio.sleep(0.3)
+        await bob.close()  # returns once the server acknowledged the close
+        # Two round trips through the server (one process, one loop) after it, from a passer-by: handled by now.
+        passer_by = world.tab()
+        await passer_by.connect(HOME)
+        await passer_by.settle()
+        await passer_by.close()
     return bob, shown[-1]
 
 
