@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Integer, Table, case, cast, func, select
@@ -103,7 +104,8 @@ def is_day(name: str) -> bool:
     return name.startswith("d")
 
 
-def before(day: str, quarter: int) -> list[tuple[str, int]]:
+@lru_cache(maxsize=4096)
+def before(day: str, quarter: int) -> tuple[tuple[str, int], ...]:
     """(counter, sign) whose sum is the finishers of UTC `day` before quarter `quarter` (0–96): the prefix of
     blocks, hours and quarters, or the day minus the rest of it, whichever reads fewer counters."""
     prefix: list[tuple[str, int]] = [(f"d{day}.b{b}", 1) for b in range(quarter // BLOCK)]
@@ -115,4 +117,4 @@ def before(day: str, quarter: int) -> list[tuple[str, int]]:
     rest += [(f"d{day}.q{q}", -1) for q in range(quarter, min(up_hour, QUARTERS))]
     rest += [(f"d{day}.h{h}", -1) for h in range(up_hour // HOURLY, up_block // HOURLY)]
     rest += [(f"d{day}.b{b}", -1) for b in range(up_block // BLOCK, QUARTERS // BLOCK)]
-    return prefix if len(prefix) <= len(rest) else rest
+    return tuple(prefix if len(prefix) <= len(rest) else rest)
