@@ -94,7 +94,7 @@ class SessionBinding(Middleware):
         # SessionState carries a copy, written together with TabBinding's under the same lock: when this event
         # already loaded it (every page's own events), the copy answers without reading TabBinding.
         session = state.substates.get(SessionState.get_name())
-        if session is None or session._bound_to != key:
+        if session is None or session._bound_to != key:  # type: ignore[attr-defined]  # SessionState's substate
             binding = await state.get_state(TabBinding)
             if binding._bound_to != key:
                 await forget_tab(state)

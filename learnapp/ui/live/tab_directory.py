@@ -53,7 +53,7 @@ class RedisTabs:
     async def add(self, learner_id: int, token: str) -> None:
         key = self._key(learner_id)
         async with self._redis.pipeline(transaction=False) as pipe:
-            await pipe.sadd(key, token).expire(key, KEEP_SECONDS).execute()
+            await pipe.sadd(key, token).expire(key, KEEP_SECONDS).execute()  # type: ignore[union-attr]  # a pipeline's command returns the pipeline
 
     async def remove(self, learner_id: int, token: str) -> None:
         await cast(Awaitable[int], self._redis.srem(self._key(learner_id), token))
