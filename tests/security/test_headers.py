@@ -15,11 +15,11 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 
-from learnapp.api.app import create_api
 from learnapp.api.security_headers import SecurityHeaders, inline_script_hashes, inline_scripts
 from learnapp.persistence.db import Database
 from learnapp.services.sessions import start_session
 from learnapp.settings import get_settings
+from tests.app_pool import api_app
 from tests.conftest import ALICE
 from tests.e2e.server import served_app, wait_until_up
 from tests.security.conftest import COOKIE, Browser
@@ -89,7 +89,7 @@ def test_every_built_page_is_hashed_once_per_script(tmp_path: Path) -> None:
 
 def test_the_policy_lets_exactly_the_built_pages_inline_scripts_run(db: Database, tmp_path: Path) -> None:
     (tmp_path / "index.html").write_text(BUILT_PAGE)
-    app = Browser(SecurityHeaders(create_api(db), pages=tmp_path))
+    app = Browser(SecurityHeaders(api_app(db), pages=tmp_path))
     scripts = assert_hardened(app.get("/api/v1/health"))["script-src"]
     assert sorted(scripts[2:]) == sorted({sha256_source(script) for script in BUILT_SCRIPTS})
     assert "'unsafe-inline'" not in scripts
@@ -98,7 +98,7 @@ def test_the_policy_lets_exactly_the_built_pages_inline_scripts_run(db: Database
 def test_a_rebuild_is_picked_up_without_a_restart(db: Database, tmp_path: Path) -> None:
     page = tmp_path / "index.html"
     page.write_text("<script>one()</script>")
-    app = Browser(SecurityHeaders(create_api(db), pages=tmp_path))
+    app = Browser(SecurityHeaders(api_app(db), pages=tmp_path))
     assert policy(app.get("/api/v1/health"))["script-src"][2:] == [sha256_source("one()")]
     page.write_text("<script>two()</script>")
     os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns + 10**9))
@@ -110,8 +110,9 @@ def test_a_rebuild_is_picked_up_without_a_restart(db: Database, tmp_path: Path) 
 
 @pytest.fixture
 def app(db: Database, tmp_path: Path) -> Browser:
-    """The API as the app serves it: inside the headers middleware (no build here: no inline script allowed)."""
-    return Browser(SecurityHeaders(create_api(db), pages=tmp_path))
+    """The API as the app serves it (a pooled app): inside the headers middleware (no build here: no inline script
+    allowed)."""
+    return Browser(SecurityHeaders(api_app(db), pages=tmp_path))
 
 
 @pytest.fixture
