@@ -29,7 +29,7 @@ def certificate_status(key: rx.Var | str) -> rx.Component:
                 ),
                 rx.link(
                     "Verify",
-                    href=routes.verify(cert["code"].to(str)),  # type: ignore[arg-type]  # builders join with +: a Var works
+                    href=routes.verify(cert["code"].to(str)),  # type: ignore[arg-type]  # routes builders join with +: a Var works
                     size="2",
                 ),
                 align="center",

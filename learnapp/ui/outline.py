@@ -88,7 +88,7 @@ def lesson_row(course: rx.Var, lesson: ObjectVar[LessonItem], current: rx.Var | 
             align="center",
             spacing="2",
         ),
-        href=routes.lesson(course, lesson.slug),  # type: ignore[arg-type]  # builders join with +: a Var works
+        href=routes.lesson(course, lesson.slug),  # type: ignore[arg-type]  # routes builders join with +: a Var works
         aria_current=rx.cond(here, "page", "false"),
         underline="none",
         color_scheme="gray",

@@ -142,7 +142,7 @@ def start_over_dialog() -> rx.Component:
 def course_header() -> rx.Component:
     done = course_completed(CourseState.slug)
     percent = course_percent(CourseState.slug, CourseState.total).to(int)
-    continue_href = routes.lesson(CourseState.slug, CourseState.next_lesson)  # type: ignore[arg-type]  # joins with +
+    continue_href = routes.lesson(CourseState.slug, CourseState.next_lesson)  # type: ignore[arg-type]  # routes builders join with +: a Var works
     return rx.vstack(
         rx.heading(CourseState.title, size="8", as_="h1"),
         rx.cond(

@@ -197,7 +197,7 @@ def course_row(card: ObjectVar[CardItem]) -> rx.Component:
     return rx.card(
         rx.flex(
             rx.vstack(
-                rx.link(rx.text(card.title, weight="bold", size="3"), href=routes.course(card.slug)),  # type: ignore[arg-type]  # joins with +
+                rx.link(rx.text(card.title, weight="bold", size="3"), href=routes.course(card.slug)),  # type: ignore[arg-type]  # routes builders join with +: a Var works
                 progress_bar(course_percent(card.slug, card.total), "Progress in " + card.title.to(str)),
                 rx.cond(
                     card.complete,
@@ -243,7 +243,7 @@ def pathway_row(item: ObjectVar[PathwayItem]) -> rx.Component:
             rx.vstack(
                 rx.hstack(
                     rx.badge("pathway", color_scheme="violet"),
-                    rx.link(rx.text(item.title, weight="bold", size="3"), href=routes.pathway(item.slug)),  # type: ignore[arg-type]  # joins with +
+                    rx.link(rx.text(item.title, weight="bold", size="3"), href=routes.pathway(item.slug)),  # type: ignore[arg-type]  # routes builders join with +: a Var works
                     align="center",
                     spacing="2",
                 ),

@@ -156,7 +156,7 @@ def course_card(course: ObjectVar[PathwayCourse]) -> rx.Component:
                 justify="between",
                 width="100%",
             ),
-            card_link(course.title, routes.course(course.slug)),  # type: ignore[arg-type]  # joins with +
+            card_link(course.title, routes.course(course.slug)),  # type: ignore[arg-type]  # routes builders join with +: a Var works
             rx.cond(course.description != "", rx.text(course.description, size="3")),
             rx.cond(
                 live_vars.courses()[course.slug],

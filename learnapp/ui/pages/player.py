@@ -250,7 +250,7 @@ class PlayerState(SessionState):
 
 
 def lesson_url(slug: rx.Var) -> rx.Var:
-    return routes.lesson(PlayerState.course_slug, slug)  # type: ignore[arg-type, return-value]  # joins with +
+    return routes.lesson(PlayerState.course_slug, slug)  # type: ignore[arg-type, return-value]  # routes builders join with +: a Var works
 
 
 def course_progress() -> rx.Component:
@@ -272,7 +272,7 @@ def sidebar() -> rx.Component:
     return rx.vstack(
         rx.link(
             rx.hstack(rx.icon("chevron-left", size=16), rx.text(PlayerState.course_title, weight="bold")),
-            href=routes.course(PlayerState.course_slug),  # type: ignore[arg-type]  # joins with +
+            href=routes.course(PlayerState.course_slug),  # type: ignore[arg-type]  # routes builders join with +: a Var works
             underline="none",
             high_contrast=True,
         ),
