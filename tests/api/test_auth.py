@@ -7,15 +7,15 @@ from collections.abc import Callable
 
 import httpx
 
-from learnapp.api.app import create_api
 from learnapp.persistence.db import Database
 from learnapp.services.sessions import session_account
+from tests.app_pool import api_app
 
 Poster = Callable[[str, dict[str, str]], httpx.Response]
 
 
 def poster(db: Database, ip: str = "10.9.8.7") -> Poster:
-    app = create_api(db)
+    app = api_app(db)
 
     def post(path: str, form: dict[str, str]) -> httpx.Response:
         async def call() -> httpx.Response:
@@ -84,7 +84,7 @@ def test_signup_errors_come_back_as_a_message(db: Database) -> None:
 def test_logout_ends_the_session_on_the_server(db: Database) -> None:
     login = poster(db)("/auth/login", {"email": "alice@example.com", "password": "alice-password"})
     token = cookie_of(login)
-    app = create_api(db)
+    app = api_app(db)
 
     async def logout() -> httpx.Response:
         transport = httpx.ASGITransport(app=app)
@@ -109,7 +109,7 @@ def test_download_my_data_needs_a_session_and_returns_only_mine(db: Database) ->
     enroll_course(db, 1, "course-b")
     record_completion(db, 1, "s1")
     login = poster(db)("/auth/login", {"email": "bob@example.com", "password": "bob-password"})
-    app = create_api(db)
+    app = api_app(db)
 
     async def get(token: str | None) -> httpx.Response:
         transport = httpx.ASGITransport(app=app)

@@ -7,13 +7,13 @@ from urllib.parse import unquote
 
 import httpx
 
-from learnapp.api.app import create_api
 from learnapp.persistence.db import Database
 from learnapp.services.accounts import authenticate
 from learnapp.services.enrollment import enroll_course
 from learnapp.services.mail.preferences import email_preferences
 from learnapp.services.mail.reminders import queue_reminders
 from learnapp.services.sessions import session_account, start_session
+from tests.app_pool import api_app
 from tests.conftest import ALICE
 from tests.mail.conftest import queued, queued_link
 from tests.mail.test_reminders import days_ahead
@@ -21,7 +21,7 @@ from tests.mail.test_reminders import days_ahead
 
 class Client:
     def __init__(self, db: Database, ip: str = "10.7.7.7") -> None:
-        self.app, self.ip = create_api(db), ip
+        self.app, self.ip = api_app(db), ip
 
     def call(self, method: str, path: str, **kwargs: object) -> httpx.Response:
         async def run() -> httpx.Response:

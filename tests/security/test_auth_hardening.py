@@ -19,11 +19,11 @@ import httpx
 import pytest
 
 from learnapp.api import sign_in_limits
-from learnapp.api.app import create_api
 from learnapp.persistence.db import Database
 from learnapp.services.accounts import find_account
 from learnapp.services.sessions import session_account, start_session
 from learnapp.settings import ROOT, allowed_origins, get_settings
+from tests.app_pool import api_app
 from tests.security.conftest import ALICE, COOKIE, Browser
 
 LIMITED = "Too many attempts"
@@ -33,7 +33,7 @@ LOGIN = {"email": "alice@example.com", "password": "alice-password", "next": "/m
 def fresh_client(db: Database) -> Browser:
     """Counters live in the process: each test posts from its own address so tests never share them."""
     number = uuid.uuid4().int
-    return Browser(create_api(db), ip=f"10.{number % 250}.{number // 250 % 250}.{number // 62500 % 250 + 1}")
+    return Browser(api_app(db), ip=f"10.{number % 250}.{number // 250 % 250}.{number // 62500 % 250 + 1}")
 
 
 def signup_form(email: str, password: str = "long-enough-1") -> dict[str, str]:

@@ -35,6 +35,7 @@ from learnapp.services.accounts import (
     find_account,
     hash_password,
 )
+from tests.app_pool import api_app
 from tests.backing import redis_server
 from tests.clock import MovedClock
 from tests.security.conftest import COOKIE, Browser
@@ -89,7 +90,7 @@ def quick_hasher(monkeypatch: pytest.MonkeyPatch) -> CountingHasher:
 
 
 def client(db: Database, ip: str) -> Browser:
-    return Browser(create_api(db), ip=ip)
+    return Browser(api_app(db), ip=ip)
 
 
 def log_in(browser: Browser, email: str, password: str) -> httpx.Response:

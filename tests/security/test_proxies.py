@@ -10,12 +10,12 @@ import pytest
 from pydantic import ValidationError
 from starlette.requests import Request
 
-from learnapp.api.app import create_api
 from learnapp.api.client_address import client_address
 from learnapp.api.sign_in_limits import LOGIN_LIMIT, SIGNUP_LIMITS
 from learnapp.persistence.db import Database
 from learnapp.services.accounts import find_account
 from learnapp.settings import Settings, get_settings
+from tests.app_pool import api_app
 from tests.security.conftest import COOKIE, Browser
 
 PROXY = "10.0.0.5"
@@ -87,7 +87,7 @@ def test_behind_a_trusted_proxy_the_login_limit_keys_on_the_real_client(
     db: Database, settings_env: pytest.MonkeyPatch
 ) -> None:
     trust(settings_env, PROXY)
-    proxy = Browser(create_api(db), ip=PROXY)
+    proxy = Browser(api_app(db), ip=PROXY)
     wrong = {"email": "alice@example.com", "password": "wrong-password", "next": "/"}
     for _ in range(LOGIN_LIMIT.amount):
         assert not limited(via_proxy(proxy, "/auth/login", wrong, "203.0.113.7"))
@@ -103,7 +103,7 @@ def test_behind_a_trusted_proxy_the_signup_limit_keys_on_the_real_client(
     db: Database, settings_env: pytest.MonkeyPatch
 ) -> None:
     trust(settings_env, PROXY)
-    proxy = Browser(create_api(db), ip=PROXY)
+    proxy = Browser(api_app(db), ip=PROXY)
     for number in range(SIGNUP_LIMITS[0].amount):
         short = {"name": "S", "email": f"s{number}@example.com", "password": "short", "next": "/"}
         assert not limited(via_proxy(proxy, "/auth/signup", short, "203.0.113.7"))
@@ -115,7 +115,7 @@ def test_behind_a_trusted_proxy_the_signup_limit_keys_on_the_real_client(
 
 def test_an_untrusted_peer_cannot_pose_as_many_clients(db: Database, settings_env: pytest.MonkeyPatch) -> None:
     trust(settings_env, PROXY)
-    stranger = Browser(create_api(db), ip="192.0.2.77")
+    stranger = Browser(api_app(db), ip="192.0.2.77")
     wrong = {"email": "alice@example.com", "password": "wrong-password", "next": "/"}
     for number in range(LOGIN_LIMIT.amount):
         via_proxy(stranger, "/auth/login", wrong, f"203.0.113.{number}")
@@ -140,7 +140,7 @@ def test_the_cookie_is_secure_exactly_when_the_origin_is_https(
     settings_env.setenv("LEARNAPP_ORIGIN", origin)
     trust(settings_env, PROXY)
     headers = {"X-Forwarded-Proto": forwarded_proto} if forwarded_proto else {}
-    response = Browser(create_api(db), ip=PROXY, scheme=scheme).post("/auth/login", data=LOGIN, headers=headers)
+    response = Browser(api_app(db), ip=PROXY, scheme=scheme).post("/auth/login", data=LOGIN, headers=headers)
     assert signed_in(response)
     flags = {part.strip().lower() for part in response.headers["set-cookie"].split(";")}
     assert ("secure" in flags) is secure, response.headers["set-cookie"]

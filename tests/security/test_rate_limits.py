@@ -8,10 +8,10 @@ from urllib.parse import unquote
 import httpx
 
 from learnapp.api import sign_in_limits
-from learnapp.api.app import create_api
 from learnapp.api.v1.limits import RATE_LIMIT
 from learnapp.persistence.db import Database
 from tests.api.conftest import assert_error
+from tests.app_pool import api_app
 from tests.security.conftest import ALICE, BOB, COOKIE, Api, Browser, Tokens, rows_of
 
 LOGIN_LIMIT = 10
@@ -22,7 +22,7 @@ LIMITED = "Too many attempts"
 def fresh_client(db: Database) -> Browser:
     """The log-in counter lives in the process: each test comes from its own address so tests never share it."""
     number = uuid.uuid4().int
-    return Browser(create_api(db), ip=f"10.{number % 250}.{number // 250 % 250}.{number // 62500 % 250 + 1}")
+    return Browser(api_app(db), ip=f"10.{number % 250}.{number // 250 % 250}.{number // 62500 % 250 + 1}")
 
 
 def attempt(client: Browser, email: str, password: str, **headers: str) -> httpx.Response:

@@ -9,10 +9,10 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from learnapp.api.app import create_api
 from learnapp.persistence.db import Database
 from learnapp.services.sessions import session_account
 from learnapp.settings import get_settings
+from tests.app_pool import api_app
 from tests.security.conftest import ALICE, COOKIE, BobsData, Browser
 
 LOGIN = {"email": "alice@example.com", "password": "alice-password", "next": "/my-learning"}
@@ -56,7 +56,7 @@ def test_at_an_https_origin_the_cookie_is_also_secure(
     monkeypatch.setenv("LEARNAPP_ORIGIN", "https://learn.example.com")
     get_settings.cache_clear()
     try:
-        response = Browser(create_api(db), scheme="http").post(path, data=form)
+        response = Browser(api_app(db), scheme="http").post(path, data=form)
     finally:
         get_settings.cache_clear()
     assert session_cookie(response).get("secure") == "yes"
