@@ -58,7 +58,9 @@ def test_a_batch_reads_the_stored_rows_once_whatever_the_number_of_learners(lear
 
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         stored = ("FROM enrollment", "FROM pathway_enrollment")
-        if statement.lstrip().upper().startswith("SELECT") and "first_completed_at" in statement:
+        # The stored rows as the batch reads them; the counters' repair after the run recounts by node (GROUP BY).
+        row_read = "first_completed_at" in statement and "GROUP BY" not in statement.upper()
+        if statement.lstrip().upper().startswith("SELECT") and row_read:
             reads.extend(table for table in stored if table in statement)
 
     event.listen(learning.engine, "before_cursor_execute", count)
