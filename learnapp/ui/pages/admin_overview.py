@@ -83,7 +83,7 @@ class OverviewState(AdminState):
         enrollments = sum(c.summary.enrolled for c in view.courses)
         self.figures = [
             ["Learners", number(view.learners), "accounts"],
-            ["Active", number(view.active_7d), "opened a lesson, last 7 days"],
+            ["Active", number(view.active_7d), "completed a lesson, last 7 days"],
             ["Completions", number(view.completions_30d), "courses finished, last 30 days"],
             ["Enrollments", number(enrollments), "in courses"],
             ["Courses", number(len(view.courses)), "published"],
