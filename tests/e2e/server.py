@@ -181,16 +181,19 @@ def keep_build(folder: Path, port: int) -> None:
     web = folder / "web"
     if "build" in _build or not (web / "build" / "client").is_dir():
         return
+    named = f"localhost:{port}/".encode()
+    baked = tuple(
+        path.relative_to(web / "build" / "client")
+        for path in (web / "build" / "client").rglob("*")
+        if path.suffix in (".js", ".html", ".json") and named in path.read_bytes()
+    )
+    if not baked:  # Reflex no longer bakes the port where we look: every later app builds for itself, as before
+        logger.warning("no file of the frontend build names port %s; served apps will build their own", port)
+        return
     kept = Path(tempfile.mkdtemp(prefix="learnapp-build-"))  # outlives the app's folder; gone when the run ends
     atexit.register(shutil.rmtree, kept, ignore_errors=True)
     shutil.copytree(web / "build" / "client", kept / "build" / "client")
     shutil.copytree(web / "backend", kept / "backend")  # markers the backend reads (stateful pages, upload in use)
-    named = f"localhost:{port}/".encode()
-    baked = tuple(
-        path.relative_to(kept / "build" / "client")
-        for path in (kept / "build" / "client").rglob("*")
-        if path.suffix in (".js", ".html", ".json") and named in path.read_bytes()
-    )
     _build["build"] = FrontendBuild(kept, port, baked)
 
 
@@ -207,6 +210,7 @@ def _install_build(build: FrontendBuild, web: Path, port: int) -> None:
         compressed = path.with_name(path.name + ".gz")
         if compressed.exists():
             compressed.write_bytes(gzip.compress(text))
+        path.with_name(path.name + ".br").unlink(missing_ok=True)  # no stale brotli copy naming the old port
 
 
 def start_server(folder: Path, env: dict[str, str], setup: Setup) -> subprocess.Popen[bytes]:
