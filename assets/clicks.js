@@ -4,10 +4,11 @@
 import { eventLoop } from "$/utils/context-registry";
 import { ReflexEvent, refs } from "$/utils/state";
 
+const DOUBLE_CLICK_MS = 500; // a second click on the same lesson this soon is a double click, never an undo
 const ANSWER_TIMEOUT_MS = 10000; // no answer this long: the click failed (the server settles it later if it can)
 const TICK_MS = 250;
 
-const entries = new Map(); // lesson slug -> {id, handler, lesson, title, course, module, done, state, sentAt}
+const entries = new Map(); // lesson slug -> {id, handler, lesson, title, course, module, done, state, sentAt, clickedAt}
 let problem = { lesson: "", title: "", message: "", retry: false };
 let failed = null; // the click behind `problem`, for Retry
 
@@ -50,15 +51,17 @@ const fail = (entry, message, retry) => {
 /** A click on Mark as Complete (done) or Completed (not done); `handler` is the server's event name. */
 export const clickLesson = (handler, lesson, title, course, module, done) => {
   const waiting = entries.get(lesson);
-  if (waiting?.state === "saving") {
-    return; // the server has not answered the last click on this lesson: a double click must not undo it
+  if (waiting?.state === "saving" || (waiting && Date.now() - waiting.clickedAt < DOUBLE_CLICK_MS)) {
+    // The server has not answered the last click on this lesson, or this is the second half of a double click
+    // (also while the connection blips and the first one waits queued): a double click must not undo it.
+    return;
   }
   problem = { lesson: "", title: "", message: "", retry: false };
   failed = null;
   if (waiting?.state === "queued") {
     entries.delete(lesson); // toggled back while offline: nothing to send, the server's state stands
   } else {
-    const entry = { id: newId(), handler, lesson, title, course, module, done, state: "queued", sentAt: 0 };
+    const entry = { id: newId(), handler, lesson, title, course, module, done, state: "queued", sentAt: 0, clickedAt: Date.now() };
     entries.set(lesson, entry);
     if (isUp()) {
       send(entry);
