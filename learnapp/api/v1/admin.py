@@ -52,11 +52,4 @@ def learner(learner_id: LearnerId, _admin: Admin, db: DB) -> s.AdminLearnerPubli
 async def recalculate(course: CourseSlug, _admin: Admin, db: DB) -> s.RecalculationPublic:
     """Recompute the stored progress of every learner enrolled in the course from the facts (in batches)."""
     report = await run_in_threadpool(recalculate_course, db, course)
-    return s.RecalculationPublic(
-        course=report.course,
-        learners=report.learners,
-        rows_changed=report.rows_changed,
-        completions_reopened=report.completions_reopened,
-        completions_gained=report.completions_gained,
-        changed_learners=report.changed_learners,
-    )
+    return s.RecalculationPublic.model_validate(report, from_attributes=True)
