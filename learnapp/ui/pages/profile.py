@@ -48,10 +48,14 @@ class ProfileState(SessionState):
     token_error: rx.Field[str] = rx.field("")
 
     def _show(self, account: Account) -> None:
+        # Remount the form (its fields take default values) only when the stored values differ from the ones it
+        # shows: after a reload the tab shows the state it had at once, and a remount when the page's load answers
+        # would wipe what the learner typed in the meantime.
+        if not self.loaded or (self.name, self.time_zone) != (account.name, account.time_zone):
+            self.form_version += 1
         self.name, self.email, self.time_zone = account.name, account.email, account.time_zone
         self.learner_name = account.name
         self.loaded = True
-        self.form_version += 1  # remount the form so its fields show the stored values
 
     @event
     async def load(self) -> EventSpec | None:
