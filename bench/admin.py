@@ -38,13 +38,13 @@ from sqlalchemy import event
 from bench.completion import Figure, Phase, connect, console, interleave
 from learnapp.persistence.db import Database
 from learnapp.persistence.migrate import upgrade
-from learnapp.services.accounts import create_learner
-from learnapp.services.admin_stats import course_stats, overview, pathway_stats
-from learnapp.services.bell import notifications
-from learnapp.services.content_import import import_content
-from learnapp.services.population import generate_population
-from learnapp.services.sessions import session_account, start_session
-from learnapp.services.snapshot import learner_snapshot
+from learnapp.services.accounts.learners import create_learner
+from learnapp.services.accounts.sessions import session_account, start_session
+from learnapp.services.admin.stats import course_stats, overview, pathway_stats
+from learnapp.services.content.apply import import_content
+from learnapp.services.learning.snapshot import learner_snapshot
+from learnapp.services.notices.bell import notifications
+from learnapp.services.operations.population import generate_population
 from learnapp.settings import ROOT
 
 SIZES = (1_000, 10_000)

@@ -67,10 +67,10 @@ from learnapp.persistence.db import WAL_AUTOCHECKPOINT_PAGES, Database
 from learnapp.persistence.migrate import upgrade
 from learnapp.persistence.stats_counters import SHARDS, bucket
 from learnapp.persistence.tables import Learner
-from learnapp.services.completion import record_completion
-from learnapp.services.content_import import import_content
-from learnapp.services.enrollment import enroll_course
-from learnapp.services.progress import course_outline, next_lesson
+from learnapp.services.content.apply import import_content
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course
+from learnapp.services.learning.progress import course_outline, next_lesson
 from learnapp.settings import ROOT
 
 BIG_COURSE = "algorithms-in-depth"
@@ -578,8 +578,8 @@ RECORD_STEPS = (
 READ_STEPS = (
     ("current_catalog (catalog version query)", "catalog.py", "current_catalog"),
     ("completion_times (every fact of the learner)", "facts.py", "completion_times"),
-    ("_enrolled", "services/progress.py", "_enrolled"),
-    ("_course_view (rules + 220 LessonViews)", "services/progress.py", "_course_view"),
+    ("_enrolled", "services/learning/progress.py", "_enrolled"),
+    ("_course_view (rules + 220 LessonViews)", "services/learning/progress.py", "_course_view"),
     ("  course_progress (domain)", "domain/progress.py", "course_progress"),
     ("  next_lesson (domain)", "domain/progress.py", "next_lesson"),
 )

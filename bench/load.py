@@ -50,7 +50,7 @@ from rich.table import Table
 from bench.load_check import Check, check_database, prepare_learners
 from bench.reflex_socket import ReflexSocket, SocketError, lesson_route
 from learnapp.persistence.db import Database
-from learnapp.services.stats_verify import verify
+from learnapp.services.admin.stats_verify import verify
 from tests.backing import create_database, postgres_server, redis_server
 from tests.e2e.server import Setup, served_app, served_content
 

@@ -11,9 +11,9 @@ from sqlalchemy import bindparam, text
 
 from learnapp.persistence.catalog import load_catalog
 from learnapp.persistence.db import Database
-from learnapp.services.accounts import create_learner
-from learnapp.services.enrollment import enroll_course
-from learnapp.services.recalculate import RecalcOptions, recalculate
+from learnapp.services.accounts.learners import create_learner
+from learnapp.services.engine.enrollment import enroll_course
+from learnapp.services.operations.recalculate import RecalcOptions, recalculate
 
 PASSWORD = "load-test-2026"
 

@@ -15,10 +15,10 @@ from rich.table import Table
 
 from learnapp.persistence.db import Database
 from learnapp.persistence.migrate import upgrade
-from learnapp.services.content_import import import_content
-from learnapp.services.legacy_import import import_progress
-from learnapp.services.population import generate_population
-from learnapp.services.recalculate import RecalcOptions, recalculate
+from learnapp.services.content.apply import import_content
+from learnapp.services.operations.legacy_import import import_progress
+from learnapp.services.operations.population import generate_population
+from learnapp.services.operations.recalculate import RecalcOptions, recalculate
 from learnapp.settings import ROOT
 
 SIZES = (1_000, 10_000)

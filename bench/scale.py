@@ -47,13 +47,13 @@ from bench.completion import Phase, console, interleave
 from bench.scale_databases import BASE, build, built, urls
 from learnapp.persistence.db import Database
 from learnapp.persistence.migrate import upgrade
-from learnapp.services.admin_stats import course_stats, overview, pathway_stats
-from learnapp.services.completion import record_completion
-from learnapp.services.dashboard import dashboard
-from learnapp.services.population import PopulationReport
-from learnapp.services.progress import next_lesson
-from learnapp.services.recalculate import RecalcOptions, recalculate
-from learnapp.services.stats import learner_stats
+from learnapp.services.admin.stats import course_stats, overview, pathway_stats
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.learning.dashboard import dashboard
+from learnapp.services.learning.my_stats import learner_stats
+from learnapp.services.learning.progress import next_lesson
+from learnapp.services.operations.population import PopulationReport
+from learnapp.services.operations.recalculate import RecalcOptions, recalculate
 
 COURSE, PATHWAY = "algorithms-in-depth", "python-developer"
 RESULTS = Path(__file__).resolve().parent / "results" / "scale.json"

@@ -23,8 +23,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from bench.completion import console
 from learnapp.persistence.db import Database
 from learnapp.persistence.migrate import upgrade
-from learnapp.services.content_import import import_content
-from learnapp.services.population import PopulationReport, generate_population
+from learnapp.services.content.apply import import_content
+from learnapp.services.operations.population import PopulationReport, generate_population
 from learnapp.settings import ROOT
 from tests.backing import _as_server_user, _hand_over, _run, create_database, pg_bin, pg_socket_options, pg_socket_url
 

@@ -15,8 +15,8 @@ from learnapp.cli_integrations import xapi
 from learnapp.cli_ops import progress_group, recalculate_command, runs_command
 from learnapp.cli_stats import stats
 from learnapp.persistence.db import default_database
-from learnapp.services.content_files import ContentError
-from learnapp.services.content_import import ImportReport, import_content
+from learnapp.services.content.apply import ImportReport, import_content
+from learnapp.services.content.files import ContentError
 from learnapp.services.errors import LearnappError
 from learnapp.settings import get_settings
 
@@ -70,7 +70,7 @@ def demo() -> None:
 
     With LEARNAPP_DEMO=false only the catalog is imported: no account with a published password is created.
     """
-    from learnapp.services.demo import DEMO_ACCOUNTS, load_demo
+    from learnapp.services.operations.demo import DEMO_ACCOUNTS, load_demo
 
     settings = get_settings()
     if not settings.demo:
@@ -89,7 +89,7 @@ def demo() -> None:
 @main.command("check-deployment")
 def check_deployment() -> None:
     """Exit 1 with the reasons the app would refuse to start (public origin with demo passwords or open /metrics)."""
-    from learnapp.services.deployment import deployment_problems, refusal
+    from learnapp.services.operations.deployment import deployment_problems, refusal
 
     problems = deployment_problems(default_database())
     if problems:
@@ -106,7 +106,7 @@ def check_deployment() -> None:
 def population(learners: int, seed: int, enrollments: int, days: int) -> None:
     """Generate demo learners with varied, time-spread progress (for admin charts and benchmarks)."""
     from learnapp.cli_ops import bar as progress_bar
-    from learnapp.services.population import PASSWORD, generate_population
+    from learnapp.services.operations.population import PASSWORD, generate_population
 
     try:
         with progress_bar() as bar:
@@ -137,7 +137,7 @@ def certificates() -> None:
 @certificates.command("issue")
 def certificates_issue() -> None:
     """Render every certificate that is due now (the app's worker does this continuously)."""
-    from learnapp.services.certificates import issue_due
+    from learnapp.services.notices.certificates import issue_due
 
     total = 0
     with console.status("issuing certificates..."):
@@ -150,7 +150,7 @@ def certificates_issue() -> None:
 def housekeeping() -> None:
     """Purge ended sign-in sessions and client event ids past their retention (the app's worker does it hourly)."""
     from learnapp.persistence.tables import utcnow
-    from learnapp.services.housekeeping import CLIENT_EVENT_RETENTION, purge
+    from learnapp.services.operations.housekeeping import CLIENT_EVENT_RETENTION, purge
 
     purged = purge(default_database(), utcnow())
     console.print(
@@ -166,7 +166,7 @@ def housekeeping() -> None:
 @click.password_option()
 def create_user(email: str, name: str, admin: bool, password: str) -> None:
     """Create a learner or an admin account."""
-    from learnapp.services.accounts import create_learner
+    from learnapp.services.accounts.learners import create_learner
 
     try:
         account = create_learner(default_database(), email, name, password, "admin" if admin else "learner")
@@ -187,8 +187,8 @@ def token() -> None:
 @click.option("--expires-in-days", type=int, default=None, help="Stop working after N days (1-365); default: never.")
 def token_create(email: str, name: str, expires_in_days: int | None) -> None:
     """Create a token and print it once: only its hash is stored (at most 20 active per account)."""
-    from learnapp.services.accounts import find_account
-    from learnapp.services.tokens import create_token
+    from learnapp.services.accounts.learners import find_account
+    from learnapp.services.accounts.tokens import create_token
 
     account = find_account(default_database(), email)
     if account is None:
@@ -210,8 +210,8 @@ def token_create(email: str, name: str, expires_in_days: int | None) -> None:
 @click.option("--email", required=True, help="The account whose tokens to list.")
 def token_list(email: str) -> None:
     """An account's tokens (never their secrets): created, last used, expires, state."""
-    from learnapp.services.accounts import find_account
-    from learnapp.services.tokens import list_tokens
+    from learnapp.services.accounts.learners import find_account
+    from learnapp.services.accounts.tokens import list_tokens
 
     account = find_account(default_database(), email)
     if account is None:
@@ -242,7 +242,7 @@ def _minute(moment: datetime | None) -> str:
 @click.argument("token_id", type=int)
 def token_revoke(token_id: int) -> None:
     """Revoke a token by its id (it stops working at once)."""
-    from learnapp.services.tokens import revoke_token
+    from learnapp.services.accounts.tokens import revoke_token
 
     try:
         revoked = revoke_token(default_database(), token_id)

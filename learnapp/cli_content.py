@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 
 from learnapp.persistence.db import default_database
-from learnapp.services.content_export import write_export
+from learnapp.services.content.export import write_export
 
 console = Console()
 

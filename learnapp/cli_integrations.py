@@ -10,7 +10,7 @@ from rich.console import Console
 
 from learnapp.persistence.db import default_database
 from learnapp.services.errors import LearnappError
-from learnapp.services.xapi import backfill
+from learnapp.services.integrations.xapi import backfill
 
 console = Console()
 

@@ -14,10 +14,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from learnapp.persistence.db import default_database
-from learnapp.services.accounts import find_account
+from learnapp.services.accounts.learners import find_account
 from learnapp.services.errors import LearnappError
-from learnapp.services.operations import list_runs, runs_folder
-from learnapp.services.recalculate import Interrupted, RecalcOptions, recalculate
+from learnapp.services.operations.recalculate import Interrupted, RecalcOptions, recalculate
+from learnapp.services.operations.runs import list_runs, runs_folder
 
 console = Console()
 RUNS_DIR_HELP = "Where run files go (default: a folder tied to the database, printed after the run)."
@@ -110,7 +110,7 @@ def recalculate_command(
 
 
 def _rollback_recalculate(run_id: int, email: str | None, force: bool) -> None:
-    from learnapp.services.recalc_rollback import rollback_recalculate
+    from learnapp.services.operations.recalc_rollback import rollback_recalculate
 
     try:
         report = rollback_recalculate(default_database(), run_id, getpass.getuser(), learner_id(email), force)
@@ -143,7 +143,7 @@ def runs_command(context: click.Context) -> None:
 @click.argument("run_id", type=int)
 def runs_show(run_id: int) -> None:
     """A run's summary and files."""
-    from learnapp.services.operations import run_details
+    from learnapp.services.operations.runs import run_details
 
     try:
         details = run_details(default_database(), run_id)
@@ -172,7 +172,7 @@ def runs_show(run_id: int) -> None:
 @click.option("--older-than", "days", type=click.IntRange(0, None), required=True, help="Age in days.")
 def runs_prune(days: int) -> None:
     """Delete old runs' snapshots, kept values and files (never those of the newest run of each kind)."""
-    from learnapp.services.operations import prune_runs
+    from learnapp.services.operations.runs import prune_runs
 
     pruned = prune_runs(default_database(), days)
     listed = ", ".join(str(i) for i in pruned.runs) or "none"
@@ -193,7 +193,7 @@ def progress_group() -> None:
 @click.option("--output", type=click.Path(path_type=Path), help="Write here instead of standard output.")
 def export_command(email: str | None, fmt: str, output: Path | None) -> None:
     """Export per-learner course progress (JSON for one learner includes every completion)."""
-    from learnapp.services.export import enrollment_rows, learner_data, to_csv, to_json
+    from learnapp.services.operations.export import enrollment_rows, learner_data, to_csv, to_json
 
     learner = learner_id(email)
     db = default_database()
@@ -219,7 +219,7 @@ def import_command(
     file: Path, dry_run: bool, keep_good: bool, email: str | None, batch_size: int, runs_dir: Path | None
 ) -> None:
     """Import a flat legacy export (CSV or JSON: email, pathway, module, completed_at[, lesson])."""
-    from learnapp.services.legacy_import import import_progress
+    from learnapp.services.operations.legacy_import import import_progress
 
     runs_dir = runs_dir_or_default(runs_dir)
     try:
@@ -252,7 +252,7 @@ def import_command(
 @click.option("--force", is_flag=True, help="Roll back even learners who changed since the import.")
 def rollback_command(run_id: int, email: str | None, force: bool) -> None:
     """Restore exactly the state before an import run (whole run or one learner)."""
-    from learnapp.services.legacy_import import rollback_import
+    from learnapp.services.operations.legacy_import import rollback_import
 
     try:
         restored = rollback_import(default_database(), run_id, getpass.getuser(), learner_id(email), force)

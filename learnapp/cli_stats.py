@@ -8,8 +8,8 @@ import click
 from rich.console import Console
 
 from learnapp.persistence.db import default_database
+from learnapp.services.admin.stats_verify import repair, verify
 from learnapp.services.errors import LearnappError
-from learnapp.services.stats_verify import repair, verify
 
 console = Console()
 

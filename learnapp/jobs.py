@@ -10,12 +10,12 @@ from learnapp.metrics import ERRORS
 from learnapp.persistence.checkpoint import Checkpointer
 from learnapp.persistence.db import Database, default_database
 from learnapp.persistence.tables import utcnow
-from learnapp.services.certificates import issue_due
-from learnapp.services.housekeeping import purge
+from learnapp.services.integrations.webhook_delivery import run_round as webhook_round
+from learnapp.services.integrations.xapi import run_round as xapi_round
 from learnapp.services.mail.transport import configured_transport
 from learnapp.services.mail.worker import MailWorker
-from learnapp.services.webhook_delivery import run_round as webhook_round
-from learnapp.services.xapi import run_round as xapi_round
+from learnapp.services.notices.certificates import issue_due
+from learnapp.services.operations.housekeeping import purge
 
 log = logging.getLogger("learnapp.jobs")
 POLL_SECONDS = 1.0

@@ -14,7 +14,7 @@ from learnapp.jobs import (
     xapi_worker,
 )
 from learnapp.logs import configure_logging
-from learnapp.services.deployment import refuse_unsafe_start
+from learnapp.services.operations.deployment import refuse_unsafe_start
 from learnapp.settings import get_settings
 from learnapp.ui.binding import SessionBinding
 from learnapp.ui.catalog import CatalogState, catalog_page
@@ -71,18 +71,14 @@ app.add_page(
     on_load=ConfirmEmailState.load,
 )
 app.add_page(course_page, route=routes.COURSE_PAGE, title="Course · learnapp", on_load=CourseState.load)
-app.add_page(
-    player_page, route=routes.LESSON_PAGE, title="Lesson · learnapp", on_load=PlayerState.load
-)
+app.add_page(player_page, route=routes.LESSON_PAGE, title="Lesson · learnapp", on_load=PlayerState.load)
 app.add_page(my_learning_page, route=routes.MY_LEARNING, title="My Learning · learnapp", on_load=MyLearningState.load)
 app.add_page(pathway_page, route=routes.PATHWAY_PAGE, title="Pathway · learnapp", on_load=PathwayState.load)
 app.add_page(profile_page, route=routes.PROFILE, title="Profile · learnapp", on_load=ProfileState.load)
 app.add_page(verify_page, route=routes.VERIFY_PAGE, title="Verify a certificate · learnapp", on_load=VerifyState.load)
 app.add_page(overview_page, route=routes.ADMIN, title="learnapp", on_load=OverviewState.load)
 app.add_page(course_stats_page, route=routes.ADMIN_COURSE_PAGE, title="learnapp", on_load=NodeStatsState.load_course)
-app.add_page(
-    pathway_stats_page, route=routes.ADMIN_PATHWAY_PAGE, title="learnapp", on_load=NodeStatsState.load_pathway
-)
+app.add_page(pathway_stats_page, route=routes.ADMIN_PATHWAY_PAGE, title="learnapp", on_load=NodeStatsState.load_pathway)
 app.add_page(learner_admin_page, route=routes.ADMIN_LEARNER_PAGE, title="learnapp", on_load=LearnerAdminState.load)
 app.add_page(content_page, route=routes.ADMIN_CONTENT, title="learnapp", on_load=ContentState.load)
 app.add_page(deliveries_page, route=routes.ADMIN_DELIVERIES, title="learnapp", on_load=DeliveriesState.load)

@@ -19,9 +19,9 @@ os.environ.setdefault("COLUMNS", "200")
 from learnapp.api.rate_counters import reset_sign_in_counters
 from learnapp.persistence.db import Database
 from learnapp.persistence.migrate import upgrade
-from learnapp.services import accounts
-from learnapp.services.accounts import create_learner
-from learnapp.services.content_import import import_content
+from learnapp.services.accounts import learners as accounts
+from learnapp.services.accounts.learners import create_learner
+from learnapp.services.content.apply import import_content
 from learnapp.settings import get_settings
 from tests.app_pool import give_back
 from tests.backing import create_database, drop_database, postgres_server

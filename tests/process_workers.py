@@ -10,9 +10,9 @@ from sqlalchemy import text
 
 from learnapp.metrics import CERTIFICATES_ISSUED
 from learnapp.persistence.db import Database
-from learnapp.services.certificate_pdf import CertificateText
-from learnapp.services.certificates import LEASE, issue_due
-from learnapp.services.completion import record_completion
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.notices.certificate_pdf import CertificateText
+from learnapp.services.notices.certificates import LEASE, issue_due
 
 # Kept small on purpose: only the standard library, learnapp and SQLAlchemy are imported in each child.
 

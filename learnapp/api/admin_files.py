@@ -6,9 +6,9 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from learnapp.api.deps import DB, Visitor
-from learnapp.services.admin_stats import course_progress_csv
+from learnapp.services.admin.operations_view import run_file
+from learnapp.services.admin.stats import course_progress_csv
 from learnapp.services.errors import NotFound
-from learnapp.services.operations_view import run_file
 
 router = APIRouter(include_in_schema=False)
 

@@ -21,9 +21,9 @@ from learnapp.api.sign_in_limits import Clock, SignInLimits, too_many
 from learnapp.domain import routes
 from learnapp.domain.redirects import safe_redirect
 from learnapp.persistence.db import Database
-from learnapp.services.accounts import authenticate, create_learner
+from learnapp.services.accounts.learners import authenticate, create_learner
+from learnapp.services.accounts.sessions import SESSION_DAYS, end_session, start_session
 from learnapp.services.errors import LearnappError
-from learnapp.services.sessions import SESSION_DAYS, end_session, start_session
 from learnapp.settings import allowed_origins
 
 COOKIE = "learnapp_session"

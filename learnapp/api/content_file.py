@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
 from learnapp.api.deps import DB, Visitor
-from learnapp.services.content_export import EXPORT_NAME, export_catalog
+from learnapp.services.content.export import EXPORT_NAME, export_catalog
 
 EXPORT_PATH = f"/admin-files/content/{EXPORT_NAME}"  # linked from ui/pages/admin_content.py
 

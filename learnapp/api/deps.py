@@ -9,8 +9,8 @@ from fastapi import Depends, FastAPI, Request
 
 from learnapp.api.auth import COOKIE
 from learnapp.persistence.db import Database
-from learnapp.services.accounts import Account
-from learnapp.services.sessions import session_account
+from learnapp.services.accounts.learners import Account
+from learnapp.services.accounts.sessions import session_account
 
 
 def bind_database(api: FastAPI, get_db: Callable[[], Database]) -> None:

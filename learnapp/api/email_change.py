@@ -17,9 +17,9 @@ from learnapp.api.rate_counters import sign_in_counters
 from learnapp.api.sign_in_limits import Clock, SignInLimits, too_many
 from learnapp.domain import routes
 from learnapp.persistence.db import Database
+from learnapp.services.accounts.sessions import session_account
 from learnapp.services.errors import LearnappError
 from learnapp.services.mail.email_change import WrongPassword, confirm_email_change, request_email_change
-from learnapp.services.sessions import session_account
 from learnapp.settings import allowed_origins
 
 # Confirming through a link, per client address (a token is 256 bits, but guessing should still crawl).

@@ -6,9 +6,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
 from learnapp.api.deps import DB, Visitor
-from learnapp.services.certificates import certificate_pdf
 from learnapp.services.errors import NotFound
-from learnapp.services.export import learner_data, to_json
+from learnapp.services.notices.certificates import certificate_pdf
+from learnapp.services.operations.export import learner_data, to_json
 
 router = APIRouter(include_in_schema=False)
 

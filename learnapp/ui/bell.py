@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from learnapp.services.bell import read_all
+from learnapp.services.notices.bell import read_all
 from learnapp.ui import live_vars
 from learnapp.ui.events import event
 from learnapp.ui.live.channel import change_here

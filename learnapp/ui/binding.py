@@ -22,7 +22,7 @@ import reflex as rx
 from reflex.middleware import Middleware
 from reflex.state import BaseState, StateUpdate
 
-from learnapp.services.sessions import session_account, session_digest, trusted_account
+from learnapp.services.accounts.sessions import session_account, session_digest, trusted_account
 from learnapp.ui.live.reflex_adapter import prove_socket
 from learnapp.ui.live.tab_directory import directory
 from learnapp.ui.live.tab_state import LearnerSync

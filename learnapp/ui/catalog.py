@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from learnapp.services.catalog import catalog_progress, list_catalog
-from learnapp.services.views import Aggregate
+from learnapp.services.learning.catalog import catalog_progress, list_catalog
+from learnapp.services.learning.views import Aggregate
 from learnapp.ui.events import event
 from learnapp.ui.layout import page
 from learnapp.ui.live.channel import show_progress

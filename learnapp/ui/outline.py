@@ -11,9 +11,9 @@ from reflex.vars import ArrayVar, ObjectVar, StringVar
 
 from learnapp.domain import routes
 from learnapp.domain.content import Course
-from learnapp.services.lessons import module_totals
-from learnapp.services.shared_credit import SharedCredit
-from learnapp.services.views import CourseView
+from learnapp.services.engine.shared_credit import SharedCredit
+from learnapp.services.learning.lessons import module_totals
+from learnapp.services.learning.views import CourseView
 from learnapp.ui.live.expressions import lesson_done, module_count
 
 

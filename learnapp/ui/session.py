@@ -11,8 +11,8 @@ from reflex.event import EventSpec
 
 from learnapp.domain import routes
 from learnapp.persistence.db import Database, default_database
-from learnapp.services.accounts import Account
-from learnapp.services.sessions import session_account, trusted_account
+from learnapp.services.accounts.learners import Account
+from learnapp.services.accounts.sessions import session_account, trusted_account
 from learnapp.ui.events import event
 from learnapp.ui.live.reflex_adapter import page_param
 

@@ -15,7 +15,7 @@ from sqlmodel import col
 
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import Learner
-from learnapp.services.tokens import create_token
+from learnapp.services.accounts.tokens import create_token
 from tests.app_pool import api_app
 from tests.conftest import ADMIN, ALICE, BOB
 

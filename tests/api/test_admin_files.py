@@ -7,8 +7,8 @@ import asyncio
 import httpx
 
 from learnapp.persistence.db import Database
-from learnapp.services.enrollment import enroll_course
-from learnapp.services.sessions import start_session
+from learnapp.services.accounts.sessions import start_session
+from learnapp.services.engine.enrollment import enroll_course
 from tests.app_pool import api_app
 from tests.conftest import ADMIN, ALICE
 

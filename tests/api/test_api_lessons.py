@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from learnapp.persistence.db import Database
-from learnapp.services.completion import record_completion
+from learnapp.services.engine.completion import record_completion
 from tests.api.conftest import Api, Tokens, joined_on
 from tests.conftest import ALICE, BOB
 

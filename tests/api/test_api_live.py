@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from learnapp.persistence.db import Database
-from learnapp.services.live import ProgressChanged, on_progress_changed
+from learnapp.services.engine.live import ProgressChanged, on_progress_changed
 from tests.api.conftest import Api, Tokens
 from tests.conftest import ALICE, BOB
 from tests.services.helpers import stored_course

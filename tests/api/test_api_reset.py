@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from learnapp.persistence.db import Database
-from learnapp.services.progress import course_outline
+from learnapp.services.learning.progress import course_outline
 from tests.api.conftest import Api, Tokens, assert_error
 from tests.conftest import ADMIN, ALICE, BOB
 from tests.services.helpers import assert_stored_equals_recomputed

@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
 from learnapp.api.app import create_api
 from learnapp.api.v1 import limits
 from learnapp.persistence.db import Database
-from learnapp.services.enrollment import enroll_pathway
+from learnapp.services.engine.enrollment import enroll_pathway
 from tests.api.conftest import Tokens
 from tests.conftest import ALICE
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import ApiToken
-from learnapp.services.tokens import create_token, list_tokens, revoke_token
+from learnapp.services.accounts.tokens import create_token, list_tokens, revoke_token
 from tests.api.conftest import Api, Tokens, assert_error
 from tests.conftest import ALICE, BOB
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import httpx
 
 from learnapp.persistence.db import Database
-from learnapp.services.sessions import session_account
+from learnapp.services.accounts.sessions import session_account
 from tests.app_pool import api_app
 
 Poster = Callable[[str, dict[str, str]], httpx.Response]
@@ -103,8 +103,8 @@ def test_unknown_or_missing_session_tokens_are_nobody(db: Database) -> None:
 
 
 def test_download_my_data_needs_a_session_and_returns_only_mine(db: Database) -> None:
-    from learnapp.services.completion import record_completion
-    from learnapp.services.enrollment import enroll_course
+    from learnapp.services.engine.completion import record_completion
+    from learnapp.services.engine.enrollment import enroll_course
 
     enroll_course(db, 1, "course-b")
     record_completion(db, 1, "s1")

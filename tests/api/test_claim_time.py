@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import text
 
 from learnapp.persistence.db import Database
-from learnapp.services.certificates import certificates_of, issue_due, verify
-from learnapp.services.completion import record_completion, revoke_completion
-from learnapp.services.recalculate import RecalcOptions, recalculate
+from learnapp.services.engine.completion import record_completion, revoke_completion
+from learnapp.services.notices.certificates import certificates_of, issue_due, verify
+from learnapp.services.operations.recalculate import RecalcOptions, recalculate
 from tests.api.conftest import Api, joined_on
 from tests.clock import days_ago
 from tests.conftest import ALICE

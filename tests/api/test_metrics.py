@@ -16,11 +16,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import utcnow
-from learnapp.services.certificate_pdf import CertificateText
-from learnapp.services.certificates import backoff, issue_due
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_course
-from learnapp.services.recalculate import RecalcOptions, recalculate
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course
+from learnapp.services.notices.certificate_pdf import CertificateText
+from learnapp.services.notices.certificates import backoff, issue_due
+from learnapp.services.operations.recalculate import RecalcOptions, recalculate
 from learnapp.settings import ROOT, get_settings
 from tests.api.conftest import Api, assert_error
 from tests.conftest import ALICE, BOB

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from learnapp.persistence.db import Database
-from learnapp.services.operations import runs_folder
-from learnapp.services.recalculate import RecalcOptions, recalculate
+from learnapp.services.operations.recalculate import RecalcOptions, recalculate
+from learnapp.services.operations.runs import runs_folder
 from tests.api.test_admin_files import get
 from tests.conftest import ADMIN, ALICE
 

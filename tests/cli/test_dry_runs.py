@@ -16,16 +16,16 @@ from sqlalchemy import text
 
 from learnapp.cli import main
 from learnapp.persistence.db import Database
-from learnapp.services.accounts import create_learner
-from learnapp.services.admin_content import preview_content
-from learnapp.services.certificates import issue_due
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_course, enroll_pathway
-from learnapp.services.events import ClientEventIn, apply_events
-from learnapp.services.legacy_import import import_progress
-from learnapp.services.recalculate import RecalcOptions, recalculate
-from learnapp.services.sessions import start_session
-from learnapp.services.tokens import create_token
+from learnapp.services.accounts.learners import create_learner
+from learnapp.services.accounts.sessions import start_session
+from learnapp.services.accounts.tokens import create_token
+from learnapp.services.content.updates import preview_content
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course, enroll_pathway
+from learnapp.services.engine.events import ClientEventIn, apply_events
+from learnapp.services.notices.certificates import issue_due
+from learnapp.services.operations.legacy_import import import_progress
+from learnapp.services.operations.recalculate import RecalcOptions, recalculate
 from learnapp.settings import get_settings
 from tests.conftest import ADMIN, ALICE, BOB, FIXTURE_CONTENT
 from tests.dbdump import dump

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from learnapp.cli import main
 from learnapp.persistence.db import Database
-from learnapp.services.population import generate_population
+from learnapp.services.operations.population import generate_population
 from learnapp.settings import get_settings
 from tests.services.helpers import assert_stored_equals_recomputed
 

@@ -8,8 +8,8 @@ from learnapp.cli import main
 from learnapp.persistence import stats_counters
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_pathway
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_pathway
 from tests.conftest import ALICE
 
 

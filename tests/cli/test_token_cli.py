@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from learnapp.cli import main
 from learnapp.persistence.db import Database
-from learnapp.services.tokens import list_tokens, token_caller
+from learnapp.services.accounts.tokens import list_tokens, token_caller
 from learnapp.settings import get_settings
 from tests.conftest import BOB
 

@@ -22,9 +22,9 @@ from playwright.sync_api import Page, expect
 from standardwebhooks.webhooks import Webhook
 
 from learnapp.persistence.db import Database
-from learnapp.services.accounts import create_learner
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_course
+from learnapp.services.accounts.learners import create_learner
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course
 from learnapp.settings import ROOT
 from tests.e2e.helpers import TIMEOUT, log_in
 from tests.e2e.screens import shoot

@@ -17,8 +17,8 @@ import yaml
 from playwright.sync_api import Dialog, Locator, Page, expect
 
 from learnapp.persistence.db import Database
-from learnapp.services.deployment import deployment_problems
-from learnapp.services.test_faults import injected_fault
+from learnapp.services.operations.deployment import deployment_problems
+from learnapp.services.operations.test_faults import injected_fault
 from learnapp.settings import ROOT, get_settings
 from tests.e2e.conftest import WatchedBrowser
 from tests.e2e.helpers import (

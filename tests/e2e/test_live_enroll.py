@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import pytest
 
 from learnapp.persistence.db import Database
-from learnapp.services.accounts import create_learner
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_course
+from learnapp.services.accounts.learners import create_learner
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course
 from learnapp.ui.pages.course import CourseState
 from learnapp.ui.pages.pathway import PathwayState
 from tests.e2e.server import Setup, served_app

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from learnapp.persistence.db import Database
-from learnapp.services.accounts import create_learner
-from learnapp.services.enrollment import enroll_course
+from learnapp.services.accounts.learners import create_learner
+from learnapp.services.engine.enrollment import enroll_course
 from learnapp.ui.pages.admin_learner import LearnerAdminState
 from tests.e2e.server import Setup, served_app
 from tests.security.test_state_events import (

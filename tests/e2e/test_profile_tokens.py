@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from learnapp.persistence.db import Database
-from learnapp.services.accounts import find_account
-from learnapp.services.tokens import MAX_LIVE, create_token, list_tokens
+from learnapp.services.accounts.learners import find_account
+from learnapp.services.accounts.tokens import MAX_LIVE, create_token, list_tokens
 from tests.e2e.helpers import TIMEOUT, sign_up
 
 pytestmark = pytest.mark.e2e

@@ -17,9 +17,9 @@ from playwright.sync_api import Page, expect
 
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
-from learnapp.services.accounts import find_account
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_course
+from learnapp.services.accounts.learners import find_account
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course
 from tests.e2e.helpers import LESSONS, TIMEOUT, enroll, log_in, open_lesson, sign_up
 
 pytestmark = pytest.mark.e2e

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from learnapp.persistence.db import Database
-from learnapp.services.tokens import create_token
+from learnapp.services.accounts.tokens import create_token
 from learnapp.settings import get_settings
 from tests.api.conftest import Api
 from tests.app_pool import api_app

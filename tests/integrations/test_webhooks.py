@@ -11,9 +11,9 @@ from sqlalchemy import select
 from learnapp.persistence.db import Database
 from learnapp.persistence.outbox import events_of
 from learnapp.persistence.tables import Notification, utcnow
-from learnapp.services.completion import record_completion, reset_course, revoke_completion
-from learnapp.services.enrollment import enroll_course
-from learnapp.services.webhook_delivery import MAX_ATTEMPTS, run_round
+from learnapp.services.engine.completion import record_completion, reset_course, revoke_completion
+from learnapp.services.engine.enrollment import enroll_course
+from learnapp.services.integrations.webhook_delivery import MAX_ATTEMPTS, run_round
 from tests.api.conftest import Api, assert_error
 from tests.conftest import ADMIN, ALICE, BOB
 from tests.integrations.receiver import Receiver

@@ -14,7 +14,7 @@ from learnapp.persistence.db import Database
 from learnapp.persistence.outbox import events_of
 from learnapp.persistence.tables import utcnow
 from learnapp.persistence.xapi import counts
-from learnapp.services.xapi import run_round
+from learnapp.services.integrations.xapi import run_round
 from tests.api.conftest import Api
 from tests.conftest import ALICE
 from tests.integrations.lrs import PASSWORD, RALPH, USER, Ralph

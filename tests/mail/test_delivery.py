@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from learnapp.persistence import mail_queue
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import utcnow
-from learnapp.services.accounts import authenticate
+from learnapp.services.accounts.learners import authenticate
 from learnapp.services.errors import InvalidRequest
 from learnapp.services.mail.compose import compose
 from learnapp.services.mail.deliveries import recent_deliveries, retry_delivery

@@ -10,7 +10,8 @@ import pytest
 from learnapp.persistence import mail_queue
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import utcnow
-from learnapp.services.accounts import authenticate, create_learner, find_account
+from learnapp.services.accounts.learners import authenticate, create_learner, find_account
+from learnapp.services.accounts.sessions import session_account, start_session
 from learnapp.services.errors import Conflict, InvalidRequest
 from learnapp.services.mail.delivery import deliver_due
 from learnapp.services.mail.email_change import (
@@ -22,7 +23,6 @@ from learnapp.services.mail.email_change import (
 )
 from learnapp.services.mail.reset import request_reset, reset_password
 from learnapp.services.mail.transport import SmtpTransport
-from learnapp.services.sessions import session_account, start_session
 from tests.conftest import ALICE
 from tests.mail.conftest import SmtpServer, html_of, links, queued, queued_link, text_of
 from tests.mail.test_routes import Client

@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import utcnow
-from learnapp.services.certificates import issue_due
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_course
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course
+from learnapp.services.engine.unit_of_work import unit_of_work
 from learnapp.services.mail.notices import queue_notices
 from learnapp.services.mail.preferences import email_preferences, set_email_preference
 from learnapp.services.mail.transport import SmtpTransport
 from learnapp.services.mail.worker import MailWorker
-from learnapp.services.unit_of_work import unit_of_work
+from learnapp.services.notices.certificates import issue_due
 from tests.clock import days_ago
 from tests.conftest import ALICE, BOB
 from tests.mail.conftest import SmtpServer, html_of, links, queued, text_of

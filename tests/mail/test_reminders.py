@@ -8,9 +8,9 @@ from datetime import UTC, datetime, time, timedelta
 
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import utcnow
-from learnapp.services.accounts import update_profile
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_course
+from learnapp.services.accounts.learners import update_profile
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course
 from learnapp.services.mail.preferences import set_email_preference
 from learnapp.services.mail.reminders import queue_reminders
 from tests.conftest import ALICE, BOB

@@ -8,11 +8,11 @@ from urllib.parse import unquote
 import httpx
 
 from learnapp.persistence.db import Database
-from learnapp.services.accounts import authenticate
-from learnapp.services.enrollment import enroll_course
+from learnapp.services.accounts.learners import authenticate
+from learnapp.services.accounts.sessions import session_account, start_session
+from learnapp.services.engine.enrollment import enroll_course
 from learnapp.services.mail.preferences import email_preferences
 from learnapp.services.mail.reminders import queue_reminders
-from learnapp.services.sessions import session_account, start_session
 from tests.app_pool import api_app
 from tests.conftest import ALICE
 from tests.mail.conftest import queued, queued_link

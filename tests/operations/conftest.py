@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from learnapp.persistence.db import Database
-from learnapp.services.accounts import create_learner
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_course, enroll_pathway
-from learnapp.services.stats_verify import repair
+from learnapp.services.accounts.learners import create_learner
+from learnapp.services.admin.stats_verify import repair
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course, enroll_pathway
 from tests.conftest import ADMIN, ALICE, BOB
 
 # The record of what happened, not the data a rollback restores: runs, kept values, history, events.

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from learnapp.cli import main
 from learnapp.persistence.db import Database
-from learnapp.services.operations import runs_folder
+from learnapp.services.operations.runs import runs_folder
 from tests.operations.conftest import corrupt
 
 

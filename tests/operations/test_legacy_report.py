@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 from learnapp.persistence.db import Database
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_course
-from learnapp.services.legacy_import import import_progress
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course
+from learnapp.services.operations.legacy_import import import_progress
 from tests.conftest import ALICE
 from tests.dbdump import dump
 

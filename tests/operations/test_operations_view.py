@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from learnapp.persistence.db import Database
-from learnapp.services.completion import record_completion
+from learnapp.services.admin.operations_view import operation_runs, run_file
+from learnapp.services.engine.completion import record_completion
 from learnapp.services.errors import Conflict, NotFound
-from learnapp.services.legacy_import import import_progress
-from learnapp.services.legacy_rows import MalformedFile
-from learnapp.services.operations import runs_folder
-from learnapp.services.operations_view import operation_runs, run_file
-from learnapp.services.recalc_rollback import rollback_recalculate
-from learnapp.services.recalculate import RecalcOptions, recalculate
+from learnapp.services.operations.legacy_import import import_progress
+from learnapp.services.operations.legacy_rows import MalformedFile
+from learnapp.services.operations.recalc_rollback import rollback_recalculate
+from learnapp.services.operations.recalculate import RecalcOptions, recalculate
+from learnapp.services.operations.runs import runs_folder
 from tests.conftest import BOB
 from tests.operations.conftest import corrupt
 

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import text
 
 from learnapp.persistence.db import Database
-from learnapp.services.completion import record_completion
+from learnapp.services.engine.completion import record_completion
 from learnapp.services.errors import Conflict, InvalidRequest
-from learnapp.services.operations import list_runs
-from learnapp.services.recalc_rollback import rollback_recalculate
-from learnapp.services.recalculate import RecalcOptions, recalculate
+from learnapp.services.operations.recalc_rollback import rollback_recalculate
+from learnapp.services.operations.recalculate import RecalcOptions, recalculate
+from learnapp.services.operations.runs import list_runs
 from tests.conftest import ADMIN, ALICE, BOB
 from tests.dbdump import dump
 from tests.operations.conftest import AUDIT, corrupt

@@ -11,9 +11,9 @@ from sqlalchemy import event, select
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import StoredProgress, course_progress_rows
 from learnapp.persistence.runs import SYNC
-from learnapp.services.recalc_rollback import rollback_recalculate
-from learnapp.services.recalculate import RecalcOptions, recalculate
-from learnapp.services.unit_of_work import unit_of_work
+from learnapp.services.engine.unit_of_work import unit_of_work
+from learnapp.services.operations.recalc_rollback import rollback_recalculate
+from learnapp.services.operations.recalculate import RecalcOptions, recalculate
 from tests.conftest import ALICE, BOB
 from tests.dbdump import dump
 from tests.operations.conftest import AUDIT, corrupt

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from learnapp.persistence.db import Database
-from learnapp.services.operations import list_runs
-from learnapp.services.recalculate import Interrupted, RecalcOptions, recalculate
+from learnapp.services.operations.recalculate import Interrupted, RecalcOptions, recalculate
+from learnapp.services.operations.runs import list_runs
 from tests.conftest import BOB
 from tests.dbdump import dump
 from tests.operations.conftest import corrupt

@@ -11,8 +11,8 @@ from sqlalchemy import Connection
 
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
-from learnapp.services.content_files import read_content
-from learnapp.services.content_import import import_plan
+from learnapp.services.content.apply import import_plan
+from learnapp.services.content.files import read_content
 from tests.conftest import FIXTURE_CONTENT
 
 

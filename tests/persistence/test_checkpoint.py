@@ -9,8 +9,8 @@ from pathlib import Path
 
 from learnapp.persistence.checkpoint import Checkpointer, checkpoint
 from learnapp.persistence.db import WAL_AUTOCHECKPOINT_PAGES, Database
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_course
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course
 from tests.conftest import ALICE
 
 

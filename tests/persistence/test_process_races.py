@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from learnapp.persistence.db import Database
-from learnapp.services.enrollment import enroll_pathway
+from learnapp.services.engine.enrollment import enroll_pathway
 from tests.conftest import ADMIN, ALICE, BOB
 from tests.process_workers import record_rounds
 from tests.services.helpers import assert_stored_equals_recomputed

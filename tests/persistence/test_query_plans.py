@@ -18,23 +18,23 @@ import pytest
 from sqlalchemy import Connection, event
 
 from learnapp.persistence.db import Database
-from learnapp.services.bell import notifications
-from learnapp.services.catalog import catalog_progress
-from learnapp.services.certificates import certificates_of
-from learnapp.services.completion import record_completion
-from learnapp.services.dashboard import dashboard
-from learnapp.services.enrollment import enroll_course, enroll_pathway
-from learnapp.services.learner_progress import learner_progress
-from learnapp.services.lesson_progress import course_lessons, pathway_lessons
-from learnapp.services.lessons import open_lesson
-from learnapp.services.live import ProgressChanged, Scope, read_change, writing_from
-from learnapp.services.population import generate_population
-from learnapp.services.progress import continue_learning, course_outline, next_lesson, pathway_outline
-from learnapp.services.sessions import session_account, start_session
-from learnapp.services.shared_credit import shared_credit
-from learnapp.services.snapshot import learner_snapshot
-from learnapp.services.stats import learner_stats
-from learnapp.services.tokens import create_token, token_caller
+from learnapp.services.accounts.sessions import session_account, start_session
+from learnapp.services.accounts.tokens import create_token, token_caller
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course, enroll_pathway
+from learnapp.services.engine.live import ProgressChanged, Scope, read_change, writing_from
+from learnapp.services.engine.shared_credit import shared_credit
+from learnapp.services.learning.catalog import catalog_progress
+from learnapp.services.learning.dashboard import dashboard
+from learnapp.services.learning.learner_progress import learner_progress
+from learnapp.services.learning.lesson_progress import course_lessons, pathway_lessons
+from learnapp.services.learning.lessons import open_lesson
+from learnapp.services.learning.my_stats import learner_stats
+from learnapp.services.learning.progress import continue_learning, course_outline, next_lesson, pathway_outline
+from learnapp.services.learning.snapshot import learner_snapshot
+from learnapp.services.notices.bell import notifications
+from learnapp.services.notices.certificates import certificates_of
+from learnapp.services.operations.population import generate_population
 from tests.conftest import ALICE
 
 # Tables that grow with the number of learners (the catalog's tables do not).

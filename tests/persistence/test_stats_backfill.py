@@ -11,10 +11,10 @@ from learnapp.persistence import stats_counters
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.migrate import alembic_config, upgrade
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_course, enroll_pathway
-from learnapp.services.population import generate_population
-from learnapp.services.stats_verify import verify
+from learnapp.services.admin.stats_verify import verify
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course, enroll_pathway
+from learnapp.services.operations.population import generate_population
 from tests.conftest import ALICE, BOB
 
 BEFORE_COUNTERS = "61492a2405f0"  # the revision before stat_counter

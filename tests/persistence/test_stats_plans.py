@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from learnapp.persistence.db import Database
-from learnapp.services.admin_stats import course_stats, overview, pathway_stats
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_pathway
-from learnapp.services.population import generate_population
+from learnapp.services.admin.stats import course_stats, overview, pathway_stats
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_pathway
+from learnapp.services.operations.population import generate_population
 from tests.conftest import ALICE
 from tests.persistence.test_query_plans import LEARNER_TABLES, captured
 

@@ -30,9 +30,9 @@ from sqlalchemy import text
 from bench.reflex_socket import ReflexSocket, SocketError, lesson_route
 from learnapp.persistence.catalog import load_catalog
 from learnapp.persistence.db import Database
-from learnapp.services.accounts import create_learner
-from learnapp.services.enrollment import enroll_course
-from learnapp.services.tokens import create_token
+from learnapp.services.accounts.learners import create_learner
+from learnapp.services.accounts.tokens import create_token
+from learnapp.services.engine.enrollment import enroll_course
 from tests.backing import create_database
 from tests.e2e.server import Setup, start_on_free_port, stop_server
 from tests.reliability.durable_postgres import DurablePostgres, durable_postgres

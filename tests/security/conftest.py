@@ -12,11 +12,11 @@ from fastapi import FastAPI
 from sqlalchemy import inspect, text
 
 from learnapp.persistence.db import Database
-from learnapp.services.certificates import certificates_of, issue_due
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_course
-from learnapp.services.events import ClientEventIn, apply_events
-from learnapp.services.sessions import start_session
+from learnapp.services.accounts.sessions import start_session
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course
+from learnapp.services.engine.events import ClientEventIn, apply_events
+from learnapp.services.notices.certificates import certificates_of, issue_due
 from tests.api.conftest import Api, Tokens, api, tokens  # noqa: F401 - fixtures re-exported for this folder
 from tests.app_pool import api_app
 from tests.conftest import ADMIN, ALICE, BOB

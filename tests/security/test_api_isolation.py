@@ -14,11 +14,11 @@ from sqlalchemy import text
 
 from learnapp.api.app import create_api
 from learnapp.persistence.db import Database
-from learnapp.services.enrollment import enroll_course
-from learnapp.services.sessions import start_session
-from learnapp.services.tokens import create_token, digest, list_tokens, revoke_token
-from learnapp.services.webhook_delivery import fan_out
-from learnapp.services.webhooks import add_endpoint
+from learnapp.services.accounts.sessions import start_session
+from learnapp.services.accounts.tokens import create_token, digest, list_tokens, revoke_token
+from learnapp.services.engine.enrollment import enroll_course
+from learnapp.services.integrations.webhook_delivery import fan_out
+from learnapp.services.integrations.webhooks import add_endpoint
 from learnapp.settings import get_settings
 from tests.api.conftest import V1, assert_error
 from tests.security.conftest import ALICE, BOB, Api, BobsData, Tokens, rows_of

@@ -20,8 +20,8 @@ import pytest
 
 from learnapp.api import sign_in_limits
 from learnapp.persistence.db import Database
-from learnapp.services.accounts import find_account
-from learnapp.services.sessions import session_account, start_session
+from learnapp.services.accounts.learners import find_account
+from learnapp.services.accounts.sessions import session_account, start_session
 from learnapp.settings import ROOT, allowed_origins, get_settings
 from tests.app_pool import api_app
 from tests.security.conftest import ALICE, COOKIE, Browser

@@ -13,11 +13,11 @@ from sqlalchemy import select
 from learnapp.persistence import certs
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import utcnow
-from learnapp.services.accounts import update_profile
-from learnapp.services.certificates import certificate_pdf, certificates_of, issue_due, verify
-from learnapp.services.completion import record_completion
-from learnapp.services.content_import import import_content
-from learnapp.services.enrollment import enroll_course
+from learnapp.services.accounts.learners import update_profile
+from learnapp.services.content.apply import import_content
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course
+from learnapp.services.notices.certificates import certificate_pdf, certificates_of, issue_due, verify
 from tests.conftest import ALICE, BOB
 
 

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import LessonRow
-from learnapp.services.content_import import import_content
-from learnapp.services.lesson_markdown import clean_markdown
+from learnapp.services.content.apply import import_content
+from learnapp.services.learning.lesson_markdown import clean_markdown
 from learnapp.ui.pages.player import lesson_body
 
 PAYLOADS = [

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from learnapp.persistence.db import Database
-from learnapp.services.admin_content import ContentChanged, apply_content, preview_content
-from learnapp.services.content_files import MAX_FILE_BYTES, ContentError
+from learnapp.services.content.files import MAX_FILE_BYTES, ContentError
+from learnapp.services.content.updates import ContentChanged, apply_content, preview_content
 from learnapp.settings import get_settings
 from tests.conftest import ADMIN, FIXTURE_CONTENT
 from tests.dbdump import dump

@@ -13,11 +13,11 @@ import pytest
 
 from learnapp.api.app import create_api
 from learnapp.persistence.db import Database
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_course
-from learnapp.services.legacy_import import import_progress
-from learnapp.services.operations import runs_folder
-from learnapp.services.sessions import end_session
+from learnapp.services.accounts.sessions import end_session
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course
+from learnapp.services.operations.legacy_import import import_progress
+from learnapp.services.operations.runs import runs_folder
 from tests.security.conftest import ALICE, BOB, BobsData, Browser, Sessions, Tokens
 
 ADMIN_FILES = "/admin-files/"

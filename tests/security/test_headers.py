@@ -17,7 +17,7 @@ import pytest
 
 from learnapp.api.security_headers import SecurityHeaders, inline_script_hashes, inline_scripts
 from learnapp.persistence.db import Database
-from learnapp.services.sessions import start_session
+from learnapp.services.accounts.sessions import start_session
 from learnapp.settings import get_settings
 from tests.app_pool import api_app
 from tests.conftest import ALICE

@@ -12,9 +12,9 @@ from sqlmodel import col
 
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import Learner
-from learnapp.services.admin_stats import course_stats
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_course
+from learnapp.services.admin.stats import course_stats
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course
 from tests.api.conftest import Api, Tokens, assert_error
 from tests.security.conftest import ALICE, BOB, rows_of
 from tests.services.helpers import stored_course

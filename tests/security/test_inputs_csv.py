@@ -15,9 +15,10 @@ from learnapp.cli import main
 from learnapp.domain.spreadsheet import csv_text, safe_cell
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import Learner
-from learnapp.services import admin_learners, export
-from learnapp.services.accounts import create_learner
-from learnapp.services.enrollment import enroll_course
+from learnapp.services.accounts.learners import create_learner
+from learnapp.services.admin import learners as admin_learners
+from learnapp.services.engine.enrollment import enroll_course
+from learnapp.services.operations import export
 from learnapp.settings import get_settings
 from tests.security.conftest import Browser, Sessions
 

@@ -14,10 +14,10 @@ from starlette.routing import BaseRoute
 from learnapp.api.app import create_api
 from learnapp.domain.ids import MAX_ID, parse_id
 from learnapp.persistence.db import Database
-from learnapp.services.accounts import create_learner
-from learnapp.services.admin_learners import find_learners
-from learnapp.services.certificates import certificate_pdf, verify
+from learnapp.services.accounts.learners import create_learner
+from learnapp.services.admin.learners import find_learners
 from learnapp.services.errors import NotFound
+from learnapp.services.notices.certificates import certificate_pdf, verify
 from learnapp.ui.pages.admin_learner import requested_learner
 from tests.api.conftest import Api, Tokens, assert_error
 from tests.security.conftest import ALICE, Browser, Sessions

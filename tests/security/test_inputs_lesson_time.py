@@ -13,8 +13,8 @@ from sqlmodel import col
 from learnapp.persistence.db import Database
 from learnapp.persistence.events import MAX_SECONDS_PER_LESSON_DAY
 from learnapp.persistence.tables import LessonRow, LessonTime, utcnow
-from learnapp.services.enrollment import enroll_course, enroll_pathway
-from learnapp.services.progress import record_time_spent
+from learnapp.services.engine.enrollment import enroll_course, enroll_pathway
+from learnapp.services.learning.progress import record_time_spent
 from tests.api.conftest import Api, assert_error
 from tests.security.conftest import ALICE, BOB, rows_of
 

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 
 from learnapp.cli import main
 from learnapp.persistence.db import Database
-from learnapp.services.legacy_import import import_progress
-from learnapp.services.legacy_rows import MalformedFile
-from learnapp.services.operations import list_runs
+from learnapp.services.operations.legacy_import import import_progress
+from learnapp.services.operations.legacy_rows import MalformedFile
+from learnapp.services.operations.runs import list_runs
 from learnapp.settings import get_settings
 from tests.dbdump import dump
 

@@ -27,8 +27,8 @@ from learnapp.api.sign_in_limits import (
 )
 from learnapp.api.v1.limits import AUTH_MAX_BODY_BYTES
 from learnapp.persistence.db import Database
-from learnapp.services import accounts
-from learnapp.services.accounts import (
+from learnapp.services.accounts import learners as accounts
+from learnapp.services.accounts.learners import (
     MAX_CONCURRENT_HASHES,
     authenticate,
     create_learner,

@@ -17,10 +17,10 @@ from learnapp.cli import main
 from learnapp.persistence.db import Database
 from learnapp.persistence.migrate import upgrade
 from learnapp.persistence.tables import CourseRow, Learner
-from learnapp.services.accounts import create_learner, find_account, hash_password
-from learnapp.services.demo import DEMO_ACCOUNTS
-from learnapp.services.deployment import deployment_problems, refuse_unsafe_start
-from learnapp.services.population import PASSWORD_HASH
+from learnapp.services.accounts.learners import create_learner, find_account, hash_password
+from learnapp.services.operations.demo import DEMO_ACCOUNTS
+from learnapp.services.operations.deployment import deployment_problems, refuse_unsafe_start
+from learnapp.services.operations.population import PASSWORD_HASH
 from learnapp.settings import ROOT, get_settings
 
 pytestmark = pytest.mark.slow  # starts the app in processes: `make test` runs it, `make test-fast` does not

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from learnapp.api.client_address import client_address
 from learnapp.api.sign_in_limits import LOGIN_LIMIT, SIGNUP_LIMITS
 from learnapp.persistence.db import Database
-from learnapp.services.accounts import find_account
+from learnapp.services.accounts.learners import find_account
 from learnapp.settings import Settings, get_settings
 from tests.app_pool import api_app
 from tests.security.conftest import COOKIE, Browser

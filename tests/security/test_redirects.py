@@ -6,7 +6,7 @@ import pytest
 
 from learnapp.domain.redirects import DEFAULT_AFTER_SIGN_IN, safe_redirect
 from learnapp.persistence.db import Database
-from learnapp.services.accounts import create_learner
+from learnapp.services.accounts.learners import create_learner
 from tests.security.conftest import Browser
 
 REFUSED = [
@@ -66,7 +66,9 @@ def test_a_same_origin_path_is_kept(target: str) -> None:
     assert safe_redirect(target) == target
 
 
-@pytest.mark.parametrize("target", ["javascript:alert(1)", "//evil.example", "/\\evil.example", "https://evil.example/"])
+@pytest.mark.parametrize(
+    "target", ["javascript:alert(1)", "//evil.example", "/\\evil.example", "https://evil.example/"]
+)
 def test_the_login_route_redirects_only_inside_the_app(db: Database, browser: Browser, target: str) -> None:
     create_learner(db, "eve@example.com", "Eve", "correct-horse-1")
     response = browser.post(

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from learnapp.persistence.db import Database
-from learnapp.services.sessions import session_account
+from learnapp.services.accounts.sessions import session_account
 from learnapp.settings import get_settings
 from tests.app_pool import api_app
 from tests.security.conftest import ALICE, COOKIE, BobsData, Browser

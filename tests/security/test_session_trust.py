@@ -22,10 +22,9 @@ from sqlmodel import col
 from bench.reflex_socket import ON_LOAD
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import LoginSession, utcnow
-from learnapp.services import sessions
-from learnapp.services.accounts import create_learner
-from learnapp.services.enrollment import enroll_course
-from learnapp.services.sessions import (
+from learnapp.services.accounts import sessions
+from learnapp.services.accounts.learners import create_learner
+from learnapp.services.accounts.sessions import (
     TRUST_FOR,
     end_all_sessions,
     end_other_session,
@@ -35,6 +34,7 @@ from learnapp.services.sessions import (
     start_session,
     trusted_account,
 )
+from learnapp.services.engine.enrollment import enroll_course
 from learnapp.ui.pages.player import PlayerState
 from tests.backing import redis_server
 from tests.conftest import ALICE
@@ -65,7 +65,7 @@ def end_elsewhere(db: Database, token: str) -> None:
     program = (
         "import sys\n"
         "from learnapp.persistence.db import Database\n"
-        "from learnapp.services.sessions import end_session\n"
+        "from learnapp.services.accounts.sessions import end_session\n"
         "end_session(Database(sys.argv[1]), sys.argv[2])\n"
     )
     subprocess.run([sys.executable, "-c", program, str(db.engine.url), token], check=True, timeout=60)

@@ -14,10 +14,10 @@ from learnapp.cli import main
 from learnapp.jobs import housekeeping_worker
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import ClientEvent, LoginSession, utcnow
-from learnapp.services.enrollment import enroll_course
-from learnapp.services.events import ClientEventIn, apply_events
-from learnapp.services.housekeeping import CLIENT_EVENT_RETENTION, purge
-from learnapp.services.sessions import session_account, session_digest, start_session
+from learnapp.services.accounts.sessions import session_account, session_digest, start_session
+from learnapp.services.engine.enrollment import enroll_course
+from learnapp.services.engine.events import ClientEventIn, apply_events
+from learnapp.services.operations.housekeeping import CLIENT_EVENT_RETENTION, purge
 from tests.conftest import ALICE, BOB
 
 

@@ -13,10 +13,7 @@ from sqlmodel import col
 
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import LoginSession, utcnow
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_course
-from learnapp.services.live import ProgressChanged, read_change
-from learnapp.services.sessions import (
+from learnapp.services.accounts.sessions import (
     active_sessions,
     end_all_sessions,
     end_other_session,
@@ -25,6 +22,9 @@ from learnapp.services.sessions import (
     session_digest,
     start_session,
 )
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course
+from learnapp.services.engine.live import ProgressChanged, read_change
 from learnapp.settings import get_settings
 from learnapp.ui.binding import SIGNED_OUT, live_session_key
 from learnapp.ui.live.channel import session_may_see
@@ -141,7 +141,7 @@ def test_a_tab_whose_session_ended_gets_no_progress_and_its_next_event_is_signed
         end_session(db, tab)
     elif ending == "idle":
         age(db, tab, seen_days_ago=15)
-        from learnapp.services import sessions
+        from learnapp.services.accounts import sessions
 
         sessions._checked.clear()  # what TRUST_FOR seconds do: the next event asks the database again
     elif ending == "everywhere":

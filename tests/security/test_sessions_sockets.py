@@ -20,10 +20,10 @@ from sqlmodel import col
 from bench.reflex_socket import ON_LOAD
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import LoginSession, utcnow
-from learnapp.services.accounts import create_learner
-from learnapp.services.enrollment import enroll_course
-from learnapp.services.sessions import TRUST_FOR, session_digest
-from learnapp.services.tokens import create_token
+from learnapp.services.accounts.learners import create_learner
+from learnapp.services.accounts.sessions import TRUST_FOR, session_digest
+from learnapp.services.accounts.tokens import create_token
+from learnapp.services.engine.enrollment import enroll_course
 from learnapp.ui.pages.player import PlayerState
 from learnapp.ui.pages.profile_sessions import ProfileSessionsState
 from tests.e2e.server import Setup, served_app

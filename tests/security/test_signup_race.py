@@ -14,7 +14,7 @@ from sqlmodel import col
 from learnapp.api.v1.errors import http_status
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import Learner
-from learnapp.services.accounts import Account, create_learner
+from learnapp.services.accounts.learners import Account, create_learner
 from learnapp.services.errors import Conflict
 
 TRIES = 4

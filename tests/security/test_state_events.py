@@ -38,12 +38,12 @@ import learnapp.ui
 import learnapp.ui.pages
 from bench.reflex_socket import NAMESPACE, ReflexSocket, SocketError, lesson_route
 from learnapp.persistence.db import Database
-from learnapp.services.accounts import create_learner, find_account
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_course
-from learnapp.services.progress import course_outline, record_time_spent
-from learnapp.services.tokens import create_token
-from learnapp.services.webhooks import add_endpoint, list_endpoints, set_endpoint_enabled
+from learnapp.services.accounts.learners import create_learner, find_account
+from learnapp.services.accounts.tokens import create_token
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course
+from learnapp.services.integrations.webhooks import add_endpoint, list_endpoints, set_endpoint_enabled
+from learnapp.services.learning.progress import course_outline, record_time_spent
 from learnapp.ui.live.tab_state import LearnerSync
 from learnapp.ui.pages.admin_common import AdminState
 from learnapp.ui.pages.admin_content import ContentState

@@ -16,8 +16,8 @@ from learnapp.api.v1.limits import BUDGET, RATE_LIMIT
 from learnapp.cli import main
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import ApiToken, utcnow
+from learnapp.services.accounts.tokens import MAX_LIVE, create_token, list_tokens, revoke_token, token_caller
 from learnapp.services.errors import Conflict, InvalidRequest
-from learnapp.services.tokens import MAX_LIVE, create_token, list_tokens, revoke_token, token_caller
 from tests.api.conftest import assert_error
 from tests.security.conftest import ADMIN, ALICE, BOB, Api, Tokens
 

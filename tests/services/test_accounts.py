@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import Learner
-from learnapp.services.accounts import (
+from learnapp.services.accounts.learners import (
     MAX_NAME,
     authenticate,
     create_learner,

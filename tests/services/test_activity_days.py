@@ -8,9 +8,9 @@ from sqlalchemy import create_engine, text
 
 from learnapp.persistence.db import Database
 from learnapp.persistence.migrate import upgrade
-from learnapp.services.completion import record_completion, reset_course, revoke_completion
-from learnapp.services.enrollment import enroll_course
-from learnapp.services.stats import learner_stats
+from learnapp.services.engine.completion import record_completion, reset_course, revoke_completion
+from learnapp.services.engine.enrollment import enroll_course
+from learnapp.services.learning.my_stats import learner_stats
 from tests.conftest import ADMIN, ALICE, BOB
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # a Friday: its week starts Monday 16 Nov

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from learnapp.persistence.db import Database
-from learnapp.services.accounts import create_learner
-from learnapp.services.admin_content import apply_content, preview_content
-from learnapp.services.admin_learners import CSV_COLUMNS, find_learners, reissue_certificate
-from learnapp.services.admin_stats import course_progress_csv, course_stats, learner_detail
-from learnapp.services.certificates import certificates_of
-from learnapp.services.completion import record_completion, reset_course
-from learnapp.services.enrollment import enroll_course
+from learnapp.services.accounts.learners import create_learner
+from learnapp.services.admin.learners import CSV_COLUMNS, find_learners, reissue_certificate
+from learnapp.services.admin.stats import course_progress_csv, course_stats, learner_detail
+from learnapp.services.content.updates import apply_content, preview_content
+from learnapp.services.engine.completion import record_completion, reset_course
+from learnapp.services.engine.enrollment import enroll_course
 from learnapp.services.errors import NotFound
+from learnapp.services.notices.certificates import certificates_of
 from tests.conftest import ADMIN, ALICE, BOB, FIXTURE_CONTENT
 from tests.services.helpers import assert_stored_equals_recomputed, stored_course
 

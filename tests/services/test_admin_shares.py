@@ -10,7 +10,7 @@ from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.certs import COURSE, PATHWAY
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import ENROLLMENT, LEARNER, PATHWAY_ENROLLMENT
-from learnapp.services.admin_stats import course_stats, floored_share, overview, pathway_stats
+from learnapp.services.admin.stats import course_stats, floored_share, overview, pathway_stats
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,11 @@ from sqlalchemy import text
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import ENROLLMENT
-from learnapp.services import admin_sql
-from learnapp.services.accounts import create_learner
-from learnapp.services.admin_stats import course_stats, overview, pathway_stats
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_course, enroll_pathway
+from learnapp.services.accounts.learners import create_learner
+from learnapp.services.admin import stats_sql as admin_sql
+from learnapp.services.admin.stats import course_stats, overview, pathway_stats
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course, enroll_pathway
 from learnapp.services.errors import NotFound
 from tests.conftest import ADMIN, ALICE, BOB
 

@@ -14,8 +14,8 @@ from learnapp.persistence import certs
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import LEARNER
 from learnapp.persistence.tables import Certificate, utcnow
-from learnapp.services.certificate_pdf import CertificateText
-from learnapp.services.certificates import LEASE, Renderer, issue_due
+from learnapp.services.notices.certificate_pdf import CertificateText
+from learnapp.services.notices.certificates import LEASE, Renderer, issue_due
 from tests.conftest import ALICE
 from tests.process_workers import certificate_worker
 from tests.services.test_certificates import finish_course_b

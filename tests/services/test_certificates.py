@@ -14,9 +14,12 @@ from pypdf import PdfReader
 
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import utcnow
-from learnapp.services.bell import notifications
-from learnapp.services.certificate_pdf import CertificateText, render_certificate
-from learnapp.services.certificates import (
+from learnapp.services.engine.completion import record_completion, revoke_completion
+from learnapp.services.engine.enrollment import enroll_course
+from learnapp.services.errors import NotFound
+from learnapp.services.notices.bell import notifications
+from learnapp.services.notices.certificate_pdf import CertificateText, render_certificate
+from learnapp.services.notices.certificates import (
     MAX_ATTEMPTS,
     backoff,
     certificate_pdf,
@@ -25,9 +28,6 @@ from learnapp.services.certificates import (
     retrigger,
     verify,
 )
-from learnapp.services.completion import record_completion, revoke_completion
-from learnapp.services.enrollment import enroll_course
-from learnapp.services.errors import NotFound
 from learnapp.settings import ROOT
 from tests.conftest import ADMIN, ALICE, BOB
 from tests.services.test_races import race

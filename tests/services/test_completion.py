@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import LessonCompletion, ProgressHistory, utcnow
-from learnapp.services.completion import record_completion, reset_course, revoke_completion
-from learnapp.services.enrollment import enroll_course
+from learnapp.services.engine.completion import record_completion, reset_course, revoke_completion
+from learnapp.services.engine.enrollment import enroll_course
 from learnapp.services.errors import InvalidRequest, NotEnrolled, NotFound
 from tests.conftest import ALICE, BOB
 from tests.services.helpers import assert_stored_equals_recomputed, dump, stored_course
@@ -169,7 +169,7 @@ def test_history_explains_every_change_with_who_and_source(db: Database) -> None
 
 
 def test_completing_every_lesson_completes_course_and_pathway_only_at_the_end(db: Database) -> None:
-    from learnapp.services.enrollment import enroll_pathway
+    from learnapp.services.engine.enrollment import enroll_pathway
     from tests.services.helpers import stored_pathway
 
     enroll_pathway(db, ALICE, "path")

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import text
 
 from learnapp.persistence.db import Database
-from learnapp.services import admin_content
-from learnapp.services.admin_content import CatalogChanged, apply_upload, preview_upload
-from learnapp.services.content_upload import upload_source
+from learnapp.services.content import updates as admin_content
+from learnapp.services.content.updates import CatalogChanged, apply_upload, preview_upload
+from learnapp.services.content.upload import upload_source
 from tests.conftest import ADMIN, FIXTURE_CONTENT
 
 

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from learnapp.api.content_file import EXPORT_PATH
 from learnapp.cli import main
 from learnapp.persistence.db import Database
-from learnapp.services.content_export import catalog_digest, export_catalog, write_export
-from learnapp.services.content_import import import_content
+from learnapp.services.content.apply import import_content
+from learnapp.services.content.export import catalog_digest, export_catalog, write_export
 from learnapp.settings import ROOT
 from tests.api.test_admin_files import get
 from tests.conftest import ADMIN, ALICE

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from learnapp.persistence.db import Database
-from learnapp.services.completion import record_completion
-from learnapp.services.content_files import ContentError
-from learnapp.services.content_import import import_content
-from learnapp.services.enrollment import enroll_course
-from learnapp.services.progress import course_outline
+from learnapp.services.content.apply import import_content
+from learnapp.services.content.files import ContentError
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course
+from learnapp.services.learning.progress import course_outline
 from tests.conftest import ALICE, FIXTURE_CONTENT
 from tests.services.helpers import assert_stored_equals_recomputed, dump, stored_course
 
@@ -143,7 +143,7 @@ def test_an_empty_folder_is_an_error(db: Database, tmp_path: Path) -> None:
 
 
 def test_the_shipped_demo_catalog_is_valid_and_has_what_the_spec_asks(tmp_path: Path) -> None:
-    from learnapp.services.content_files import read_content
+    from learnapp.services.content.files import read_content
     from learnapp.settings import ROOT
 
     plan = read_content(ROOT / "content")

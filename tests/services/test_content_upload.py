@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from learnapp.persistence.db import Database
-from learnapp.services.admin_content import CatalogChanged, apply_upload, preview_upload
-from learnapp.services.content_bundles import BundleGone, bundles_folder, load_bundle
-from learnapp.services.content_export import catalog_digest, export_catalog
-from learnapp.services.content_files import ContentError
-from learnapp.services.content_import import import_content
-from learnapp.services.content_upload import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, upload_source
+from learnapp.services.content.apply import import_content
+from learnapp.services.content.bundles import BundleGone, bundles_folder, load_bundle
+from learnapp.services.content.export import catalog_digest, export_catalog
+from learnapp.services.content.files import ContentError
+from learnapp.services.content.updates import CatalogChanged, apply_upload, preview_upload
+from learnapp.services.content.upload import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, upload_source
 from tests.conftest import ADMIN, FIXTURE_CONTENT
 from tests.dbdump import dump
 

@@ -7,9 +7,9 @@ from sqlalchemy import text
 
 from learnapp.persistence import certs
 from learnapp.persistence.db import Database
-from learnapp.services.completion import record_completion
-from learnapp.services.course_refresh import recalculate_course
-from learnapp.services.enrollment import enroll_course
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.course_refresh import recalculate_course
+from learnapp.services.engine.enrollment import enroll_course
 from learnapp.services.errors import InvalidRequest, NotFound
 from tests.conftest import ALICE, BOB
 from tests.services.helpers import assert_stored_equals_recomputed, stored_course

@@ -12,11 +12,11 @@ from sqlalchemy import text
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import insert_completion
-from learnapp.services.completion import record_completion
-from learnapp.services.content_import import import_content
-from learnapp.services.enrollment import enroll_course, enroll_pathway
-from learnapp.services.legacy_import import import_progress
-from learnapp.services.recalculate import RecalcOptions, recalculate
+from learnapp.services.content.apply import import_content
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course, enroll_pathway
+from learnapp.services.operations.legacy_import import import_progress
+from learnapp.services.operations.recalculate import RecalcOptions, recalculate
 from tests.conftest import ALICE, BOB, FIXTURE_CONTENT
 from tests.dbdump import dump
 from tests.services.helpers import assert_stored_equals_recomputed

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import event, text
 
 from learnapp.persistence.db import Database
-from learnapp.services.completion import CompletionView, record_completion, revoke_completion
-from learnapp.services.content_import import import_content
-from learnapp.services.enrollment import enroll_pathway
-from learnapp.services.legacy_import import import_progress
-from learnapp.services.recalculate import RecalcOptions, recalculate
+from learnapp.services.content.apply import import_content
+from learnapp.services.engine.completion import CompletionView, record_completion, revoke_completion
+from learnapp.services.engine.enrollment import enroll_pathway
+from learnapp.services.operations.legacy_import import import_progress
+from learnapp.services.operations.recalculate import RecalcOptions, recalculate
 from tests.conftest import ALICE, BOB, FIXTURE_CONTENT
 from tests.services.helpers import assert_stored_equals_recomputed
 

@@ -20,13 +20,13 @@ from sqlalchemy import text
 
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import utcnow
-from learnapp.services.completion import record_completion, reset_course, revoke_completion
-from learnapp.services.content_import import import_content
-from learnapp.services.enrollment import enroll_course, enroll_pathway
+from learnapp.services.content.apply import import_content
+from learnapp.services.engine.completion import record_completion, reset_course, revoke_completion
+from learnapp.services.engine.enrollment import enroll_course, enroll_pathway
+from learnapp.services.engine.events import ClientEventIn, apply_events
 from learnapp.services.errors import LearnappError
-from learnapp.services.events import ClientEventIn, apply_events
-from learnapp.services.legacy_import import import_progress, rollback_import
-from learnapp.services.recalculate import RecalcOptions, recalculate
+from learnapp.services.operations.legacy_import import import_progress, rollback_import
+from learnapp.services.operations.recalculate import RecalcOptions, recalculate
 from tests.backing import create_database, drop_database
 from tests.conftest import ADMIN, ALICE, BOB, backend
 from tests.services.helpers import invariant_problems

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from learnapp.persistence.db import Database
-from learnapp.services.completion import record_completion
-from learnapp.services.content_import import import_content
-from learnapp.services.enrollment import enroll_course
+from learnapp.services.content.apply import import_content
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course
 from learnapp.services.errors import Conflict
-from learnapp.services.legacy_import import import_progress, rollback_import
+from learnapp.services.operations.legacy_import import import_progress, rollback_import
 from tests.conftest import ALICE, BOB, FIXTURE_CONTENT
 from tests.services.helpers import assert_stored_equals_recomputed, dump, stored_course
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from learnapp.persistence.db import Database
-from learnapp.services.enrollment import enroll_course
+from learnapp.services.engine.enrollment import enroll_course
+from learnapp.services.engine.events import ClientEventIn, apply_events, body_hash, settle_time
 from learnapp.services.errors import InvalidRequest, NotFound
-from learnapp.services.events import ClientEventIn, apply_events, body_hash, settle_time
 from tests.conftest import ALICE
 from tests.services.helpers import assert_stored_equals_recomputed, stored_course
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import text
 
 from learnapp.persistence.db import Database
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_pathway
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_pathway
 from tests.conftest import ADMIN, ALICE, BOB
 from tests.services.helpers import assert_stored_equals_recomputed, floor_percent, invariant_problems
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from learnapp.persistence.db import Database
-from learnapp.services.completion import record_completion, reset_course
-from learnapp.services.enrollment import enroll_course, enroll_pathway
-from learnapp.services.events import ClientEventIn, apply_events
+from learnapp.services.engine.completion import record_completion, reset_course
+from learnapp.services.engine.enrollment import enroll_course, enroll_pathway
+from learnapp.services.engine.events import ClientEventIn, apply_events
 from tests.conftest import ALICE
 from tests.services.helpers import assert_stored_equals_recomputed, stored_course, stored_pathway
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from learnapp.persistence.db import Database
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_course
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course
 from learnapp.services.errors import Conflict
-from learnapp.services.legacy_import import import_progress, rollback_import
+from learnapp.services.operations.legacy_import import import_progress, rollback_import
 from tests.conftest import ALICE, BOB
 from tests.dbdump import LOGS
 from tests.dbdump import dump as dump_all
@@ -115,6 +115,6 @@ def test_rollback_refuses_to_overwrite_later_changes_unless_forced(db: Database,
     assert rollback_import(db, report.run_id, "ops", only_learner=BOB) == [BOB]
     assert rollback_import(db, report.run_id, "ops", only_learner=ALICE, force=True) == [ALICE]
     # w1 was not imported, so it stays; the enrollments the import created are gone again.
-    from learnapp.services.export import learner_data
+    from learnapp.services.operations.export import learner_data
 
     assert [c["lesson"] for c in learner_data(db, ALICE)["completions"]] == ["w1"]

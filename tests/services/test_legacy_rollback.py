@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import LessonRow, ProgressHistory
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_course
-from learnapp.services.legacy_import import import_progress, rollback_import
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course
+from learnapp.services.operations.legacy_import import import_progress, rollback_import
 from tests.conftest import ALICE
 from tests.services.helpers import assert_stored_equals_recomputed, stored_course
 

@@ -9,12 +9,12 @@ import pytest
 
 from learnapp.persistence.db import Database
 from learnapp.persistence.outbox import progress_version
-from learnapp.services import live
-from learnapp.services.bell import read_all
-from learnapp.services.completion import record_completion, revoke_completion
-from learnapp.services.enrollment import enroll_course
-from learnapp.services.live import ProgressChanged, Scope
-from learnapp.services.sessions import end_session, session_digest, start_session
+from learnapp.services.accounts.sessions import end_session, session_digest, start_session
+from learnapp.services.engine import live
+from learnapp.services.engine.completion import record_completion, revoke_completion
+from learnapp.services.engine.enrollment import enroll_course
+from learnapp.services.engine.live import ProgressChanged, Scope
+from learnapp.services.notices.bell import read_all
 from tests.conftest import ALICE, BOB
 
 
@@ -80,7 +80,7 @@ def test_a_unit_that_changed_many_learners_publishes_them_unread_and_a_listener_
 ) -> None:
     enroll_course(db, ALICE, "ac-course")
     session = start_session(db, ALICE)
-    monkeypatch.setattr("learnapp.services.unit_of_work.LIVE_READ_LIMIT", 0)
+    monkeypatch.setattr("learnapp.services.engine.unit_of_work.LIVE_READ_LIMIT", 0)
     [change] = from_tab(db, record_completion, ALICE, "b1")
     assert change.read is None and change.sessions == frozenset()
     read = live.read_change(db, change)

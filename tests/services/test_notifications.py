@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from learnapp.persistence.db import Database
-from learnapp.services.bell import notifications, read_all
-from learnapp.services.completion import record_completion, revoke_completion
-from learnapp.services.enrollment import enroll_course
+from learnapp.services.engine.completion import record_completion, revoke_completion
+from learnapp.services.engine.enrollment import enroll_course
+from learnapp.services.notices.bell import notifications, read_all
 from tests.conftest import ALICE, BOB
 
 AC = ["b1", "b2", "b3", "c1", "c2", "c3", "c4", "c5", "w1", "w2"]

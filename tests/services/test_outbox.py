@@ -14,14 +14,14 @@ import pytest
 from learnapp.persistence.db import Database
 from learnapp.persistence.outbox import Event, events_of, progress_version, take_events
 from learnapp.persistence.tables import utcnow
-from learnapp.services import live
-from learnapp.services.completion import record_completion, reset_course, revoke_completion
-from learnapp.services.content_files import read_content
-from learnapp.services.content_import import import_plan
-from learnapp.services.enrollment import enroll_course, enroll_pathway
+from learnapp.services.content.apply import import_plan
+from learnapp.services.content.files import read_content
+from learnapp.services.engine import live
+from learnapp.services.engine.completion import record_completion, reset_course, revoke_completion
+from learnapp.services.engine.enrollment import enroll_course, enroll_pathway
+from learnapp.services.engine.events import ClientEventIn, apply_events
 from learnapp.services.errors import LearnappError
-from learnapp.services.events import ClientEventIn, apply_events
-from learnapp.services.recalculate import RecalcOptions, recalculate
+from learnapp.services.operations.recalculate import RecalcOptions, recalculate
 from learnapp.ui.live.tab_state import older_than_shown
 from tests.conftest import ALICE, BOB
 

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import text
 
 from learnapp.persistence.db import Database
-from learnapp.services.admin_stats import course_stats
+from learnapp.services.admin.stats import course_stats
 from learnapp.services.errors import Conflict
-from learnapp.services.population import generate_population
+from learnapp.services.operations.population import generate_population
 from tests.services.helpers import assert_stored_equals_recomputed
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

@@ -8,9 +8,9 @@ from sqlalchemy import Connection, text
 
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
-from learnapp.services.population import generate_population
-from learnapp.services.population_bulk import create_staging
-from learnapp.services.population_progress import load_shape
+from learnapp.services.operations.population import generate_population
+from learnapp.services.operations.population_bulk import create_staging
+from learnapp.services.operations.population_progress import load_shape
 from tests.persistence.test_query_plans import captured, problems_of
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

@@ -12,9 +12,9 @@ from sqlalchemy import make_url, text
 
 from learnapp.persistence.db import Database
 from learnapp.services.errors import Conflict
-from learnapp.services.population import generate_population
-from learnapp.services.population_bulk import BULK_TABLES, stored_text
-from learnapp.services.population_checks import checked_per_batch, may_skip_row_checks
+from learnapp.services.operations.population import generate_population
+from learnapp.services.operations.population_bulk import BULK_TABLES, stored_text
+from learnapp.services.operations.population_checks import checked_per_batch, may_skip_row_checks
 from tests.conftest import backend
 from tests.services.helpers import assert_stored_equals_recomputed
 from tests.services.test_population import facts

@@ -22,10 +22,10 @@ from learnapp.persistence.db import Database
 from learnapp.persistence.facts import LEARNER
 from learnapp.persistence.migrate import upgrade
 from learnapp.persistence.tables import Enrollment, LessonCompletion, PathwayEnrollment
-from learnapp.services.content_import import import_content
-from learnapp.services.population import PASSWORD_HASH, generate_population
-from learnapp.services.population_progress import load_shape, recompute_range
-from learnapp.services.unit_of_work import unit_of_work
+from learnapp.services.content.apply import import_content
+from learnapp.services.engine.unit_of_work import unit_of_work
+from learnapp.services.operations.population import PASSWORD_HASH, generate_population
+from learnapp.services.operations.population_progress import load_shape, recompute_range
 from tests.backing import create_database, drop_database
 
 NIGHTLY = os.environ.get("LEARNAPP_HYPOTHESIS_PROFILE") == "nightly"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from learnapp.persistence.db import Database
-from learnapp.services.accounts import update_profile
-from learnapp.services.sessions import account_changed, session_account, start_session
+from learnapp.services.accounts.learners import update_profile
+from learnapp.services.accounts.sessions import account_changed, session_account, start_session
 from tests.conftest import ALICE, BOB
 
 

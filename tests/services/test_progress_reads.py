@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from learnapp.persistence.db import Database
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_course, enroll_pathway
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course, enroll_pathway
 from learnapp.services.errors import NotFound
-from learnapp.services.progress import (
+from learnapp.services.learning.progress import (
     aggregate,
     continue_learning,
     course_outline,
@@ -127,7 +127,7 @@ def test_enrolling_twice_is_a_no_op_and_pathway_enrolls_its_courses(db: Database
 
 
 def test_bulk_progress_reads_many_courses_at_once_and_zero_for_the_rest(db: Database) -> None:
-    from learnapp.services.progress import bulk_progress
+    from learnapp.services.learning.progress import bulk_progress
 
     enroll_course(db, ALICE, "course-b")
     enroll_course(db, ALICE, "ac-course")
@@ -152,7 +152,7 @@ def test_completions_are_logged_as_structured_records(db: Database, caplog: pyte
 
 
 def test_dashboard_resumes_the_last_opened_unfinished_course_at_its_next_lesson(db: Database) -> None:
-    from learnapp.services.dashboard import dashboard
+    from learnapp.services.learning.dashboard import dashboard
 
     enroll_course(db, ALICE, "course-b")
     enroll_course(db, ALICE, "ac-course")

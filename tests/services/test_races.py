@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from learnapp.persistence.db import Database
-from learnapp.services.completion import CompletionView, record_completion
-from learnapp.services.enrollment import enroll_course
+from learnapp.services.engine.completion import CompletionView, record_completion
+from learnapp.services.engine.enrollment import enroll_course
 from tests.conftest import ALICE
 from tests.services.helpers import assert_stored_equals_recomputed, stored_course
 from tests.services.test_completion import completions
@@ -49,7 +49,7 @@ def test_two_concurrent_recordings_of_one_lesson_leave_one_completion(db: Databa
         assert results[0].completed_at == results[1].completed_at
         assert completions(db, ALICE) == 1
         assert stored_course(db, ALICE, "ac-course").completed == 1
-        from learnapp.services.completion import revoke_completion
+        from learnapp.services.engine.completion import revoke_completion
 
         revoke_completion(db, ALICE, "c1")
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from learnapp.persistence.db import Database
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_course, enroll_pathway
-from learnapp.services.operations import list_runs
-from learnapp.services.recalculate import Interrupted, RecalcOptions, recalculate
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course, enroll_pathway
+from learnapp.services.operations.recalculate import Interrupted, RecalcOptions, recalculate
+from learnapp.services.operations.runs import list_runs
 from tests.conftest import ADMIN, ALICE, BOB
 from tests.dbdump import dump
 from tests.services.helpers import assert_stored_equals_recomputed, stored_course
@@ -62,9 +62,7 @@ def test_dry_run_reports_the_changes_and_leaves_the_progress_data_byte_for_byte(
     assert progress_dump(learning) == before
 
 
-def test_an_interrupted_run_resumes_after_its_last_committed_batch(
-    learning: Database, tmp_path: Path
-) -> None:
+def test_an_interrupted_run_resumes_after_its_last_committed_batch(learning: Database, tmp_path: Path) -> None:
     corrupt(learning)
     with pytest.raises(Interrupted) as stopped:
         recalculate(learning, RecalcOptions(batch_size=1), tmp_path, "tester", stop_after=1)
@@ -118,7 +116,7 @@ def test_enrolling_learners_one_course_without_pathway(db: Database, tmp_path: P
 
 
 def test_export_gives_csv_rows_per_enrollment_and_a_learners_full_json(learning: Database) -> None:
-    from learnapp.services.export import enrollment_rows, learner_data, to_csv, to_json
+    from learnapp.services.operations.export import enrollment_rows, learner_data, to_csv, to_json
 
     rows = enrollment_rows(learning)
     assert len(rows) == 9  # three learners, three courses each (the pathway enrolled them)

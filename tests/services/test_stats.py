@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from learnapp.persistence.db import Database
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_course
-from learnapp.services.stats import learner_stats
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course
+from learnapp.services.learning.my_stats import learner_stats
 from tests.conftest import ALICE, BOB
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -50,7 +50,7 @@ def test_streak_is_broken_by_a_missed_day_and_no_activity_means_zero(db: Databas
 
 
 def test_time_spent_adds_up_and_one_report_is_capped(db: Database) -> None:
-    from learnapp.services.progress import MAX_SECONDS_PER_REPORT, record_time_spent
+    from learnapp.services.learning.progress import MAX_SECONDS_PER_REPORT, record_time_spent
 
     enroll_course(db, ALICE, "ac-course")  # time counts for enrolled learners only
     assert record_time_spent(db, ALICE, "b1", 90) == 90
@@ -73,7 +73,7 @@ def test_weekly_activity_counts_completions_per_local_week_including_empty_weeks
 
 
 def test_achievements_follow_the_stats(db: Database) -> None:
-    from learnapp.services.stats import achievements
+    from learnapp.services.learning.my_stats import achievements
 
     enroll_course(db, BOB, "course-b")
     assert not any(a.earned for a in achievements(learner_stats(db, BOB, NOW)))

@@ -18,15 +18,15 @@ from learnapp.persistence import stats_counters
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import ENROLLMENT, LEARNER, PATHWAY_ENROLLMENT
-from learnapp.services import admin_sql
-from learnapp.services.accounts import create_learner
-from learnapp.services.admin_stats import NodeStats, course_stats, overview, pathway_stats
-from learnapp.services.completion import record_completion, reset_course, revoke_completion
-from learnapp.services.enrollment import enroll_course, enroll_pathway
-from learnapp.services.population import generate_population
-from learnapp.services.recalc_rollback import rollback_recalculate
-from learnapp.services.recalculate import RecalcOptions, recalculate
-from learnapp.services.stats_verify import verify
+from learnapp.services.accounts.learners import create_learner
+from learnapp.services.admin import stats_sql as admin_sql
+from learnapp.services.admin.stats import NodeStats, course_stats, overview, pathway_stats
+from learnapp.services.admin.stats_verify import verify
+from learnapp.services.engine.completion import record_completion, reset_course, revoke_completion
+from learnapp.services.engine.enrollment import enroll_course, enroll_pathway
+from learnapp.services.operations.population import generate_population
+from learnapp.services.operations.recalc_rollback import rollback_recalculate
+from learnapp.services.operations.recalculate import RecalcOptions, recalculate
 from tests.conftest import ALICE, BOB, backend
 from tests.services.test_engine_stateful import COURSES, LEARNERS, LESSONS, Example, ProgressEngine
 from tests.services.test_engine_stateful import example as example  # noqa: F401 - the fixture, shared

@@ -6,10 +6,10 @@ import threading
 
 from learnapp.persistence.db import Database
 from learnapp.persistence.stats_counters import SHARDS
-from learnapp.services.accounts import create_learner
-from learnapp.services.completion import record_completion, revoke_completion
-from learnapp.services.enrollment import enroll_pathway
-from learnapp.services.stats_verify import verify
+from learnapp.services.accounts.learners import create_learner
+from learnapp.services.admin.stats_verify import verify
+from learnapp.services.engine.completion import record_completion, revoke_completion
+from learnapp.services.engine.enrollment import enroll_pathway
 
 LESSONS = ("b1", "b2", "b3", "c1", "c2", "c3", "c4", "c5", "w1", "w2")  # every countable lesson of ac-course
 

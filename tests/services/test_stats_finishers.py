@@ -15,12 +15,12 @@ from learnapp.persistence import stats_finishers as finishers
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import ENROLLMENT, LEARNER
-from learnapp.services import admin_sql
-from learnapp.services.accounts import create_learner
-from learnapp.services.admin_stats import course_stats, overview
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_course
-from learnapp.services.stats_verify import verify
+from learnapp.services.accounts.learners import create_learner
+from learnapp.services.admin import stats_sql as admin_sql
+from learnapp.services.admin.stats import course_stats, overview
+from learnapp.services.admin.stats_verify import verify
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course
 from learnapp.ui.pages.admin_common import duration
 from tests.conftest import ALICE, BOB, backend
 

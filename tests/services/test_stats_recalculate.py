@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from learnapp.persistence.db import Database
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_course, enroll_pathway
-from learnapp.services.recalc_rollback import rollback_recalculate
-from learnapp.services.recalculate import RecalcOptions, recalculate
-from learnapp.services.stats_verify import verify
+from learnapp.services.admin.stats_verify import verify
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course, enroll_pathway
+from learnapp.services.operations.recalc_rollback import rollback_recalculate
+from learnapp.services.operations.recalculate import RecalcOptions, recalculate
 from tests.conftest import ALICE, BOB
 
 DONE = datetime(2026, 11, 3, 10, tzinfo=UTC)

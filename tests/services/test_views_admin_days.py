@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from learnapp.persistence.db import Database
-from learnapp.services.admin_sql import offset_spans
-from learnapp.services.admin_stats import course_stats, overview, pathway_stats
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_course
+from learnapp.services.admin.stats import course_stats, overview, pathway_stats
+from learnapp.services.admin.stats_sql import offset_spans
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course
 from tests.conftest import BOB
 from tests.services.test_admin_stats import NOW, fixture  # noqa: F401  (the hand-computed fixture)
 

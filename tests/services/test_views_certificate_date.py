@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from learnapp.persistence.db import Database
-from learnapp.services.accounts import update_profile
-from learnapp.services.certificate_pdf import CertificateText
-from learnapp.services.certificates import certificates_of, issue_due, verify
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_course
+from learnapp.services.accounts.learners import update_profile
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course
+from learnapp.services.notices.certificate_pdf import CertificateText
+from learnapp.services.notices.certificates import certificates_of, issue_due, verify
 from tests.conftest import ADMIN, ALICE, BOB
 
 LATE_EVENING_UTC = datetime(2025, 1, 14, 23, 30, tzinfo=UTC)  # already the 15th in Paris (UTC+1)

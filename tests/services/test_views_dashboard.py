@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from learnapp.persistence.db import Database
-from learnapp.services.certificates import issue_due
-from learnapp.services.completion import record_completion
-from learnapp.services.dashboard import dashboard
-from learnapp.services.enrollment import enroll_course, enroll_pathway
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course, enroll_pathway
+from learnapp.services.learning.dashboard import dashboard
+from learnapp.services.notices.certificates import issue_due
 from tests.conftest import ADMIN, ALICE, BOB
 
 PATH_LESSONS = ("b1", "b2", "b3", "c1", "c2", "c3", "c4", "c5", "w1", "w2", "s1", "s2", "e1")
@@ -52,4 +52,3 @@ def test_the_pathway_certificate_counts_among_the_earned(db: Database) -> None:
     issue_due(db, render=lambda text: b"%PDF-fake")
     board = dashboard(db, ALICE)
     assert board.certificates_earned == 4  # three courses and the pathway
-

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from learnapp.persistence.db import Database
-from learnapp.services.completion import record_completion, reset_course
-from learnapp.services.enrollment import enroll_course
+from learnapp.services.engine.completion import record_completion, reset_course
+from learnapp.services.engine.enrollment import enroll_course
+from learnapp.services.engine.shared_credit import shared_credit
 from learnapp.services.errors import NotFound
-from learnapp.services.progress import course_outline
-from learnapp.services.shared_credit import shared_credit
+from learnapp.services.learning.progress import course_outline
 from tests.conftest import ALICE, BOB
 
 

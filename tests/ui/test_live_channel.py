@@ -15,10 +15,10 @@ from reflex_base.constants import RouteVar
 from sqlalchemy import event
 
 from learnapp.persistence.db import Database, default_database
-from learnapp.services import live
-from learnapp.services.completion import record_completion
-from learnapp.services.enrollment import enroll_course
-from learnapp.services.sessions import end_session, start_session
+from learnapp.services.accounts.sessions import end_session, start_session
+from learnapp.services.engine import live
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course
 from learnapp.settings import get_settings
 from learnapp.ui.live.channel import change_here, push, show_progress
 from learnapp.ui.live.reflex_adapter import VERIFIED_SID
@@ -154,7 +154,7 @@ def test_a_bulk_change_is_read_once_for_all_of_a_learners_tabs(
     db, counts, app = *app_db, tab_app
     enroll_course(db, ALICE, "ac-course")
     cookie = f"learnapp_session={start_session(db, ALICE)}"
-    monkeypatch.setattr("learnapp.services.unit_of_work.LIVE_READ_LIMIT", 0)
+    monkeypatch.setattr("learnapp.services.engine.unit_of_work.LIVE_READ_LIMIT", 0)
 
     async def transactions_to_push(tabs: int) -> int:
         for n in range(tabs):

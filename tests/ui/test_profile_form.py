@@ -6,7 +6,7 @@ import asyncio
 
 from reflex.state import State
 
-from learnapp.services.accounts import Account
+from learnapp.services.accounts.learners import Account
 from learnapp.ui.pages.profile import ProfileState
 
 ZOE = Account(id=7, email="zoe@example.com", name="Zoe Zone", role="learner", time_zone="Asia/Kolkata")

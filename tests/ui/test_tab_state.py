@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from reflex.state import State
 
 from learnapp.persistence.notices import Notice
-from learnapp.services.live import ProgressRead, Scope
-from learnapp.services.snapshot import LearnerSnapshot
+from learnapp.services.engine.live import ProgressRead, Scope
+from learnapp.services.learning.snapshot import LearnerSnapshot
 from learnapp.ui.live.tab_state import LearnerSync
 from tests.conftest import ALICE, BOB
 

@@ -13,10 +13,10 @@ from learnapp.api.v1 import schemas as s
 from learnapp.api.v1.admin_schemas import NodeStatsPublic
 from learnapp.api.v1.deps import Admin, LearnerId
 from learnapp.api.v1.errors import responses
-from learnapp.services.admin_stats import course_stats, pathway_stats
-from learnapp.services.course_refresh import recalculate_course
-from learnapp.services.learner_progress import learner_account, learner_progress
-from learnapp.services.stats import learner_stats
+from learnapp.services.admin.stats import course_stats, pathway_stats
+from learnapp.services.engine.course_refresh import recalculate_course
+from learnapp.services.learning.learner_progress import learner_account, learner_progress
+from learnapp.services.learning.my_stats import learner_stats
 
 CourseSlug = Annotated[str, Path(max_length=120, examples=["ac-course"])]
 PathwaySlug = Annotated[str, Path(max_length=120, examples=["path"])]

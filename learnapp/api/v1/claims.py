@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from learnapp.api.v1.errors import ApiError
 from learnapp.persistence.db import Database
-from learnapp.services.catalog import catalog_progress, descriptions
-from learnapp.services.events import COURSE_COMPLETED, PATHWAY_COMPLETED, ClientEventIn
+from learnapp.services.engine.events import COURSE_COMPLETED, PATHWAY_COMPLETED, ClientEventIn
+from learnapp.services.learning.catalog import catalog_progress, descriptions
 
 _KINDS = {COURSE_COMPLETED: "course", PATHWAY_COMPLETED: "pathway"}
 

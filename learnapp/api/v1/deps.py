@@ -12,9 +12,9 @@ from learnapp.api.deps import DB
 from learnapp.api.v1.errors import Forbidden, Unauthorized
 from learnapp.api.v1.limits import TokenRateLimiter
 from learnapp.api.v1.schemas import MAX_ID
+from learnapp.services.accounts.tokens import token_caller
 from learnapp.services.errors import NotFound
-from learnapp.services.learner_progress import learner_account
-from learnapp.services.tokens import token_caller
+from learnapp.services.learning.learner_progress import learner_account
 
 bearer = HTTPBearer(
     auto_error=False,

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from learnapp.metrics import ERRORS
-from learnapp.services.content_files import ContentError
+from learnapp.services.content.files import ContentError
 from learnapp.services.errors import Conflict, InvalidRequest, LearnappError, NotEnrolled, NotFound
 
 log = logging.getLogger("learnapp.api")

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from learnapp.api.v1.schemas import CreateModel, Moment, Slug
-from learnapp.services.events import ClientEventIn, EventOutcome
+from learnapp.services.engine.events import ClientEventIn, EventOutcome
 
 MAX_EVENTS = 100
 EventId = Annotated[

@@ -10,7 +10,7 @@ from learnapp.api.v1.claims import refuse_claims_outside_enrollments
 from learnapp.api.v1.deps import Me
 from learnapp.api.v1.errors import responses
 from learnapp.api.v1.event_schemas import EventBatchCreate, EventBatchPublic
-from learnapp.services.events import apply_events
+from learnapp.services.engine.events import apply_events
 
 DESCRIPTION = """Apply up to 100 events in one transaction: if one fails, none is applied and the error names it
 (`details.index`, `details.event_id`).

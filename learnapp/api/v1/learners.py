@@ -13,14 +13,14 @@ from learnapp.api.v1 import schemas as s
 from learnapp.api.v1.deps import Me
 from learnapp.api.v1.errors import responses
 from learnapp.persistence.db import Database
-from learnapp.services import progress
-from learnapp.services.completion import record_completion, reset_course, revoke_completion
-from learnapp.services.enrollment import enroll_course, enroll_pathway
+from learnapp.services.engine.completion import record_completion, reset_course, revoke_completion
+from learnapp.services.engine.enrollment import enroll_course, enroll_pathway
+from learnapp.services.engine.events import ensure_not_future
 from learnapp.services.errors import NotFound
-from learnapp.services.events import ensure_not_future
-from learnapp.services.learner_progress import learner_progress
-from learnapp.services.lesson_progress import course_lessons, pathway_lessons
-from learnapp.services.stats import learner_stats
+from learnapp.services.learning import progress
+from learnapp.services.learning.learner_progress import learner_progress
+from learnapp.services.learning.lesson_progress import course_lessons, pathway_lessons
+from learnapp.services.learning.my_stats import learner_stats
 
 CourseSlug = Annotated[str, Path(max_length=120, examples=["ac-course"])]
 PathwaySlug = Annotated[str, Path(max_length=120, examples=["path"])]

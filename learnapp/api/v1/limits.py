@@ -11,8 +11,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from learnapp.api.rate_counters import moving_window
 from learnapp.api.v1.errors import RateLimited, error_response
-from learnapp.services.content_upload import MAX_UPLOAD_BYTES
-from learnapp.services.deployment import is_local
+from learnapp.services.content.upload import MAX_UPLOAD_BYTES
+from learnapp.services.operations.deployment import is_local
 from learnapp.settings import allowed_origins, get_settings
 
 PREFIX = "/api/v1"

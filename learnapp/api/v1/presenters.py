@@ -5,12 +5,12 @@ from __future__ import annotations
 from learnapp.api.v1 import schemas as s
 from learnapp.domain import routes
 from learnapp.domain.progress import Counts
-from learnapp.services.accounts import Account
-from learnapp.services.learner_progress import CourseEnrollment, LearnerProgress, PathwayEnrollmentView
-from learnapp.services.lesson_progress import LessonRecord
-from learnapp.services.stats import LearnerStats
-from learnapp.services.tokens import TokenView
-from learnapp.services.views import CourseView, LessonView, ModuleView, PathwayView
+from learnapp.services.accounts.learners import Account
+from learnapp.services.accounts.tokens import TokenView
+from learnapp.services.learning.learner_progress import CourseEnrollment, LearnerProgress, PathwayEnrollmentView
+from learnapp.services.learning.lesson_progress import LessonRecord
+from learnapp.services.learning.my_stats import LearnerStats
+from learnapp.services.learning.views import CourseView, LessonView, ModuleView, PathwayView
 
 Records = dict[str, LessonRecord]
 

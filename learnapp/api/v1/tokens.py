@@ -11,8 +11,8 @@ from learnapp.api.v1 import presenters
 from learnapp.api.v1 import schemas as s
 from learnapp.api.v1.deps import Calling
 from learnapp.api.v1.errors import responses
-from learnapp.services.learner_progress import learner_account
-from learnapp.services.tokens import list_tokens, revoke_token
+from learnapp.services.accounts.tokens import list_tokens, revoke_token
+from learnapp.services.learning.learner_progress import learner_account
 
 TokenId = Annotated[int, Path(ge=1, le=s.MAX_ID, examples=[1])]
 

@@ -20,8 +20,8 @@ from learnapp.api.v1.webhook_schemas import (
     WebhookPublic,
     WebhookUpdate,
 )
-from learnapp.services import webhooks as service
-from learnapp.services.webhooks import TOPICS, EndpointView
+from learnapp.services.integrations import webhooks as service
+from learnapp.services.integrations.webhooks import TOPICS, EndpointView
 
 EndpointId = Annotated[int, Path(ge=1, le=MAX_ID, examples=[1])]
 DeliveryId = Annotated[int, Path(ge=1, le=MAX_ID, examples=[1])]

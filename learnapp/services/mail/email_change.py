@@ -13,11 +13,11 @@ from learnapp.persistence import mail_changes, mail_resets
 from learnapp.persistence.db import Database
 from learnapp.persistence.mail_queue import queue
 from learnapp.persistence.tables import Learner, utcnow
-from learnapp.services.accounts import Account, valid_email, verify_password
+from learnapp.services.accounts.learners import Account, valid_email, verify_password
+from learnapp.services.accounts.sessions import account_changed, active_sessions, end_other_session
 from learnapp.services.errors import Conflict, InvalidRequest, NotFound
 from learnapp.services.mail.compose import compose
 from learnapp.services.mail.reset import token_digest
-from learnapp.services.sessions import account_changed, active_sessions, end_other_session
 from learnapp.settings import public_url
 
 LINK_LIFETIME = timedelta(hours=24)

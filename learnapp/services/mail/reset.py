@@ -13,10 +13,10 @@ from learnapp.persistence import mail_changes, mail_resets
 from learnapp.persistence.db import Database
 from learnapp.persistence.mail_queue import queue
 from learnapp.persistence.tables import Learner, utcnow
-from learnapp.services.accounts import Account, find_account, hash_password
+from learnapp.services.accounts.learners import Account, find_account, hash_password
+from learnapp.services.accounts.sessions import end_all_sessions
 from learnapp.services.errors import InvalidRequest
 from learnapp.services.mail.compose import compose
-from learnapp.services.sessions import end_all_sessions
 from learnapp.settings import public_url
 
 LINK_LIFETIME = timedelta(hours=1)

@@ -1,7 +1,7 @@
 """UI: the live channel: a change of a learner's progress shows in the tab that made it and reaches their others.
 
 The unit of work reads the learner's progress in the change's own transaction and publishes it after commit
-(learnapp/services/live.py). The tab that made the change shows that read before its event answers (change_here);
+(learnapp/services/engine/live.py). The tab that made the change shows that read before its event answers (change_here);
 the learner's other tabs get the same read pushed, on whichever worker their socket is, with nothing read again.
 A page that has read what it shows calls show_progress; a page that writes calls change_here and nothing after.
 """
@@ -18,9 +18,9 @@ from typing import Any, TypeVar
 import reflex as rx
 from reflex.state import BaseState
 
-from learnapp.services import live
-from learnapp.services.live import ProgressChanged, ProgressRead, Scope
-from learnapp.services.sessions import session_digest
+from learnapp.services.accounts.sessions import session_digest
+from learnapp.services.engine import live
+from learnapp.services.engine.live import ProgressChanged, ProgressRead, Scope
 from learnapp.ui.live.reflex_adapter import is_connected, serving, socket_proven, tab_state
 from learnapp.ui.live.tab_directory import directory
 from learnapp.ui.live.tab_state import LearnerSync
@@ -110,7 +110,7 @@ def connect_tabs(app: rx.App) -> None:
 async def push(app: rx.App, change: ProgressChanged) -> None:
     """The change, into each open tab of the learner but the one that made it, each tab under its own lock.
 
-    Runs in a task of its own (learnapp/services/live.py), never under the lock of the tab that made the change:
+    Runs in a task of its own (learnapp/services/engine/live.py), never under the lock of the tab that made the change:
     two tabs pushing to each other at once would each wait for the other's lock.
     """
     tokens = sorted((await directory().tokens(change.learner_id)) - {change.origin or ""})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from learnapp.services.live import ProgressRead, Scope
+from learnapp.services.engine.live import ProgressRead, Scope
 from learnapp.ui.session import SessionState
 
 
@@ -25,7 +25,7 @@ class LearnerSync(SessionState):
     unread: int = 0
     notices: list[dict[str, str]] = []
     _learner: int = 0  # whose progress this tab holds
-    _version: int = -1  # the progress version of the checkmarks and counts shown (learnapp/services/unit_of_work.py)
+    _version: int = -1  # the progress version of the checkmarks and counts shown (services/engine/unit_of_work.py)
     _news_version: int = -1  # the progress version of the certificates and notices shown
     _listed_sid: str = ""  # the socket for which this tab was last listed as the learner's
     _refreshed_at: float = 0.0

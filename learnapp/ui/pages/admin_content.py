@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 from reflex.event import EventSpec
 
-from learnapp.services.admin_content import ContentImpact, Previewed, apply_upload, preview_upload
-from learnapp.services.content_files import ContentError
-from learnapp.services.content_upload import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, upload_source
+from learnapp.services.content.files import ContentError
+from learnapp.services.content.updates import ContentImpact, Previewed, apply_upload, preview_upload
+from learnapp.services.content.upload import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, upload_source
 from learnapp.services.errors import LearnappError
 from learnapp.ui.events import event
 from learnapp.ui.pages.admin_common import AdminState, admin_page, crumbs, header, number

@@ -7,7 +7,7 @@ from typing import Any
 import reflex as rx
 from reflex.components.react_router.dom import ReactRouterLink
 
-from learnapp.services.content_upload import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES
+from learnapp.services.content.upload import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES
 from learnapp.ui.pages.admin_common import table, tiles
 
 # The drop zone's own file input (react-dropzone's, which takes no props from us) gets a name for assistive

@@ -11,7 +11,7 @@ import reflex as rx
 from reflex.event import EventSpec
 
 from learnapp.domain import routes
-from learnapp.services.admin_stats import NodeStats, course_stats, pathway_stats
+from learnapp.services.admin.stats import NodeStats, course_stats, pathway_stats
 from learnapp.services.errors import NotFound
 from learnapp.ui.events import event
 from learnapp.ui.layout import link_button

@@ -14,16 +14,16 @@ from reflex.vars import ObjectVar
 
 from learnapp.domain import routes
 from learnapp.domain.ids import parse_id
-from learnapp.services.admin_learners import (
+from learnapp.services.admin.learners import (
     HistoryItem,
     LearnerDetail,
     LearnerEnrollment,
     learner_detail,
     reissue_certificate,
 )
-from learnapp.services.certificates import CertificateView
-from learnapp.services.completion import reset_course
+from learnapp.services.engine.completion import reset_course
 from learnapp.services.errors import LearnappError, NotFound
+from learnapp.services.notices.certificates import CertificateView
 from learnapp.ui.events import event
 from learnapp.ui.layout import progress_bar, scroll_box, visually_hidden
 from learnapp.ui.pages.admin_common import AdminState, admin_page, crumbs, header, table, tiles

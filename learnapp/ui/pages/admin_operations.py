@@ -14,8 +14,8 @@ from reflex.event import EventSpec
 from reflex.vars import ObjectVar, StringVar
 
 from learnapp.domain import routes
-from learnapp.services.operations import runs_folder
-from learnapp.services.operations_view import RunFile, RunRow, operation_runs
+from learnapp.services.admin.operations_view import RunFile, RunRow, operation_runs
+from learnapp.services.operations.runs import runs_folder
 from learnapp.ui.events import event
 from learnapp.ui.layout import scroll_box
 from learnapp.ui.pages.admin_common import AdminState, admin_page, crumbs, header, number

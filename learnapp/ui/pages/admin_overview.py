@@ -12,8 +12,8 @@ from reflex.event import EventSpec
 from reflex.vars import ObjectVar
 
 from learnapp.domain import routes
-from learnapp.services.admin_learners import LearnerRow, find_learners
-from learnapp.services.admin_stats import Overview, RankedNode, overview
+from learnapp.services.admin.learners import LearnerRow, find_learners
+from learnapp.services.admin.stats import Overview, RankedNode, overview
 from learnapp.ui.events import event
 from learnapp.ui.layout import link_button, scroll_box
 from learnapp.ui.pages.admin_common import (

@@ -14,9 +14,9 @@ from reflex.vars import ObjectVar
 
 from learnapp.domain import routes
 from learnapp.persistence.webhooks import DeliveryLog
-from learnapp.services import webhooks as service
 from learnapp.services.errors import LearnappError
-from learnapp.services.webhooks import TOPICS, EndpointView
+from learnapp.services.integrations import webhooks as service
+from learnapp.services.integrations.webhooks import TOPICS, EndpointView
 from learnapp.ui.events import event
 from learnapp.ui.layout import scroll_box, visually_hidden
 from learnapp.ui.pages.admin_common import AdminState, admin_page, crumbs, header, number

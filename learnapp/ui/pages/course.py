@@ -8,12 +8,12 @@ import reflex as rx
 from reflex.event import EventSpec
 
 from learnapp.domain import routes
-from learnapp.services.completion import reset_course
-from learnapp.services.enrollment import enroll_course
+from learnapp.services.engine.completion import reset_course
+from learnapp.services.engine.enrollment import enroll_course
+from learnapp.services.engine.shared_credit import SharedCredit, shared_credit
 from learnapp.services.errors import LearnappError, NotFound
-from learnapp.services.progress import course_outline
-from learnapp.services.shared_credit import SharedCredit, shared_credit
-from learnapp.services.views import CourseView
+from learnapp.services.learning.progress import course_outline
+from learnapp.services.learning.views import CourseView
 from learnapp.ui.catalog import plural
 from learnapp.ui.certificate import certificate_status
 from learnapp.ui.events import event

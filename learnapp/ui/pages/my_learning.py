@@ -10,7 +10,7 @@ from reflex.event import EventSpec
 from reflex.vars import ObjectVar
 
 from learnapp.domain import routes
-from learnapp.services.dashboard import Dashboard, EnrollmentCard, PathwayCard, dashboard
+from learnapp.services.learning.dashboard import Dashboard, EnrollmentCard, PathwayCard, dashboard
 from learnapp.ui import live_vars
 from learnapp.ui.catalog import plural
 from learnapp.ui.certificate import certificate_status

@@ -10,11 +10,11 @@ from reflex.event import EventSpec
 from reflex.vars import NumberVar, ObjectVar
 
 from learnapp.domain import routes
-from learnapp.services.catalog import descriptions
-from learnapp.services.enrollment import enroll_pathway
+from learnapp.services.engine.enrollment import enroll_pathway
 from learnapp.services.errors import LearnappError, NotFound
-from learnapp.services.progress import pathway_outline
-from learnapp.services.views import PathwayView
+from learnapp.services.learning.catalog import descriptions
+from learnapp.services.learning.progress import pathway_outline
+from learnapp.services.learning.views import PathwayView
 from learnapp.ui import live_vars
 from learnapp.ui.catalog import card_link, plural
 from learnapp.ui.certificate import certificate_status

@@ -21,13 +21,13 @@ from reflex_base.vars import VarData
 from reflex_base.vars.function import ArgsFunctionOperationBuilder, FunctionVar
 
 from learnapp.domain import routes
-from learnapp.services.completion import record_completion, revoke_completion
-from learnapp.services.enrollment import enroll_course
+from learnapp.services.engine.completion import record_completion, revoke_completion
+from learnapp.services.engine.enrollment import enroll_course
 from learnapp.services.errors import LearnappError, NotFound
-from learnapp.services.lesson_markdown import clean_markdown
-from learnapp.services.lessons import open_lesson
-from learnapp.services.progress import record_time_spent
-from learnapp.services.test_faults import injected_fault
+from learnapp.services.learning.lesson_markdown import clean_markdown
+from learnapp.services.learning.lessons import open_lesson
+from learnapp.services.learning.progress import record_time_spent
+from learnapp.services.operations.test_faults import injected_fault
 from learnapp.ui.certificate import certificate_status
 from learnapp.ui.events import event
 from learnapp.ui.layout import MARKDOWN_COMPONENTS, link_button, page, progress_bar

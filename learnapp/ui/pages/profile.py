@@ -11,11 +11,11 @@ from reflex.event import EventSpec
 from reflex.vars import ObjectVar
 
 from learnapp.domain import routes
-from learnapp.services.accounts import MAX_NAME, Account, time_zones, update_profile
+from learnapp.services.accounts.learners import MAX_NAME, Account, time_zones, update_profile
+from learnapp.services.accounts.sessions import account_changed
+from learnapp.services.accounts.tokens import MAX_LIVE, TokenView, create_token, list_tokens, revoke_token
+from learnapp.services.accounts.tokens import MAX_NAME as MAX_TOKEN_NAME
 from learnapp.services.errors import LearnappError
-from learnapp.services.sessions import account_changed
-from learnapp.services.tokens import MAX_LIVE, TokenView, create_token, list_tokens, revoke_token
-from learnapp.services.tokens import MAX_NAME as MAX_TOKEN_NAME
 from learnapp.ui.events import event
 from learnapp.ui.layout import page
 from learnapp.ui.live.channel import show_progress

@@ -11,7 +11,7 @@ from reflex.event import EventSpec
 from reflex.vars import ObjectVar
 
 from learnapp.domain import routes
-from learnapp.services.sessions import SessionView, active_sessions, end_all_sessions, end_other_session
+from learnapp.services.accounts.sessions import SessionView, active_sessions, end_all_sessions, end_other_session
 from learnapp.ui.events import event
 from learnapp.ui.session import SessionState, db
 

@@ -6,7 +6,7 @@ import asyncio
 
 import reflex as rx
 
-from learnapp.services.certificates import verify
+from learnapp.services.notices.certificates import verify
 from learnapp.ui.events import event
 from learnapp.ui.layout import page
 from learnapp.ui.session import SessionState, db

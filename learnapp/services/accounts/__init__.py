@@ -1,0 +1,1 @@
+"""Accounts: learners and their passwords, sign-in sessions, API tokens."""

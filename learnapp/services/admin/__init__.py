@@ -1,0 +1,1 @@
+"""What admins read: statistics from counters, learners, operation runs."""

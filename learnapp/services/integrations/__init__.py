@@ -1,0 +1,1 @@
+"""Integrations: signed webhooks and xAPI statements, delivered from the outbox."""

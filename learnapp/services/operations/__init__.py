@@ -1,0 +1,1 @@
+"""Operations: recalculate, legacy import, population, export, housekeeping, demo, run records."""
