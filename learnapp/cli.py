@@ -149,7 +149,7 @@ def certificates_issue() -> None:
 @main.command()
 def housekeeping() -> None:
     """Purge ended sign-in sessions and client event ids past their retention (the app's worker does it hourly)."""
-    from learnapp.persistence.tables import utcnow
+    from learnapp.domain.clock import utcnow
     from learnapp.services.operations.housekeeping import CLIENT_EVENT_RETENTION, purge
 
     purged = purge(default_database(), utcnow())

@@ -6,10 +6,10 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+from learnapp.domain.clock import utcnow
 from learnapp.metrics import ERRORS
 from learnapp.persistence.checkpoint import Checkpointer
 from learnapp.persistence.db import Database, default_database
-from learnapp.persistence.tables import utcnow
 from learnapp.services.integrations.webhook_delivery import run_round as webhook_round
 from learnapp.services.integrations.xapi import run_round as xapi_round
 from learnapp.services.mail.transport import configured_transport

@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import Connection, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence.handles import CERTIFICATE, COURSE, LEARNER, PATHWAY
 from learnapp.persistence.lease import Lease
-from learnapp.persistence.tables import utcnow
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import Connection, String, Table, bindparam, cast, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence.handles import COMPLETION, ENROLLMENT, HISTORY, LEARNER, PATHWAY_ENROLLMENT
-from learnapp.persistence.tables import utcnow
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence.handles import NOTIFICATION
-from learnapp.persistence.tables import utcnow
 
 
 @dataclass(frozen=True)

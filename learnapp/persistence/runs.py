@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence.handles import HISTORY, LEARNER
 from learnapp.persistence.handles import OPERATION_RUN as RUN
 from learnapp.persistence.handles import PROGRESS_SYNC as SYNC
-from learnapp.persistence.tables import utcnow
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,7 @@ from sqlalchemy import BigInteger, CheckConstraint, DateTime, Dialect, Index, La
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from learnapp.domain.clock import utcnow
 
 
 class UTCDateTime(TypeDecorator[datetime]):

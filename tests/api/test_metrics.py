@@ -14,8 +14,8 @@ import pytest
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import utcnow
 from learnapp.services.engine.completion import record_completion
 from learnapp.services.engine.enrollment import enroll_course
 from learnapp.services.notices.certificate_pdf import CertificateText

@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence.db import Database
 from learnapp.persistence.outbox import events_of
-from learnapp.persistence.tables import Notification, utcnow
+from learnapp.persistence.tables import Notification
 from learnapp.services.engine.completion import record_completion, reset_course, revoke_completion
 from learnapp.services.engine.enrollment import enroll_course
 from learnapp.services.integrations.webhook_delivery import MAX_ATTEMPTS, run_round

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from learnapp.cli import main
+from learnapp.domain.clock import utcnow
 from learnapp.persistence.db import Database
 from learnapp.persistence.outbox import events_of
-from learnapp.persistence.tables import utcnow
 from learnapp.persistence.xapi import counts
 from learnapp.services.integrations.xapi import run_round
 from tests.api.conftest import Api

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence import mail_queue
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import utcnow
 from learnapp.services.accounts.learners import authenticate
 from learnapp.services.errors import InvalidRequest
 from learnapp.services.mail.compose import compose
@@ -127,7 +127,7 @@ KILLED_WORKER = """
 import sys, time
 from learnapp.persistence import mail_queue
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import utcnow
+from learnapp.domain.clock import utcnow
 from learnapp.services.mail.delivery import LEASE
 from learnapp.services.mail.transport import SmtpTransport
 db = Database(sys.argv[1])

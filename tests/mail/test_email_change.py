@@ -7,9 +7,9 @@ from urllib.parse import unquote
 
 import pytest
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence import mail_queue
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import utcnow
 from learnapp.services.accounts.learners import authenticate, create_learner, find_account
 from learnapp.services.accounts.sessions import session_account, start_session
 from learnapp.services.errors import Conflict, InvalidRequest

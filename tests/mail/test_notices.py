@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import utcnow
 from learnapp.services.engine.completion import record_completion
 from learnapp.services.engine.enrollment import enroll_course
 from learnapp.services.engine.unit_of_work import unit_of_work

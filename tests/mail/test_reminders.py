@@ -6,8 +6,8 @@ import re
 import threading
 from datetime import UTC, datetime, time, timedelta
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import utcnow
 from learnapp.services.accounts.learners import update_profile
 from learnapp.services.engine.completion import record_completion
 from learnapp.services.engine.enrollment import enroll_course

@@ -10,9 +10,9 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence import certs
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import utcnow
 from learnapp.services.accounts.learners import update_profile
 from learnapp.services.content.apply import import_content
 from learnapp.services.engine.completion import record_completion

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import BigInteger, insert, inspect, select
 from sqlmodel import col
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence.db import Database
 from learnapp.persistence.events import MAX_SECONDS_PER_LESSON_DAY
-from learnapp.persistence.tables import LessonRow, LessonTime, utcnow
+from learnapp.persistence.tables import LessonRow, LessonTime
 from learnapp.services.engine.enrollment import enroll_course, enroll_pathway
 from learnapp.services.learning.progress import record_time_spent
 from tests.api.conftest import Api, assert_error

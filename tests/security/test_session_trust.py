@@ -20,8 +20,9 @@ from sqlalchemy import delete, select, update
 from sqlmodel import col
 
 from bench.reflex_socket import ON_LOAD
+from learnapp.domain.clock import utcnow
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import LoginSession, utcnow
+from learnapp.persistence.tables import LoginSession
 from learnapp.services.accounts import sessions
 from learnapp.services.accounts.learners import create_learner
 from learnapp.services.accounts.sessions import (

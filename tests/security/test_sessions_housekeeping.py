@@ -11,9 +11,10 @@ from sqlalchemy import func, select, update
 from sqlmodel import col
 
 from learnapp.cli import main
+from learnapp.domain.clock import utcnow
 from learnapp.jobs import housekeeping_worker
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import ClientEvent, LoginSession, utcnow
+from learnapp.persistence.tables import ClientEvent, LoginSession
 from learnapp.services.accounts.sessions import session_account, session_digest, start_session
 from learnapp.services.engine.enrollment import enroll_course
 from learnapp.services.engine.events import ClientEventIn, apply_events

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import select, update
 from sqlmodel import col
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import LoginSession, utcnow
+from learnapp.persistence.tables import LoginSession
 from learnapp.services.accounts.sessions import (
     active_sessions,
     end_all_sessions,

@@ -14,8 +14,9 @@ from learnapp.api.rate_counters import moving_window
 from learnapp.api.v1.errors import http_status
 from learnapp.api.v1.limits import BUDGET, RATE_LIMIT
 from learnapp.cli import main
+from learnapp.domain.clock import utcnow
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import ApiToken, utcnow
+from learnapp.persistence.tables import ApiToken
 from learnapp.services.accounts.tokens import MAX_LIVE, create_token, list_tokens, revoke_token, token_caller
 from learnapp.services.errors import Conflict, InvalidRequest
 from tests.api.conftest import assert_error

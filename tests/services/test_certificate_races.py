@@ -10,10 +10,11 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import insert, select, text, update
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence import certs
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import LEARNER
-from learnapp.persistence.tables import Certificate, utcnow
+from learnapp.persistence.tables import Certificate
 from learnapp.services.notices.certificate_pdf import CertificateText
 from learnapp.services.notices.certificates import LEASE, Renderer, issue_due
 from tests.conftest import ALICE

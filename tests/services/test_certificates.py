@@ -12,8 +12,8 @@ import pytest
 import zxingcpp
 from pypdf import PdfReader
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import utcnow
 from learnapp.services.engine.completion import record_completion, revoke_completion
 from learnapp.services.engine.enrollment import enroll_course
 from learnapp.services.errors import NotFound

@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import LessonCompletion, ProgressHistory, utcnow
+from learnapp.persistence.tables import LessonCompletion, ProgressHistory
 from learnapp.services.engine.completion import record_completion, reset_course, revoke_completion
 from learnapp.services.engine.enrollment import enroll_course
 from learnapp.services.errors import InvalidRequest, NotEnrolled, NotFound

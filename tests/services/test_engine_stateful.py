@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 from sqlalchemy import text
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import utcnow
 from learnapp.services.content.apply import import_content
 from learnapp.services.engine.completion import record_completion, reset_course, revoke_completion
 from learnapp.services.engine.enrollment import enroll_course, enroll_pathway

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence.db import Database
 from learnapp.persistence.outbox import Event, events_of, progress_version, take_events
-from learnapp.persistence.tables import utcnow
 from learnapp.services.content.apply import import_plan
 from learnapp.services.content.files import read_content
 from learnapp.services.engine import live

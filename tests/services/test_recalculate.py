@@ -139,7 +139,7 @@ def test_recalculated_completion_times_are_the_latest_lesson_of_each_complete_co
 ) -> None:
     from datetime import timedelta
 
-    from learnapp.persistence.tables import utcnow
+    from learnapp.domain.clock import utcnow
 
     enroll_pathway(db, ALICE, "path")
     start = utcnow() - timedelta(days=30)

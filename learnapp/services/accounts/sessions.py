@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 from sqlmodel import col
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import Learner, LoginSession, utcnow
+from learnapp.persistence.tables import Learner, LoginSession
 from learnapp.services.accounts.learners import Account
 from learnapp.settings import get_settings
 

@@ -7,10 +7,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import lock_learner
 from learnapp.persistence.learners import learner_exists
-from learnapp.persistence.tables import utcnow
 from learnapp.persistence.tokens import (
     TokenRow,
     count_live,

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from learnapp.domain.clock import utcnow
 from learnapp.domain.content import Catalog, Lesson
 from learnapp.persistence import stats_counters
 from learnapp.persistence.activity import ACTIVITY
@@ -16,7 +17,6 @@ from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.certs import COURSE
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import ENROLLMENT, PATHWAY_ENROLLMENT
-from learnapp.persistence.tables import utcnow
 from learnapp.services.admin import stats_sql as q
 from learnapp.services.admin import stats_times
 from learnapp.services.admin.learners import course_progress_csv, learner_detail

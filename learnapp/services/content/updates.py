@@ -13,10 +13,11 @@ from pathlib import Path
 from sqlalchemy import Connection, and_, insert, literal, select
 from sqlmodel import col
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence.certs import CERTIFICATE
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import ENROLLMENT, HISTORY, PATHWAY_ENROLLMENT
-from learnapp.persistence.tables import CatalogState, utcnow
+from learnapp.persistence.tables import CatalogState
 from learnapp.services.content.apply import ImportReport, import_plan
 from learnapp.services.content.bundles import load_bundle, store_bundle
 from learnapp.services.content.files import ContentSource, load_files, parse_content

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from learnapp.domain.clock import utcnow
 from learnapp.domain.content import Catalog, Lesson, Module
 from learnapp.metrics import RECORD_COMPLETION_SECONDS, completion_recorded
 from learnapp.persistence.activity import record_activity
@@ -24,7 +25,6 @@ from learnapp.persistence.facts import (
     lock_learner,
 )
 from learnapp.persistence.learners import joined_and_role
-from learnapp.persistence.tables import utcnow
 from learnapp.services.engine.refresh import ProgressChange, affected_nodes, log_changes
 from learnapp.services.engine.unit_of_work import UnitOfWork, unit_of_work
 from learnapp.services.errors import InvalidRequest, NotEnrolled, NotFound

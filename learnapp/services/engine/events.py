@@ -12,13 +12,13 @@ from typing import Any
 
 from learnapp.domain import progress as rules
 from learnapp.domain.claims import TOLERANCE, within_tolerance
+from learnapp.domain.clock import utcnow
 from learnapp.metrics import completion_recorded
 from learnapp.persistence.claims import keep_claimed_time
 from learnapp.persistence.db import Database
 from learnapp.persistence.events import SeenEvent, remember_event, seen_event
 from learnapp.persistence.facts import completion_times, history_entry, lock_learner
 from learnapp.persistence.learners import learner_exists
-from learnapp.persistence.tables import utcnow
 from learnapp.services.engine.completion import complete_lesson
 from learnapp.services.engine.lesson_time import add_time_spent
 from learnapp.services.engine.unit_of_work import UnitOfWork, unit_of_work

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence.events import add_lesson_time
 from learnapp.persistence.facts import course_progress_rows, pathway_progress_rows
-from learnapp.persistence.tables import utcnow
 from learnapp.services.engine.refresh import affected_nodes
 from learnapp.services.engine.unit_of_work import UnitOfWork
 from learnapp.services.errors import InvalidRequest, NotEnrolled, NotFound

@@ -14,9 +14,9 @@ from enum import Enum
 import anyio.from_thread
 from sqlalchemy import Connection
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence.db import Database
 from learnapp.persistence.live_sessions import live_session_digests
-from learnapp.persistence.tables import utcnow
 from learnapp.services.accounts.sessions import idle_limit
 from learnapp.services.learning.snapshot import LearnerSnapshot, read_snapshot
 

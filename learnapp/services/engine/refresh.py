@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from learnapp.domain import progress as rules
 from learnapp.domain.claims import completion_time, within_tolerance
+from learnapp.domain.clock import utcnow
 from learnapp.domain.content import Catalog, Course, Pathway
 from learnapp.persistence import certs
 from learnapp.persistence.facts import (
@@ -27,7 +28,6 @@ from learnapp.persistence.facts import (
     progress_rows_many,
     save_progress_many,
 )
-from learnapp.persistence.tables import utcnow
 from learnapp.services.engine.changes import ProgressChange
 from learnapp.services.notices.milestones import notify_progress
 

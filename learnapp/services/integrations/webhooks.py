@@ -9,9 +9,9 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence import webhooks as store
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import utcnow
 from learnapp.services.errors import InvalidRequest, NotFound
 from learnapp.services.integrations.webhook_urls import check_url
 

@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 import httpx
 from sqlalchemy import Connection
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence import xapi as store
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.outbox import Event, take_events
-from learnapp.persistence.tables import utcnow
 from learnapp.services.errors import InvalidRequest
 from learnapp.services.integrations.webhook_delivery import retry_at
 from learnapp.services.integrations.xapi_statements import statement_for

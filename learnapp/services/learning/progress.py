@@ -6,11 +6,12 @@ from sqlalchemy import bindparam, select, update
 from sqlmodel import col
 
 from learnapp.domain import progress as rules
+from learnapp.domain.clock import utcnow
 from learnapp.domain.content import Catalog, Course
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import StoredProgress, course_progress_rows, done_ids, pathway_progress_rows
-from learnapp.persistence.tables import Enrollment, PathwayEnrollment, utcnow
+from learnapp.persistence.tables import Enrollment, PathwayEnrollment
 from learnapp.services.engine.lesson_time import MAX_SECONDS_PER_REPORT as MAX_SECONDS_PER_REPORT  # re-exported
 from learnapp.services.engine.lesson_time import add_time_spent
 from learnapp.services.engine.unit_of_work import unit_of_work

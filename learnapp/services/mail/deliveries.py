@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence import mail_queue
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import utcnow
 
 # What the admin reads for each state ("queued" that already failed once is shown as retrying).
 STATES = {"queued": "queued", "sending": "sending", "retrying": "retrying", "sent": "sent", "failed": "failed"}

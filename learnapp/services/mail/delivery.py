@@ -11,9 +11,9 @@ import logging
 import smtplib
 from datetime import datetime, timedelta
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence import mail_queue
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import utcnow
 from learnapp.services.mail.transport import PermanentFailure, Transport
 
 log = logging.getLogger("learnapp.mail")

@@ -9,10 +9,11 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence import mail_changes, mail_resets
 from learnapp.persistence.db import Database
 from learnapp.persistence.mail_queue import queue
-from learnapp.persistence.tables import Learner, utcnow
+from learnapp.persistence.tables import Learner
 from learnapp.services.accounts.learners import Account, valid_email, verify_password
 from learnapp.services.accounts.sessions import account_changed, active_sessions, end_other_session
 from learnapp.services.errors import Conflict, InvalidRequest, NotFound

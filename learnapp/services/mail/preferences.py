@@ -6,9 +6,9 @@ import hashlib
 import hmac
 from datetime import datetime
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence.db import Database
 from learnapp.persistence.mail_prefs import KINDS, Preferences, preferences, read_preferences, set_preference
-from learnapp.persistence.tables import utcnow
 from learnapp.services.errors import InvalidRequest
 from learnapp.settings import public_url
 

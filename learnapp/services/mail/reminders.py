@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence.db import Database
 from learnapp.persistence.mail_prefs import preferences
 from learnapp.persistence.mail_queue import has_cause, queue
 from learnapp.persistence.mail_reminders import QuietLearner, open_courses, quiet_learners
-from learnapp.persistence.tables import utcnow
 from learnapp.services.mail.compose import compose
 from learnapp.services.mail.preferences import REASONS, unsubscribe_url
 from learnapp.settings import public_url

@@ -9,10 +9,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlmodel import col
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence import mail_changes, mail_resets
 from learnapp.persistence.db import Database
 from learnapp.persistence.mail_queue import queue
-from learnapp.persistence.tables import Learner, utcnow
+from learnapp.persistence.tables import Learner
 from learnapp.services.accounts.learners import Account, find_account, hash_password
 from learnapp.services.accounts.sessions import end_all_sessions
 from learnapp.services.errors import InvalidRequest

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import utcnow
 from learnapp.services.mail.delivery import deliver_due
 from learnapp.services.mail.notices import queue_notices
 from learnapp.services.mail.reminders import queue_reminders

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import utcnow
 from learnapp.services.accounts.learners import create_learner, find_account
 from learnapp.services.content.apply import ImportReport, import_content
 from learnapp.services.engine.completion import record_completion

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from learnapp.domain.clock import utcnow
 from learnapp.domain.content import Catalog
 from learnapp.persistence import runs, snapshots
 from learnapp.persistence.catalog import current_catalog
@@ -24,7 +25,6 @@ from learnapp.persistence.facts import (
     history_entry,
     insert_completion,
 )
-from learnapp.persistence.tables import utcnow
 from learnapp.services.engine.unit_of_work import UnitOfWork, unit_of_work
 from learnapp.services.errors import Conflict, NotFound
 from learnapp.services.operations.legacy_report import LearnerSummary, RowOutcome, outcome_of, summarize, write_files

@@ -10,11 +10,11 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence import stats_counters
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import LEARNER
-from learnapp.persistence.tables import utcnow
 from learnapp.services.errors import Conflict, InvalidRequest
 from learnapp.services.operations.population_bulk import BULK_TABLES, Batch, encode, new_ids, write_batch
 from learnapp.services.operations.population_checks import may_skip_row_checks

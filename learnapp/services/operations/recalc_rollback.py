@@ -6,10 +6,10 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import Connection, select
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence import recalc_undo, runs
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import LEARNER, history_entry
-from learnapp.persistence.tables import utcnow
 from learnapp.services.engine.unit_of_work import unit_of_work
 from learnapp.services.errors import Conflict, InvalidRequest, LearnappError, NotFound
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from learnapp.domain.clock import utcnow
 from learnapp.persistence import recalc_undo, runs, snapshots
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import utcnow
 from learnapp.services.errors import InvalidRequest, NotFound
 from learnapp.settings import ROOT
 
