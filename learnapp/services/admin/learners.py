@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, case, func, or_, select
+from sqlalchemy import Table, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from learnapp.domain.ids import parse_id
 from learnapp.domain.spreadsheet import csv_text
 from learnapp.persistence import certs
 from learnapp.persistence.catalog import current_catalog
-from learnapp.persistence.db import Database
+from learnapp.persistence.db import Connection, Database
 from learnapp.persistence.facts import COMPLETION, ENROLLMENT, HISTORY, LEARNER, PATHWAY_ENROLLMENT, append_history
 from learnapp.persistence.facts import history_entry as entry
 from learnapp.persistence.handles import COURSE, LESSON, PATHWAY

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import func, select
 
 from learnapp.domain.clock import utcnow
 from learnapp.domain.content import Catalog, Lesson
@@ -15,7 +15,7 @@ from learnapp.persistence import stats_counters
 from learnapp.persistence.activity import ACTIVITY
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.certs import COURSE
-from learnapp.persistence.db import Database
+from learnapp.persistence.db import Connection, Database
 from learnapp.persistence.facts import ENROLLMENT, PATHWAY_ENROLLMENT
 from learnapp.services.admin import stats_sql as q
 from learnapp.services.admin import stats_times

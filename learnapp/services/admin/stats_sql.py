@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Connection, Date, Float, FromClause, Table, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import Date, Float, FromClause, Table, and_, case, cast, exists, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from learnapp.persistence.db import Connection
 from learnapp.persistence.facts import COMPLETION, LEARNER
 
 # Progress histogram: 0%, then tens (1–9% ... 90–99%), then 100% (only a complete node reads 100).

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
-from sqlalchemy import Column, Connection, Table, bindparam, func, select
+from sqlalchemy import Column, Table, bindparam, func, select
 
 from learnapp.persistence import stats_finishers as finishers
+from learnapp.persistence.db import Connection
 from learnapp.persistence.stats_counters import COUNTER
 from learnapp.services.admin.stats_sql import DAY_EDGES
 

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import delete, select
 from sqlmodel import Session, SQLModel, col
 
 from learnapp.domain.content import Catalog
 from learnapp.persistence.catalog import load_catalog, lock_catalog
-from learnapp.persistence.db import Database
+from learnapp.persistence.db import Connection, Database
 from learnapp.persistence.tables import (
     CatalogState,
     CourseModule,

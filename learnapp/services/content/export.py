@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
-from learnapp.persistence.db import Database
+from learnapp.persistence.db import Connection, Database
 from learnapp.persistence.handles import COURSE as _COURSE
 from learnapp.persistence.handles import COURSE_MODULE as _COURSE_MODULE
 from learnapp.persistence.handles import LESSON as _LESSON

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, and_, insert, literal, select
+from sqlalchemy import and_, insert, literal, select
 from sqlmodel import col
 
 from learnapp.domain.clock import utcnow
 from learnapp.persistence.certs import CERTIFICATE
-from learnapp.persistence.db import Database
+from learnapp.persistence.db import Connection, Database
 from learnapp.persistence.facts import ENROLLMENT, HISTORY, PATHWAY_ENROLLMENT
 from learnapp.persistence.tables import CatalogState
 from learnapp.services.content.apply import ImportReport, import_plan

@@ -9,13 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from learnapp.domain.clock import utcnow
 from learnapp.domain.content import Catalog, Lesson, Module
 from learnapp.metrics import RECORD_COMPLETION_SECONDS, completion_recorded
 from learnapp.persistence.activity import record_activity
-from learnapp.persistence.db import Database
+from learnapp.persistence.db import Connection, Database
 from learnapp.persistence.facts import (
     course_progress_rows,
     delete_completions,

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 import anyio.from_thread
-from sqlalchemy import Connection
 
 from learnapp.domain.clock import utcnow
-from learnapp.persistence.db import Database
+from learnapp.persistence.db import Connection, Database
 from learnapp.persistence.live_sessions import live_session_digests
 from learnapp.services.accounts.sessions import idle_limit
 from learnapp.services.learning.snapshot import LearnerSnapshot, read_snapshot

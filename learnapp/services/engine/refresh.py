@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from learnapp.domain import progress as rules
 from learnapp.domain.claims import completion_time, within_tolerance
 from learnapp.domain.clock import utcnow
 from learnapp.domain.content import Catalog, Course, Pathway
 from learnapp.persistence import certs
+from learnapp.persistence.db import Connection
 from learnapp.persistence.facts import (
     StoredProgress,
     course_progress_rows,

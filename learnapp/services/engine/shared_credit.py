@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from learnapp.domain.content import Catalog, Course
 from learnapp.persistence.catalog import current_catalog
-from learnapp.persistence.db import Database
+from learnapp.persistence.db import Connection, Database
 from learnapp.persistence.facts import ENROLLMENT, completion_times
 from learnapp.services.errors import NotFound
 

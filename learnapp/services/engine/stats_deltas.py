@@ -6,10 +6,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, literal, select, union_all
+from sqlalchemy import bindparam, literal, select, union_all
 
 from learnapp.domain.content import Catalog
 from learnapp.persistence import stats_counters as counters
+from learnapp.persistence.db import Connection
 from learnapp.persistence.facts import COMPLETION, ENROLLMENT, PATHWAY_ENROLLMENT, StoredProgress
 from learnapp.services.engine.changes import ProgressChange
 

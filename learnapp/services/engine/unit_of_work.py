@@ -8,14 +8,13 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
 from sqlmodel import Session
 
 from learnapp.domain.clock import utcnow
 from learnapp.domain.content import Catalog
 from learnapp.persistence import stats_counters
 from learnapp.persistence.catalog import current_catalog
-from learnapp.persistence.db import Database
+from learnapp.persistence.db import Connection, Database
 from learnapp.persistence.facts import StoredProgress, append_history, lock_learners
 from learnapp.persistence.outbox import add_events, bump_version, bump_versions, progress_version
 from learnapp.services.engine import live

@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from sqlalchemy import Connection
 from standardwebhooks.webhooks import Webhook
 
 from learnapp.domain import routes
 from learnapp.domain.clock import utcnow
 from learnapp.persistence import webhooks as store
-from learnapp.persistence.db import Database
+from learnapp.persistence.db import Connection, Database
 from learnapp.persistence.notices import notify_once
 from learnapp.persistence.outbox import take_events
 from learnapp.services.integrations.webhook_urls import RefusedUrl, Target, resolve_target

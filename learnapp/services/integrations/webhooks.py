@@ -7,11 +7,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection
-
 from learnapp.domain.clock import utcnow
 from learnapp.persistence import webhooks as store
-from learnapp.persistence.db import Database
+from learnapp.persistence.db import Connection, Database
 from learnapp.services.errors import InvalidRequest, NotFound
 from learnapp.services.integrations.webhook_urls import check_url
 

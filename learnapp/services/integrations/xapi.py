@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import Connection
 
 from learnapp.domain.clock import utcnow
 from learnapp.persistence import xapi as store
 from learnapp.persistence.catalog import current_catalog
-from learnapp.persistence.db import Database
+from learnapp.persistence.db import Connection, Database
 from learnapp.persistence.outbox import Event, take_events
 from learnapp.services.errors import InvalidRequest
 from learnapp.services.integrations.webhook_delivery import retry_at

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection
-
 from learnapp.domain import progress as rules
 from learnapp.persistence import certs
 from learnapp.persistence.catalog import current_catalog
-from learnapp.persistence.db import Database
+from learnapp.persistence.db import Connection, Database
 from learnapp.persistence.facts import course_progress_rows, done_ids, pathway_progress_rows
 from learnapp.persistence.notices import Notice, recent_notices, unread_count
 from learnapp.persistence.outbox import progress_version

@@ -5,13 +5,13 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from learnapp.domain.clock import utcnow
 from learnapp.persistence import mail_changes, mail_resets
-from learnapp.persistence.db import Database
+from learnapp.persistence.db import Connection, Database
 from learnapp.persistence.mail_queue import queue
 from learnapp.persistence.tables import Learner
 from learnapp.services.accounts.learners import Account, valid_email, verify_password

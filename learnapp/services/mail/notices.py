@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 from sqlmodel import col
 
 from learnapp.persistence import certs
-from learnapp.persistence.db import Database
+from learnapp.persistence.db import Connection, Database
 from learnapp.persistence.mail_prefs import preferences
 from learnapp.persistence.mail_queue import queue
 from learnapp.persistence.outbox import Event, take_events

@@ -7,13 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Connection
-
 from learnapp.domain.clock import utcnow
 from learnapp.metrics import CERTIFICATE_FAILURES, CERTIFICATES_ISSUED
 from learnapp.persistence import certs
 from learnapp.persistence.activity import zone
-from learnapp.persistence.db import Database
+from learnapp.persistence.db import Connection, Database
 from learnapp.persistence.notices import notify_once
 from learnapp.services.engine.unit_of_work import unit_of_work
 from learnapp.services.errors import NotFound

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
-
 from learnapp.domain import routes
+from learnapp.persistence.db import Connection
 from learnapp.persistence.notices import notify_once
 from learnapp.services.engine.changes import ProgressChange
 

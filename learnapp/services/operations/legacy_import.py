@@ -8,14 +8,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from learnapp.domain.clock import utcnow
 from learnapp.domain.content import Catalog
 from learnapp.persistence import runs, snapshots
 from learnapp.persistence.catalog import current_catalog
-from learnapp.persistence.db import Database
+from learnapp.persistence.db import Connection, Database
 from learnapp.persistence.facts import (
     ENROLLMENT,
     LEARNER,

@@ -8,12 +8,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from learnapp.domain.clock import utcnow
 from learnapp.persistence import stats_counters
 from learnapp.persistence.catalog import current_catalog
-from learnapp.persistence.db import Database
+from learnapp.persistence.db import Connection, Database
 from learnapp.persistence.facts import LEARNER
 from learnapp.services.errors import Conflict, InvalidRequest
 from learnapp.services.operations.population_bulk import BULK_TABLES, Batch, encode, new_ids, write_batch

@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 
+from learnapp.persistence.db import Connection
 from learnapp.services.errors import Conflict
 from learnapp.services.operations.population_checks import checked_per_batch
 from learnapp.services.operations.population_plan import Plan

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from learnapp.persistence.db import Connection
 from learnapp.services.errors import Conflict
 
 # A table with a trigger of its own (not a foreign key's) would lose it too in replica mode: then no skipping.

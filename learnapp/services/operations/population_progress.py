@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 
 from learnapp.domain import progress as rules
 from learnapp.domain.content import Catalog
+from learnapp.persistence.db import Connection
 
 # The catalog's shape as temporary tables, so the rules of SPEC §3 become joins and GROUP BYs.
 _SHAPE = (

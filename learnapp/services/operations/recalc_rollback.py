@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from learnapp.domain.clock import utcnow
 from learnapp.persistence import recalc_undo, runs
-from learnapp.persistence.db import Database
+from learnapp.persistence.db import Connection, Database
 from learnapp.persistence.facts import LEARNER, history_entry
 from learnapp.services.engine.unit_of_work import unit_of_work
 from learnapp.services.errors import Conflict, InvalidRequest, LearnappError, NotFound

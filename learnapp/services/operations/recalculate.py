@@ -11,14 +11,14 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, select, union
+from sqlalchemy import select, union
 
 from learnapp.domain.clock import utcnow
 from learnapp.domain.content import Catalog
 from learnapp.metrics import ERRORS, RECALCULATE_BATCH_SECONDS
 from learnapp.persistence import recalc_undo, runs
 from learnapp.persistence.catalog import current_catalog
-from learnapp.persistence.db import Database
+from learnapp.persistence.db import Connection, Database
 from learnapp.persistence.facts import ENROLLMENT, PATHWAY_ENROLLMENT
 from learnapp.services.admin.stats_verify import repair_recalculated
 from learnapp.services.engine.refresh import ProgressChange, log_changes
