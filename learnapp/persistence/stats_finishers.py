@@ -6,7 +6,9 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Table, case, cast, func, select
+from sqlalchemy import Connection, Integer, Table, bindparam, case, cast, func, select
+
+from learnapp.persistence.handles import ENROLLMENT, PATHWAY_ENROLLMENT
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
 # Upper edges (seconds) of the fine buckets of time to complete: bucket i holds [TIME_EDGES[i-1], TIME_EDGES[i]),
@@ -44,6 +46,25 @@ def seconds_of(conn: Connection, value: Any) -> float:
     """A `key` value as seconds, never negative (SQLite's days × 86400.0, as admin_sql.seconds_between)."""
     seconds = float(value) * 86400.0 if conn.dialect.name == "sqlite" else float(value)
     return max(seconds, 0.0)
+
+
+# Each kind of node: its learners' stored rows and the column naming the node.
+NODES = {
+    "course": (ENROLLMENT, ENROLLMENT.c.course_id),
+    "pathway": (PATHWAY_ENROLLMENT, PATHWAY_ENROLLMENT.c.pathway_id),
+}
+
+
+def middle_times(conn: Connection, kind: str, node_id: int, bucket: int, rank: int, count: int) -> list[float]:
+    """In seconds, the `count` times to complete from `rank` on (0-based) among the node's finishers in fine bucket
+    `bucket`: a walk on ix_<table>_time_to_complete from the bucket's lower edge, skipping the ones before."""
+    table, node = NODES[kind]
+    measured = key(conn, table)
+    query = select(measured).where(node == node_id, table.c.first_completed_at.is_not(None))
+    if bucket > 0:
+        query = query.where(measured >= bindparam("lower", key_edge(conn, TIME_EDGES[bucket - 1])))
+    middle = query.order_by(measured).limit(count).offset(rank)
+    return [seconds_of(conn, value) for value in conn.execute(middle).scalars()]
 
 
 def time_bucket(conn: Connection, table: Table) -> Any:

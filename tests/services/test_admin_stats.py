@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
+from learnapp.persistence import stats_reads as admin_sql
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import ENROLLMENT
 from learnapp.services.accounts.learners import create_learner
-from learnapp.services.admin import stats_sql as admin_sql
 from learnapp.services.admin.stats import course_stats, overview, pathway_stats
 from learnapp.services.engine.completion import record_completion
 from learnapp.services.engine.enrollment import enroll_course, enroll_pathway

@@ -15,11 +15,11 @@ from hypothesis.stateful import invariant, rule, run_state_machine_as_test
 from sqlalchemy import Table, func, select
 
 from learnapp.persistence import stats_counters
+from learnapp.persistence import stats_reads as admin_sql
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import ENROLLMENT, LEARNER, PATHWAY_ENROLLMENT
 from learnapp.services.accounts.learners import create_learner
-from learnapp.services.admin import stats_sql as admin_sql
 from learnapp.services.admin.stats import NodeStats, course_stats, overview, pathway_stats
 from learnapp.services.admin.stats_verify import verify
 from learnapp.services.engine.completion import record_completion, reset_course, revoke_completion

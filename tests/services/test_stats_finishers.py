@@ -12,11 +12,11 @@ from sqlalchemy import delete, func, insert, select, text
 
 from learnapp.persistence import stats_counters
 from learnapp.persistence import stats_finishers as finishers
+from learnapp.persistence import stats_reads as admin_sql
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import ENROLLMENT, LEARNER
 from learnapp.services.accounts.learners import create_learner
-from learnapp.services.admin import stats_sql as admin_sql
 from learnapp.services.admin.stats import course_stats, overview
 from learnapp.services.admin.stats_verify import verify
 from learnapp.services.engine.completion import record_completion

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from learnapp.persistence.db import Database
+from learnapp.persistence.stats_reads import offset_spans
 from learnapp.services.admin.stats import course_stats, overview, pathway_stats
-from learnapp.services.admin.stats_sql import offset_spans
 from learnapp.services.engine.completion import record_completion
 from learnapp.services.engine.enrollment import enroll_course
 from tests.conftest import BOB

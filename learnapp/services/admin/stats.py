@@ -5,19 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Any
-
-from sqlalchemy import func, select
 
 from learnapp.domain.clock import utcnow
 from learnapp.domain.content import Catalog, Lesson
 from learnapp.persistence import stats_counters
-from learnapp.persistence.activity import ACTIVITY
+from learnapp.persistence import stats_reads as q
 from learnapp.persistence.catalog import current_catalog
-from learnapp.persistence.certs import COURSE
 from learnapp.persistence.db import Connection, Database
-from learnapp.persistence.facts import ENROLLMENT, PATHWAY_ENROLLMENT
-from learnapp.services.admin import stats_sql as q
 from learnapp.services.admin import stats_times
 from learnapp.services.admin.learners import course_progress_csv, learner_detail
 from learnapp.services.errors import NotFound
@@ -100,7 +94,7 @@ def course_stats(db: Database, slug: str, now: datetime | None = None, zone: tzi
         groups = {lesson.id: m.title for m in course.modules for lesson in m.lessons}
         lessons = [x for x in course.lessons if x.countable]
         counts = _counters(conn, "course", course.id)
-        scan = _scan(conn, ("course", course.id), ENROLLMENT.c.course_id, as_of, zone, counts)
+        scan = _scan(conn, ("course", course.id), as_of, zone, counts)
         funnel = _funnel(counts, lessons, groups, scan.summary.enrolled)
     return _stats("course", course.slug, course.title, len(lessons), scan, funnel, (), as_of)
 
@@ -118,7 +112,7 @@ def pathway_stats(db: Database, slug: str, now: datetime | None = None, zone: tz
         by_id = {x.id: x for c in pathway.courses for x in c.lessons if x.countable}
         lessons = [by_id[i] for i in groups if i in by_id]
         counts = _counters(conn, "pathway", pathway.id)
-        scan = _scan(conn, ("pathway", pathway.id), PATHWAY_ENROLLMENT.c.pathway_id, as_of, zone, counts)
+        scan = _scan(conn, ("pathway", pathway.id), as_of, zone, counts)
         funnel = _funnel(counts, lessons, groups, scan.summary.enrolled)
         members = [(c.id, c.slug, c.title) for c in pathway.courses]
         courses = _course_funnel(counts, members, scan.summary.enrolled)
@@ -165,9 +159,7 @@ class _Scan:
     median: float | None
 
 
-def _scan(
-    conn: Connection, node: tuple[str, int], column: Any, now: datetime, zone: tzinfo, counts: dict[str, int]
-) -> _Scan:
+def _scan(conn: Connection, node: tuple[str, int], now: datetime, zone: tzinfo, counts: dict[str, int]) -> _Scan:
     """Counts, average, histograms and days from the counters; the median from one fine bucket's finishers."""
     summary = _summarize(
         counts.get("enrolled", 0), counts.get("started", 0), counts.get("complete", 0), counts.get("percent", 0)
@@ -178,7 +170,7 @@ def _scan(
         tuple(Bucket(label, counts.get(f"p{i}", 0)) for i, label in enumerate(q.PROGRESS_LABELS)),
         tuple(Bucket(label, times[i]) for i, label in enumerate(q.TIME_LABELS)),
         stats_times.per_day(conn, node[0], [node[1]], now, zone, DAYS),
-        stats_times.median(conn, column.table, column, node[1], counts),
+        stats_times.median(conn, node[0], node[1], counts),
     )
 
 
@@ -231,12 +223,10 @@ def overview(db: Database, now: datetime | None = None, zone: tzinfo = UTC) -> O
         pathways = _ranked(conn, catalog, "pathway")
         learners = stats_counters.totals(conn, [stats_counters.SITE], ["learners"])[stats_counters.SITE]
         today = as_of.astimezone(zone).date()
-        # Learners with a lesson completed on one of their last 7 local days: those days' rows, on their index.
-        recent = ACTIVITY.c.day >= today - timedelta(days=ACTIVE_DAYS - 1)
-        active = conn.execute(select(func.count(ACTIVITY.c.learner_id.distinct())).where(recent)).scalar()
+        # Learners with a lesson completed on one of their last 7 local days.
+        active = q.active_learners(conn, today - timedelta(days=ACTIVE_DAYS - 1))
         # Every course (retired ones too): their counters, a few rows per day.
-        every = list(conn.execute(select(COURSE.c.id)).scalars())
-        days = stats_times.per_day(conn, "course", every, as_of, zone, DAYS)
+        days = stats_times.per_day(conn, "course", q.every_course_id(conn), as_of, zone, DAYS)
     empty = Summary(0, 0, 0, 0.0, 0.0)
     ranked_courses = [
         RankedNode("course", c.slug, c.title, len(c.countable_ids), courses.get(c.id, empty)) for c in catalog.courses
@@ -250,7 +240,7 @@ def overview(db: Database, now: datetime | None = None, zone: tzinfo = UTC) -> O
         _rank(ranked_courses),
         _rank(ranked_paths),
         learners.get("learners", 0),
-        int(active or 0),
+        active,
         month,
         days,
         as_of,

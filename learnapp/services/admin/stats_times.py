@@ -5,18 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
-from sqlalchemy import Column, Table, bindparam, func, select
-
 from learnapp.persistence import stats_finishers as finishers
+from learnapp.persistence import stats_reads
 from learnapp.persistence.db import Connection
-from learnapp.persistence.stats_counters import COUNTER
-from learnapp.services.admin.stats_sql import DAY_EDGES
+from learnapp.persistence.stats_reads import DAY_EDGES
 
 QUARTER = timedelta(minutes=15)
 
 
 def histogram(counts: dict[str, int]) -> list[int]:
-    """Finishers per histogram bucket (admin_sql.TIME_LABELS): the sums of the fine buckets inside each."""
+    """Finishers per histogram bucket (stats_reads.TIME_LABELS): the sums of the fine buckets inside each."""
     found = [0] * (len(DAY_EDGES) + 1)
     lower = 0
     for i in range(finishers.TIME_BUCKETS):
@@ -25,12 +23,11 @@ def histogram(counts: dict[str, int]) -> list[int]:
     return found
 
 
-def median(conn: Connection, table: Table, node: Column[int], node_id: int, counts: dict[str, int]) -> float | None:
+def median(conn: Connection, kind: str, node_id: int, counts: dict[str, int]) -> float | None:
     """The exact median time to complete (the mean of the middle two for an even count), in seconds.
 
     The fine buckets' counters say which bucket holds the lower middle finisher and its rank there; the walk
-    reads that bucket's finishers on ix_<table>_time_to_complete from its lower edge, skipping the ones before.
-    So it reads one bucket's share of the finishers, never all of them.
+    reads that bucket's finishers only, never all of them.
     """
     sizes = [counts.get(f"t{i}", 0) for i in range(finishers.TIME_BUCKETS)]
     total = sum(sizes)
@@ -40,12 +37,7 @@ def median(conn: Connection, table: Table, node: Column[int], node_id: int, coun
     while rank >= sizes[bucket]:
         rank -= sizes[bucket]
         bucket += 1
-    key = finishers.key(conn, table)
-    query = select(key).where(node == node_id, table.c.first_completed_at.is_not(None))
-    if bucket > 0:
-        query = query.where(key >= bindparam("lower", finishers.key_edge(conn, finishers.TIME_EDGES[bucket - 1])))
-    middle = query.order_by(key).limit(2 - total % 2).offset(rank)
-    found = [finishers.seconds_of(conn, value) for value in conn.execute(middle).scalars()]
+    found = finishers.middle_times(conn, kind, node_id, bucket, rank, 2 - total % 2)
     return sum(found) / len(found) if found else None
 
 
@@ -97,20 +89,7 @@ def _before(moment: datetime) -> tuple[tuple[str, int], ...]:
     return finishers.before(utc.strftime("%Y%m%d"), (utc.hour * 60 + utc.minute) // 15)
 
 
-# Built once: an IN list of a few hundred names costs more to build than to run.
-_SUMS = (
-    select(COUNTER.c.name, func.sum(COUNTER.c.n))
-    .where(
-        COUNTER.c.node_kind == bindparam("kind"),
-        COUNTER.c.node_id.in_(bindparam("ids", expanding=True)),
-        COUNTER.c.name.in_(bindparam("names", expanding=True)),
-    )
-    .group_by(COUNTER.c.name)
-)
-
-
 def _sums(conn: Connection, kind: str, node_ids: Sequence[int], names: set[str]) -> dict[str, int]:
     if not node_ids or not names:
         return {}
-    found = conn.execute(_SUMS, {"kind": kind, "ids": sorted(node_ids), "names": sorted(names)})
-    return {name: int(n or 0) for name, n in found}
+    return stats_reads.counter_sums(conn, kind, sorted(node_ids), sorted(names))

@@ -1,15 +1,15 @@
-"""Services: the set-based SQL pieces of the admin statistics (buckets, durations, days, median), per dialect."""
+"""Persistence: the set-based SQL pieces of the admin statistics (buckets, durations, days, median), per dialect."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Date, Float, FromClause, Table, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import Date, Float, FromClause, Table, and_, bindparam, case, cast, exists, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from learnapp.persistence.db import Connection
-from learnapp.persistence.facts import COMPLETION, LEARNER
+from learnapp.persistence.handles import ACTIVITY, COMPLETION, COURSE, LEARNER, STAT_COUNTER
 
 # Progress histogram: 0%, then tens (1–9% ... 90–99%), then 100% (only a complete node reads 100).
 PROGRESS_LABELS = ("0%", "1–9%", *(f"{t}–{t + 9}%" for t in range(10, 100, 10)), "100%")
@@ -135,3 +135,32 @@ def lesson_counts(
     missing = counts_by(conn, key, COMPLETION, COMPLETION.c.learner_id.in_(outsiders), within)
     kept = {lesson: count - missing.get(lesson, 0) for lesson, count in everyone.items()}
     return {lesson: count for lesson, count in kept.items() if count}
+
+
+# Built once: an IN list of a few hundred names costs more to build than to run.
+_SUMS = (
+    select(STAT_COUNTER.c.name, func.sum(STAT_COUNTER.c.n))
+    .where(
+        STAT_COUNTER.c.node_kind == bindparam("kind"),
+        STAT_COUNTER.c.node_id.in_(bindparam("ids", expanding=True)),
+        STAT_COUNTER.c.name.in_(bindparam("names", expanding=True)),
+    )
+    .group_by(STAT_COUNTER.c.name)
+)
+
+
+def counter_sums(conn: Connection, kind: str, node_ids: list[int], names: list[str]) -> dict[str, int]:
+    """Each named counter summed over the nodes (and their shards)."""
+    found = conn.execute(_SUMS, {"kind": kind, "ids": node_ids, "names": names})
+    return {name: int(n or 0) for name, n in found}
+
+
+def active_learners(conn: Connection, first_day: date) -> int:
+    """Learners with a lesson completed on `first_day` or later (their own calendar): those days' rows only."""
+    found = conn.execute(select(func.count(ACTIVITY.c.learner_id.distinct())).where(ACTIVITY.c.day >= first_day))
+    return int(found.scalar() or 0)
+
+
+def every_course_id(conn: Connection) -> list[int]:
+    """Every course, retired ones too."""
+    return list(conn.execute(select(COURSE.c.id)).scalars())
