@@ -6,32 +6,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import bindparam, literal, select, union_all
-
 from learnapp.domain.content import Catalog
 from learnapp.persistence import stats_counters as counters
 from learnapp.persistence.db import Connection
-from learnapp.persistence.facts import COMPLETION, ENROLLMENT, PATHWAY_ENROLLMENT, StoredProgress
+from learnapp.persistence.facts import StoredProgress, done_ids
+from learnapp.persistence.stats_deltas_sql import complete_courses, memberships
 from learnapp.services.engine.changes import ProgressChange
 
 # A fact's history action and what it does to the lesson's funnel counters.
 _FACT_SIGN = {"completed": 1, "uncompleted": -1, "reset": -1}
 # Actions that write stored rows or enrollments outside the recompute: their nodes are recounted instead.
 _RECOUNTED = {"unenrolled", "restored"}
-
-_MEMBERSHIP = union_all(
-    select(literal("course"), ENROLLMENT.c.learner_id, ENROLLMENT.c.course_id).where(
-        ENROLLMENT.c.learner_id.in_(bindparam("learners", expanding=True))
-    ),
-    select(literal("pathway"), PATHWAY_ENROLLMENT.c.learner_id, PATHWAY_ENROLLMENT.c.pathway_id).where(
-        PATHWAY_ENROLLMENT.c.learner_id.in_(bindparam("learners", expanding=True))
-    ),
-)
-# One learner (a click): a statement for the driver, with no SQL compilation per call.
-_MEMBERSHIP_ONE = (
-    "SELECT 'course', learner_id, course_id FROM enrollment WHERE learner_id = {0} "
-    "UNION ALL SELECT 'pathway', learner_id, pathway_id FROM pathway_enrollment WHERE learner_id = {0}"
-)
 
 _lessons_cache: tuple[Catalog, dict[int, list[counters.Node]]] | None = None
 
@@ -180,11 +165,8 @@ class StatsDeltas:
         wanted |= {(i, "pathway", p.id) for i, course, _ in self.flips for p in catalog.pathways_containing(course)}
         member = {key for key in wanted if self.known.get(key)}
         unknown = sorted({key[0] for key in wanted if key not in self.known})
-        if len(unknown) == 1:
-            found = conn.exec_driver_sql(_MEMBERSHIP_ONE.format(counters.placeholder(conn)), (unknown[0], unknown[0]))
-            member |= {(i, k, n) for k, i, n in found}
-        elif unknown:
-            member |= {(i, k, n) for k, i, n in conn.execute(_MEMBERSHIP, {"learners": unknown})}
+        if unknown:
+            member |= memberships(conn, unknown)
         fresh = self.enrolled
 
         def add(learner_id: int, node: counters.Node, name: str, n: int) -> None:
@@ -210,15 +192,9 @@ class StatsDeltas:
         found = catalog.course(node[1]) if node[0] == "course" else catalog.pathway(node[1])
         if found is None:
             return
-        done = conn.execute(select(COMPLETION.c.lesson_id).where(COMPLETION.c.learner_id == learner_id)).scalars()
-        for lesson_id in set(done) & found.countable_ids:
+        for lesson_id in done_ids(conn, learner_id) & found.countable_ids:
             add(learner_id, node, f"l{lesson_id}", 1)
         if node[0] == "pathway":
             courses = [c.id for c in found.courses]  # type: ignore[union-attr]
-            complete = conn.execute(
-                select(ENROLLMENT.c.course_id).where(
-                    ENROLLMENT.c.learner_id == learner_id, ENROLLMENT.c.course_id.in_(courses), ENROLLMENT.c.is_complete
-                )
-            ).scalars()
-            for course_id in complete:
+            for course_id in complete_courses(conn, learner_id, courses):
                 add(learner_id, node, f"c{course_id}", 1)

@@ -8,13 +8,12 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
-
 from learnapp.domain.clock import utcnow
 from learnapp.domain.content import Catalog
 from learnapp.persistence import stats_counters
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Connection, Database
+from learnapp.persistence.engine_session import Session, orm_session
 from learnapp.persistence.facts import StoredProgress, append_history, lock_learners
 from learnapp.persistence.outbox import add_events, bump_version, bump_versions, progress_version
 from learnapp.services.engine import live
@@ -72,7 +71,7 @@ class UnitOfWork:
     def session(self) -> Session:
         """An ORM session on the same connection, for use cases off the hot path (flushed with the unit)."""
         if self._session is None:
-            self._session = Session(bind=self.conn, expire_on_commit=False)
+            self._session = orm_session(self.conn)
         return self._session
 
     @property
