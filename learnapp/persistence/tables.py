@@ -118,7 +118,18 @@ class CourseModule(SQLModel, table=True):
     position: int = 0
 
 
-class Enrollment(SQLModel, table=True):
+class ProgressColumns(SQLModel):
+    """The derived columns both enrollments store (first in each model; the tables keep their own order)."""
+
+    is_complete: bool = False
+    completed_at: datetime | None = Moment(optional=True)
+    first_completed_at: datetime | None = Moment(optional=True)
+    # An accepted claim's time (within the tolerance of the inferred one), kept by recomputes while it stays near.
+    claimed_at: datetime | None = Moment(optional=True)
+    updated_at: datetime = Moment()
+
+
+class Enrollment(ProgressColumns, table=True):
     """A learner's enrollment in a course, with the stored (derived) progress beside it."""
 
     __table_args__ = (UniqueConstraint("learner_id", "course_id"),)
@@ -131,15 +142,9 @@ class Enrollment(SQLModel, table=True):
     completed: int = 0
     total: int = 0
     percent: int = 0
-    is_complete: bool = False
-    completed_at: datetime | None = Moment(optional=True)
-    first_completed_at: datetime | None = Moment(optional=True)
-    # An accepted claim's time (within the tolerance of the inferred one), kept by recomputes while it stays near.
-    claimed_at: datetime | None = Moment(optional=True)
-    updated_at: datetime = Moment()
 
 
-class PathwayEnrollment(SQLModel, table=True):
+class PathwayEnrollment(ProgressColumns, table=True):
     """A learner's enrollment in a pathway, with its stored (derived) progress."""
 
     __tablename__ = "pathway_enrollment"
@@ -154,12 +159,6 @@ class PathwayEnrollment(SQLModel, table=True):
     percent: int = 0
     courses_completed: int = 0
     courses_total: int = 0
-    is_complete: bool = False
-    completed_at: datetime | None = Moment(optional=True)
-    first_completed_at: datetime | None = Moment(optional=True)
-    # An accepted claim's time (within the tolerance of the inferred one), kept by recomputes while it stays near.
-    claimed_at: datetime | None = Moment(optional=True)
-    updated_at: datetime = Moment()
 
 
 class LessonCompletion(SQLModel, table=True):

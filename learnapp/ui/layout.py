@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
 import reflex as rx
 from reflex.components.react_router.dom import ReactRouterLink
 from reflex.event import EventSpec
@@ -51,6 +54,30 @@ def scroll_box(content: rx.Component, label: rx.Var | str, max_height: str | Non
         role="region",
         aria_label=label,
         class_name="scroll-box",
+    )
+
+
+def data_table(
+    headers: Sequence[str | rx.Component],
+    rows: rx.Var,
+    row: Callable[[Any], rx.Component],
+    label: rx.Var | str,
+    *,
+    size: Literal["1", "2"] = "1",
+    ghost: bool = True,
+    max_height: str | None = None,
+) -> rx.Component:
+    """A table of rows from state in a focusable scroll box: one header row, one `row(item)` per item."""
+    return scroll_box(
+        rx.table.root(
+            rx.table.header(rx.table.row(*(rx.table.column_header_cell(h) for h in headers))),
+            rx.table.body(rx.foreach(rows, row)),
+            size=size,
+            width="100%",
+            **({"variant": "ghost"} if ghost else {}),
+        ),
+        label,
+        max_height=max_height,
     )
 
 

@@ -14,7 +14,7 @@ from reflex.vars import ObjectVar
 from learnapp.domain import routes
 from learnapp.services.mail.deliveries import Delivery, recent_deliveries, retry_delivery
 from learnapp.ui.events import event
-from learnapp.ui.layout import scroll_box
+from learnapp.ui.layout import data_table
 from learnapp.ui.pages.admin_common import AdminState, admin_page, crumbs, header
 from learnapp.ui.session import db
 
@@ -108,16 +108,7 @@ def deliveries_page() -> rx.Component:
         rx.card(
             rx.cond(
                 DeliveriesState.deliveries.length() > 0,
-                scroll_box(
-                    rx.table.root(
-                        rx.table.header(rx.table.row(*(rx.table.column_header_cell(h) for h in headers))),
-                        rx.table.body(rx.foreach(DeliveriesState.deliveries, _delivery)),
-                        size="1",
-                        variant="ghost",
-                        width="100%",
-                    ),
-                    "Recent email deliveries",
-                ),
+                data_table(headers, DeliveriesState.deliveries, _delivery, "Recent email deliveries"),
                 rx.text("No email yet.", color_scheme="gray"),
             ),
             width="100%",

@@ -25,7 +25,7 @@ from learnapp.services.engine.completion import reset_course
 from learnapp.services.errors import LearnappError, NotFound
 from learnapp.services.notices.certificates import CertificateView
 from learnapp.ui.events import event
-from learnapp.ui.layout import progress_bar, scroll_box, visually_hidden
+from learnapp.ui.layout import data_table, progress_bar, scroll_box, visually_hidden
 from learnapp.ui.pages.admin_common import AdminState, admin_page, crumbs, header, table, tiles
 from learnapp.ui.session import db
 
@@ -180,9 +180,9 @@ def reset_dialog(item: ObjectVar[dict[str, Any]]) -> rx.Component:
     )
 
 
-def column_header(text: str) -> rx.Component:
-    """A column's header; the column of buttons has none on screen, but a screen reader still needs one."""
-    return rx.table.column_header_cell(text or visually_hidden("Actions"))
+def actions_header() -> rx.Component:
+    """The column of buttons has no header on screen, but a screen reader still needs one."""
+    return visually_hidden("Actions")
 
 
 def enrollment_table(rows: rx.Var, with_reset: bool) -> rx.Component:
@@ -199,18 +199,9 @@ def enrollment_table(rows: rx.Var, with_reset: bool) -> rx.Component:
             cells.append(rx.table.cell(reset_dialog(item)))
         return rx.table.row(*cells, align="center")
 
-    heads = ["Title", "Progress", "Lessons", "Enrolled", "Last opened", "First completed"] + (
-        [""] if with_reset else []
-    )
-    return scroll_box(
-        rx.table.root(
-            rx.table.header(rx.table.row(*(column_header(h) for h in heads))),
-            rx.table.body(rx.foreach(rows, row)),
-            size="2",
-            width="100%",
-        ),
-        "Courses" if with_reset else "Pathways",
-    )
+    heads: list[str | rx.Component] = ["Title", "Progress", "Lessons", "Enrolled", "Last opened", "First completed"]
+    heads += [actions_header()] if with_reset else []
+    return data_table(heads, rows, row, "Courses" if with_reset else "Pathways", size="2", ghost=False)
 
 
 def certificate_table() -> rx.Component:
@@ -228,13 +219,8 @@ def certificate_table() -> rx.Component:
             align="center",
         )
 
-    heads = ["Certificate", "Status", "Code", "Completed", "Attempts", ""]
-    return rx.table.root(
-        rx.table.header(rx.table.row(*(column_header(h) for h in heads))),
-        rx.table.body(rx.foreach(S.certificates, row)),
-        size="2",
-        width="100%",
-    )
+    heads: list[str | rx.Component] = ["Certificate", "Status", "Code", "Completed", "Attempts", actions_header()]
+    return data_table(heads, S.certificates, row, "Certificates", size="2", ghost=False)
 
 
 def section(title: str, body: rx.Component, empty: rx.Var | None = None, note: str = "None yet.") -> rx.Component:

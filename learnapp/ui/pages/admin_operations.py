@@ -17,7 +17,7 @@ from learnapp.domain import routes
 from learnapp.services.admin.operations_view import RunFile, RunRow, operation_runs
 from learnapp.services.operations.runs import runs_folder
 from learnapp.ui.events import event
-from learnapp.ui.layout import scroll_box
+from learnapp.ui.layout import data_table
 from learnapp.ui.pages.admin_common import AdminState, admin_page, crumbs, header, number
 from learnapp.ui.session import db
 
@@ -189,16 +189,7 @@ def operations_page() -> rx.Component:
                 rx.heading("Runs", size="4", as_="h2"),
                 rx.cond(
                     S.runs.length() > 0,
-                    scroll_box(
-                        rx.table.root(
-                            rx.table.header(rx.table.row(*(rx.table.column_header_cell(h) for h in HEADERS))),
-                            rx.table.body(rx.foreach(S.runs, _run_row)),
-                            size="1",
-                            variant="ghost",
-                            width="100%",
-                        ),
-                        "Operation runs",
-                    ),
+                    data_table(HEADERS, S.runs, _run_row, "Operation runs"),
                     rx.text("No run yet.", color_scheme="gray"),
                 ),
                 rx.text("Run files of this database: ", rx.code(S.folder), size="1", color_scheme="gray"),

@@ -15,7 +15,7 @@ from learnapp.domain import routes
 from learnapp.services.admin.learners import LearnerRow, find_learners
 from learnapp.services.admin.stats import Overview, RankedNode, overview
 from learnapp.ui.events import event
-from learnapp.ui.layout import link_button, scroll_box
+from learnapp.ui.layout import data_table, link_button
 from learnapp.ui.pages.admin_common import (
     AdminState,
     admin_page,
@@ -119,15 +119,7 @@ def ranked_table(rows: rx.Var, kind: str) -> rx.Component:
         )
 
     heads = ["#", kind, "Lessons", "Enrolled", "Started", "Completed", "Completion rate", "Avg progress"]
-    return scroll_box(
-        rx.table.root(
-            rx.table.header(rx.table.row(*(rx.table.column_header_cell(h) for h in heads))),
-            rx.table.body(rx.foreach(rows, row)),
-            size="2",
-            width="100%",
-        ),
-        kind + " table",
-    )
+    return data_table(heads, rows, row, kind + " table", size="2", ghost=False)
 
 
 def learner_search() -> rx.Component:
@@ -151,18 +143,12 @@ def learner_search() -> rx.Component:
                 on_submit=OverviewState.search,
                 width="100%",
             ),
-            scroll_box(
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            *(rx.table.column_header_cell(h) for h in ("Name", "Email", "Enrollments", "Completed"))
-                        )
-                    ),
-                    rx.table.body(rx.foreach(OverviewState.learners, row)),
-                    size="1",
-                    width="100%",
-                ),
+            data_table(
+                ["Name", "Email", "Enrollments", "Completed"],
+                OverviewState.learners,
+                row,
                 "Learners found",
+                ghost=False,
                 max_height="360px",
             ),
             rx.cond(OverviewState.learners.length() == 0, rx.text("No learner matches.", color_scheme="gray")),

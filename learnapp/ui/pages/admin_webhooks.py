@@ -18,7 +18,7 @@ from learnapp.services.errors import LearnappError
 from learnapp.services.integrations import webhooks as service
 from learnapp.services.integrations.webhooks import TOPICS, EndpointView
 from learnapp.ui.events import event
-from learnapp.ui.layout import scroll_box, visually_hidden
+from learnapp.ui.layout import data_table, visually_hidden
 from learnapp.ui.pages.admin_common import AdminState, admin_page, crumbs, header, number
 from learnapp.ui.session import db
 
@@ -358,19 +358,6 @@ def _log_row(item: ObjectVar[dict[str, str]]) -> rx.Component:
     )
 
 
-def _table(headers: list[str | rx.Component], rows: rx.Var, row: Any, label: rx.Var | str) -> rx.Component:
-    return scroll_box(
-        rx.table.root(
-            rx.table.header(rx.table.row(*(rx.table.column_header_cell(h) for h in headers))),
-            rx.table.body(rx.foreach(rows, row)),
-            size="1",
-            variant="ghost",
-            width="100%",
-        ),
-        label,
-    )
-
-
 def delivery_log() -> rx.Component:
     headers: list[str | rx.Component] = [
         "Event",
@@ -391,7 +378,9 @@ def delivery_log() -> rx.Component:
                 rx.text(S.selected_url, size="2", color_scheme="gray", word_break="break-all"),
                 rx.cond(
                     S.log.length() > 0,
-                    _table([*headers, visually_hidden("Resend")], S.log, _log_row, "Delivery log of " + S.selected_url),
+                    data_table(
+                        [*headers, visually_hidden("Resend")], S.log, _log_row, "Delivery log of " + S.selected_url
+                    ),
                     rx.text("Nothing delivered to it yet.", size="2", color_scheme="gray"),
                 ),
                 spacing="3",
@@ -423,7 +412,7 @@ def webhooks_page() -> rx.Component:
                 rx.heading("Endpoints", size="4", as_="h2"),
                 rx.cond(
                     S.endpoints.length() > 0,
-                    _table(
+                    data_table(
                         ["URL", "State", "Events", "Failures", "Deliveries", visually_hidden("Actions")],
                         S.endpoints,
                         _endpoint_row,
