@@ -81,6 +81,18 @@ def data_table(
     )
 
 
+def keyed_form(*fields: rx.Component, key: rx.Var, on_submit: Any, spacing: Literal["3", "4"] = "3") -> rx.Component:
+    """A form whose fields take default values from state: a new `key` remounts it to show the stored values again;
+    it keeps what was typed after a refused submit (no reset)."""
+    return rx.form(
+        rx.vstack(*fields, spacing=spacing, width="100%", align="start"),
+        key=key,
+        on_submit=on_submit,
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
 def code_block(value: object, **props: object) -> rx.Component:
     """Markdown's code blocks in the a11y-dark palette, in either theme: Reflex's default (one-light, one-dark)
     draws comments and keywords under 4.5:1 contrast."""

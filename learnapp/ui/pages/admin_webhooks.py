@@ -18,7 +18,7 @@ from learnapp.services.errors import LearnappError
 from learnapp.services.integrations import webhooks as service
 from learnapp.services.integrations.webhooks import TOPICS, EndpointView
 from learnapp.ui.events import event
-from learnapp.ui.layout import data_table, visually_hidden
+from learnapp.ui.layout import data_table, keyed_form, visually_hidden
 from learnapp.ui.pages.admin_common import AdminState, admin_page, crumbs, header, number
 from learnapp.ui.session import db
 
@@ -175,55 +175,44 @@ S = WebhooksState
 
 
 def add_form() -> rx.Component:
-    return rx.form(
+    return keyed_form(
+        rx.heading("Add an endpoint", size="4", as_="h2"),
         rx.vstack(
-            rx.heading("Add an endpoint", size="4", as_="h2"),
-            rx.vstack(
-                rx.el.label(
-                    "Endpoint URL", html_for="webhook-url", class_name="rt-Text rt-r-size-2 rt-r-weight-medium"
-                ),
-                rx.input(
-                    id="webhook-url",
-                    name="url",
-                    placeholder="https://hooks.example.org/learnapp",
-                    required=True,
-                    max_length=2000,
-                    width="100%",
-                    aria_describedby="webhook-url-hint",
-                ),
-                rx.text(
-                    "https only; no private, loopback or link-local address unless the operator allows it.",
-                    id="webhook-url-hint",
-                    size="1",
-                    color_scheme="gray",
-                ),
-                spacing="1",
+            rx.el.label("Endpoint URL", html_for="webhook-url", class_name="rt-Text rt-r-size-2 rt-r-weight-medium"),
+            rx.input(
+                id="webhook-url",
+                name="url",
+                placeholder="https://hooks.example.org/learnapp",
+                required=True,
+                max_length=2000,
                 width="100%",
+                aria_describedby="webhook-url-hint",
             ),
-            rx.el.fieldset(
-                rx.el.legend("Events to send", class_name="rt-Text rt-r-size-2 rt-r-weight-medium"),
-                rx.grid(
-                    *(
-                        rx.checkbox(topic, name=EVENT_FIELD + topic, default_checked=topic in CHECKED)
-                        for topic in TOPICS
-                    ),
-                    columns=rx.breakpoints(initial="1", xs="2", md="4"),
-                    spacing="3",
-                    padding_top="0.5em",
-                ),
-                border="none",
-                padding="0",
-                margin="0",
-                min_width="0",
+            rx.text(
+                "https only; no private, loopback or link-local address unless the operator allows it.",
+                id="webhook-url-hint",
+                size="1",
+                color_scheme="gray",
             ),
-            rx.button(rx.icon("plus", size=16), "Add endpoint", type="submit"),
-            spacing="3",
+            spacing="1",
             width="100%",
         ),
+        rx.el.fieldset(
+            rx.el.legend("Events to send", class_name="rt-Text rt-r-size-2 rt-r-weight-medium"),
+            rx.grid(
+                *(rx.checkbox(topic, name=EVENT_FIELD + topic, default_checked=topic in CHECKED) for topic in TOPICS),
+                columns=rx.breakpoints(initial="1", xs="2", md="4"),
+                spacing="3",
+                padding_top="0.5em",
+            ),
+            border="none",
+            padding="0",
+            margin="0",
+            min_width="0",
+        ),
+        rx.button(rx.icon("plus", size=16), "Add endpoint", type="submit"),
         key=S.form_version,
         on_submit=S.add,
-        reset_on_submit=False,
-        width="100%",
     )
 
 

@@ -17,7 +17,7 @@ from learnapp.services.accounts.tokens import MAX_LIVE, TokenView, create_token,
 from learnapp.services.accounts.tokens import MAX_NAME as MAX_TOKEN_NAME
 from learnapp.services.errors import LearnappError
 from learnapp.ui.events import event
-from learnapp.ui.layout import page
+from learnapp.ui.layout import keyed_form, page
 from learnapp.ui.live.channel import show_progress
 from learnapp.ui.pages.profile_email import email_card
 from learnapp.ui.pages.profile_email_change import email_change_card
@@ -177,49 +177,43 @@ def email_field() -> rx.Component:
 
 
 def profile_form() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            labelled(
-                "Name",
-                "name",
-                rx.input(
-                    id="name",
-                    name="name",
-                    default_value=ProfileState.name,
-                    required=True,
-                    max_length=MAX_NAME,
-                    auto_complete="name",
-                    size="3",
-                    width="100%",
-                ),
+    return keyed_form(
+        labelled(
+            "Name",
+            "name",
+            rx.input(
+                id="name",
+                name="name",
+                default_value=ProfileState.name,
+                required=True,
+                max_length=MAX_NAME,
+                auto_complete="name",
+                size="3",
+                width="100%",
             ),
-            labelled(
-                "Time zone",
-                "time_zone",
-                rx.input(
-                    id="time_zone",
-                    name="time_zone",
-                    list="time-zones",
-                    default_value=ProfileState.time_zone,
-                    required=True,
-                    auto_complete="off",
-                    spell_check=False,
-                    size="3",
-                    width="100%",
-                    aria_describedby="time_zone-hint",
-                ),
-                "Type to search, e.g. Europe/Paris. Your streak days start and end at midnight in this zone.",
-            ),
-            zone_options(),
-            rx.button("Save", type="submit", size="3", loading=ProfileState.saving),
-            spacing="4",
-            width="100%",
-            align="start",
         ),
+        labelled(
+            "Time zone",
+            "time_zone",
+            rx.input(
+                id="time_zone",
+                name="time_zone",
+                list="time-zones",
+                default_value=ProfileState.time_zone,
+                required=True,
+                auto_complete="off",
+                spell_check=False,
+                size="3",
+                width="100%",
+                aria_describedby="time_zone-hint",
+            ),
+            "Type to search, e.g. Europe/Paris. Your streak days start and end at midnight in this zone.",
+        ),
+        zone_options(),
+        rx.button("Save", type="submit", size="3", loading=ProfileState.saving),
         key=ProfileState.form_version,
         on_submit=ProfileState.save,
-        reset_on_submit=False,
-        width="100%",
+        spacing="4",
     )
 
 
