@@ -7,10 +7,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
+from learnapp.persistence import admin_learners
 from learnapp.persistence.db import Database
-from learnapp.persistence.facts import LEARNER
 from learnapp.persistence.runs import Run
 from learnapp.services.errors import NotFound
 from learnapp.services.operations.runs import list_runs, run_details
@@ -107,8 +105,7 @@ def _emails(db: Database, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     with db.snapshot() as conn:
-        rows = conn.execute(select(LEARNER.c.id, LEARNER.c.email).where(LEARNER.c.id.in_(ids)))
-        return {int(row.id): str(row.email) for row in rows}
+        return admin_learners.emails(conn, ids)
 
 
 def _row(run: Run, emails: dict[int, str], files: list[RunFile]) -> RunRow:
