@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlmodel import col
-
 from learnapp.domain.content import Catalog
 from learnapp.persistence.db import Database
+from learnapp.persistence.enrollment_rows import add_course_enrollment, add_pathway_enrollment, learner_known
 from learnapp.persistence.facts import history_entry, lock_learner
-from learnapp.persistence.tables import Enrollment, Learner, PathwayEnrollment
 from learnapp.services.engine.unit_of_work import UnitOfWork, unit_of_work
 from learnapp.services.errors import NotFound
 
@@ -38,15 +35,8 @@ def enroll_pathway(
         pathway = catalog.pathway(pathway_slug)
         if pathway is None:
             raise NotFound(f"Unknown pathway '{pathway_slug}'")
-        session = work.session
-        exists = session.execute(
-            select(col(PathwayEnrollment.id)).where(
-                col(PathwayEnrollment.learner_id) == learner_id, col(PathwayEnrollment.pathway_id) == pathway.id
-            )
-        ).scalar()
-        if exists is None:
-            session.add(PathwayEnrollment(learner_id=learner_id, pathway_id=pathway.id))
-            session.flush()
+        created = add_pathway_enrollment(work.session, learner_id, pathway.id)
+        if created:
             work.record(
                 [history_entry(learner_id, "enrolled", source, pathway_id=pathway.id)], {"pathway": pathway.slug}
             )
@@ -55,25 +45,17 @@ def enroll_pathway(
         courses = [c.id for c in pathway.courses]
         pathways = {p.id for c in courses for p in catalog.pathways_containing(c)}
         work.recompute([learner_id], courses, pathways)
-        return exists is None
+        return created
 
 
 def _locked_catalog(work: UnitOfWork, learner_id: int) -> Catalog:
-    if not lock_learner(work.conn, learner_id) or work.session.get(Learner, learner_id) is None:
+    if not lock_learner(work.conn, learner_id) or not learner_known(work.session, learner_id):
         raise NotFound("Unknown learner")
     return work.catalog
 
 
 def _enroll(work: UnitOfWork, learner_id: int, course_id: int, slug: str, source: str) -> bool:
-    session = work.session
-    exists = session.execute(
-        select(col(Enrollment.id)).where(
-            col(Enrollment.learner_id) == learner_id, col(Enrollment.course_id) == course_id
-        )
-    ).scalar()
-    if exists is not None:
+    if not add_course_enrollment(work.session, learner_id, course_id):
         return False
-    session.add(Enrollment(learner_id=learner_id, course_id=course_id))
-    session.flush()
     work.record([history_entry(learner_id, "enrolled", source, course_id=course_id)], {"course": slug})
     return True

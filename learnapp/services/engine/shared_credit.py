@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
 from learnapp.domain.content import Catalog, Course
 from learnapp.persistence.catalog import current_catalog
-from learnapp.persistence.db import Connection, Database
-from learnapp.persistence.facts import ENROLLMENT, completion_times
+from learnapp.persistence.db import Database
+from learnapp.persistence.enrollment_rows import enrolled_since
+from learnapp.persistence.facts import completion_times
 from learnapp.services.errors import NotFound
 
 
@@ -46,7 +45,7 @@ def shared_credit(db: Database, learner_id: int | None, course_slug: str) -> Sha
         if not _has_shared_module(catalog, course):
             return SharedCredit({}, (), {})
         done = completion_times(conn, learner_id) if learner_id else {}
-        enrolled = _enrolled_since(conn, learner_id) if learner_id else {}
+        enrolled = enrolled_since(conn, learner_id) if learner_id else {}
     also_in = {
         m.slug: tuple(c.title for c in catalog.courses_containing(m.id) if c.id != course.id) for m in course.modules
     }
@@ -59,13 +58,6 @@ def shared_credit(db: Database, learner_id: int | None, course_slug: str) -> Sha
 
 def _has_shared_module(catalog: Catalog, course: Course) -> bool:
     return any(len(catalog.courses_containing(m.id)) > 1 for m in course.modules)
-
-
-def _enrolled_since(conn: Connection, learner_id: int) -> dict[int, datetime]:
-    rows = conn.execute(
-        select(ENROLLMENT.c.course_id, ENROLLMENT.c.enrolled_at).where(ENROLLMENT.c.learner_id == learner_id)
-    )
-    return {course_id: at for course_id, at in rows}
 
 
 def _done_in(
