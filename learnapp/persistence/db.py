@@ -5,11 +5,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import Connection as Connection  # re-exported: services type their transactions with it
 from sqlmodel import Session
 
@@ -77,6 +78,23 @@ def _write_lock(url: str) -> threading.RLock:
     """One lock per database file in this process, whichever Database object writes to it."""
     with _write_locks_guard:
         return _write_locks.setdefault(url, threading.RLock())
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a database URL points, in the parts operators' files are named by."""
+
+    sqlite_file: str | None  # the file a SQLite URL names; None for PostgreSQL and in-memory SQLite
+    shown: str  # the URL with its password hidden
+    name: str  # its database part, "" when it has none
+
+
+def address(url: str) -> Address:
+    parsed = make_url(url)
+    named = parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:"
+    return Address(
+        parsed.database if named else None, parsed.render_as_string(hide_password=True), parsed.database or ""
+    )
 
 
 def ensure_sqlite_folder(url: str) -> None:

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, literal, select, update
+from sqlalchemy import Connection, func, insert, literal, select, union, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from learnapp.domain.clock import utcnow
-from learnapp.persistence.handles import HISTORY, LEARNER
+from learnapp.persistence.handles import ENROLLMENT, HISTORY, LEARNER, PATHWAY_ENROLLMENT
 from learnapp.persistence.handles import OPERATION_RUN as RUN
 from learnapp.persistence.handles import PROGRESS_SYNC as SYNC
 
@@ -74,6 +74,20 @@ def _run(row: Any) -> Run:
         row.cursor,
         row.folder,
     )
+
+
+def arguments_of_kind(conn: Connection, kind: str) -> list[dict[str, Any]]:
+    """The stored arguments of every run of `kind`, oldest first."""
+    query = select(RUN.c.arguments).where(RUN.c.kind == kind).order_by(RUN.c.id)
+    return [json.loads(arguments) for (arguments,) in conn.execute(query)]
+
+
+def enrolled_learners(conn: Connection, course_ids: list[int], every_pathway: bool) -> set[int]:
+    """Learners enrolled in one of the courses, or (every_pathway) in any pathway."""
+    enrolled = select(ENROLLMENT.c.learner_id).where(ENROLLMENT.c.course_id.in_(course_ids))
+    if every_pathway:
+        enrolled = union(enrolled, select(PATHWAY_ENROLLMENT.c.learner_id))  # type: ignore[assignment]
+    return {row[0] for row in conn.execute(enrolled)}
 
 
 def synced_learners(conn: Connection, learner_ids: list[int], catalog_version: int) -> set[int]:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import select
-
 from learnapp.domain.clock import utcnow
-from learnapp.persistence import recalc_undo, runs
-from learnapp.persistence.db import Connection, Database
-from learnapp.persistence.facts import LEARNER, history_entry
+from learnapp.persistence import admin_learners, recalc_undo, runs
+from learnapp.persistence.db import Database
+from learnapp.persistence.facts import history_entry
 from learnapp.services.engine.unit_of_work import unit_of_work
 from learnapp.services.errors import Conflict, InvalidRequest, LearnappError, NotFound
 
@@ -74,7 +72,7 @@ def _roll_back(db: Database, report: RollbackReport, learner_id: int | None, for
         now = recalc_undo.versions(conn, left)
         changed = sorted(i for i, version in left.items() if now.get(i) != version)
         if changed and not force:
-            emails = _emails(conn, changed)
+            emails = list(admin_learners.emails(conn, changed).values())
             raise Conflict(
                 f"{len(changed)} learner(s) changed since recalculate run {run_id}: {', '.join(emails)}. "
                 "Rolling back would overwrite those changes; use --force to recompute them from the facts instead.",
@@ -98,9 +96,3 @@ def _roll_back(db: Database, report: RollbackReport, learner_id: int | None, for
         recalc_undo.mark_restored(conn, run_id, learners, report.run_id)
         report.learners_restored = sorted(set(left) - set(changed))
         report.learners_recomputed = changed
-
-
-def _emails(conn: Connection, learner_ids: list[int]) -> list[str]:
-    return [
-        e for (e,) in conn.execute(select(LEARNER.c.email).where(LEARNER.c.id.in_(learner_ids)).order_by(LEARNER.c.id))
-    ]

@@ -11,15 +11,12 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, union
-
 from learnapp.domain.clock import utcnow
 from learnapp.domain.content import Catalog
 from learnapp.metrics import ERRORS, RECALCULATE_BATCH_SECONDS
 from learnapp.persistence import recalc_undo, runs
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Connection, Database
-from learnapp.persistence.facts import ENROLLMENT, PATHWAY_ENROLLMENT
 from learnapp.services.admin.stats_verify import repair_recalculated
 from learnapp.services.engine.refresh import ProgressChange, log_changes
 from learnapp.services.engine.unit_of_work import UnitOfWork, unit_of_work
@@ -137,10 +134,7 @@ def _scope(catalog: Catalog, options: RecalcOptions) -> tuple[list[int], list[in
 def _learners(conn: Connection, options: RecalcOptions, courses: list[int], cursor: int) -> list[int]:
     if options.learner_id is not None:
         return [options.learner_id] if options.learner_id > cursor else []
-    enrolled = select(ENROLLMENT.c.learner_id).where(ENROLLMENT.c.course_id.in_(courses))
-    if options.course is None:
-        enrolled = union(enrolled, select(PATHWAY_ENROLLMENT.c.learner_id))  # type: ignore[assignment]
-    ids = {row[0] for row in conn.execute(enrolled)}
+    ids = runs.enrolled_learners(conn, courses, every_pathway=options.course is None)
     return sorted(i for i in ids if i > cursor)
 
 

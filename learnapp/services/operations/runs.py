@@ -8,11 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 from learnapp.domain.clock import utcnow
 from learnapp.persistence import recalc_undo, runs, snapshots
-from learnapp.persistence.db import Database
+from learnapp.persistence.db import Database, address
 from learnapp.services.errors import InvalidRequest, NotFound
 from learnapp.settings import ROOT
 
@@ -27,13 +25,12 @@ def runs_folder(db: Database) -> Path:
 
     Tied to the database so that two databases (tests, staging) never write each other's run-1.
     """
-    url = make_url(db.url)
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        database = Path(url.database).resolve()
+    where = address(db.url)
+    if where.sqlite_file is not None:
+        database = Path(where.sqlite_file).resolve()
         return database.with_name(f"{database.name}-runs")
-    where = url.render_as_string(hide_password=True)
-    digest = hashlib.sha256(where.encode()).hexdigest()[:12]
-    return ROOT / "var" / "runs" / f"{url.database or 'memory'}-{digest}"
+    digest = hashlib.sha256(where.shown.encode()).hexdigest()[:12]
+    return ROOT / "var" / "runs" / f"{where.name or 'memory'}-{digest}"
 
 
 @dataclass(frozen=True)
