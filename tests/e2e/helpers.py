@@ -10,6 +10,8 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
+from learnapp.domain import routes
+
 PASSWORD = "e2e-password-2026"
 COURSE = "python-basics"
 COURSE_TITLE = "Python Basics"
@@ -49,7 +51,7 @@ MODULES = (
 
 
 def lesson_path(lesson: Lesson, course: str = COURSE) -> str:
-    return f"/courses/{course}/lessons/{lesson.slug}"
+    return routes.lesson(course, lesson.slug)
 
 
 # ---------------------------------------------------------------- accounts
@@ -62,12 +64,12 @@ def unique_email(tag: str = "learner") -> str:
 def sign_up(page: Page, base: str, name: str = "E2E Learner", tag: str = "learner") -> str:
     """A fresh learner through /signup; returns the email. The page ends signed in, off the sign-up form."""
     email = unique_email(tag)
-    page.goto(f"{base}/signup")
+    page.goto(base + routes.SIGNUP)
     page.locator("#name").fill(name)
     page.locator("#email").fill(email)
     page.locator("#password").fill(PASSWORD)
     page.locator("#auth-form").get_by_role("button", name="Sign up").click()
-    page.wait_for_url(lambda url: "/signup" not in url, timeout=TIMEOUT)
+    page.wait_for_url(lambda url: routes.SIGNUP not in url, timeout=TIMEOUT)
     expect(page.get_by_role("button", name="Account menu")).to_be_visible(timeout=TIMEOUT)
     return email
 
@@ -77,11 +79,11 @@ def submit_login(page: Page, email: str, password: str = PASSWORD) -> None:
     page.locator("#email").fill(email)
     page.locator("#password").fill(password)
     page.locator("#auth-form").get_by_role("button", name="Log in").click()
-    page.wait_for_url(lambda url: "/login" not in url, timeout=TIMEOUT)
+    page.wait_for_url(lambda url: routes.LOGIN not in url, timeout=TIMEOUT)
 
 
 def log_in(page: Page, base: str, email: str, password: str = PASSWORD) -> None:
-    page.goto(f"{base}/login")
+    page.goto(base + routes.LOGIN)
     submit_login(page, email, password)
     expect(page.get_by_role("button", name="Account menu")).to_be_visible(timeout=TIMEOUT)
 
@@ -98,7 +100,7 @@ def log_out(page: Page) -> None:
 
 
 def open_course(page: Page, base: str, course: str = COURSE, title: str = COURSE_TITLE) -> None:
-    page.goto(f"{base}/courses/{course}")
+    page.goto(base + routes.course(course))
     expect(page.get_by_role("heading", name=title, level=1)).to_be_visible(timeout=TIMEOUT)
 
 

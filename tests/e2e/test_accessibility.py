@@ -13,6 +13,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from learnapp.domain import routes
 from tests.e2e.conftest import WatchedBrowser
 from tests.e2e.helpers import TIMEOUT, log_in
 
@@ -49,12 +50,12 @@ def known(app_db: Path | None) -> Known:
 def signed_out_pages(known: Known) -> list[str]:
     return [
         "/",
-        "/signup",
-        "/login",
-        f"/courses/{COURSE}",
-        f"/pathways/{PATHWAY}",
-        f"/courses/{COURSE}/lessons/{PREVIEW}",
-        f"/verify/{known.certificate}",
+        routes.SIGNUP,
+        routes.LOGIN,
+        routes.course(COURSE),
+        routes.pathway(PATHWAY),
+        routes.lesson(COURSE, PREVIEW),
+        routes.verify(known.certificate),
         "/verify/AAAAAAAAAAAAAAAA",
     ]
 
@@ -62,24 +63,24 @@ def signed_out_pages(known: Known) -> list[str]:
 def learner_pages(known: Known) -> list[str]:
     return [
         "/",
-        "/my-learning",
-        "/profile",
-        f"/courses/{COURSE}",
-        f"/pathways/{PATHWAY}",
-        f"/courses/{COURSE}/lessons/{LESSON}",
-        f"/verify/{known.certificate}",
+        routes.MY_LEARNING,
+        routes.PROFILE,
+        routes.course(COURSE),
+        routes.pathway(PATHWAY),
+        routes.lesson(COURSE, LESSON),
+        routes.verify(known.certificate),
     ]
 
 
 def admin_pages(known: Known) -> list[str]:
     return [
-        "/admin",
-        f"/admin/courses/{COURSE}",
-        f"/admin/pathways/{PATHWAY}",
-        f"/admin/learners/{known.learner_id}",
-        "/admin/content",
-        "/admin/operations",
-        "/admin/webhooks",
+        routes.ADMIN,
+        routes.admin_node("course", COURSE),
+        routes.admin_node("pathway", PATHWAY),
+        routes.admin_learner(known.learner_id),
+        routes.ADMIN_CONTENT,
+        routes.ADMIN_OPERATIONS,
+        routes.ADMIN_WEBHOOKS,
     ]
 
 
@@ -157,7 +158,7 @@ def test_no_built_with_reflex_badge(app_url: str, tab: Page) -> None:
     """The badge Reflex adds to production builds sat over page content; rxconfig turns it off."""
     for width in WIDTHS:
         tab.set_viewport_size({"width": width, "height": 900})
-        tab.goto(app_url + "/login")
+        tab.goto(app_url + routes.LOGIN)
         expect(tab.get_by_role("heading", name="Log in", level=1)).to_be_visible(timeout=TIMEOUT)
         expect(tab.get_by_text("Built with Reflex")).to_have_count(0)
         expect(tab.locator("a[href^='https://reflex.dev']")).to_have_count(0)

@@ -13,6 +13,7 @@ import yaml
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
+from learnapp.domain import routes
 from tests.e2e.helpers import log_in
 
 pytestmark = pytest.mark.e2e
@@ -82,7 +83,7 @@ def test_upload_fix_preview_apply_then_the_export_reimports_unchanged(
 ) -> None:
     admin = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True).new_page()
     log_in(admin, app_url, *ADMIN)
-    admin.goto(f"{app_url}/admin/content")
+    admin.goto(app_url + routes.ADMIN_CONTENT)
     expect(admin.get_by_role("heading", name="Update content", level=1)).to_be_visible(timeout=SLOW)
     shoot(admin, "start")
 
@@ -122,7 +123,7 @@ def test_upload_fix_preview_apply_then_the_export_reimports_unchanged(
     expect(admin.get_by_text(f"Uploaded Course {slug[-6:]}").first).to_be_visible(timeout=SLOW)
 
     # The catalog now, downloaded and uploaded back as it is: the page says nothing would change.
-    admin.goto(f"{app_url}/admin/content")
+    admin.goto(app_url + routes.ADMIN_CONTENT)
     expect(admin.get_by_role("heading", name="Update content", level=1)).to_be_visible(timeout=SLOW)
     (tmp_path / "again").mkdir()
     again = download_catalog(admin, tmp_path / "again")
@@ -145,7 +146,7 @@ def test_a_hostile_or_wrong_upload_is_refused_and_changes_nothing(
 ) -> None:
     admin = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     log_in(admin, app_url, *ADMIN)
-    admin.goto(f"{app_url}/admin/content")
+    admin.goto(app_url + routes.ADMIN_CONTENT)
     expect(admin.get_by_role("heading", name="Update content", level=1)).to_be_visible(timeout=SLOW)
     notes = tmp_path / "notes.txt"
     notes.write_text("not content")

@@ -11,6 +11,7 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, Page, expect
 
+from learnapp.domain import routes
 from tests.e2e.helpers import log_in
 
 pytestmark = pytest.mark.e2e
@@ -53,7 +54,10 @@ def test_admin_opens_a_course_from_the_overview_and_sees_its_charts(app_url: str
     page.context.close()
 
 
-@pytest.mark.parametrize("path", ["/admin", "/admin/courses/python-basics", "/admin/learners/1", "/admin/content"])
+@pytest.mark.parametrize(
+    "path",
+    [routes.ADMIN, routes.admin_node("course", "python-basics"), routes.admin_learner(1), routes.ADMIN_CONTENT],
+)
 def test_a_learner_typing_an_admin_address_sees_not_found(app_url: str, browser: Browser, path: str) -> None:
     page = signed_in(browser, app_url, LEARNER)
     expect(page.get_by_role("link", name="Admin", exact=True)).to_have_count(0)
@@ -103,7 +107,7 @@ def test_content_update_previews_the_known_impact_then_updates_progress(
     finished = figure(admin, "Completed")
     assert finished >= 1  # the demo learner finished it
 
-    admin.goto(f"{app_url}/admin/content")
+    admin.goto(app_url + routes.ADMIN_CONTENT)
     expect(admin.get_by_role("heading", name="Update content", level=1)).to_be_visible(timeout=SLOW)
     preview(admin, changed_content(tmp_path / f"e2e-update-{uuid.uuid4().hex[:8]}"))
     assert (figure(admin, "Courses changing"), figure(admin, "Dropping below 100%")) == (1, finished)
@@ -122,7 +126,7 @@ def test_content_update_previews_the_known_impact_then_updates_progress(
         expect(admin.get_by_text("6 lessons", exact=True)).to_be_visible(timeout=SLOW)
         assert figure(admin, "Completed") == 0
     finally:
-        admin.goto(f"{app_url}/admin/content")
+        admin.goto(app_url + routes.ADMIN_CONTENT)
         expect(admin.get_by_role("heading", name="Update content", level=1)).to_be_visible(timeout=SLOW)
         preview(admin, sorted(PUBLISHED.glob("*.yaml")))  # put the published content back for the journeys that follow
         assert figure(admin, "Gaining 100%") == finished

@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from standardwebhooks.webhooks import Webhook
 
+from learnapp.domain import routes
 from learnapp.persistence.db import Database
 from learnapp.services.accounts.learners import create_learner
 from learnapp.services.engine.completion import record_completion
@@ -79,7 +80,7 @@ def test_a_cli_recalculate_is_listed_with_its_report_to_download(page: Page, ops
     learnapp_cli(ops_app, "progress", "import", str(legacy), "--dry-run", "--keep-good")
 
     log_in(page, ops_app.url, *ADMIN)
-    page.goto(f"{ops_app.url}/admin")
+    page.goto(ops_app.url + routes.ADMIN)
     page.get_by_role("link", name="Operations").click()
     page.wait_for_url(re.compile(r"/admin/operations"), timeout=TIMEOUT)
     expect(page.get_by_role("heading", name="Operations", level=1)).to_be_visible(timeout=TIMEOUT)
@@ -152,7 +153,7 @@ def test_an_admin_adds_a_webhook_sees_its_secret_once_resends_pauses_and_deletes
     got, hook = receiver
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     log_in(page, ops_app.url, *ADMIN)
-    page.goto(f"{ops_app.url}/admin")
+    page.goto(ops_app.url + routes.ADMIN)
     page.get_by_role("link", name="Webhooks").click()
     page.wait_for_url(re.compile(r"/admin/webhooks"), timeout=TIMEOUT)
     expect(page.get_by_text("No endpoint yet.")).to_be_visible(timeout=TIMEOUT)

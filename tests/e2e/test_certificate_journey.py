@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
+from learnapp.domain import routes
 from tests.e2e.helpers import TIMEOUT, enroll, sign_up
 
 pytestmark = pytest.mark.e2e
@@ -69,7 +70,7 @@ def _zone_off_utc_date() -> str:
 def test_a_certificate_shows_the_day_of_completion_where_the_learner_lives(app_url: str, page: Page) -> None:
     sign_up(page, app_url, name="Zeno Zone", tag="certificate-zone")
     zone = _zone_off_utc_date()
-    page.goto(f"{app_url}/profile")
+    page.goto(app_url + routes.PROFILE)
     page.get_by_label("Time zone").fill(zone)
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Profile saved")).to_be_visible(timeout=TIMEOUT)
@@ -81,5 +82,5 @@ def test_a_certificate_shows_the_day_of_completion_where_the_learner_lives(app_u
     page.get_by_role("link", name="Verify").click()
     expect(page.get_by_text(f"on {local.strftime('%-d %B %Y')}")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_text(f"on {utc.strftime('%-d %B %Y')}")).to_have_count(0)
-    page.goto(f"{app_url}/my-learning")
+    page.goto(app_url + routes.MY_LEARNING)
     expect(page.get_by_text(f"Completed {local.strftime('%-d %b %Y')}").first).to_be_visible(timeout=TIMEOUT)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from learnapp.domain import routes
 from learnapp.domain.clock import utcnow
 from learnapp.persistence import mail_queue
 from learnapp.persistence.db import Database
@@ -58,7 +59,7 @@ def test_an_admin_sees_why_an_email_failed_and_retries_it(page: Page, app_url: s
     finally:
         db.dispose()
     log_in(page, app_url, "admin@example.com", "admin-demo-2026")
-    page.goto(f"{app_url}/admin")
+    page.goto(app_url + routes.ADMIN)
     page.get_by_role("link", name="Deliveries").click()
     page.wait_for_url(re.compile(r"/admin/deliveries"), timeout=TIMEOUT)
     row = page.get_by_role("row").filter(has_text="bounced-e2e@example.com")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from learnapp.domain import routes
 from tests.e2e.conftest import WatchedBrowser
 from tests.e2e.helpers import PASSWORD, TIMEOUT, log_out, sign_up, submit_login, unique_email
 from tests.e2e.mailbox import mail_to, parts
@@ -27,10 +28,10 @@ def test_a_learner_changes_the_email_from_the_profile_and_confirms_it_from_the_n
     old = sign_up(page, app_url, name="Moving Learner", tag="moving")
     new = unique_email("moved")
     elsewhere = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    elsewhere.goto(f"{app_url}/login")
+    elsewhere.goto(app_url + routes.LOGIN)
     submit_login(elsewhere, old)
 
-    page.goto(f"{app_url}/profile")
+    page.goto(app_url + routes.PROFILE)
     expect(page.get_by_role("heading", name="Change email")).to_be_visible(timeout=TIMEOUT)
     page.locator("#new_email").fill(new)
     page.locator("#current_password").fill(PASSWORD)
@@ -43,11 +44,11 @@ def test_a_learner_changes_the_email_from_the_profile_and_confirms_it_from_the_n
     shoot(page, SHOTS, "profile-change-sent")
 
     notice = mail_to(folder, old, "Someone asked to change your learnapp email")
-    assert "/confirm-email" not in "".join(parts(notice))
+    assert routes.CONFIRM_EMAIL not in "".join(parts(notice))
     text, html = parts(mail_to(folder, new, "Confirm your new learnapp email"))
     link = re.search(r"https?://\S+/confirm-email\?token=[\w-]+", text)
     assert link is not None and link.group(0) in html
-    path = "/confirm-email" + link.group(0).split("/confirm-email", 1)[1]
+    path = routes.CONFIRM_EMAIL + link.group(0).split(routes.CONFIRM_EMAIL, 1)[1]
 
     page.goto(f"{app_url}{path}")
     expect(page.get_by_role("heading", name="Confirm your new email")).to_be_visible(timeout=TIMEOUT)
@@ -61,7 +62,7 @@ def test_a_learner_changes_the_email_from_the_profile_and_confirms_it_from_the_n
     # This browser stays signed in and shows the new email at once; the other one is signed out.
     page.get_by_role("link", name="Go to your profile").click()
     expect(page.locator("#email")).to_have_value(new, timeout=TIMEOUT)
-    elsewhere.goto(f"{app_url}/profile")
+    elsewhere.goto(app_url + routes.PROFILE)
     elsewhere.wait_for_url(re.compile(r"/login"), timeout=TIMEOUT)
     elsewhere.context.close()
 
@@ -71,7 +72,7 @@ def test_a_learner_changes_the_email_from_the_profile_and_confirms_it_from_the_n
     page.locator("#password").fill(PASSWORD)
     page.locator("#auth-form").get_by_role("button", name="Log in").click()
     expect(page.get_by_role("alert")).to_contain_text("Email or password is not right", timeout=TIMEOUT)
-    page.goto(f"{app_url}/login")
+    page.goto(app_url + routes.LOGIN)
     submit_login(page, new)
     expect(page.get_by_role("button", name="Account menu")).to_be_visible(timeout=TIMEOUT)
     page.goto(f"{app_url}{path}")

@@ -9,6 +9,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from learnapp.domain import routes
 from tests.e2e.helpers import COURSE, COURSE_TITLE, PASSWORD, TIMEOUT, unique_email
 
 pytestmark = pytest.mark.e2e
@@ -57,17 +58,17 @@ def tab_to(page: Page, wanted: str, tag: str | None = None, exact: bool = True) 
 
 
 def test_a_learner_gets_through_with_the_keyboard_alone(page: Page, app_url: str) -> None:
-    page.goto(f"{app_url}/signup")
+    page.goto(app_url + routes.SIGNUP)
     expect(page.get_by_role("heading", name="Sign up", level=1)).to_be_visible(timeout=TIMEOUT)
     for field, text in (("name", "Keyboard Learner"), ("email", unique_email("keyboard")), ("password", PASSWORD)):
         tab_to(page, field)
         page.keyboard.type(text)
     tab_to(page, "Sign up", tag="button")
     page.keyboard.press("Enter")
-    page.wait_for_url(lambda url: "/signup" not in url, timeout=TIMEOUT)
+    page.wait_for_url(lambda url: routes.SIGNUP not in url, timeout=TIMEOUT)
     expect(page.get_by_role("button", name="Account menu")).to_be_visible(timeout=TIMEOUT)
 
-    page.goto(f"{app_url}/courses/{COURSE}")
+    page.goto(app_url + routes.course(COURSE))
     expect(page.get_by_role("heading", name=COURSE_TITLE, level=1)).to_be_visible(timeout=TIMEOUT)
     tab_to(page, "Enroll", tag="button")
     page.keyboard.press("Enter")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from learnapp.domain import routes
 from tests.e2e.helpers import (
     COURSE_TITLE,
     LESSONS,
@@ -147,7 +148,7 @@ def test_ac_101_5_continue_learning_on_my_learning_opens_the_next_incomplete_les
     complete_lessons(page, app_url, list(LESSONS[:5]))
     sixth = LESSONS[5]
 
-    page.goto(f"{app_url}/my-learning")
+    page.goto(app_url + routes.MY_LEARNING)
     expect(page.get_by_role("heading", name="My Learning", level=1)).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_role("heading", name=f"{COURSE_TITLE} — {sixth.title}")).to_be_visible(timeout=TIMEOUT)
     page.get_by_role("link", name="Continue Learning", exact=True).click()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from learnapp.domain import routes
 from learnapp.persistence.db import Database
 from learnapp.services.accounts.learners import create_learner
 from learnapp.services.engine.completion import record_completion
@@ -50,12 +51,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 def test_enrolling_in_a_course_reaches_the_learners_other_tab(served: Served) -> None:
     _learner, cookie = served.learner()
-    where = page(f"/courses/{COURSE}", course=COURSE)
+    where = page(routes.course(COURSE), course=COURSE)
 
     async def run() -> None:
         clicking, other = Tab(served.url, cookie=cookie), Tab(served.url, cookie=cookie)
         await clicking.connect(where)
-        await other.connect(page("/my-learning"))
+        await other.connect(page(routes.MY_LEARNING))
         assert COURSE not in (last(other.seen, "courses") or {})
         await clicking.event(event_name(CourseState, "enroll"), where)
         await seen_within(other, lambda seen: COURSE in (last(seen, "courses") or {}), seconds=1.0)
@@ -67,13 +68,13 @@ def test_enrolling_in_a_course_reaches_the_learners_other_tab(served: Served) ->
 
 def test_enrolling_in_a_pathway_reaches_the_learners_other_tab(served: Served) -> None:
     _learner, cookie = served.learner()
-    where = page(f"/pathways/{PATHWAY}", pathway=PATHWAY)
+    where = page(routes.pathway(PATHWAY), pathway=PATHWAY)
     key = f"pathway:{PATHWAY}"
 
     async def run() -> None:
         clicking, other = Tab(served.url, cookie=cookie), Tab(served.url, cookie=cookie)
         await clicking.connect(where)
-        await other.connect(page(f"/courses/{COURSE}", course=COURSE))
+        await other.connect(page(routes.course(COURSE), course=COURSE))
         assert key not in (last(other.seen, "courses") or {})
         await clicking.event(event_name(PathwayState, "enroll"), where)
         await seen_within(other, lambda seen: key in (last(seen, "courses") or {}), seconds=1.0)
@@ -88,12 +89,12 @@ def test_start_over_reaches_the_learners_other_tab(served: Served) -> None:
     enroll_course(served.db, learner, COURSE)
     for slug in served.lessons[:2]:
         record_completion(served.db, learner, slug)
-    where = page(f"/courses/{COURSE}", course=COURSE)
+    where = page(routes.course(COURSE), course=COURSE)
 
     async def run() -> None:
         clicking, other = Tab(served.url, cookie=cookie), Tab(served.url, cookie=cookie)
         await clicking.connect(where)
-        await other.connect(page("/my-learning"))
+        await other.connect(page(routes.MY_LEARNING))
         assert len(last(other.seen, "done") or {}) == 2
         await clicking.event(event_name(CourseState, "start_over"), where)
         await seen_within(other, lambda seen: last(seen, "done") == {}, seconds=1.0)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from learnapp.domain import routes
 from learnapp.persistence.db import Database
 from learnapp.services.accounts.learners import create_learner
 from learnapp.services.engine.enrollment import enroll_course
@@ -83,7 +84,7 @@ def test_every_click_and_the_milestone_notice_reach_every_tab(lesson_class: Clas
     async def run() -> None:
         clicking, other = Tab(lesson_class.url, cookie=cookie), Tab(lesson_class.url, cookie=cookie)
         await clicking.connect(lesson_route(COURSE, lessons[0]))
-        await other.connect(page(f"/courses/{COURSE}", course=COURSE))
+        await other.connect(page(routes.course(COURSE), course=COURSE))
         for number, slug in enumerate(lessons[:milestone], start=1):
             route = lesson_route(COURSE, slug)
             await clicking.open(route)
@@ -114,7 +115,7 @@ def test_an_admin_reset_reaches_the_learners_open_tab(lesson_class: Class) -> No
             await tab.mark_complete(lesson_route(COURSE, slug))
         await seen_within(tab, lambda seen: len(last(seen, "done") or {}) == 2)
         admin = Tab(lesson_class.url, cookie=lesson_class.admin_cookie)
-        where = page(f"/admin/learners/{learner}", id=str(learner))
+        where = page(routes.admin_learner(learner), id=str(learner))
         await admin.connect(where)
         await admin.event(event_name(LearnerAdminState, "reset_enrollment"), where, {"course_slug": COURSE})
         await seen_within(tab, lambda seen: last(seen, "done") == {})

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from learnapp.domain import routes
 from tests.e2e.conftest import WatchedBrowser
 from tests.e2e.helpers import TIMEOUT, log_out, sign_up, submit_login
 from tests.e2e.mailbox import mail_to
@@ -27,7 +28,7 @@ def test_a_learner_resets_a_forgotten_password_from_the_emailed_link(
     email = sign_up(page, app_url, name="Forgetful Learner", tag="reset")  # this browser stays signed in
 
     visitor = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    visitor.goto(f"{app_url}/login")
+    visitor.goto(app_url + routes.LOGIN)
     shoot(visitor, SHOTS, "login")
     visitor.get_by_role("link", name="Forgot password?").click()
     visitor.wait_for_url(re.compile(r"/forgot-password"), timeout=TIMEOUT)
@@ -44,7 +45,7 @@ def test_a_learner_resets_a_forgotten_password_from_the_emailed_link(
     html = message.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
     link = re.search(r"https?://\S+/reset-password\?token=[\w-]+", text)
     assert link is not None and link.group(0) in html
-    path = link.group(0).split("/reset-password", 1)[1]
+    path = link.group(0).split(routes.RESET_PASSWORD, 1)[1]
 
     visitor.goto(f"{app_url}/reset-password{path}")
     expect(visitor.get_by_role("heading", name="Choose a new password")).to_be_visible(timeout=TIMEOUT)
@@ -57,7 +58,7 @@ def test_a_learner_resets_a_forgotten_password_from_the_emailed_link(
     visitor.wait_for_url(re.compile(r"/login"), timeout=TIMEOUT)
     submit_login(visitor, email, NEW_PASSWORD)
     expect(visitor.get_by_role("button", name="Account menu")).to_be_visible(timeout=TIMEOUT)
-    visitor.goto(f"{app_url}/profile")
+    visitor.goto(app_url + routes.PROFILE)
     expect(visitor.get_by_role("heading", name="Email", exact=True)).to_be_visible(timeout=TIMEOUT)
     expect(visitor.get_by_role("switch", name="Milestones (25%, 50%, 75% of a course)")).not_to_be_checked()
     expect(visitor.get_by_role("switch", name="A reminder after 7 days without studying")).to_be_checked()
@@ -66,7 +67,7 @@ def test_a_learner_resets_a_forgotten_password_from_the_emailed_link(
     log_out(visitor)
 
     # The old password no longer works, nor does the used link.
-    visitor.goto(f"{app_url}/login")
+    visitor.goto(app_url + routes.LOGIN)
     visitor.locator("#email").fill(email)
     visitor.locator("#password").fill("e2e-password-2026")
     visitor.locator("#auth-form").get_by_role("button", name="Log in").click()
@@ -77,6 +78,6 @@ def test_a_learner_resets_a_forgotten_password_from_the_emailed_link(
     shoot(visitor, SHOTS, "reset-used")
 
     # The browser that was signed in before the reset is signed out.
-    page.goto(f"{app_url}/profile")
+    page.goto(app_url + routes.PROFILE)
     page.wait_for_url(re.compile(r"/login"), timeout=TIMEOUT)
     visitor.context.close()

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from learnapp.domain import routes
 from learnapp.persistence.db import Database
 from learnapp.services.accounts.learners import find_account
 from learnapp.services.accounts.tokens import MAX_LIVE, create_token, list_tokens
@@ -31,7 +32,7 @@ def test_a_token_with_an_expiry_and_the_cap_on_the_profile_page(page: Page, app_
     if app_db is None:
         pytest.skip("needs the served app's database to prepare 19 more tokens")
     email = sign_up(page, app_url, name="Token Owner", tag="tokens")
-    page.goto(f"{app_url}/profile")
+    page.goto(app_url + routes.PROFILE)
     create_in_page(page, "nightly export", "Expires in 90 days")
     expect(page.get_by_label("New API token")).to_be_visible(timeout=TIMEOUT)
     item = tokens_card(page).get_by_role("listitem").filter(has_text="nightly export")

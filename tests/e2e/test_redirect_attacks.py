@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Dialog, Page, expect
 
+from learnapp.domain import routes
 from tests.e2e.conftest import PolicyWatch, WatchedBrowser
 from tests.e2e.helpers import TIMEOUT, log_in, submit_login
 
@@ -66,13 +67,13 @@ def signed_in_page(browser: WatchedBrowser, signed_in_state: dict[str, Any], dia
 
 def expect_still_in_the_app(page: Page, app_url: str, dialogs: list[str]) -> None:
     """On My Learning of this app, the page intact, and no dialog ever opened."""
-    page.wait_for_url(lambda url: urlsplit(url).path.rstrip("/") == "/my-learning", timeout=TIMEOUT)
+    page.wait_for_url(lambda url: urlsplit(url).path.rstrip("/") == routes.MY_LEARNING, timeout=TIMEOUT)
     expect(page.get_by_role("heading", name="My Learning", level=1)).to_be_visible(timeout=TIMEOUT)
     # The stats come from the page's on_load: once shown, the page has loaded, hydrated and run its load event, so a
     # script of the payload or a second navigation would have happened by now.
     expect(page.get_by_text("Lessons completed", exact=True).first).to_be_visible(timeout=TIMEOUT)
     assert urlsplit(page.url).netloc == urlsplit(app_url).netloc
-    assert urlsplit(page.url).path.rstrip("/") == "/my-learning"
+    assert urlsplit(page.url).path.rstrip("/") == routes.MY_LEARNING
     expect(page.get_by_role("button", name="Account menu")).to_be_visible()
     assert page.locator("body").inner_text().strip() != "X"
     assert dialogs == []
@@ -98,7 +99,7 @@ def test_a_learner_who_logs_in_through_a_crafted_link_lands_on_my_learning(
 def test_a_signed_in_learner_still_follows_a_link_within_the_app(signed_in_page: Page, app_url: str) -> None:
     """The rule refuses other sites, not our own pages: a same-site `next` is followed."""
     signed_in_page.goto(f"{app_url}/login?next=/profile")
-    signed_in_page.wait_for_url(lambda url: urlsplit(url).path.rstrip("/") == "/profile", timeout=TIMEOUT)
+    signed_in_page.wait_for_url(lambda url: urlsplit(url).path.rstrip("/") == routes.PROFILE, timeout=TIMEOUT)
     assert urlsplit(signed_in_page.url).netloc == urlsplit(app_url).netloc
 
 
@@ -106,7 +107,7 @@ def test_the_policy_alone_refuses_a_javascript_link_that_got_into_a_page(
     signed_in_page: Page, app_url: str, dialogs: list[str], policy_watch: PolicyWatch
 ) -> None:
     """The second line of defence: should a `javascript:` URL ever reach a link, the browser will not run it."""
-    signed_in_page.goto(f"{app_url}/my-learning")
+    signed_in_page.goto(app_url + routes.MY_LEARNING)
     expect(signed_in_page.get_by_role("heading", name="My Learning", level=1)).to_be_visible(timeout=TIMEOUT)
     signed_in_page.evaluate(
         """() => { const link = document.createElement("a");

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from learnapp.domain import routes
 from learnapp.settings import ROOT
 from tests.e2e import server as serving
 from tests.e2e.conftest import WatchedBrowser
@@ -66,7 +67,7 @@ def test_a_second_served_app_leaves_the_first_working(
 
     # A second app from the same checkout, served and stopped the way the tests and benchmarks do it.
     with served_app(tmp_path, Setup(root=checkout)) as second:
-        assert httpx.get(f"{second}/login", follow_redirects=True).is_success
+        assert httpx.get(second + routes.LOGIN, follow_redirects=True).is_success
         assert baked_port(checkout) == port
     assert (tmp_path / "web" / "env.json").exists()  # it built into its own folder
     assert baked_port(checkout) == port

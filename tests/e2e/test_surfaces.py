@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from learnapp.domain import routes
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.services.accounts.learners import find_account
@@ -78,7 +79,7 @@ def test_pathway_page_enrolls_shows_progress_and_the_pathway_certificate(
     page: Page, app_url: str, app_database: Database
 ) -> None:
     email = sign_up(page, app_url, name="Pat Pathway", tag="pathway")
-    page.goto(f"{app_url}/pathways/{PATHWAY}")
+    page.goto(app_url + routes.pathway(PATHWAY))
     expect(page.get_by_role("heading", name=PATHWAY_TITLE, level=1)).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_text(re.compile(r"^3 courses · \d+ lessons$"))).to_be_visible()
     for number, title in enumerate(("Python Basics", "Python for Data", "Python for the Web"), start=1):
@@ -107,7 +108,7 @@ def test_pathway_page_enrolls_shows_progress_and_the_pathway_certificate(
     assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
     shoot(page, "pathway-certificate")
 
-    page.goto(f"{app_url}/my-learning")
+    page.goto(app_url + routes.MY_LEARNING)
     row = page.locator(".pathway-row")
     expect(row).to_have_count(1, timeout=TIMEOUT)
     expect(row.get_by_role("link", name=PATHWAY_TITLE)).to_be_visible()
@@ -127,7 +128,7 @@ def test_my_learning_filters_chart_achievements_and_plural_words(
     complete_all(app_database, me, ["sql-foundations"])
     record_completion(app_database, me, LESSONS[0].slug, source="api")
 
-    page.goto(f"{app_url}/my-learning")
+    page.goto(app_url + routes.MY_LEARNING)
     expect(page.get_by_role("heading", name="My Learning", level=1)).to_be_visible(timeout=TIMEOUT)
     streak = page.locator(".rt-Card").filter(has=page.get_by_text("Current streak", exact=True))
     expect(streak.get_by_text("1 day", exact=True)).to_be_visible(timeout=TIMEOUT)  # never "1 days"
@@ -162,7 +163,7 @@ def test_my_learning_filters_chart_achievements_and_plural_words(
 
 def test_profile_page_saves_name_and_time_zone(page: Page, app_url: str) -> None:
     sign_up(page, app_url, name="Zoe Zone", tag="profile")
-    page.goto(f"{app_url}/profile")
+    page.goto(app_url + routes.PROFILE)
     expect(page.get_by_role("heading", name="Profile", level=1)).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_label("Name", exact=True)).to_have_value("Zoe Zone", timeout=TIMEOUT)
     page.get_by_label("Name", exact=True).fill("Zoe Q. Zone")
@@ -200,7 +201,7 @@ def test_the_player_sidebar_collapses_and_remembers_it(page: Page, app_url: str)
 
 def test_admin_pathway_page_shows_its_charts_and_course_funnel(page: Page, app_url: str) -> None:
     log_in(page, app_url, "admin@example.com", "admin-demo-2026")
-    page.goto(f"{app_url}/admin/pathways/{PATHWAY}")
+    page.goto(app_url + routes.admin_node("pathway", PATHWAY))
     expect(page.get_by_role("heading", name=PATHWAY_TITLE, level=1)).to_be_visible(timeout=SLOW)
     expect(page.get_by_text(re.compile(r"data as of \d\d:\d\d:\d\d"))).to_be_visible()
     for title in ("Progress", "Time to complete", "Courses of this pathway", "Lesson funnel", "Completions per day"):

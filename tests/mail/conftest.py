@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from learnapp.domain import routes
 from learnapp.persistence import mail_queue
 from learnapp.persistence.db import Database
 
@@ -104,6 +105,6 @@ def queued(db: Database) -> list[EmailMessage]:
     return [message_from_string(row.raw, policy=policy.default) for row in rows if row.raw]  # type: ignore[misc]
 
 
-def queued_link(db: Database, path: str = "/reset-password") -> str:
+def queued_link(db: Database, path: str = routes.RESET_PASSWORD) -> str:
     """The link to `path` in the newest queued message."""
     return next(u for u in links(text_of(queued(db)[-1])) if path in u)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
+from learnapp.domain import routes
 from learnapp.domain.clock import utcnow
 from learnapp.persistence import mail_queue
 from learnapp.persistence.db import Database
@@ -72,7 +73,7 @@ def test_a_reset_email_arrives_with_both_parts_and_a_link_that_works_once(db: Da
     with db.snapshot() as conn:
         [row] = mail_queue.find(conn)
     assert message["Message-ID"] == row.message_id and row.state == "sent"
-    [link] = [u for u in links(text_of(message)) if "/reset-password" in u]
+    [link] = [u for u in links(text_of(message)) if routes.RESET_PASSWORD in u]
     assert link in links(html_of(message))
     assert link.startswith("http://localhost:3000/reset-password?token=")
     token = link.split("token=", 1)[1]

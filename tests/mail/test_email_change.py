@@ -7,6 +7,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from learnapp.domain import routes
 from learnapp.domain.clock import utcnow
 from learnapp.persistence import mail_queue
 from learnapp.persistence.db import Database
@@ -51,7 +52,7 @@ def ask(learner: Learner, email: str = NEW, password: str = "alice-password") ->
 
 def token_in(db: Database) -> str:
     """The token of the newest confirmation link queued (the notice to the old address is queued after it)."""
-    found = [u for m in queued(db) for u in links(text_of(m)) if "/confirm-email" in u]
+    found = [u for m in queued(db) for u in links(text_of(m)) if routes.CONFIRM_EMAIL in u]
     return found[-1].split("token=", 1)[1]
 
 
@@ -65,7 +66,7 @@ def test_both_emails_arrive_with_both_parts_and_the_link_changes_the_email_once(
 
     confirm = received[NEW]
     assert confirm["Subject"] == "Confirm your new learnapp email" and confirm["To"] == f"Alice <{NEW}>"
-    [link] = [u for u in links(text_of(confirm)) if "/confirm-email" in u]
+    [link] = [u for u in links(text_of(confirm)) if routes.CONFIRM_EMAIL in u]
     assert link in links(html_of(confirm)) and link.startswith("http://localhost:3000/confirm-email?token=")
     notice = received["alice@example.com"]
     assert notice["Subject"] == "Someone asked to change your learnapp email"
@@ -151,7 +152,7 @@ def test_a_wrong_password_a_bad_address_or_a_foreign_form_changes_nothing(db: Da
     assert "Enter a valid email address" in ask(learner, email="no-at-sign")
     assert "already your email" in ask(learner, email=" ALICE@example.com")
     signed_out = Learner(db, session="not-a-session")
-    assert ask(signed_out).startswith("/login")
+    assert ask(signed_out).startswith(routes.LOGIN)
     foreign = learner.call(
         "POST",
         "/auth/change-email",

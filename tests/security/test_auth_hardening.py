@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from learnapp.api import sign_in_limits
+from learnapp.domain import routes
 from learnapp.persistence.db import Database
 from learnapp.services.accounts.learners import find_account
 from learnapp.services.accounts.sessions import session_account, start_session
@@ -27,7 +28,7 @@ from tests.app_pool import api_app
 from tests.security.conftest import ALICE, COOKIE, Browser
 
 LIMITED = "Too many attempts"
-LOGIN = {"email": "alice@example.com", "password": "alice-password", "next": "/my-learning"}
+LOGIN = {"email": "alice@example.com", "password": "alice-password", "next": routes.MY_LEARNING}
 
 
 def fresh_client(db: Database) -> Browser:
@@ -138,7 +139,7 @@ def test_the_apps_own_pages_and_tools_without_origin_still_sign_in_and_out(db: D
     headers = {"Origin": origin} if origin else {}
     client = fresh_client(db)
     login = client.post("/auth/login", data=LOGIN, headers=headers)
-    assert login.status_code == 303 and login.headers["location"] == "/my-learning" and signed_in(login)
+    assert login.status_code == 303 and login.headers["location"] == routes.MY_LEARNING and signed_in(login)
     email = f"own-{uuid.uuid4().hex[:8]}@example.com"
     signup = client.post("/auth/signup", data=signup_form(email), headers=headers)
     assert signup.status_code == 303 and signed_in(signup) and find_account(db, email) is not None

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from learnapp.api.security_headers import SecurityHeaders, inline_script_hashes, inline_scripts
+from learnapp.domain import routes
 from learnapp.persistence.db import Database
 from learnapp.services.accounts.sessions import start_session
 from learnapp.settings import get_settings
@@ -198,7 +199,9 @@ def page_and_assets(url: str) -> tuple[httpx.Response, list[str]]:
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("path", ["/", "/login", "/courses/python-basics", "/courses/python-basics/lessons/py-install"])
+@pytest.mark.parametrize(
+    "path", [routes.HOME, routes.LOGIN, routes.course("python-basics"), routes.lesson("python-basics", "py-install")]
+)
 def test_every_inline_script_of_a_served_page_is_allowed_by_hash(served_url: str, path: str) -> None:
     """Static and dynamic routes (the latter come from the build's fallback page) alike."""
     page, _ = page_and_assets(served_url + path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from learnapp.domain import routes
 from learnapp.domain.redirects import DEFAULT_AFTER_SIGN_IN, safe_redirect
 from learnapp.persistence.db import Database
 from learnapp.services.accounts.learners import create_learner
@@ -47,7 +48,7 @@ REFUSED = [
 
 KEPT = [
     "/",
-    "/my-learning",
+    routes.MY_LEARNING,
     "/courses/python-basics",
     "/courses/python-basics/lessons/py-install?from=bell#top",
     "/courses/caf%C3%A9",

@@ -9,13 +9,14 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from learnapp.domain import routes
 from learnapp.persistence.db import Database
 from learnapp.services.accounts.sessions import session_account
 from learnapp.settings import get_settings
 from tests.app_pool import api_app
 from tests.security.conftest import ALICE, COOKIE, BobsData, Browser
 
-LOGIN = {"email": "alice@example.com", "password": "alice-password", "next": "/my-learning"}
+LOGIN = {"email": "alice@example.com", "password": "alice-password", "next": routes.MY_LEARNING}
 SIGNUP = {"name": "Carol", "email": "carol@example.com", "password": "carol-password-1", "next": "/"}
 
 

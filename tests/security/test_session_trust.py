@@ -20,6 +20,7 @@ from sqlalchemy import delete, select, update
 from sqlmodel import col
 
 from bench.reflex_socket import ON_LOAD
+from learnapp.domain import routes
 from learnapp.domain.clock import utcnow
 from learnapp.persistence.db import Database
 from learnapp.persistence.tables import LoginSession
@@ -203,7 +204,7 @@ def test_a_tab_whose_session_another_worker_ended_stops_acting_within_the_window
             await tab.fire(ON_LOAD, lesson_route(COURSE, lesson))
             await tab.fire(event_name(PlayerState, "mark_complete"), lesson_route(COURSE, lesson))
         await tab.settle()
-        await tab.open(page("/profile"))
+        await tab.open(page(routes.PROFILE))
         assert any("/login?next=/profile" in message for message in tab.replies)
         await tab.close()
 
