@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
-
 from learnapp.domain.clock import utcnow
 from learnapp.domain.content import Catalog
-from learnapp.persistence import runs, snapshots
+from learnapp.persistence import legacy_progress, runs, snapshots
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Connection, Database
-from learnapp.persistence.facts import (
-    ENROLLMENT,
-    LEARNER,
-    PATHWAY_ENROLLMENT,
-    done_ids,
-    get_completion,
-    history_entry,
-    insert_completion,
-)
+from learnapp.persistence.facts import done_ids, get_completion, history_entry, insert_completion
 from learnapp.services.engine.unit_of_work import UnitOfWork, unit_of_work
 from learnapp.services.errors import Conflict, NotFound
 from learnapp.services.operations.legacy_report import LearnerSummary, RowOutcome, outcome_of, summarize, write_files
@@ -68,7 +56,7 @@ def import_progress(
     """
     with db.transaction() as conn:
         catalog = current_catalog(conn)
-        learners = {r.email: r.id for r in conn.execute(select(LEARNER.c.email, LEARNER.c.id))}
+        learners = legacy_progress.learner_ids_by_email(conn)
         arguments = {"file": str(path), "dry_run": dry_run, "keep_good": keep_good, "learner": only_email}
         run_id = runs.start_run(conn, "progress-import", actor, arguments)
     try:
@@ -129,11 +117,11 @@ def _import_learner(
     pathway_ids = {p.id for slug in pathways if (p := catalog.pathway(slug))}
     history = []
     for course_id in courses:
-        if _enroll(conn, ENROLLMENT, "course_id", learner_id, course_id):
+        if legacy_progress.enroll(conn, "course", learner_id, course_id):
             snapshots.remember_enrollment(conn, run_id, learner_id, "course", course_id)
             history.append(history_entry(learner_id, "enrolled", "import", course_id=course_id))
     for pathway_id in pathway_ids:
-        if _enroll(conn, PATHWAY_ENROLLMENT, "pathway_id", learner_id, pathway_id):
+        if legacy_progress.enroll(conn, "pathway", learner_id, pathway_id):
             snapshots.remember_enrollment(conn, run_id, learner_id, "pathway", pathway_id)
             history.append(history_entry(learner_id, "enrolled", "import", pathway_id=pathway_id))
     for row in rows:
@@ -162,25 +150,6 @@ def _import_learner(
     summary.courses_newly_complete += sorted(c.slug for c in changes if c.newly_completed and c.kind == "course")
     summary.certificates_queued += snapshots.certificates_of(conn, learner_id) - certificates
     snapshots.save_snapshot(conn, run_id, learner_id, before, snapshots.learner_state(conn, learner_id))
-
-
-def _enroll(conn: Connection, table: Any, key: str, learner_id: int, node_id: int) -> bool:
-    builder: Any = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    now = utcnow()
-    values = {
-        "learner_id": learner_id,
-        key: node_id,
-        "enrolled_at": now,
-        "completed": 0,
-        "total": 0,
-        "percent": 0,
-        "is_complete": False,
-        "updated_at": now,
-    }
-    if key == "pathway_id":
-        values |= {"courses_completed": 0, "courses_total": 0}
-    statement = builder(table).values(**values).on_conflict_do_nothing(index_elements=["learner_id", key])
-    return bool(conn.execute(statement.returning(table.c.id)).first())
 
 
 def _finish(
@@ -238,8 +207,7 @@ def rollback_import(
 def _rolled_back(conn: Connection, run_id: int, learners: set[int]) -> set[int]:
     """The learners of this run a previous rollback (whole or for them) already restored."""
     done: set[int] = set()
-    for (arguments,) in conn.execute(select(runs.RUN.c.arguments).where(runs.RUN.c.kind == "progress-rollback")):
-        parsed = json.loads(arguments)
+    for parsed in runs.arguments_of_kind(conn, "progress-rollback"):
         if int(parsed["run"]) == run_id:
             done |= learners if parsed.get("learner") is None else {int(parsed["learner"])} & learners
     return done
