@@ -9,12 +9,9 @@ from zoneinfo import available_timezones
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
 
+from learnapp.persistence.accounts_learners import AccountRow, account_by_email, add_learner, set_profile
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import Learner
 from learnapp.services.errors import Conflict, InvalidRequest, NotFound
 
 ROLES = ("learner", "admin")
@@ -47,17 +44,11 @@ def create_learner(
         raise InvalidRequest(f"Unknown role '{role}'")
     time_zone = _valid_zone(time_zone)
     password_hash = hash_password(password)  # before the transaction: no write lock held while hashing
-    try:
-        with db.write() as session:
-            if session.execute(select(col(Learner.id)).where(col(Learner.email) == email)).scalar() is not None:
-                raise Conflict(TAKEN)
-            row = Learner(email=email, name=name, password_hash=password_hash, role=role, time_zone=time_zone)
-            session.add(row)
-            session.flush()
-            return _account(row)
-    except IntegrityError as error:
-        # Two sign-ups with one email at once: both passed the check above, the unique index let one in.
-        raise Conflict(TAKEN) from error
+    with db.write() as session:
+        row = add_learner(session, email, name, password_hash, role, time_zone)
+        if row is None:  # taken, or taken meanwhile by a sign-up running at the same moment
+            raise Conflict(TAKEN)
+        return _account(row)
 
 
 def valid_email(email: str) -> str:
@@ -70,7 +61,7 @@ def valid_email(email: str) -> str:
 
 def authenticate(db: Database, email: str, password: str) -> Account | None:
     with db.read() as session:
-        row = session.execute(select(Learner).where(col(Learner.email) == email.strip().lower())).scalar()
+        row = account_by_email(session, email.strip().lower())
     if row is None:
         hash_password(password)  # spend the same time whether or not the account exists
         return None
@@ -94,7 +85,7 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 def find_account(db: Database, email: str) -> Account | None:
     with db.read() as session:
-        row = session.execute(select(Learner).where(col(Learner.email) == email.strip().lower())).scalar()
+        row = account_by_email(session, email.strip().lower())
     return _account(row) if row else None
 
 
@@ -102,11 +93,9 @@ def update_profile(db: Database, learner_id: int, name: str, time_zone: str) -> 
     """Change a learner's name and time zone (the zone decides where their streak days start and end)."""
     name, time_zone = _valid_name(name), _valid_zone(time_zone)
     with db.write() as session:
-        row = session.get(Learner, learner_id)
+        row = set_profile(session, learner_id, name, time_zone)
         if row is None:
             raise NotFound("Unknown learner")
-        row.name, row.time_zone = name, time_zone
-        session.flush()
         return _account(row)
 
 
@@ -132,5 +121,5 @@ def _valid_zone(time_zone: str) -> str:
     return time_zone
 
 
-def _account(row: Learner) -> Account:
-    return Account(int(row.id or 0), row.email, row.name, row.role, row.time_zone)
+def _account(row: AccountRow) -> Account:
+    return Account(row.id, row.email, row.name, row.role, row.time_zone)

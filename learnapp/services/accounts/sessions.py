@@ -5,17 +5,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy import ColumnElement, and_, delete, or_, select, update
-from sqlmodel import col
 
 from learnapp.domain.clock import utcnow
+from learnapp.persistence import accounts_sessions as stored
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import Learner, LoginSession
 from learnapp.services.accounts.learners import Account
 from learnapp.settings import get_settings
 
@@ -52,13 +47,9 @@ def idle_limit() -> timedelta:
     return timedelta(days=get_settings().session_idle_days)
 
 
-def live(now: datetime) -> ColumnElement[bool]:
-    """The SQL condition of a session that has not ended: within its 30 days and used within the idle period."""
-    return and_(col(LoginSession.expires_at) > now, col(LoginSession.last_seen_at) > now - idle_limit())
-
-
-def ended(now: datetime) -> ColumnElement[bool]:
-    return or_(col(LoginSession.expires_at) <= now, col(LoginSession.last_seen_at) <= now - idle_limit())
+def ended(now: datetime) -> stored.SessionCondition:
+    """The condition of a session that has ended (past its 30 days, or idle too long): housekeeping purges by it."""
+    return stored.ended(now, idle_limit())
 
 
 def start_session(db: Database, learner_id: int, user_agent: str = "") -> str:
@@ -66,16 +57,8 @@ def start_session(db: Database, learner_id: int, user_agent: str = "") -> str:
     token = secrets.token_urlsafe(32)
     now = utcnow()
     with db.write() as session:
-        session.add(
-            LoginSession(
-                learner_id=learner_id,
-                token_hash=session_digest(token),
-                created_at=now,
-                expires_at=now + timedelta(days=SESSION_DAYS),
-                last_seen_at=now,
-                user_agent=user_agent[:USER_AGENT_MAX],
-            )
-        )
+        expires_at = now + timedelta(days=SESSION_DAYS)
+        stored.add_session(session, learner_id, session_digest(token), now, expires_at, user_agent[:USER_AGENT_MAX])
     return token
 
 
@@ -116,24 +99,12 @@ def session_account(db: Database, token: str | None) -> Account | None:
 def _lookup(db: Database, digest: str) -> Account | None:
     now = utcnow()
     with db.snapshot() as conn:
-        row: Any = conn.execute(
-            select(
-                col(LoginSession.id),
-                col(LoginSession.last_seen_at),
-                col(Learner.id).label("learner_id"),
-                col(Learner.email),
-                col(Learner.name),
-                col(Learner.role),
-                col(Learner.time_zone),
-            )
-            .join(Learner, col(Learner.id) == col(LoginSession.learner_id))
-            .where(col(LoginSession.token_hash) == digest, live(now))
-        ).first()
+        row = stored.session_owner(conn, digest, now, idle_limit())
     if row is None:
         return None
     if now - row.last_seen_at > TOUCH_EVERY:
         with db.transaction() as conn:
-            conn.execute(update(LoginSession).where(col(LoginSession.id) == row.id).values(last_seen_at=now))
+            stored.touch(conn, row.session_id, now)
     return Account(row.learner_id, row.email, row.name, row.role, row.time_zone)
 
 
@@ -142,28 +113,17 @@ def end_session(db: Database, token: str | None) -> None:
         digest = session_digest(token)
         _checked.pop(digest, None)
         with db.transaction() as conn:
-            conn.execute(delete(LoginSession).where(col(LoginSession.token_hash) == digest))
+            stored.delete_session(conn, digest)
 
 
 def active_sessions(db: Database, learner_id: int, token: str | None) -> list[SessionView]:
     """The learner's sessions that have not ended, most recently used first; `token` marks the asking browser's."""
     current = session_digest(token) if token else ""
     with db.snapshot() as conn:
-        rows: Iterable[Any] = conn.execute(
-            select(
-                col(LoginSession.id),
-                col(LoginSession.created_at),
-                col(LoginSession.last_seen_at),
-                col(LoginSession.user_agent),
-                col(LoginSession.token_hash),
-            )
-            .where(col(LoginSession.learner_id) == learner_id, live(utcnow()))
-            .order_by(col(LoginSession.last_seen_at).desc(), col(LoginSession.id).desc())
-        )
-        return [
-            SessionView(row.id, row.created_at, row.last_seen_at, row.user_agent, row.token_hash == current)
-            for row in rows
-        ]
+        rows = stored.learner_sessions(conn, learner_id, utcnow(), idle_limit())
+    return [
+        SessionView(row.id, row.created_at, row.last_seen_at, row.user_agent, row.token_hash == current) for row in rows
+    ]
 
 
 def end_other_session(db: Database, learner_id: int, session_id: int, token: str | None) -> bool:
@@ -171,26 +131,17 @@ def end_other_session(db: Database, learner_id: int, session_id: int, token: str
     if not 0 < session_id < _ID_LIMIT:
         return False
     keep = session_digest(token) if token else ""
-    return bool(
-        _end(
-            db,
-            col(LoginSession.id) == session_id,
-            col(LoginSession.learner_id) == learner_id,
-            col(LoginSession.token_hash) != keep,
-        )
-    )
+    return bool(_end(db, learner_id, session_id, keep))
 
 
 def end_all_sessions(db: Database, learner_id: int) -> int:
     """Log out everywhere: every session of the account ends, the asking browser's included. How many ended."""
-    return _end(db, col(LoginSession.learner_id) == learner_id)
+    return _end(db, learner_id)
 
 
-def _end(db: Database, *where: ColumnElement[bool]) -> int:
+def _end(db: Database, learner_id: int, session_id: int | None = None, keep: str | None = None) -> int:
     with db.transaction() as conn:
-        digests = [row[0] for row in conn.execute(select(col(LoginSession.token_hash)).where(*where))]
-        if digests:
-            conn.execute(delete(LoginSession).where(col(LoginSession.token_hash).in_(digests)))
+        digests = stored.delete_sessions(conn, learner_id, session_id, keep)
     for digest in digests:  # this process stops trusting them at once (other workers within TRUST_FOR)
         _checked.pop(digest, None)
     return len(digests)
