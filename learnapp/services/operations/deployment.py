@@ -5,11 +5,8 @@ from __future__ import annotations
 import os
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
-from sqlmodel import col
-
+from learnapp.persistence import ops_deployment
 from learnapp.persistence.db import Database, default_database
-from learnapp.persistence.tables import Learner
 from learnapp.services.accounts.learners import authenticate
 from learnapp.services.operations.demo import DEMO_ACCOUNTS
 from learnapp.services.operations.population import PASSWORD_HASH
@@ -39,9 +36,8 @@ def deployment_problems(db: Database) -> list[str]:
     for email, _name, password, _role in DEMO_ACCOUNTS:
         if authenticate(db, email, password) is not None:
             problems.append(f"the demo account {email} still accepts its published password '{password}'")
-    with db.read() as session:
-        shared = session.execute(select(col(Learner.email)).where(col(Learner.password_hash) == PASSWORD_HASH))
-        population = shared.scalars().first()
+    with db.snapshot() as conn:
+        population = ops_deployment.email_with_password_hash(conn, PASSWORD_HASH)
     if population is not None:
         problems.append(f"generated demo learners (such as {population}) share the published population password")
     return problems

@@ -5,12 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import col
-
 from learnapp.domain.spreadsheet import csv_text
+from learnapp.persistence import export_progress
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import CourseRow, Enrollment, Learner, LessonCompletion, LessonRow
 from learnapp.services.errors import NotFound
 
 COLUMNS = (
@@ -31,44 +28,19 @@ COLUMNS = (
 
 def enrollment_rows(db: Database, learner_id: int | None = None) -> list[dict[str, Any]]:
     """One row per learner and course enrollment, in learner then course order."""
-    query = (
-        select(
-            col(Learner.email),
-            col(Learner.name),
-            col(CourseRow.slug),
-            col(CourseRow.title),
-            col(Enrollment.enrolled_at),
-            col(Enrollment.completed),
-            col(Enrollment.total),
-            col(Enrollment.percent),
-            col(Enrollment.is_complete),
-            col(Enrollment.completed_at),
-            col(Enrollment.first_completed_at),
-            col(Enrollment.last_accessed_at),
-        )
-        .join(Learner, col(Learner.id) == col(Enrollment.learner_id))
-        .join(CourseRow, col(CourseRow.id) == col(Enrollment.course_id))
-        .order_by(col(Learner.id), col(CourseRow.position))
-    )
-    if learner_id is not None:
-        query = query.where(col(Enrollment.learner_id) == learner_id)
-    with db.read() as session:
-        return [dict(zip(COLUMNS, row, strict=True)) for row in session.execute(query)]
+    with db.snapshot() as conn:
+        return [dict(zip(COLUMNS, row, strict=True)) for row in export_progress.enrollment_rows(conn, learner_id)]
 
 
 def learner_data(db: Database, learner_id: int) -> dict[str, Any]:
     """Everything learnapp holds about a learner's learning: profile, enrollments, completions."""
-    with db.read() as session:
-        learner = session.get(Learner, learner_id)
-        if learner is None:
+    with db.snapshot() as conn:
+        found = export_progress.profile(conn, learner_id)
+        if found is None:
             raise NotFound("Unknown learner")
-        completions = session.execute(
-            select(col(LessonRow.slug), col(LessonCompletion.completed_at), col(LessonCompletion.source))
-            .join(LessonRow, col(LessonRow.id) == col(LessonCompletion.lesson_id))
-            .where(col(LessonCompletion.learner_id) == learner_id)
-            .order_by(col(LessonCompletion.completed_at))
-        ).all()
-        profile = {"email": learner.email, "name": learner.name, "time_zone": learner.time_zone}
+        completions = export_progress.completions(conn, learner_id)
+    email, name, time_zone = found
+    profile = {"email": email, "name": name, "time_zone": time_zone}
     return {
         "learner": profile,
         "enrollments": [
