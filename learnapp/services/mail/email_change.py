@@ -5,15 +5,11 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
-
 from learnapp.domain.clock import utcnow
+from learnapp.persistence import accounts_learners as accounts
 from learnapp.persistence import mail_changes, mail_resets
 from learnapp.persistence.db import Connection, Database
 from learnapp.persistence.mail_queue import queue
-from learnapp.persistence.tables import Learner
 from learnapp.services.accounts.learners import Account, valid_email, verify_password
 from learnapp.services.accounts.sessions import account_changed, active_sessions, end_other_session
 from learnapp.services.errors import Conflict, InvalidRequest, NotFound
@@ -51,11 +47,7 @@ def request_email_change(
     new_email = valid_email(new_email)
     now = now or utcnow()
     with db.snapshot() as conn:
-        row = conn.execute(
-            select(col(Learner.email), col(Learner.name), col(Learner.password_hash)).where(
-                col(Learner.id) == learner_id
-            )
-        ).first()
+        row = accounts.credentials(conn, learner_id)
     if row is None:
         raise NotFound("Unknown learner")
     if not verify_password(row.password_hash, password[:1024]):
@@ -109,35 +101,22 @@ def confirm_email_change(db: Database, token: str, session_token: str | None, no
     if not token or len(token) > 200:
         raise InvalidRequest(EXPIRED)
     now = now or utcnow()
-    try:
-        with db.transaction() as conn:
-            change = mail_changes.usable(conn, token_digest(token), now)
-            if change is None:
-                raise InvalidRequest(EXPIRED)
-            taken = conn.execute(
-                select(col(Learner.id)).where(
-                    col(Learner.email) == change.new_email, col(Learner.id) != change.learner_id
-                )
-            ).first()
-            if taken is not None:
-                raise Conflict(TAKEN)
-            if not mail_changes.use(conn, change.id, now):
-                raise InvalidRequest(EXPIRED)
-            old = conn.execute(
-                select(
-                    col(Learner.id), col(Learner.email), col(Learner.name), col(Learner.role), col(Learner.time_zone)
-                ).where(col(Learner.id) == change.learner_id)
-            ).one()
-            conn.execute(update(Learner).where(col(Learner.id) == change.learner_id).values(email=change.new_email))
-            mail_changes.spend_pending(conn, change.learner_id, now)  # links to other new addresses stop working
-            mail_resets.spend_others(conn, change.learner_id, now)  # a reset link in the old inbox no longer opens it
-            notice = {"masked_email": masked(change.new_email)}
-            _queue(
-                conn, old.id, (old.name, old.email), f"email-change:{change.id}:changed", "email_changed", notice, now
-            )
-    except IntegrityError as error:
-        # Another account took the address between our check and our update: the unique index let one in.
-        raise Conflict(TAKEN) from error
+    with db.transaction() as conn:
+        change = mail_changes.usable(conn, token_digest(token), now)
+        if change is None:
+            raise InvalidRequest(EXPIRED)
+        if accounts.email_used_by_another(conn, change.new_email, change.learner_id):
+            raise Conflict(TAKEN)
+        if not mail_changes.use(conn, change.id, now):
+            raise InvalidRequest(EXPIRED)
+        old = accounts.account_details(conn, change.learner_id)
+        if not accounts.set_email(conn, change.learner_id, change.new_email):
+            # Another account took the address between our check and our update: the unique index let one in.
+            raise Conflict(TAKEN)
+        mail_changes.spend_pending(conn, change.learner_id, now)  # links to other new addresses stop working
+        mail_resets.spend_others(conn, change.learner_id, now)  # a reset link in the old inbox no longer opens it
+        notice = {"masked_email": masked(change.new_email)}
+        _queue(conn, old.id, (old.name, old.email), f"email-change:{change.id}:changed", "email_changed", notice, now)
     account = Account(old.id, change.new_email, old.name, old.role, old.time_zone)
     _end_other_sessions(db, account.id, session_token)
     account_changed(account)  # the browser that stays signed in shows the new email at once

@@ -5,15 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import col
-
 from learnapp.persistence import certs
+from learnapp.persistence.accounts_learners import addressee
 from learnapp.persistence.db import Connection, Database
 from learnapp.persistence.mail_prefs import preferences
 from learnapp.persistence.mail_queue import queue
 from learnapp.persistence.outbox import Event, take_events
-from learnapp.persistence.tables import Learner
 from learnapp.services.mail.compose import compose
 from learnapp.services.mail.preferences import REASONS, unsubscribe_url
 from learnapp.settings import public_url
@@ -50,9 +47,7 @@ def _notice(conn: Connection, event: Event, now: datetime) -> dict[str, Any] | N
     if event.topic not in NOTICES or (event.topic in HISTORY_TOPICS and now - event.occurred_at > NEWS_FOR):
         return None
     kind, template = NOTICES[event.topic]
-    learner = conn.execute(
-        select(col(Learner.email), col(Learner.name)).where(col(Learner.id) == event.learner_id)
-    ).first()
+    learner = addressee(conn, event.learner_id)
     prefs = preferences(conn, event.learner_id, now)
     if learner is None or not prefs.wants(kind):
         return None

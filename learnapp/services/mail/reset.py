@@ -6,14 +6,11 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlmodel import col
-
 from learnapp.domain.clock import utcnow
+from learnapp.persistence import accounts_learners as accounts
 from learnapp.persistence import mail_changes, mail_resets
 from learnapp.persistence.db import Database
 from learnapp.persistence.mail_queue import queue
-from learnapp.persistence.tables import Learner
 from learnapp.services.accounts.learners import Account, find_account, hash_password
 from learnapp.services.accounts.sessions import end_all_sessions
 from learnapp.services.errors import InvalidRequest
@@ -87,10 +84,10 @@ def reset_password(db: Database, token: str, password: str, now: datetime | None
         reset = mail_resets.usable(conn, token_digest(token), now)
         if reset is None or not mail_resets.use(conn, reset.id, now):
             raise InvalidRequest(EXPIRED)
-        conn.execute(update(Learner).where(col(Learner.id) == reset.learner_id).values(password_hash=new_hash))
+        accounts.set_password_hash(conn, reset.learner_id, new_hash)
         mail_resets.spend_others(conn, reset.learner_id, now)
         mail_changes.spend_pending(conn, reset.learner_id, now)  # a change asked with a stolen password is off
-        email = conn.execute(select(col(Learner.email)).where(col(Learner.id) == reset.learner_id)).scalar_one()
+        email = accounts.email_of(conn, reset.learner_id)
     end_all_sessions(db, reset.learner_id)  # whoever knew the old password is out everywhere
     account = find_account(db, email)
     if account is None:  # deleted a moment ago
