@@ -10,14 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import and_, insert, literal, select
-from sqlmodel import col
-
 from learnapp.domain.clock import utcnow
-from learnapp.persistence.certs import CERTIFICATE
+from learnapp.persistence import content_updates
+from learnapp.persistence.catalog import catalog_version
 from learnapp.persistence.db import Connection, Database
-from learnapp.persistence.facts import ENROLLMENT, HISTORY, PATHWAY_ENROLLMENT
-from learnapp.persistence.tables import CatalogState
 from learnapp.services.content.apply import ImportReport, import_plan
 from learnapp.services.content.bundles import load_bundle, store_bundle
 from learnapp.services.content.files import ContentSource, load_files, parse_content
@@ -94,7 +90,7 @@ def preview_source(db: Database, source: ContentSource) -> ContentImpact:
 
     def inspect(conn: Connection) -> None:
         found.extend(_reopened_in(conn))
-        versions.append(_version(conn))
+        versions.append(catalog_version(conn))
 
     report = import_plan(db, plan, dry_run=True, inspect=inspect)
     # Read inside the dry run, after its own bump (if it changed anything): the version it started from.
@@ -128,7 +124,7 @@ def apply_source(
     def record(conn: Connection) -> None:
         # On the previewed catalog the import changes what the preview did, so the version it leaves is known.
         # Checked in the import's own transaction: raising here rolls the whole import back.
-        if previewed is not None and _version(conn) != previewed.catalog_version + previewed.changes:
+        if previewed is not None and catalog_version(conn) != previewed.catalog_version + previewed.changes:
             raise CatalogChanged(CATALOG_CHANGED)
         _record_recalculated(conn, started, actor_id)
         found.extend(_reopened_in(conn))
@@ -140,14 +136,9 @@ def apply_source(
     return ContentImpact(report, _difference(found, before), source.digest, _current_version(db))
 
 
-def _version(conn: Connection) -> int:
-    table = CatalogState.__table__  # type: ignore[attr-defined]
-    return int(conn.execute(select(table.c.version).where(col(table.c.id) == 1)).scalar() or 0)
-
-
 def _current_version(db: Database) -> int:
     with db.snapshot() as conn:
-        return _version(conn)
+        return catalog_version(conn)
 
 
 def _reopened(db: Database) -> list[AffectedCertificate]:
@@ -157,21 +148,7 @@ def _reopened(db: Database) -> list[AffectedCertificate]:
 
 def _reopened_in(conn: Connection) -> list[AffectedCertificate]:
     """Certificates whose holder's stored course or pathway row is no longer complete."""
-    found: list[AffectedCertificate] = []
-    for kind, table, key in (
-        ("course", ENROLLMENT, ENROLLMENT.c.course_id),
-        ("pathway", PATHWAY_ENROLLMENT, PATHWAY_ENROLLMENT.c.pathway_id),
-    ):
-        query = (
-            select(CERTIFICATE.c.code, CERTIFICATE.c.holder_name, CERTIFICATE.c.title)  # as issued
-            .join_from(
-                CERTIFICATE, table, and_(table.c.learner_id == CERTIFICATE.c.learner_id, key == CERTIFICATE.c.node_id)
-            )
-            .where(CERTIFICATE.c.node_kind == kind, table.c.is_complete.is_(False))
-            .order_by(CERTIFICATE.c.id)
-        )
-        found += [AffectedCertificate(code, name, kind, title) for code, name, title in conn.execute(query)]
-    return found
+    return [AffectedCertificate(*found) for found in content_updates.reopened_certificates(conn)]
 
 
 def _difference(after: list[AffectedCertificate], before: list[AffectedCertificate]) -> tuple[AffectedCertificate, ...]:
@@ -181,15 +158,4 @@ def _difference(after: list[AffectedCertificate], before: list[AffectedCertifica
 
 def _record_recalculated(conn: Connection, since: datetime, actor_id: int) -> None:
     """One history entry per stored row this update recomputed, in one statement per kind."""
-    for table, column in ((ENROLLMENT, "course_id"), (PATHWAY_ENROLLMENT, "pathway_id")):
-        rows = select(
-            literal(utcnow(), HISTORY.c.at.type),
-            table.c.learner_id,
-            literal(actor_id),
-            literal("recalculated"),
-            literal("admin"),
-            table.c[column],
-            literal("content update: now ") + table.c.percent.cast(HISTORY.c.detail.type) + literal("%"),
-        ).where(table.c.updated_at >= since)
-        columns = ["at", "learner_id", "actor_id", "action", "source", column, "detail"]
-        conn.execute(insert(HISTORY).from_select(columns, rows))
+    content_updates.record_recalculated(conn, since, actor_id)
