@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 
 from sqlalchemy import Connection, select
 from sqlmodel import Session, col
@@ -100,3 +101,21 @@ def _pathways(session: Session, courses: dict[int, Course]) -> tuple[Pathway, ..
         .order_by(col(PathwayRow.position), col(PathwayRow.id))
     ).scalars()
     return tuple(Pathway(int(p.id or 0), p.slug, p.title, tuple(by_pathway.get(int(p.id or 0), ()))) for p in rows)
+
+
+def descriptions(conn: Connection, kind: str, slugs: Iterable[str] | None = None) -> dict[str, str]:
+    """Authored descriptions of courses or pathways by slug: all of them, or these (an unknown slug is absent)."""
+    row = PathwayRow if kind == "pathway" else CourseRow
+    query = select(col(row.slug), col(row.description))
+    if slugs is not None:
+        query = query.where(col(row.slug).in_(list(slugs)))
+    return {slug: text for slug, text in conn.execute(query)}
+
+
+_BODY = select(col(LessonRow.body), col(LessonRow.video_url))
+
+
+def lesson_body(conn: Connection, lesson_id: int) -> tuple[str, str | None]:
+    """A lesson's markdown and video address."""
+    body, video = conn.execute(_BODY.where(col(LessonRow.id) == lesson_id)).one()
+    return body, video

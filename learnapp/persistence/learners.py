@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select, update
 
 from learnapp.persistence.handles import ENROLLMENT, LEARNER, PATHWAY_ENROLLMENT
 
@@ -79,3 +79,23 @@ def enrolled_learners(conn: Connection, course_id: int) -> list[int]:
         select(ENROLLMENT.c.learner_id).where(ENROLLMENT.c.course_id == course_id).order_by(ENROLLMENT.c.learner_id)
     )
     return list(conn.execute(statement).scalars())
+
+
+_TOUCH_ENROLLMENT = (
+    update(ENROLLMENT)
+    .where(ENROLLMENT.c.learner_id == bindparam("learner"), ENROLLMENT.c.course_id == bindparam("course"))
+    .values(last_lesson_id=bindparam("lesson"), last_accessed_at=bindparam("now"))
+)
+
+
+def record_access(
+    conn: Connection, learner_id: int, course_id: int, lesson_id: int, pathway_ids: list[int], now: datetime
+) -> None:
+    """The lesson opened last in a course, and when it and its pathways were opened (a no-op when not enrolled)."""
+    conn.execute(_TOUCH_ENROLLMENT, {"learner": learner_id, "course": course_id, "lesson": lesson_id, "now": now})
+    if pathway_ids:
+        conn.execute(
+            update(PATHWAY_ENROLLMENT)
+            .where(PATHWAY_ENROLLMENT.c.learner_id == learner_id, PATHWAY_ENROLLMENT.c.pathway_id.in_(pathway_ids))
+            .values(last_accessed_at=now)
+        )
