@@ -9,24 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlmodel import Session, SQLModel, col
-
 from learnapp.domain.content import Catalog
+from learnapp.persistence import content_apply
 from learnapp.persistence.catalog import load_catalog, lock_catalog
 from learnapp.persistence.db import Connection, Database
-from learnapp.persistence.tables import (
-    CatalogState,
-    CourseModule,
-    CourseRow,
-    Enrollment,
-    LessonRow,
-    ModuleRow,
-    PathwayCourse,
-    PathwayEnrollment,
-    PathwayRow,
-    utcnow,
-)
 from learnapp.services.content.files import ContentPlan, ParentSpec, read_content
 from learnapp.services.engine.refresh import log_changes
 from learnapp.services.engine.unit_of_work import UnitOfWork, unit_of_work
@@ -71,35 +57,30 @@ def import_plan(
         lock_catalog(work.conn)  # two imports at once: the second starts from what the first published
         session = work.session
         before = load_catalog(session)
-        _apply(session, plan, report)
+        _apply(work, plan, report)
         if report.changed:
-            state = session.get(CatalogState, 1) or CatalogState(id=1)
-            state.version += 1
-            state.updated_at = utcnow()
-            session.add(state)
-            session.flush()
-            _recompute(work, before, load_catalog(session, state.version), report)
+            _recompute(work, before, load_catalog(session, content_apply.bump_version(session)), report)
         if inspect is not None:
             session.flush()
             inspect(work.conn)
     return report
 
 
-def _apply(session: Session, plan: ContentPlan, report: ImportReport) -> None:
-    modules = _by_slug(session, ModuleRow)
-    lessons = _by_slug(session, LessonRow)
+def _apply(work: UnitOfWork, plan: ContentPlan, report: ImportReport) -> None:
+    session = work.session
+    modules = content_apply.rows_by_slug(session, "module")
+    lessons = content_apply.rows_by_slug(session, "lesson")
     for spec in plan.modules:
-        module = _upsert(
-            session, modules, ModuleRow, spec.slug, report, "module", title=spec.title, description=spec.description
+        module = content_apply.upsert(
+            session, modules, "module", spec.slug, report, title=spec.title, description=spec.description
         )
         for position, lesson in enumerate(spec.lessons):
-            _upsert(
+            content_apply.upsert(
                 session,
                 lessons,
-                LessonRow,
+                "lesson",
                 lesson.slug,
                 report,
-                "lesson",
                 module_id=module.id,
                 position=position,
                 title=lesson.title,
@@ -110,101 +91,46 @@ def _apply(session: Session, plan: ContentPlan, report: ImportReport) -> None:
                 video_url=lesson.video_url,
                 body=lesson.body,
             )
-    _retire(lessons, {x.slug for m in plan.modules for x in m.lessons}, report, "lesson")
-    _retire(modules, {m.slug for m in plan.modules}, report, "module")
-    courses = _parents(session, plan.courses, CourseRow, report, "course")
-    _links(session, CourseModule, "course_id", "module_id", plan.courses, courses, modules, report)
-    pathways = _parents(session, plan.pathways, PathwayRow, report, "pathway")
-    _links(session, PathwayCourse, "pathway_id", "course_id", plan.pathways, pathways, courses, report)
+    content_apply.retire(lessons, {x.slug for m in plan.modules for x in m.lessons}, report, "lesson")
+    content_apply.retire(modules, {m.slug for m in plan.modules}, report, "module")
+    courses = _parents(work, plan.courses, report, "course")
+    _links(work, "course", plan.courses, courses, modules, report)
+    pathways = _parents(work, plan.pathways, report, "pathway")
+    _links(work, "pathway", plan.pathways, pathways, courses, report)
 
 
-def _by_slug(session: Session, table: type[Any]) -> dict[str, Any]:
-    return {row.slug: row for row in session.execute(select(table)).scalars()}
-
-
-def _upsert(
-    session: Session,
-    rows: dict[str, Any],
-    table: type[SQLModel],
-    slug: str,
-    report: ImportReport,
-    label: str,
-    **values: Any,
-) -> Any:
-    row = rows.get(slug)
-    values["retired"] = False
-    if row is None:
-        row = table(slug=slug, **values)
-        session.add(row)
-        session.flush()
-        rows[slug] = row
-        report.created[label] += 1
-    elif any(getattr(row, key) != value for key, value in values.items()):
-        for key, value in values.items():
-            setattr(row, key, value)
-        report.updated[label] += 1
-    return row
-
-
-def _retire(rows: dict[str, Any], keep: set[str], report: ImportReport, kind: str) -> None:
-    # Retire rather than delete: completions of a removed lesson are facts and stay.
-    for slug, row in rows.items():
-        if slug not in keep and not row.retired:
-            row.retired = True
-            report.retired[kind] += 1
-
-
-def _parents(
-    session: Session, specs: list[ParentSpec], table: type[Any], report: ImportReport, kind: str
-) -> dict[str, Any]:
-    rows = _by_slug(session, table)
+def _parents(work: UnitOfWork, specs: list[ParentSpec], report: ImportReport, kind: str) -> dict[str, Any]:
+    found = content_apply.rows_by_slug(work.session, kind)
     for position, spec in enumerate(specs):
-        _upsert(
-            session,
-            rows,
-            table,
+        content_apply.upsert(
+            work.session,
+            found,
+            kind,
             spec.slug,
             report,
-            kind,
             title=spec.title,
             description=spec.description,
             position=position,
         )
-    _retire(rows, {s.slug for s in specs}, report, kind)
-    return rows
+    content_apply.retire(found, {s.slug for s in specs}, report, kind)
+    return found
 
 
 def _links(
-    session: Session,
-    table: type[Any],
-    parent_key: str,
-    child_key: str,
+    work: UnitOfWork,
+    kind: str,
     specs: list[ParentSpec],
     parents: dict[str, Any],
     children: dict[str, Any],
     report: ImportReport,
 ) -> None:
     for spec in specs:
-        parent_id = parents[spec.slug].id
         wanted = [(children[slug].id, position) for position, slug in enumerate(spec.children)]
-        current = sorted(
-            (
-                (getattr(r, child_key), r.position)
-                for r in session.execute(select(table).where(getattr(table, parent_key) == parent_id)).scalars()
-            ),
-            key=lambda pair: pair[1],
-        )
-        if current == wanted:
-            continue
-        session.execute(delete(table).where(getattr(table, parent_key) == parent_id))
-        session.add_all(table(**{parent_key: parent_id, child_key: cid, "position": pos}) for cid, pos in wanted)
-        session.flush()
-        report.updated[f"{table.__tablename__} links"] += 1
+        content_apply.relink(work.session, kind, parents[spec.slug].id, wanted, report)
 
 
 def _recompute(work: UnitOfWork, before: Catalog, after: Catalog, report: ImportReport) -> None:
     """Content changes never rewrite facts: recompute the stored rows of every affected learner."""
-    session = work.session
     changed = {c.id for c in after.courses if before.course(c.id) != c}
     changed |= {c.id for c in before.courses if after.course(c.id) is None}
     pathways = {p.id for p in after.pathways if before.pathway(p.id) != p}
@@ -213,14 +139,7 @@ def _recompute(work: UnitOfWork, before: Catalog, after: Catalog, report: Import
     work.recount_stats([("course", c) for c in changed] + [("pathway", p) for p in pathways], after)
     slugs = {c.id: c.slug for c in (*before.courses, *after.courses)}
     report.changed_courses = sorted(slugs[c] for c in changed)
-    learners = set(
-        session.execute(select(col(Enrollment.learner_id)).where(col(Enrollment.course_id).in_(changed))).scalars()
-    )
-    learners |= set(
-        session.execute(
-            select(col(PathwayEnrollment.learner_id)).where(col(PathwayEnrollment.pathway_id).in_(pathways))
-        ).scalars()
-    )
+    learners = content_apply.enrolled_learners(work.session, changed, pathways)
     dropping, gaining = set(), set()
     ordered = sorted(learners)
     for start in range(0, len(ordered), RECOMPUTE_BATCH):
