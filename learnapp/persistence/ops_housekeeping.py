@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_
+from sqlalchemy import delete
 from sqlmodel import col
 
+from learnapp.persistence import accounts_sessions
 from learnapp.persistence.db import Connection
 from learnapp.persistence.tables import ClientEvent, LoginSession
 
 
 def delete_ended_sessions(conn: Connection, now: datetime, idle: timedelta) -> int:
     """Sessions past their expiry, or unused for `idle` or longer: how many were deleted."""
-    ended = or_(col(LoginSession.expires_at) <= now, col(LoginSession.last_seen_at) <= now - idle)
-    return conn.execute(delete(LoginSession).where(ended)).rowcount or 0
+    return conn.execute(delete(LoginSession).where(accounts_sessions.ended(now, idle))).rowcount or 0
 
 
 def delete_client_events(conn: Connection, before: datetime) -> int:
