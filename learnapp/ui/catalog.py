@@ -9,7 +9,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from learnapp.services.learning.catalog import catalog_progress, list_catalog
-from learnapp.services.learning.views import Aggregate
+from learnapp.services.learning.views import NodeView, node_key
 from learnapp.ui.events import event
 from learnapp.ui.layout import page
 from learnapp.ui.live.channel import show_progress
@@ -38,10 +38,11 @@ class CatalogState(SessionState):
         account = await self._account()
         # Off the event loop: a database call must never stall other clients.
         entries = await asyncio.to_thread(list_catalog, db())
-        progress: dict[tuple[str, str], Aggregate] = {}
+        progress: dict[str, NodeView] = {}
         if account is not None:
             progress = await asyncio.to_thread(catalog_progress, db(), account.id)
             await show_progress(self, account.id)
+        found = [(e, progress.get(node_key(e.kind, e.slug))) for e in entries]
         self.entries = [
             CatalogCard(
                 e.kind,
@@ -51,10 +52,10 @@ class CatalogState(SessionState):
                 f"{plural(e.lessons, 'lesson')} · {_duration(e.minutes)}",
                 ", ".join(e.children),
                 f"/{e.kind}s/{e.slug}",
-                (e.kind, e.slug) in progress,
-                progress[(e.kind, e.slug)].percent if (e.kind, e.slug) in progress else 0,
+                mine is not None,
+                mine.percent if mine is not None else 0,
             )
-            for e in entries
+            for e, mine in found
         ]
         self.loaded = True
 

@@ -13,7 +13,7 @@ from learnapp.domain import routes
 from learnapp.domain.content import Course
 from learnapp.services.engine.shared_credit import SharedCredit
 from learnapp.services.learning.lessons import module_totals
-from learnapp.services.learning.views import CourseView
+from learnapp.services.learning.views import NodeView
 from learnapp.ui.live.expressions import lesson_done, module_count
 
 
@@ -37,7 +37,7 @@ class ModuleItem:
     also_in: str = ""  # the other courses holding this module, e.g. "Python for the Web"
 
 
-def outline_items(view: CourseView, credit: SharedCredit | None = None) -> list[ModuleItem]:
+def outline_items(view: NodeView, credit: SharedCredit | None = None) -> list[ModuleItem]:
     """The learner's outline; with `credit`, shared modules name their other courses, lessons where they were done."""
     items = [_module_item(number, m.slug, m.title, m.total, m.lessons) for number, m in enumerate(view.modules, 1)]
     if credit is not None:

@@ -27,10 +27,15 @@ from learnapp.services.engine.shared_credit import shared_credit
 from learnapp.services.learning.catalog import catalog_progress
 from learnapp.services.learning.dashboard import dashboard
 from learnapp.services.learning.learner_progress import learner_progress
-from learnapp.services.learning.lesson_progress import course_lessons, pathway_lessons
 from learnapp.services.learning.lessons import open_lesson
 from learnapp.services.learning.my_stats import learner_stats
-from learnapp.services.learning.progress import continue_learning, course_outline, next_lesson, pathway_outline
+from learnapp.services.learning.progress import (
+    continue_learning,
+    course_outline,
+    next_lesson,
+    node_progress,
+    pathway_outline,
+)
 from learnapp.services.learning.snapshot import learner_snapshot
 from learnapp.services.notices.bell import notifications
 from learnapp.services.notices.certificates import certificates_of
@@ -182,8 +187,8 @@ READS: dict[str, Callable[[Database, dict[str, str]], object]] = {
     "Continue Learning": lambda db, _: (continue_learning(db, ALICE), next_lesson(db, ALICE, "ac-course")),
     "API progress": lambda db, _: (
         learner_progress(db, ALICE),
-        course_lessons(db, ALICE, "ac-course"),
-        pathway_lessons(db, ALICE, "path"),
+        node_progress(db, ALICE, "course", "ac-course", lessons=True),
+        node_progress(db, ALICE, "pathway", "path", lessons=True),
     ),
 }
 

@@ -8,12 +8,13 @@ from learnapp.persistence.db import Database
 from learnapp.services.engine.completion import record_completion
 from learnapp.services.engine.enrollment import enroll_course, enroll_pathway
 from learnapp.services.errors import NotFound
+from learnapp.services.learning.catalog import catalog_progress
 from learnapp.services.learning.progress import (
-    aggregate,
     continue_learning,
     course_outline,
     enrollments,
     next_lesson,
+    node_progress,
     pathway_outline,
     record_access,
 )
@@ -43,20 +44,20 @@ def test_outline_of_another_learner_shows_none_of_alices_progress(db: Database) 
 
 def test_unknown_course_or_pathway_in_an_aggregate_reads_0_of_0_not_complete(db: Database) -> None:
     for kind in ("course", "pathway"):
-        result = aggregate(db, ALICE, kind, "does-not-exist")
+        result = node_progress(db, ALICE, kind, "does-not-exist")
         assert (result.completed, result.total, result.percent, result.complete) == (0, 0, 0, False)
 
 
 def test_pathway_aggregate_is_hierarchical(db: Database) -> None:
     enroll_pathway(db, ALICE, "path")
     record_completion(db, ALICE, "s1")
-    result = aggregate(db, ALICE, "pathway", "path")
-    assert [(c.slug, c.completed, c.total) for c in result.children] == [
+    result = node_progress(db, ALICE, "pathway", "path")
+    assert [(c.slug, c.completed, c.total) for c in result.courses] == [
         ("ac-course", 0, 10),
         ("course-a", 1, 3),
         ("course-b", 1, 2),
     ]
-    assert [(m.slug, m.completed, m.total) for m in result.children[1].children] == [
+    assert [(m.slug, m.completed, m.total) for m in result.courses[1].modules] == [
         ("m-shared", 1, 2),
         ("m-extra", 0, 1),
     ]
@@ -68,7 +69,7 @@ def test_pathway_outline_and_next_lesson_cross_courses_in_order(db: Database) ->
     for slug in ("b1", "b2", "b3", "c1", "c2", "c3", "c4", "c5", "w1", "w2"):
         record_completion(db, ALICE, slug)
     view = pathway_outline(db, ALICE, "path")
-    assert view.next_lesson == ("course-a", "s1")
+    assert (view.next_course, view.next_lesson) == ("course-a", "s1")
     assert (view.courses_completed, view.courses_total, view.enrolled) == (1, 3, True)
     with pytest.raises(NotFound):
         pathway_outline(db, ALICE, "nope")
@@ -110,8 +111,8 @@ def test_record_access_sets_last_lesson_and_lists_enrollments_by_last_access(db:
     enroll_course(db, ALICE, "course-b")
     record_access(db, ALICE, "ac-course", "c4")
     listed = enrollments(db, ALICE)
-    assert [e.course_slug for e in listed][0] == "ac-course"
-    assert listed[0].last_lesson_slug == "c4" and listed[0].last_accessed_at is not None
+    assert [e.slug for e in listed][0] == "ac-course"
+    assert listed[0].last_lesson == "c4" and listed[0].last_accessed_at is not None
     with pytest.raises(NotFound):
         record_access(db, ALICE, "course-b", "c4")  # c4 is not in course-b
 
@@ -121,24 +122,18 @@ def test_enrolling_twice_is_a_no_op_and_pathway_enrolls_its_courses(db: Database
     assert enroll_course(db, ALICE, "course-a") is False
     assert enroll_pathway(db, ALICE, "path") is True
     assert enroll_pathway(db, ALICE, "path") is False
-    assert sorted(e.course_slug for e in enrollments(db, ALICE)) == ["ac-course", "course-a", "course-b"]
+    assert sorted(e.slug for e in enrollments(db, ALICE)) == ["ac-course", "course-a", "course-b"]
     with pytest.raises(NotFound):
         enroll_course(db, ALICE, "nope")
 
 
-def test_bulk_progress_reads_many_courses_at_once_and_zero_for_the_rest(db: Database) -> None:
-    from learnapp.services.learning.progress import bulk_progress
-
+def test_stored_progress_lists_every_enrollment_by_one_key_and_nothing_else(db: Database) -> None:
     enroll_course(db, ALICE, "course-b")
-    enroll_course(db, ALICE, "ac-course")
+    enroll_pathway(db, BOB, "path")
     record_completion(db, ALICE, "s1")
-    result = bulk_progress(db, ALICE, ["course-b", "ac-course", "course-a", "ghost"])
-    assert [(a.slug, a.completed, a.total, a.percent) for a in result.values()] == [
-        ("course-b", 1, 2, 50),
-        ("ac-course", 0, 10, 0),
-        ("course-a", 0, 0, 0),
-        ("ghost", 0, 0, 0),
-    ]
+    found = catalog_progress(db, ALICE)
+    assert [(key, a.completed, a.total, a.percent) for key, a in found.items()] == [("course-b", 1, 2, 50)]
+    assert sorted(catalog_progress(db, BOB)) == ["ac-course", "course-a", "course-b", "pathway:path"]
 
 
 def test_completions_are_logged_as_structured_records(db: Database, caplog: pytest.LogCaptureFixture) -> None:
@@ -161,6 +156,6 @@ def test_dashboard_resumes_the_last_opened_unfinished_course_at_its_next_lesson(
     record_access(db, ALICE, "ac-course", "c2")
     board = dashboard(db, ALICE)
     assert board.resume is not None
-    assert (board.resume.enrollment.course_slug, board.resume.next_lesson) == ("ac-course", "c3")
-    assert [c.enrollment.course_slug for c in board.cards] == ["ac-course", "course-b"]
+    assert (board.resume.slug, board.resume.next_lesson) == ("ac-course", "c3")
+    assert [c.slug for c in board.cards] == ["ac-course", "course-b"]
     assert board.stats.lessons_completed == 5

@@ -8,6 +8,7 @@ from learnapp.api.v1.errors import ApiError
 from learnapp.persistence.db import Database
 from learnapp.services.engine.events import COURSE_COMPLETED, PATHWAY_COMPLETED, ClientEventIn
 from learnapp.services.learning.catalog import catalog_progress, descriptions
+from learnapp.services.learning.views import node_key
 
 _KINDS = {COURSE_COMPLETED: "course", PATHWAY_COMPLETED: "pathway"}
 
@@ -29,7 +30,7 @@ def refuse_claims_outside_enrollments(db: Database, learner_id: int, events: Seq
     wanted = {kind: [e.slug for _, k, e in claims if k == kind] for kind in ("course", "pathway")}
     known = descriptions(db, pathways=wanted["pathway"], courses=wanted["course"])
     for index, kind, event in claims:
-        node = (kind, event.slug)
+        node = node_key(kind, event.slug)
         if node in known and node not in enrolled:
             details = {"index": index, "event_id": event.id, "type": event.type, kind: event.slug}
             message = (

@@ -12,14 +12,11 @@ from learnapp.api.v1 import presenters
 from learnapp.api.v1 import schemas as s
 from learnapp.api.v1.deps import Me
 from learnapp.api.v1.errors import responses
-from learnapp.persistence.db import Database
 from learnapp.services.engine.completion import record_completion, reset_course, revoke_completion
 from learnapp.services.engine.enrollment import enroll_course, enroll_pathway
 from learnapp.services.engine.events import ensure_not_future
-from learnapp.services.errors import NotFound
 from learnapp.services.learning import progress
 from learnapp.services.learning.learner_progress import learner_progress
-from learnapp.services.learning.lesson_progress import course_lessons, pathway_lessons
 from learnapp.services.learning.my_stats import learner_stats
 
 CourseSlug = Annotated[str, Path(max_length=120, examples=["ac-course"])]
@@ -52,21 +49,14 @@ def all_progress(who: Me, db: DB) -> s.LearnerProgressPublic:
 @router.get("/courses/{course}/progress", tags=["progress"], response_model_exclude_unset=True)
 def course_progress(course: CourseSlug, who: Me, db: DB, lessons: WithLessons = True) -> s.CourseProgressPublic:
     """Course → modules → lessons with counts and completion flags; an unknown course reads 0 of 0, not complete."""
-    try:
-        return _course(db, who.learner_id, course, lessons)
-    except NotFound:
-        return presenters.unknown_course(course)
+    return presenters.course_progress(progress.node_progress(db, who.learner_id, "course", course, lessons), lessons)
 
 
 @router.get("/pathways/{pathway}/progress", tags=["progress"], response_model_exclude_unset=True)
 def pathway_progress(pathway: PathwaySlug, who: Me, db: DB, lessons: WithLessons = True) -> s.PathwayProgressPublic:
     """Pathway → courses → modules → lessons with counts and flags; an unknown pathway reads 0 of 0."""
-    try:
-        if not lessons:
-            return presenters.pathway_progress(progress.pathway_outline(db, who.learner_id, pathway))
-        return presenters.pathway_progress(*pathway_lessons(db, who.learner_id, pathway))
-    except NotFound:
-        return presenters.unknown_pathway(pathway)
+    view = progress.node_progress(db, who.learner_id, "pathway", pathway, lessons)
+    return presenters.pathway_progress(view, lessons)
 
 
 @router.get("/next-lesson", tags=["progress"])
@@ -86,19 +76,13 @@ def course_next_lesson(course: CourseSlug, who: Me, db: DB) -> s.NextLessonPubli
 def pathway_next_lesson(pathway: PathwaySlug, who: Me, db: DB) -> s.NextLessonPublic:
     """Across the pathway's courses in order."""
     view = progress.pathway_outline(db, who.learner_id, pathway)
-    return presenters.next_lesson(*(view.next_lesson or (None, None)))
+    return presenters.next_lesson(view.next_course, view.next_lesson)
 
 
 @router.get("/stats", tags=["progress"])
 def stats(who: Me, db: DB) -> s.StatsPublic:
     """My Learning's numbers: courses, lessons, average progress, streaks (learner's time zone), time spent."""
     return presenters.stats(learner_stats(db, who.learner_id))
-
-
-def _course(db: Database, learner_id: int, course: str, lessons: bool) -> s.CourseProgressPublic:
-    if not lessons:
-        return presenters.course_progress(progress.course_outline(db, learner_id, course))
-    return presenters.course_progress(*course_lessons(db, learner_id, course))
 
 
 @router.post(
@@ -162,4 +146,5 @@ async def reset(course: CourseSlug, who: Me, db: DB) -> s.CourseProgressPublic:
     same. 403 `not_enrolled` when the learner is not enrolled in the course, 404 for an unknown course.
     """
     await run_in_threadpool(reset_course, db, who.learner_id, course, "api", who.actor_id)
-    return await run_in_threadpool(_course, db, who.learner_id, course, True)
+    view = await run_in_threadpool(progress.node_progress, db, who.learner_id, "course", course, True)
+    return presenters.course_progress(view, lessons=True)

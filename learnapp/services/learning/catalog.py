@@ -5,14 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlmodel import col
-
-from learnapp.persistence.catalog import current_catalog
+from learnapp.persistence import catalog as content
 from learnapp.persistence.db import Database
-from learnapp.persistence.facts import course_progress_rows, pathway_progress_rows
-from learnapp.persistence.tables import CourseRow, PathwayRow
-from learnapp.services.learning.views import Aggregate
+from learnapp.persistence.learner_read import read_learner
+from learnapp.services.learning import read_model
+from learnapp.services.learning.views import NodeView, node_key
 
 
 @dataclass(frozen=True)
@@ -28,20 +25,17 @@ class CatalogEntry:
 
 def list_catalog(db: Database) -> list[CatalogEntry]:
     """Pathways first, then courses, each in authored order."""
-    with db.read() as session:
-        catalog = current_catalog(session)
+    with db.snapshot() as conn:
+        catalog = content.current_catalog(conn)
         described = {
-            ("course", s): d for s, d in session.execute(select(col(CourseRow.slug), col(CourseRow.description)))
-        }
-        described |= {
-            ("pathway", s): d for s, d in session.execute(select(col(PathwayRow.slug), col(PathwayRow.description)))
+            node_key(kind, s): d for kind in ("course", "pathway") for s, d in content.descriptions(conn, kind).items()
         }
     entries = [
         CatalogEntry(
             "pathway",
             p.slug,
             p.title,
-            described.get(("pathway", p.slug), ""),
+            described.get(node_key("pathway", p.slug), ""),
             len(p.countable_ids),
             sum(x.minutes for c in p.courses for x in c.lessons if not x.preview),
             tuple(c.title for c in p.courses),
@@ -53,7 +47,7 @@ def list_catalog(db: Database) -> list[CatalogEntry]:
             "course",
             c.slug,
             c.title,
-            described.get(("course", c.slug), ""),
+            described.get(node_key("course", c.slug), ""),
             len(c.countable_ids),
             sum(x.minutes for x in c.lessons if not x.preview),
             tuple(m.title for m in c.modules),
@@ -63,31 +57,16 @@ def list_catalog(db: Database) -> list[CatalogEntry]:
     return entries
 
 
-def descriptions(db: Database, pathways: Iterable[str] = (), courses: Iterable[str] = ()) -> dict[tuple[str, str], str]:
-    """Authored descriptions keyed by (kind, slug); an unknown slug is simply absent."""
-    found: dict[tuple[str, str], str] = {}
-    with db.read() as session:
-        if wanted := list(pathways):
-            query = select(col(PathwayRow.slug), col(PathwayRow.description)).where(col(PathwayRow.slug).in_(wanted))
-            found |= {("pathway", slug): text for slug, text in session.execute(query)}
-        if wanted := list(courses):
-            query = select(col(CourseRow.slug), col(CourseRow.description)).where(col(CourseRow.slug).in_(wanted))
-            found |= {("course", slug): text for slug, text in session.execute(query)}
-    return found
-
-
-def catalog_progress(db: Database, learner_id: int) -> dict[tuple[str, str], Aggregate]:
-    """The learner's stored progress on every enrolled course and pathway, keyed by (kind, slug), in one read."""
+def descriptions(db: Database, pathways: Iterable[str] = (), courses: Iterable[str] = ()) -> dict[str, str]:
+    """Authored descriptions by node key; an unknown slug is simply absent."""
+    found: dict[str, str] = {}
     with db.snapshot() as conn:
-        catalog = current_catalog(conn)
-        courses = course_progress_rows(conn, learner_id, [c.id for c in catalog.courses])
-        pathways = pathway_progress_rows(conn, learner_id, [p.id for p in catalog.pathways])
-    found: dict[tuple[str, str], Aggregate] = {}
-    for kind, rows, lookup in (("course", courses, catalog.course), ("pathway", pathways, catalog.pathway)):
-        for row in rows:
-            node = lookup(row.node_id)
-            if node is not None:
-                found[(kind, node.slug)] = Aggregate(
-                    kind, node.slug, row.completed, row.total, row.percent, row.is_complete
-                )
+        for kind, slugs in (("pathway", list(pathways)), ("course", list(courses))):
+            if slugs:
+                found |= {node_key(kind, slug): text for slug, text in content.descriptions(conn, kind, slugs).items()}
     return found
+
+
+def catalog_progress(db: Database, learner_id: int) -> dict[str, NodeView]:
+    """The learner's stored progress on every enrolled course and pathway, by node key, in one read."""
+    return read_model.stored_progress(read_learner(db, learner_id))

@@ -1,102 +1,43 @@
-"""Services: everything My Learning shows, read for one learner in one go."""
+"""Services: everything My Learning shows, read for one learner in one read transaction."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import datetime
 
-from learnapp.domain import progress as rules
-from learnapp.persistence.activity import learner_zone
-from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
-from learnapp.persistence.facts import done_ids
-from learnapp.persistence.learners import pathway_enrollment_rows
-from learnapp.services.learning.my_stats import Achievement, LearnerStats, achievements, learner_stats
-from learnapp.services.learning.progress import enrollments
-from learnapp.services.learning.views import EnrollmentView
-from learnapp.services.notices.certificates import certificates_of
+from learnapp.persistence.learner_read import LearnerRead, Part, read_learner
+from learnapp.services.learning import read_model
+from learnapp.services.learning.my_stats import Achievement, LearnerStats, achievements, stats_of
+from learnapp.services.learning.views import NodeView
 
-
-@dataclass(frozen=True)
-class EnrollmentCard:
-    enrollment: EnrollmentView
-    next_lesson: str | None
-    next_title: str | None
-    completed_on: date | None = None  # first completion, the learner's local date
-
-
-@dataclass(frozen=True)
-class PathwayCard:
-    """A pathway enrollment as My Learning lists it, its certificate beside it like a course's."""
-
-    slug: str
-    title: str
-    completed: int
-    total: int
-    percent: int
-    complete: bool
-    courses_completed: int
-    courses_total: int
-    completed_on: date | None  # first completion, the learner's local date
-    next_lesson: tuple[str, str] | None  # (course, lesson)
+READ = Part.ACCESS | Part.STATS | Part.CERTIFICATES
 
 
 @dataclass(frozen=True)
 class Dashboard:
-    cards: tuple[EnrollmentCard, ...]
+    cards: tuple[NodeView, ...]  # course enrollments, most recently opened first
     stats: LearnerStats
     achievements: tuple[Achievement, ...]
-    # The Continue Learning target: the most recently opened unfinished course.
-    resume: EnrollmentCard | None
+    resume: NodeView | None  # Continue Learning
     certificates_earned: int = 0
-    pathways: tuple[PathwayCard, ...] = ()
+    pathways: tuple[NodeView, ...] = ()
 
 
 def dashboard(db: Database, learner_id: int, now: datetime | None = None) -> Dashboard:
-    listed = enrollments(db, learner_id)
-    with db.snapshot() as conn:
-        catalog = current_catalog(conn)
-        done = done_ids(conn, learner_id)
-        zone = learner_zone(conn, learner_id)
-        pathway_rows = pathway_enrollment_rows(conn, learner_id)
-    cards = []
-    for item in listed:
-        course = catalog.course(item.course_slug)
-        lesson = rules.next_lesson(course, done) if course else None
-        cards.append(
-            EnrollmentCard(
-                item,
-                lesson.slug if lesson else None,
-                lesson.title if lesson else None,
-                local_date(item.first_completed_at, zone),
-            )
-        )
-    pathways = []
-    for row in sorted(pathway_rows, key=lambda r: r.last_accessed_at or r.enrolled_at, reverse=True):
-        pathway = catalog.pathway(row.pathway_id)
-        if pathway is None:
-            continue
-        nxt = rules.next_pathway_lesson(pathway, done)
-        pathways.append(
-            PathwayCard(
-                pathway.slug,
-                pathway.title,
-                row.completed,
-                row.total,
-                row.percent,
-                row.is_complete,
-                row.courses_completed,
-                row.courses_total,
-                local_date(row.first_completed_at, zone),
-                (nxt[0].slug, nxt[1].slug) if nxt else None,
-            )
-        )
-    stats = learner_stats(db, learner_id, now)
-    resume = next((c for c in cards if not c.enrollment.complete and c.next_lesson), None)
-    earned = sum(1 for c in certificates_of(db, learner_id) if c.status == "issued")
-    return Dashboard(tuple(cards), stats, tuple(achievements(stats)), resume, earned, tuple(pathways))
+    return dashboard_of(read_learner(db, learner_id, READ), now)
 
 
-def local_date(moment: datetime | None, zone: tzinfo) -> date | None:
-    """The calendar day of a stored UTC moment where the learner lives."""
-    return moment.astimezone(zone).date() if moment else None
+def dashboard_of(read: LearnerRead, now: datetime | None = None) -> Dashboard:
+    """My Learning from a read holding READ; `now` (the learner's today) defaults to the clock."""
+    cards = read_model.course_enrollments(read)
+    stats = stats_of(read, now)
+    earned = sum(1 for c in read.certificates if c.status == "issued")
+    return Dashboard(
+        cards,
+        stats,
+        tuple(achievements(stats)),
+        read_model.continue_learning(cards),
+        earned,
+        read_model.pathway_enrollments(read),
+    )

@@ -3,37 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
-from learnapp.domain import progress as rules
-from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
-from learnapp.persistence.facts import done_ids
-from learnapp.persistence.learners import PathwayEnrollmentRow, learner_row, pathway_enrollment_rows
+from learnapp.persistence.learner_read import Part, read_learner
+from learnapp.persistence.learners import learner_row
 from learnapp.services.accounts.learners import Account
 from learnapp.services.errors import NotFound
-from learnapp.services.learning.progress import enrollments
-from learnapp.services.learning.views import EnrollmentView
-
-
-@dataclass(frozen=True)
-class CourseEnrollment:
-    enrollment: EnrollmentView
-    next_lesson: str | None
-
-
-@dataclass(frozen=True)
-class PathwayEnrollmentView:
-    slug: str
-    title: str
-    row: PathwayEnrollmentRow
-    next_lesson: tuple[str, str] | None
+from learnapp.services.learning import read_model
+from learnapp.services.learning.views import NodeView
 
 
 @dataclass(frozen=True)
 class LearnerProgress:
-    courses: tuple[CourseEnrollment, ...]
-    pathways: tuple[PathwayEnrollmentView, ...]
+    courses: tuple[NodeView, ...]
+    pathways: tuple[NodeView, ...]
 
 
 def learner_account(db: Database, learner_id: int) -> Account:
@@ -45,28 +28,6 @@ def learner_account(db: Database, learner_id: int) -> Account:
 
 
 def learner_progress(db: Database, learner_id: int) -> LearnerProgress:
-    """Stored progress of every enrollment, most recently opened first, with where to continue."""
-    listed = enrollments(db, learner_id)
-    with db.snapshot() as conn:
-        catalog = current_catalog(conn)
-        done = done_ids(conn, learner_id)
-        pathway_rows = pathway_enrollment_rows(conn, learner_id)
-    courses = []
-    for item in listed:
-        course = catalog.course(item.course_slug)
-        lesson = rules.next_lesson(course, done) if course else None
-        courses.append(CourseEnrollment(item, lesson.slug if lesson else None))
-    pathways = []
-    for row in pathway_rows:
-        pathway = catalog.pathway(row.pathway_id)
-        if pathway is not None:
-            nxt = rules.next_pathway_lesson(pathway, done)
-            pathways.append(
-                PathwayEnrollmentView(pathway.slug, pathway.title, row, (nxt[0].slug, nxt[1].slug) if nxt else None)
-            )
-    pathways.sort(key=_recency, reverse=True)
-    return LearnerProgress(tuple(courses), tuple(pathways))
-
-
-def _recency(view: PathwayEnrollmentView) -> datetime:
-    return view.row.last_accessed_at or view.row.enrolled_at
+    """Stored progress of every enrollment, most recently opened first, with where to continue (one read)."""
+    read = read_learner(db, learner_id, Part.ACCESS)
+    return LearnerProgress(read_model.course_enrollments(read), read_model.pathway_enrollments(read))

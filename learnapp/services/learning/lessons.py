@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlmodel import col
-
 from learnapp.domain import progress as rules
 from learnapp.domain.content import Course
-from learnapp.persistence.catalog import current_catalog
+from learnapp.persistence.catalog import current_catalog, lesson_body
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import course_progress_rows
-from learnapp.persistence.tables import LessonRow
 from learnapp.services.errors import NotFound
 from learnapp.services.learning.progress import record_access
 
@@ -46,9 +42,6 @@ class LessonPage:
     video_url: str | None
 
 
-_BODY = select(col(LessonRow.body), col(LessonRow.video_url))
-
-
 def lesson_page(db: Database, learner_id: int | None, course_slug: str, lesson_slug: str) -> LessonPage:
     with db.snapshot() as conn:
         catalog = current_catalog(conn)
@@ -62,7 +55,7 @@ def lesson_page(db: Database, learner_id: int | None, course_slug: str, lesson_s
         module, lesson = course.modules[module_index], course.lessons[position]
         enrolled = bool(learner_id and course_progress_rows(conn, learner_id, [course.id]))
         allowed = enrolled or lesson.preview
-        body, video = conn.execute(_BODY.where(col(LessonRow.id) == lesson.id)).one() if allowed else (None, None)
+        body, video = lesson_body(conn, lesson.id) if allowed else (None, None)
     order = course.lessons
     return LessonPage(
         course=course,

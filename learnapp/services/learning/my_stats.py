@@ -6,13 +6,9 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlmodel import col
-
 from learnapp.domain.streaks import streaks
-from learnapp.persistence.activity import activity, learner_zone
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import Enrollment, LessonCompletion, LessonTime
+from learnapp.persistence.learner_read import LearnerRead, Part, read_learner
 
 WEEKS = 12
 
@@ -33,39 +29,30 @@ class LearnerStats:
 
 
 def learner_stats(db: Database, learner_id: int, now: datetime | None = None) -> LearnerStats:
-    """Streak days are calendar days in the learner's own time zone.
+    return stats_of(read_learner(db, learner_id, Part.STATS), now)
+
+
+def stats_of(read: LearnerRead, now: datetime | None = None) -> LearnerStats:
+    """From a STATS read. Streak days are calendar days in the learner's own time zone.
 
     Streaks and the weekly chart read the activity days, which an undo or a Start over leaves in place: the
-    past stays as it happened. The lesson count is what the learner holds complete now.
+    past stays as it happened. The lesson count is what the learner holds complete now; the course counts are
+    every stored enrollment, a retired course's too.
     """
-    with db.read() as session:
-        conn = session.connection()
-        zone = learner_zone(conn, learner_id)
-        rows = session.execute(
-            select(col(Enrollment.percent), col(Enrollment.is_complete), col(Enrollment.completed)).where(
-                col(Enrollment.learner_id) == learner_id
-            )
-        ).all()
-        held = session.execute(
-            select(func.count()).select_from(LessonCompletion).where(col(LessonCompletion.learner_id) == learner_id)
-        ).scalar()
-        done = activity(conn, learner_id)
-        seconds = session.execute(
-            select(func.coalesce(func.sum(col(LessonTime.seconds)), 0)).where(col(LessonTime.learner_id) == learner_id)
-        ).scalar()
-    local_days = [day for day, _lesson in done]
+    rows = list(read.courses.values())
+    local_days = [day for day, _lesson in read.activity]
     days = set(local_days)
-    today = (now or datetime.now(zone)).astimezone(zone).date()
+    today = (now or datetime.now(read.zone)).astimezone(read.zone).date()
     run = streaks(days, today)
     return LearnerStats(
         courses_enrolled=len(rows),
         courses_completed=sum(1 for r in rows if r.is_complete),
         courses_in_progress=sum(1 for r in rows if not r.is_complete and r.completed > 0),
-        lessons_completed=int(held or 0),
+        lessons_completed=len(read.done),
         average_percent=sum(r.percent for r in rows) // len(rows) if rows else 0,
         current_streak=run.current,
         longest_streak=run.longest,
-        seconds_spent=int(seconds or 0),
+        seconds_spent=read.seconds_spent,
         days_active=tuple(sorted(days)),
         weekly=weekly_counts(local_days, today),
     )

@@ -5,22 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from learnapp.domain import progress as rules
-from learnapp.persistence import certs
-from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Connection, Database
-from learnapp.persistence.facts import course_progress_rows, done_ids, pathway_progress_rows
-from learnapp.persistence.notices import Notice, recent_notices, unread_count
-from learnapp.persistence.outbox import progress_version
+from learnapp.persistence.learner_read import LearnerRead, Part, learner_read
+from learnapp.persistence.notices import Notice
+from learnapp.services.learning.views import node_key
+
+EXTRAS = Part.CERTIFICATES | Part.NOTICES  # what a snapshot holds beyond checkmarks and counts
 
 
 @dataclass(frozen=True)
 class LearnerSnapshot:
-    """Lesson checkmarks, module counts, stored course/pathway progress (keyed by slug), certificates, notices."""
+    """Lesson checkmarks, module counts, stored course/pathway progress (by node key), certificates, notices."""
 
     done: dict[str, bool] = field(default_factory=dict)
     modules: dict[str, int] = field(default_factory=dict)
     courses: dict[str, dict[str, int]] = field(default_factory=dict)
-    # Certificate status and code by course slug ("pathway:<slug>" for pathways).
+    # Certificate status and code by node key (views.node_key: a course's slug, "pathway:<slug>").
     certificates: dict[str, dict[str, str]] = field(default_factory=dict)
     unread: int = 0
     notices: tuple[Notice, ...] = ()  # the most recent, newest first
@@ -35,35 +35,26 @@ def learner_snapshot(db: Database, learner_id: int, extras: bool = True) -> Lear
 
 def read_snapshot(conn: Connection, learner_id: int, extras: bool = True) -> LearnerSnapshot:
     """learner_snapshot inside the caller's transaction (a click reads it in the transaction that recorded it)."""
-    issued: list[certs.CertificateRow] = []
-    unread = 0
-    notices: tuple[Notice, ...] = ()
-    catalog = current_catalog(conn)
-    version = progress_version(conn, learner_id)
-    done = done_ids(conn, learner_id)
-    course_rows = course_progress_rows(conn, learner_id, [c.id for c in catalog.courses])
-    pathway_rows = pathway_progress_rows(conn, learner_id, [p.id for p in catalog.pathways])
-    if extras:
-        issued = certs.find(conn, learner_id=learner_id)
-        unread, notices = unread_count(conn, learner_id), tuple(recent_notices(conn, learner_id))
+    return snapshot_of(learner_read(conn, learner_id, EXTRAS if extras else Part.NONE))
+
+
+def snapshot_of(read: LearnerRead) -> LearnerSnapshot:
+    """The tab's picture from a read; certificates and notices are what the read holds of them."""
+    catalog, done = read.catalog, read.done
     modules = {m.slug: rules.module_progress(m, done).counts.completed for c in catalog.courses for m in c.modules}
     lessons = {x.slug: True for c in catalog.courses for x in c.lessons if x.id in done}
     courses = {}
-    for row in course_rows:
-        course = catalog.course(row.node_id)
-        if course is not None:
-            courses[course.slug] = _counts(row.completed, row.total, row.percent, row.is_complete)
-    for row in pathway_rows:
-        pathway = catalog.pathway(row.node_id)
-        if pathway is not None:
-            courses[f"pathway:{pathway.slug}"] = _counts(row.completed, row.total, row.percent, row.is_complete)
+    for kind, rows in (("course", read.courses), ("pathway", read.pathways)):
+        for node_id, row in rows.items():
+            node = catalog.course(node_id) if kind == "course" else catalog.pathway(node_id)
+            if node is not None:
+                courses[node_key(kind, node.slug)] = _counts(row.completed, row.total, row.percent, row.is_complete)
     certificates = {}
-    for cert in issued:
+    for cert in read.certificates:
         node = catalog.course(cert.node_id) if cert.node_kind == "course" else catalog.pathway(cert.node_id)
         if node is not None:
-            key = node.slug if cert.node_kind == "course" else f"pathway:{node.slug}"
-            certificates[key] = {"status": cert.status, "code": cert.code}
-    return LearnerSnapshot(lessons, modules, courses, certificates, unread, notices, version)
+            certificates[node_key(cert.node_kind, node.slug)] = {"status": cert.status, "code": cert.code}
+    return LearnerSnapshot(lessons, modules, courses, certificates, read.unread, read.notices, read.version)
 
 
 def _counts(completed: int, total: int, percent: int, complete: bool) -> dict[str, int]:

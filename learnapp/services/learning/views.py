@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from learnapp.persistence.learner_read import LessonRecord
 
 
 @dataclass(frozen=True)
@@ -14,6 +16,7 @@ class LessonView:
     minutes: int
     preview: bool
     done: bool
+    record: LessonRecord | None = None  # when and from where: only in reads that hold records (the API's)
 
 
 @dataclass(frozen=True)
@@ -22,65 +25,47 @@ class ModuleView:
     title: str
     completed: int
     total: int
+    percent: int
     complete: bool
     lessons: tuple[LessonView, ...]
 
 
 @dataclass(frozen=True)
-class CourseView:
-    """A course as one learner sees it: the outline with counts and flags at every level."""
+class NodeView:
+    """A course or a pathway as one learner stands in it; an unknown or unread one is 0 of 0, not complete.
 
+    Each screen fills what it shows: an outline its modules (a pathway its courses), an enrollment list the
+    dates of the enrollment, My Learning the local day of the first completion.
+    """
+
+    kind: str  # "course" or "pathway"
     slug: str
-    title: str
-    enrolled: bool
-    completed: int
-    total: int
-    percent: int
-    complete: bool
-    modules: tuple[ModuleView, ...]
-    next_lesson: str | None
-    completed_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class PathwayView:
-    slug: str
-    title: str
-    enrolled: bool
-    completed: int
-    total: int
-    percent: int
-    complete: bool
-    courses_completed: int
-    courses_total: int
-    courses: tuple[CourseView, ...]
-    next_lesson: tuple[str, str] | None
-    completed_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Aggregate:
-    """A node's counts in an aggregate read; an unknown node is 0 of 0 and not complete."""
-
-    kind: str
-    slug: str
+    title: str = ""
+    enrolled: bool = False
     completed: int = 0
     total: int = 0
     percent: int = 0
     complete: bool = False
-    children: tuple[Aggregate, ...] = field(default=())
+    courses_completed: int = 0  # a pathway's
+    courses_total: int = 0
+    # Where Continue Learning goes: a lesson of next_course (a course names itself); None when nothing to open.
+    next_course: str | None = None
+    next_lesson: str | None = None
+    next_title: str | None = None
+    completed_at: datetime | None = None
+    first_completed_at: datetime | None = None
+    completed_on: date | None = None  # the first completion's day where the learner lives
+    enrolled_at: datetime | None = None
+    last_accessed_at: datetime | None = None
+    last_lesson: str | None = None
+    modules: tuple[ModuleView, ...] = ()
+    courses: tuple[NodeView, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return node_key(self.kind, self.slug)
 
 
-@dataclass(frozen=True)
-class EnrollmentView:
-    course_slug: str
-    course_title: str
-    completed: int
-    total: int
-    percent: int
-    complete: bool
-    enrolled_at: datetime
-    last_accessed_at: datetime | None
-    last_lesson_slug: str | None
-    completed_at: datetime | None
-    first_completed_at: datetime | None
+def node_key(kind: str, slug: str) -> str:
+    """The one key of a node's progress: a course by its slug, a pathway as "pathway:<slug>" (as tabs hold it)."""
+    return slug if kind == "course" else f"{kind}:{slug}"

@@ -11,21 +11,22 @@ from learnapp.domain import routes
 from learnapp.services.engine.completion import reset_course
 from learnapp.services.engine.enrollment import enroll_course
 from learnapp.services.engine.shared_credit import SharedCredit, shared_credit
-from learnapp.services.errors import LearnappError, NotFound
+from learnapp.services.errors import NotFound
 from learnapp.services.learning.progress import course_outline
-from learnapp.services.learning.views import CourseView
+from learnapp.services.learning.views import NodeView
 from learnapp.ui.catalog import plural
 from learnapp.ui.certificate import certificate_status
 from learnapp.ui.events import event
-from learnapp.ui.layout import link_button, page, progress_bar
-from learnapp.ui.live.channel import change_here, show_progress
+from learnapp.ui.layout import link_button, progress_bar
+from learnapp.ui.live.channel import show_progress
 from learnapp.ui.live.expressions import course_completed, course_percent
+from learnapp.ui.node_page import change_node, node_page
 from learnapp.ui.outline import ModuleItem, outline, outline_items
 from learnapp.ui.session import SessionState, db
 from learnapp.ui.words import plural_var
 
 
-def _read(learner_id: int | None, slug: str) -> tuple[CourseView, SharedCredit]:
+def _read(learner_id: int | None, slug: str) -> tuple[NodeView, SharedCredit]:
     return course_outline(db(), learner_id, slug), shared_credit(db(), learner_id, slug)
 
 
@@ -67,25 +68,12 @@ class CourseState(SessionState):
 
     @event
     async def enroll(self) -> EventSpec | rx.EventHandler | None:
-        account = await self._account()
-        if account is None:
-            return self._login_redirect()
-        try:
-            await change_here(self, account.id, enroll_course, db(), account.id, self.slug)
-        except LearnappError as error:
-            return rx.toast.error(error.message)
-        return CourseState.load
+        return await change_node(self, enroll_course, self.slug) or CourseState.load
 
     @event
     async def start_over(self) -> list[EventSpec] | EventSpec | None:
-        account = await self._account()
-        if account is None:
-            return self._login_redirect()
-        try:
-            await change_here(self, account.id, reset_course, db(), account.id, self.slug)
-        except LearnappError as error:
-            return rx.toast.error(error.message)
-        return [CourseState.load, rx.toast.info("Progress reset: you are starting this course over.")]
+        done = [CourseState.load, rx.toast.info("Progress reset: you are starting this course over.")]
+        return await change_node(self, reset_course, self.slug) or done
 
     @event
     async def read_resets(self, opened: bool) -> None:
@@ -179,16 +167,5 @@ def course_header() -> rx.Component:
 
 
 def course_page() -> rx.Component:
-    return page(
-        rx.cond(
-            CourseState.found,
-            rx.vstack(
-                course_header(),
-                rx.heading("Course content", size="5", as_="h2"),  # the modules' headings (h3) sit under it
-                rx.card(outline(CourseState.slug, CourseState.modules, CourseState.open_modules, ""), width="100%"),
-                width="100%",
-                spacing="5",
-            ),
-            rx.callout("This course does not exist.", icon="circle-alert"),
-        ),
-    )
+    modules = rx.card(outline(CourseState.slug, CourseState.modules, CourseState.open_modules, ""), width="100%")
+    return node_page(CourseState.found, course_header(), "Course content", modules, "This course does not exist.")

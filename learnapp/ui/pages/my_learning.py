@@ -10,7 +10,8 @@ from reflex.event import EventSpec
 from reflex.vars import ObjectVar
 
 from learnapp.domain import routes
-from learnapp.services.learning.dashboard import Dashboard, EnrollmentCard, PathwayCard, dashboard
+from learnapp.services.learning.dashboard import Dashboard, dashboard
+from learnapp.services.learning.views import NodeView
 from learnapp.ui import live_vars
 from learnapp.ui.catalog import plural
 from learnapp.ui.certificate import certificate_status
@@ -34,16 +35,16 @@ class CardItem:
     next_title: str = ""
 
 
-def _card(card: EnrollmentCard) -> CardItem:
-    e = card.enrollment
-    href = routes.lesson(e.course_slug, card.next_lesson) if card.next_lesson else routes.course(e.course_slug)
+def _card(card: NodeView) -> CardItem:
+    href = routes.lesson(card.slug, card.next_lesson) if card.next_lesson else routes.course(card.slug)
+    opened = card.last_accessed_at or card.enrolled_at
     return CardItem(
-        e.course_slug,
-        e.course_title,
-        e.total,
-        e.complete,
-        (e.last_accessed_at or e.enrolled_at).isoformat(),
-        e.last_accessed_at is not None,
+        card.slug,
+        card.title,
+        card.total,
+        card.complete,
+        opened.isoformat() if opened else "",
+        card.last_accessed_at is not None,
         card.completed_on.strftime("%-d %b %Y") if card.completed_on else "",
         href,
         card.next_title or "",
@@ -61,8 +62,7 @@ class PathwayItem:
     next_href: str = ""
 
 
-def _pathway(card: PathwayCard) -> PathwayItem:
-    nxt = card.next_lesson
+def _pathway(card: NodeView) -> PathwayItem:
     return PathwayItem(
         card.slug,
         card.title,
@@ -70,7 +70,9 @@ def _pathway(card: PathwayCard) -> PathwayItem:
         card.complete,
         f"{card.courses_completed} of {plural(card.courses_total, 'course')} completed",
         card.completed_on.strftime("%-d %b %Y") if card.completed_on else "",
-        routes.lesson(*nxt) if nxt else routes.pathway(card.slug),
+        routes.lesson(card.next_course, card.next_lesson)
+        if card.next_course and card.next_lesson
+        else routes.pathway(card.slug),
     )
 
 

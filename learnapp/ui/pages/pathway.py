@@ -11,17 +11,18 @@ from reflex.vars import NumberVar, ObjectVar
 
 from learnapp.domain import routes
 from learnapp.services.engine.enrollment import enroll_pathway
-from learnapp.services.errors import LearnappError, NotFound
+from learnapp.services.errors import NotFound
 from learnapp.services.learning.catalog import descriptions
 from learnapp.services.learning.progress import pathway_outline
-from learnapp.services.learning.views import PathwayView
+from learnapp.services.learning.views import NodeView
 from learnapp.ui import live_vars
 from learnapp.ui.catalog import card_link, plural
 from learnapp.ui.certificate import certificate_status
 from learnapp.ui.events import event
-from learnapp.ui.layout import link_button, page, progress_bar
-from learnapp.ui.live.channel import change_here, show_progress
+from learnapp.ui.layout import link_button, progress_bar
+from learnapp.ui.live.channel import show_progress
 from learnapp.ui.live.expressions import course_percent
+from learnapp.ui.node_page import change_node, node_page
 from learnapp.ui.session import SessionState, db
 from learnapp.ui.words import plural_var
 
@@ -36,7 +37,7 @@ class PathwayCourse:
     meta: str = ""
 
 
-def _read(learner_id: int | None, slug: str) -> tuple[PathwayView, dict[tuple[str, str], str]]:
+def _read(learner_id: int | None, slug: str) -> tuple[NodeView, dict[str, str]]:
     view = pathway_outline(db(), learner_id, slug)
     return view, descriptions(db(), [view.slug], [c.slug for c in view.courses])
 
@@ -62,15 +63,17 @@ class PathwayState(SessionState):
             self.found, self.slug, self.courses = False, "", []
             return
         self.found, self.slug, self.title = True, view.slug, view.title
-        self.description = texts.get(("pathway", view.slug), "")
+        self.description = texts.get(view.key, "")
         self.enrolled, self.total, self.percent = view.enrolled, view.total, view.percent
         self.courses_total = view.courses_total
-        self.next_href = routes.lesson(*view.next_lesson) if view.next_lesson else ""
+        self.next_href = (
+            routes.lesson(view.next_course, view.next_lesson) if view.next_course and view.next_lesson else ""
+        )
         self.courses = [
             PathwayCourse(
                 c.slug,
                 c.title,
-                texts.get(("course", c.slug), ""),
+                texts.get(c.key, ""),
                 number,
                 c.total,
                 f"{plural(len(c.modules), 'module')} · {plural(c.total, 'lesson')}",
@@ -82,14 +85,7 @@ class PathwayState(SessionState):
 
     @event
     async def enroll(self) -> EventSpec | rx.EventHandler | None:
-        account = await self._account()
-        if account is None:
-            return self._login_redirect()
-        try:
-            await change_here(self, account.id, enroll_pathway, db(), account.id, self.slug)
-        except LearnappError as error:
-            return rx.toast.error(error.message)
-        return PathwayState.load
+        return await change_node(self, enroll_pathway, self.slug) or PathwayState.load
 
 
 def pathway_percent() -> NumberVar[int]:
@@ -172,16 +168,6 @@ def course_card(course: ObjectVar[PathwayCourse]) -> rx.Component:
 
 
 def pathway_page() -> rx.Component:
-    return page(
-        rx.cond(
-            PathwayState.found,
-            rx.vstack(
-                pathway_header(),
-                rx.heading("Courses", size="5", as_="h2"),
-                rx.vstack(rx.foreach(PathwayState.courses, course_card), width="100%", spacing="3"),
-                width="100%",
-                spacing="5",
-            ),
-            rx.callout("This pathway does not exist.", icon="circle-alert", role="alert"),
-        ),
-    )
+    courses = rx.vstack(rx.foreach(PathwayState.courses, course_card), width="100%", spacing="3")
+    missing = "This pathway does not exist."
+    return node_page(PathwayState.found, pathway_header(), "Courses", courses, missing, role="alert")
