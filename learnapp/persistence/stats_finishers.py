@@ -43,7 +43,7 @@ def key_edge(conn: Connection, seconds: int) -> float | int:
 
 
 def seconds_of(conn: Connection, value: Any) -> float:
-    """A `key` value as seconds, never negative (SQLite's days × 86400.0, as admin_sql.seconds_between)."""
+    """A `key` value as seconds, never negative (SQLite's days × 86400.0, as stats_reads.seconds_between)."""
     seconds = float(value) * 86400.0 if conn.dialect.name == "sqlite" else float(value)
     return max(seconds, 0.0)
 

@@ -10,8 +10,6 @@ from learnapp.persistence import stats_reads
 from learnapp.persistence.db import Connection
 from learnapp.persistence.stats_reads import DAY_EDGES
 
-QUARTER = timedelta(minutes=15)
-
 
 def histogram(counts: dict[str, int]) -> list[int]:
     """Finishers per histogram bucket (stats_reads.TIME_LABELS): the sums of the fine buckets inside each."""
