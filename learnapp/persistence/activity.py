@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from learnapp.persistence.handles import ACTIVITY
@@ -48,6 +48,23 @@ def record_activity(conn: Connection, learner_id: int, lesson_id: int, completed
     """The day (in the learner's zone) this lesson was completed; again on the same day is a no-op."""
     day = completed_at.astimezone(learner_zone(conn, learner_id)).date()
     conn.execute(_KEEP_DAY[conn.dialect.name], {"learner": learner_id, "day": day, "lesson": lesson_id})
+
+
+# The UTC day of each fact of the learners in a range whose zone is UTC; a day already kept stays as it is.
+_DAY_OF_FACT = {"sqlite": "substr(f.completed_at, 1, 10)", "postgresql": "(f.completed_at AT TIME ZONE 'UTC')::date"}
+_DAYS_OF = (
+    "INSERT INTO activity_day (learner_id, day, lesson_id) SELECT f.learner_id, {day}, f.lesson_id"
+    " FROM lesson_completion f WHERE f.learner_id BETWEEN :lo AND :hi"
+    " AND f.learner_id IN (SELECT id FROM learner WHERE id BETWEEN :lo AND :hi AND time_zone = 'UTC')"
+    " ON CONFLICT DO NOTHING"
+)
+
+
+def keep_days_of(conn: Connection, lo: int, hi: int) -> None:
+    """In bulk, record_activity for every fact of learners lo..hi whose zone is UTC (learners loaded in bulk, such
+    as generated ones): one statement. Learners in another zone are left to record_activity."""
+    day = _DAY_OF_FACT[conn.dialect.name]
+    conn.execute(text(_DAYS_OF.format(day=day)), {"lo": lo, "hi": hi})  # nosec B608 - the day is a constant above
 
 
 def activity(conn: Connection, learner_id: int) -> set[tuple[date, int]]:

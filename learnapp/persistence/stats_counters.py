@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, case, delete, func, insert, or_, select, text
 
-from learnapp.domain.content import Catalog, Course, Pathway
+from learnapp.domain.content import Catalog
 from learnapp.persistence import stats_finishers as finishers
 from learnapp.persistence.facts import COMPLETION, ENROLLMENT, LEARNER, PATHWAY_ENROLLMENT
 from learnapp.persistence.stats_tables import StatCounter
@@ -196,37 +196,39 @@ def rewrite(conn: Connection, catalog: Catalog, nodes: Iterable[Node], lessons: 
     return counts
 
 
-def add_learners(conn: Connection, catalog: Catalog, first: int, last: int) -> None:
-    """Add the share of learners [first, last] (new ones, written in bulk outside the engine) to every node.
+def add_learners(conn: Connection, first: int, last: int, shares: dict[Key, int]) -> None:
+    """Add learners [first, last] (new ones, written in bulk outside the engine) to the counters.
 
-    Every statement is driven by the learner range (never by course): a batch costs the same at a million learners.
+    `shares` are what their rows add, computed by the caller from the rows it wrote (enrollments, progress, lesson
+    and course funnels); their first completions' time to complete and day are read back here, with the database's
+    own time arithmetic, as a recount reads them (by learner range: a batch costs the same at a million learners).
     The learners themselves are counted by the `learner` table's triggers as they are inserted.
     """
-    counts: Counts = {node: {} for node in every_node(catalog)}
+    deltas = dict(shares)
     for kind, table, key in (("course", ENROLLMENT, "course_id"), ("pathway", PATHWAY_ENROLLMENT, "pathway_id")):
-        ids = [node_id for k, node_id in counts if k == kind]
-        _row_counts(conn, table, table.c[key], ids, counts, kind, table.c.learner_id.between(first, last))
-        lessons = {node_id: node.countable_ids for node_id in ids if (node := _node(catalog, kind, node_id))}
-        joined = table.join(COMPLETION, COMPLETION.c.learner_id == table.c.learner_id)
-        query = select(table.c[key], COMPLETION.c.lesson_id, func.count()).select_from(joined)
-        query = query.where(table.c.learner_id.between(first, last)).group_by(table.c[key], COMPLETION.c.lesson_id)
-        for node_id, lesson_id, n in conn.execute(query):
-            if lesson_id in lessons.get(node_id, ()):
-                counts[(kind, node_id)][f"l{lesson_id}"] = int(n)
         among = table.c.learner_id.between(first, last)
-        finishers.add_groups(counts, kind, finishers.groups(conn, table, table.c[key], among))
-    members = {p.id: {c.id for c in p.courses} for p in catalog.pathways}
-    joined = PATHWAY_ENROLLMENT.join(ENROLLMENT, ENROLLMENT.c.learner_id == PATHWAY_ENROLLMENT.c.learner_id)
-    query = (
-        select(PATHWAY_ENROLLMENT.c.pathway_id, ENROLLMENT.c.course_id, func.count())
-        .select_from(joined)
-        .where(PATHWAY_ENROLLMENT.c.learner_id.between(first, last), ENROLLMENT.c.is_complete)
-        .group_by(PATHWAY_ENROLLMENT.c.pathway_id, ENROLLMENT.c.course_id)
-    )
-    for pathway_id, course_id, n in conn.execute(query):
-        if course_id in members.get(pathway_id, ()):
-            counts[("pathway", pathway_id)][f"c{course_id}"] = int(n)
-    add(conn, {(kind, node_id, name, 0): n for (kind, node_id), own in counts.items() for name, n in own.items()})
+        for node_id, bucket, day, quarter, n in finishers.groups(conn, table, table.c[key], among):
+            for name in finishers.names(bucket, day, quarter):
+                deltas[(kind, node_id, name, 0)] = deltas.get((kind, node_id, name, 0), 0) + n
+    add_many(conn, deltas)
+
+
+# PostgreSQL: many additions as one statement over arrays (one row each a round of the executor otherwise).
+_ADD_MANY = (
+    "INSERT INTO stat_counter (node_kind, node_id, name, shard, n) SELECT * FROM unnest("
+    "%s::varchar[], %s::integer[], %s::varchar[], %s::smallint[], %s::bigint[]) AS added "
+    "ON CONFLICT (node_kind, node_id, name, shard) DO UPDATE SET n = stat_counter.n + excluded.n"
+)
+
+
+def add_many(conn: Connection, deltas: dict[Key, int]) -> None:
+    """add() for thousands of counters at once (a bulk load's), in key order as add() takes them."""
+    if conn.dialect.name != "postgresql":
+        add(conn, deltas)
+        return
+    rows = [(*key, n) for key, n in sorted(deltas.items()) if n]
+    if rows:
+        conn.exec_driver_sql(_ADD_MANY, tuple(list(column) for column in zip(*rows, strict=True)))
 
 
 def nodes_of(conn: Connection, learner_id: int) -> set[Node]:
@@ -254,10 +256,6 @@ def finished(conn: Connection, pairs: set[tuple[int, str, int]]) -> dict[Key, in
                     k = (kind, node, name, learner % SHARDS)
                     deltas[k] = deltas.get(k, 0) + 1
     return deltas
-
-
-def _node(catalog: Catalog, kind: str, node_id: int) -> Course | Pathway | None:
-    return catalog.course(node_id) if kind == "course" else catalog.pathway(node_id)
 
 
 def is_lesson(name: Any) -> Any:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -10,6 +12,7 @@ from sqlalchemy import text
 from learnapp.persistence.db import Database
 from learnapp.services.admin.stats import course_stats
 from learnapp.services.errors import Conflict
+from learnapp.services.operations import population
 from learnapp.services.operations.population import generate_population
 from tests.services.helpers import assert_stored_equals_recomputed
 
@@ -66,3 +69,15 @@ def test_completions_spread_over_the_window_and_drop_off_along_the_course(db: Da
     s = stats.summary
     assert 0 < s.completed < s.started < s.enrolled == 300  # some finish, some stop, some never start
     assert stats.median_seconds and sum(n for _, n in stats.per_day) > 0
+
+
+def test_the_population_services_hold_no_sql() -> None:
+    """Its statements live in persistence (population_*.py, stats_counters, activity): the services plan and count."""
+    folder = Path(population.__file__).parent
+    for module in sorted(folder.glob("population*.py")):
+        for node in ast.walk(ast.parse(module.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            for name in names:
+                assert not name.startswith(("sqlalchemy", "sqlmodel", "learnapp.persistence.tables")), (module, name)

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 
-from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.services.operations.population import generate_population
-from learnapp.services.operations.population_bulk import create_staging
-from learnapp.services.operations.population_progress import load_shape
 from tests.persistence.test_query_plans import captured, problems_of
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-
-
-def _temp_tables(conn: Connection) -> None:
-    load_shape(conn, current_catalog(conn))
-    create_staging(conn)
 
 
 def test_a_batch_reaches_learner_tables_only_through_its_own_learners(db: Database) -> None:
@@ -27,7 +19,7 @@ def test_a_batch_reaches_learner_tables_only_through_its_own_learners(db: Databa
     generate_population(db, 20, seed=1, now=NOW, batch=10)  # rows already there, as in any later batch
     statements = captured(db, lambda: generate_population(db, 20, seed=2, now=NOW, batch=10))
     assert any("lesson_completion" in statement for statement, _ in statements)
-    problems = problems_of(db, statements, prepare=_temp_tables)
+    problems = problems_of(db, statements)
     assert not problems, "\n".join(problems)
 
 

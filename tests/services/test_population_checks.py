@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from sqlalchemy import make_url, text
 
 from learnapp.persistence.db import Database
-from learnapp.services.errors import Conflict
+from learnapp.persistence.population_checks import MissingParent, checked_per_batch, may_skip_row_checks
+from learnapp.persistence.population_rows import stored_text
+from learnapp.persistence.population_write import BULK_TABLES
 from learnapp.services.operations.population import generate_population
-from learnapp.services.operations.population_bulk import BULK_TABLES, stored_text
-from learnapp.services.operations.population_checks import checked_per_batch, may_skip_row_checks
 from tests.conftest import backend
 from tests.services.helpers import assert_stored_equals_recomputed
 from tests.services.test_population import facts
@@ -85,7 +85,7 @@ def test_a_superuser_session_skips_the_row_triggers_of_tables_without_triggers_o
 def test_a_batch_referencing_a_missing_catalog_row_is_refused(db: Database) -> None:
     with db.transaction() as conn:
         lesson = conn.execute(text("SELECT min(id) FROM lesson")).scalar_one()
-        with pytest.raises(Conflict, match="catalog changed"), checked_per_batch(conn, {"lesson": [lesson, -1]}):
+        with pytest.raises(MissingParent, match="lesson"), checked_per_batch(conn, {"lesson": [lesson, -1]}):
             pass
     with db.transaction() as conn, checked_per_batch(conn, {"lesson": [lesson]}):
         # Inside, the rows go in without their per-row triggers; the parent is locked as they would lock it.

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-
-from sqlalchemy import select
 
 from learnapp.domain.clock import utcnow
 from learnapp.persistence import stats_counters
 from learnapp.persistence.catalog import current_catalog
-from learnapp.persistence.db import Connection, Database
-from learnapp.persistence.facts import LEARNER
+from learnapp.persistence.db import Database
+from learnapp.persistence.population_checks import MissingParent, may_skip_row_checks
+from learnapp.persistence.population_rows import Encoded, encode
+from learnapp.persistence.population_write import BULK_TABLES, bulk_settings, new_ids, population_loaded, write_batch
 from learnapp.services.errors import Conflict, InvalidRequest
-from learnapp.services.operations.population_bulk import BULK_TABLES, Batch, encode, new_ids, write_batch
-from learnapp.services.operations.population_checks import may_skip_row_checks
 from learnapp.services.operations.population_plan import FIRST, LAST, Shape, email_of, plan
-from learnapp.services.operations.population_progress import load_shape, recompute_range
+from learnapp.services.operations.population_progress import rows_of, shares
 
 __all__ = ["FIRST", "LAST", "PASSWORD", "PASSWORD_HASH", "PopulationReport", "generate_population"]
 
@@ -56,22 +53,25 @@ def generate_population(
         raise InvalidRequest("learners, enrollments, days and batch must be at least 1")
     moment = int((now or utcnow()).timestamp() * 1_000_000)
     with db.snapshot() as conn:
-        shape = Shape.of(current_catalog(conn))
-        taken = conn.execute(select(LEARNER.c.id).where(LEARNER.c.email == email_of(0, seed))).first()
+        catalog = current_catalog(conn)
+        taken = population_loaded(conn, email_of(0, seed))  # every population starts with learner 0
+    shape = Shape.of(catalog)
     if not shape.courses:
         raise InvalidRequest("The catalog has no course with countable lessons: import content first")
-    if taken:  # every population starts with learner 0: one indexed look-up, not a scan of a million emails
+    if taken:
         raise Conflict(f"A population with seed {seed} is already loaded: choose another seed")
 
     postgres = not db.is_sqlite
 
-    def batch_from(start: int) -> Batch:
+    def batch_from(start: int) -> tuple[Encoded, dict[stats_counters.Key, int]]:
+        """Planned, their stored progress and counter shares computed, and encoded: all in the planning thread."""
         plans = [plan(shape, i, seed, enrollments, days, moment) for i in range(start, min(learners, start + batch))]
+        rows = [rows_of(shape, p) for p in plans]
         first = 0
-        if postgres:  # the ids go into the COPY text made here: drawn now (a sequence is not transactional)
+        if postgres:  # the ids go into the COPY data made here: drawn now (a sequence is not transactional)
             with db.transaction() as conn:
-                first = new_ids(conn, len(plans))[0]
-        return encode(plans, first, postgres)
+                first = _ids(new_ids(conn, len(plans)))[0]
+        return encode(rows, first, postgres, PASSWORD_HASH), shares(shape, rows)
 
     parents = {
         "lesson": [lesson for ids in shape.lessons for lesson in ids],
@@ -86,43 +86,30 @@ def generate_population(
     with ThreadPoolExecutor(1, thread_name_prefix="population-plan") as planner:
         upcoming = planner.submit(batch_from, 0)
         for start in range(0, learners, batch):
-            rows = upcoming.result()
+            rows, added = upcoming.result()
             if start + batch < learners:
                 upcoming = planner.submit(batch_from, start + batch)
-            with db.transaction() as conn, _roomy(conn):
+            with db.transaction() as conn, bulk_settings(conn):
+                if current_catalog(conn) is not catalog:  # the progress computed would be another catalog's
+                    raise Conflict("The catalog changed while the population was written: run it again")
                 if skip is None:
                     skip = may_skip_row_checks(conn, BULK_TABLES)
-                count = len(rows.learners)
-                ids = list(range(rows.first, rows.first + count)) if postgres else new_ids(conn, count)
-                catalog = current_catalog(conn)
-                load_shape(conn, catalog)
-                write_batch(conn, rows, ids, PASSWORD_HASH, parents if skip else None)
-                recompute_range(conn, ids[0], ids[-1], fresh=True)
-                # New learners only: their whole share of the statistics counters is added, set-based.
-                stats_counters.add_learners(conn, catalog, ids[0], ids[-1])
+                count = min(learners, start + batch) - start
+                ids = list(range(rows.first, rows.first + count)) if postgres else _ids(new_ids(conn, count))
+                try:
+                    write_batch(conn, rows, ids, parents if skip else None)
+                except MissingParent as gone:
+                    raise Conflict(f"The catalog changed while the population was written ({gone.table})") from gone
+                # New learners only: what their rows add to the statistics counters, in the same transaction.
+                stats_counters.add_learners(conn, ids[0], ids[-1], added)
             counts = [a + b for a, b in zip(counts, rows.counts, strict=True)]
             first, last = first or ids[0], ids[-1]
             if on_progress:  # committed learners: the bar never runs ahead of what is stored
-                on_progress(start + len(rows.learners), learners)
+                on_progress(start + count, learners)
     return PopulationReport(learners, counts[0], counts[1], counts[2], first, last)
 
 
-@contextmanager
-def _roomy(conn: Connection) -> Iterator[None]:
-    """Settings of this transaction only, for batches of set-based statements over a few hundred thousand rows.
-
-    SQLite: a page cache big enough for a batch's index pages while it is written (memory only), then the default.
-    PostgreSQL: no JIT (without statistics on the temp tables every statement looked costly enough to compile, and
-    compiling took two thirds of the biggest one), and sorts and hashes in memory.
-    """
-    if conn.dialect.name != "sqlite":
-        conn.exec_driver_sql("SET LOCAL jit = off")
-        conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
-        yield
-        return
-    default = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    conn.exec_driver_sql("PRAGMA cache_size=-524288")  # 512 MiB
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size={int(default or -2000)}")
+def _ids(drawn: list[int] | None) -> list[int]:
+    if drawn is None:
+        raise Conflict("Learner ids are being drawn too busily to reserve a range: run the population again later")
+    return drawn

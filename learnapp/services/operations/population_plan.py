@@ -6,7 +6,7 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from learnapp.domain.content import Catalog, Course
+from learnapp.domain.content import Catalog, Course, Pathway
 
 HOUR_US = 3_600_000_000
 DAY_US = 24 * HOUR_US
@@ -31,6 +31,8 @@ class Shape:
     boosts: tuple[tuple[float, ...], ...]
     weights: tuple[float, ...]
     pathways: tuple[tuple[int, frozenset[int]], ...]  # (pathway id, its course ids)
+    course_of: dict[int, Course]  # every course and pathway of the catalog by id, for their progress
+    pathway_of: dict[int, Pathway]
 
     @classmethod
     def of(cls, catalog: Catalog) -> Shape:
@@ -39,7 +41,8 @@ class Shape:
         boosts = tuple(tuple(1 + 1.5 * math.exp(-p / 2) for p in range(len(ids))) for ids in lessons)
         weights = tuple(1 / (1 + 0.35 * position) for position in range(len(courses)))
         pathways = tuple((p.id, frozenset(c.id for c in p.courses)) for p in catalog.pathways if p.courses)
-        return cls(courses, lessons, boosts, weights, pathways)
+        course_of, pathway_of = {c.id: c for c in catalog.courses}, {p.id: p for p in catalog.pathways}
+        return cls(courses, lessons, boosts, weights, pathways, course_of, pathway_of)
 
 
 @dataclass

@@ -1,15 +1,21 @@
-"""Services: a batch's references checked once for the whole batch, instead of by PostgreSQL's per-row triggers."""
+"""Persistence: a batch's references checked once for the whole batch, instead of by PostgreSQL's per-row triggers."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
-from learnapp.persistence.db import Connection
-from learnapp.services.errors import Conflict
+
+class MissingParent(Exception):
+    """A catalog row the batch references is gone (the catalog changed while the population was written)."""
+
+    def __init__(self, table: str) -> None:
+        super().__init__(table)
+        self.table = table
+
 
 # A table with a trigger of its own (not a foreign key's) would lose it too in replica mode: then no skipping.
 _OWN_TRIGGERS = (
@@ -43,14 +49,15 @@ def checked_per_batch(conn: Connection, parents: Mapping[str, Iterable[int]]) ->
 
     The rows written inside may reference only the learners this transaction inserted (invisible to anyone else until
     commit, so nobody can delete them) and the `parents` given (table -> ids), which are locked here as the triggers
-    would lock them and must all exist. The caller established may_skip_row_checks for this session.
+    would lock them and must all exist (else MissingParent). The caller established may_skip_row_checks for this
+    session.
     """
     for table, ids in sorted(parents.items()):
         wanted = sorted(set(ids))
         # The table name is one of the caller's constants (lesson, course, pathway); ids are bound.
         found = conn.execute(text(_LOCK.format(table=table)), {"ids": wanted}).scalar()  # nosec B608
         if found != len(wanted):
-            raise Conflict(f"The catalog changed while the population was written ({table}): run it again")
+            raise MissingParent(table)
     conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
     yield
     conn.exec_driver_sql("SET LOCAL session_replication_role = origin")  # on error the rollback resets it

@@ -1,0 +1,190 @@
+"""Persistence: a batch of generated learners' rows in the form each database loads fastest (COPY data, JSON)."""
+
+from __future__ import annotations
+
+import json
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+# Times below are integers, microseconds since the epoch (UTC): the planning loop does integer arithmetic only.
+
+
+class CourseRow(NamedTuple):
+    """A course enrollment with its stored progress as the engine computes it (first completion = completion)."""
+
+    course_id: int
+    enrolled_at: int
+    last_lesson_id: int | None
+    last_accessed_at: int | None
+    completed: int
+    total: int
+    percent: int
+    complete: bool
+    completed_at: int | None
+
+
+class PathwayRow(NamedTuple):
+    pathway_id: int
+    enrolled_at: int
+    completed: int
+    total: int
+    percent: int
+    courses_completed: int
+    courses_total: int
+    complete: bool
+    completed_at: int | None
+
+
+@dataclass(frozen=True)
+class LearnerRows:
+    """One generated learner: their account, enrollments with stored progress, and facts (lesson, at) by lesson."""
+
+    email: str
+    name: str
+    created_at: int
+    courses: list[CourseRow]
+    pathways: list[PathwayRow]
+    facts: list[tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A batch's rows, encoded off the writing thread, its learners numbered from `first` on.
+
+    PostgreSQL: `first` is the first of the learner ids drawn for the batch; every table's rows are COPY data (text
+    for the few account and enrollment rows, binary for the many facts and their history: nothing to parse). SQLite:
+    learners are numbered from 0 (their ids are known only under the write lock, and added in SQL), each table's
+    rows are one JSON text, times in their stored text form (strftime in SQL cost more than the inserts it fed).
+    """
+
+    first: int
+    learners: Any
+    courses: Any
+    pathways: Any
+    facts: Any
+    history: bytes  # PostgreSQL: the enrollments' history rows (text); SQLite: read back from the rows written
+    counts: tuple[int, int, int]  # course enrollments, pathway enrollments, facts
+
+
+LEARNER_COLUMNS = "id email name password_hash role time_zone created_at progress_version"
+COURSE_COLUMNS = (
+    "learner_id course_id enrolled_at last_lesson_id last_accessed_at completed total percent is_complete"
+    " completed_at first_completed_at updated_at"
+)
+PATHWAY_COLUMNS = (
+    "learner_id pathway_id enrolled_at last_accessed_at completed total percent courses_completed courses_total"
+    " is_complete completed_at first_completed_at updated_at"
+)
+FACT_COLUMNS = "learner_id lesson_id completed_at source"
+HISTORY_COLUMNS = "at learner_id actor_id action source lesson_id course_id pathway_id detail"
+
+# PostgreSQL's binary COPY: a header, per row the field count then each field's length and bytes (-1: NULL), and a
+# trailer. Integers are big-endian; a timestamptz is microseconds since 2000-01-01 UTC.
+_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
+_TRAILER = struct.pack(">h", -1)
+_Y2K = 946_684_800_000_000
+_FACT = struct.Struct(">hiiiiiqi6s")  # learner, lesson, completed at, 'import'
+_DONE = b"completed"
+_COMPLETED = struct.Struct(">hiqiiiii9si6siiiii")  # a fact's history row: 'completed', 'import', no course, no path
+
+
+def encode(learners: Sequence[LearnerRows], first: int, postgres: bool, password_hash: str) -> Encoded:
+    """The rows of these learners as the dialect's writer takes them, learners numbered from `first`."""
+    counts = (
+        sum(len(r.courses) for r in learners),
+        sum(len(r.pathways) for r in learners),
+        sum(len(r.facts) for r in learners),
+    )
+    if postgres:
+        return _postgres(learners, first, password_hash, counts)
+    return _sqlite(learners, password_hash, counts)
+
+
+def _postgres(learners: Sequence[LearnerRows], first: int, password_hash: str, counts: tuple[int, int, int]) -> Encoded:
+    accounts, courses, pathways, history, facts, done = [], [], [], [], [_HEADER], [_HEADER]
+    fact, completed = _FACT.pack, _COMPLETED.pack
+    for learner, r in enumerate(learners, start=first):
+        _plain(r.email, r.name, password_hash)
+        accounts.append(f"{learner}\t{r.email}\t{r.name}\t{password_hash}\tlearner\tUTC\t{_text(r.created_at)}\t0\n")
+        for c in r.courses:
+            at, enrolled = _text(c.completed_at), _text(c.enrolled_at)
+            courses.append(
+                f"{learner}\t{c.course_id}\t{enrolled}\t{_null(c.last_lesson_id)}\t{_text(c.last_accessed_at)}"
+                f"\t{c.completed}\t{c.total}\t{c.percent}\t{'t' if c.complete else 'f'}\t{at}\t{at}\t{enrolled}\n"
+            )
+            history.append(f"{enrolled}\t{learner}\t{learner}\tenrolled\timport\t\\N\t{c.course_id}\t\\N\t\n")
+        for p in r.pathways:
+            at, enrolled = _text(p.completed_at), _text(p.enrolled_at)
+            pathways.append(
+                f"{learner}\t{p.pathway_id}\t{enrolled}\t\\N\t{p.completed}\t{p.total}\t{p.percent}"
+                f"\t{p.courses_completed}\t{p.courses_total}\t{'t' if p.complete else 'f'}\t{at}\t{at}\t{enrolled}\n"
+            )
+            history.append(f"{enrolled}\t{learner}\t{learner}\tenrolled\timport\t\\N\t\\N\t{p.pathway_id}\t\n")
+        for lesson, moment in r.facts:
+            stamp = moment - _Y2K
+            facts.append(fact(4, 4, learner, 4, lesson, 8, stamp, 6, b"import"))
+            done.append(completed(9, 8, stamp, 4, learner, 4, learner, 9, _DONE, 6, b"import", 4, lesson, -1, -1, 0))
+    facts.append(_TRAILER)
+    done.append(_TRAILER)
+    rows = ("".join(accounts).encode(), "".join(courses).encode(), "".join(pathways).encode())
+    return Encoded(first, *rows, (b"".join(facts), b"".join(done)), "".join(history).encode(), counts)
+
+
+def _sqlite(learners: Sequence[LearnerRows], password_hash: str, counts: tuple[int, int, int]) -> Encoded:
+    accounts: list[tuple[Any, ...]] = []
+    courses: list[tuple[Any, ...]] = []
+    pathways: list[tuple[Any, ...]] = []
+    facts: list[tuple[int, int, str]] = []
+    at = stored_text
+    for learner, r in enumerate(learners):
+        accounts.append((learner, r.email, r.name, password_hash, at(r.created_at)))
+        for c in r.courses:
+            last = None if c.last_accessed_at is None else at(c.last_accessed_at)
+            done = None if c.completed_at is None else at(c.completed_at)
+            courses.append(
+                (learner, c.course_id, at(c.enrolled_at), c.last_lesson_id, last, c.completed, c.total, c.percent)
+                + (int(c.complete), done)
+            )
+        for p in r.pathways:
+            done = None if p.completed_at is None else at(p.completed_at)
+            pathways.append(
+                (learner, p.pathway_id, at(p.enrolled_at), p.completed, p.total, p.percent, p.courses_completed)
+                + (p.courses_total, int(p.complete), done)
+            )
+        facts.extend((learner, lesson, at(moment)) for lesson, moment in r.facts)
+    dumps = json.dumps
+    return Encoded(0, dumps(accounts), dumps(courses), dumps(pathways), dumps(facts), b"", counts)
+
+
+def _plain(*values: str) -> None:
+    """COPY text carries these as they are: none may hold a tab, a line break or a backslash."""
+    for value in values:
+        if any(c in value for c in "\t\n\r\\"):
+            raise ValueError(f"not plain text for COPY: {value!r}")
+
+
+def _null(value: int | None) -> str:
+    return "\\N" if value is None else str(value)
+
+
+def _text(micros: int | None) -> str:
+    """COPY text of a UTC moment (or NULL)."""
+    return "\\N" if micros is None else stored_text(micros) + "+00"
+
+
+@lru_cache(maxsize=4096)
+def _day(day: int) -> str:
+    return datetime.fromtimestamp(day * 86_400, UTC).strftime("%Y-%m-%d ")
+
+
+def stored_text(micros: int) -> str:
+    """A UTC moment in microseconds as SQLAlchemy stores a DATETIME in SQLite ('2026-11-20 12:00:00.000000')."""
+    seconds, fraction = divmod(micros, 1_000_000)
+    day, second = divmod(seconds, 86_400)
+    hour, second = divmod(second, 3_600)
+    minute, second = divmod(second, 60)
+    return f"{_day(day)}{hour:02d}:{minute:02d}:{second:02d}.{fraction:06d}"

@@ -1,0 +1,144 @@
+"""Persistence: a batch of generated learners written in bulk (PostgreSQL COPY, SQLite one statement per table)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
+
+from sqlalchemy import Connection, select, text
+
+from learnapp.persistence.activity import keep_days_of
+from learnapp.persistence.handles import LEARNER
+from learnapp.persistence.population_checks import checked_per_batch
+from learnapp.persistence.population_rows import (
+    COURSE_COLUMNS,
+    FACT_COLUMNS,
+    HISTORY_COLUMNS,
+    LEARNER_COLUMNS,
+    PATHWAY_COLUMNS,
+    Encoded,
+)
+
+# The tables whose rows reference only this batch's learners and the catalog (see write_batch).
+BULK_TABLES = ("enrollment", "pathway_enrollment", "lesson_completion", "progress_history", "activity_day")
+
+
+def population_loaded(conn: Connection, email: str) -> bool:
+    """Whether a learner has this e-mail: one indexed look-up (every population starts with a known first one)."""
+    return conn.execute(select(LEARNER.c.id).where(LEARNER.c.email == email)).first() is not None
+
+
+def new_ids(conn: Connection, count: int) -> list[int] | None:
+    """`count` consecutive learner ids for a batch, or None when other sign-ups kept taking ids in between.
+
+    SQLite: after the largest (the caller holds the write lock). PostgreSQL: drawn from the id sequence (outside any
+    transaction's reach: a failed run leaves a gap, as any rollback does), so the app's own inserts meanwhile never
+    collide with them; a sign-up drawing in the middle of ours would fall inside the range: then draw again.
+    """
+    if conn.dialect.name == "sqlite":
+        top = int(conn.execute(text("SELECT coalesce(max(id), 0) FROM learner")).scalar_one())
+        return list(range(top + 1, top + 1 + count))
+    for _ in range(5):
+        drawn = conn.execute(
+            text("SELECT nextval(pg_get_serial_sequence('learner', 'id')) FROM generate_series(1, :n)"), {"n": count}
+        )
+        ids = sorted(int(row[0]) for row in drawn)
+        if ids[-1] - ids[0] == count - 1:
+            return ids
+    return None
+
+
+@contextmanager
+def bulk_settings(conn: Connection) -> Iterator[None]:
+    """Settings of this transaction only, for a batch's statements over a few hundred thousand rows.
+
+    SQLite: a page cache big enough for a batch's index pages while it is written (memory only), then the default.
+    PostgreSQL: no JIT (without statistics on fresh rows every statement looked costly enough to compile), and
+    sorts and hashes in memory.
+    """
+    if conn.dialect.name != "sqlite":
+        conn.exec_driver_sql("SET LOCAL jit = off")
+        conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+        yield
+        return
+    default = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql("PRAGMA cache_size=-524288")  # 512 MiB
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(default or -2000)}")
+
+
+def write_batch(
+    conn: Connection, batch: Encoded, ids: Sequence[int], parents: Mapping[str, Sequence[int]] | None
+) -> None:
+    """One batch's learners, enrollments with their stored progress, facts, history and activity days, for the
+    consecutive learner ids `ids` (the batch's learners in order).
+
+    With `parents` (the catalog rows the batch may reference: lesson, course, pathway ids), everything but the
+    learners is written with its references checked once per batch (population_checks); the learners' own inserts
+    always run their triggers (the site's learner count).
+    """
+    lo, hi = ids[0], ids[-1]
+    if conn.dialect.name == "postgresql":
+        _copy(conn, "learner", LEARNER_COLUMNS, batch.learners)
+    else:
+        conn.execute(text(_ACCOUNTS), {"base": lo, "rows": batch.learners})
+    with checked_per_batch(conn, parents) if parents else nullcontext():
+        if conn.dialect.name == "postgresql":
+            _copy(conn, "enrollment", COURSE_COLUMNS, batch.courses)
+            _copy(conn, "pathway_enrollment", PATHWAY_COLUMNS, batch.pathways)
+            _copy(conn, "progress_history", HISTORY_COLUMNS, batch.history)
+            facts, completed = batch.facts
+            _copy(conn, "lesson_completion", FACT_COLUMNS, facts, binary=True)
+            _copy(conn, "progress_history", HISTORY_COLUMNS, completed, binary=True)
+        else:
+            rows = (batch.courses, batch.pathways, batch.facts, None, None, None)  # the JSON each statement reads
+            for statement, json in zip(_SQLITE, rows, strict=True):
+                values = {"base": lo, "lo": lo, "hi": hi} | ({} if json is None else {"rows": json})
+                conn.execute(text(statement), {k: v for k, v in values.items() if f":{k}" in statement})
+        keep_days_of(conn, lo, hi)
+
+
+def _json(columns: str) -> str:
+    """SQLite: the rows of the JSON parameter `rows` as a table of these columns."""
+    picked = ", ".join(f"value ->> {n} AS {name}" for n, name in enumerate(columns.split()))
+    return f"(SELECT {picked} FROM json_each(:rows))"  # nosec B608 - column names from module constants
+
+
+# SQLite: rows straight from the JSON parameters (learners numbered from 0: `:base +` makes them ids), then the
+# history rows the engine writes (actor: the learner; source: import) read back from the rows just written, by
+# learner range (only this batch's learners are in it). Every piece is a constant of this module.
+_ENROLLED = "'enrolled', 'import', NULL"  # an enrollment's history row: its course or its pathway, no lesson
+_MINE = "WHERE learner_id BETWEEN :lo AND :hi"
+_HISTORY = f"INSERT INTO progress_history ({', '.join(HISTORY_COLUMNS.split())}) "
+_ACCOUNTS = (
+    "INSERT INTO learner (" + ", ".join(LEARNER_COLUMNS.split()) + ")"  # nosec B608
+    " SELECT :base + learner, email, name, hash, 'learner', 'UTC', created, 0"
+    f" FROM {_json('learner email name hash created')}"
+)
+_SQLITE = (
+    "INSERT INTO enrollment (" + ", ".join(COURSE_COLUMNS.split()) + ")"  # nosec B608
+    " SELECT :base + learner, course, enrolled, lesson, last, done, total, percent, complete, at, at, enrolled"
+    f" FROM {_json('learner course enrolled lesson last done total percent complete at')}",
+    "INSERT INTO pathway_enrollment (" + ", ".join(PATHWAY_COLUMNS.split()) + ")"  # nosec B608
+    " SELECT :base + learner, pathway, enrolled, NULL, done, total, percent, courses, courses_total, complete, at,"
+    f" at, enrolled FROM {_json('learner pathway enrolled done total percent courses courses_total complete at')}",
+    "INSERT INTO lesson_completion (learner_id, lesson_id, completed_at, source)"  # nosec B608
+    f" SELECT :base + learner, lesson, at, 'import' FROM {_json('learner lesson at')}",
+    f"{_HISTORY}SELECT enrolled_at, learner_id, learner_id, {_ENROLLED}, course_id, NULL, ''"  # nosec B608
+    f" FROM enrollment {_MINE}",
+    f"{_HISTORY}SELECT enrolled_at, learner_id, learner_id, {_ENROLLED}, NULL, pathway_id, ''"  # nosec B608
+    f" FROM pathway_enrollment {_MINE}",
+    f"{_HISTORY}SELECT completed_at, learner_id, learner_id, 'completed', 'import', lesson_id, NULL, NULL, ''"
+    f" FROM lesson_completion {_MINE}",  # nosec B608
+)
+
+
+def _copy(conn: Connection, table: str, columns: str, data: bytes, binary: bool = False) -> None:
+    """COPY ... FROM STDIN of rows already in COPY's text (or binary) format, in one write."""
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    form = " (FORMAT binary)" if binary else ""
+    # Table and column names are this module's constants.
+    with cursor.copy(f"COPY {table} ({', '.join(columns.split())}) FROM STDIN{form}") as copy:  # nosec B608
+        copy.write(data)
