@@ -47,11 +47,6 @@ def idle_limit() -> timedelta:
     return timedelta(days=get_settings().session_idle_days)
 
 
-def ended(now: datetime) -> stored.SessionCondition:
-    """The condition of a session that has ended (past its 30 days, or idle too long): housekeeping purges by it."""
-    return stored.ended(now, idle_limit())
-
-
 def start_session(db: Database, learner_id: int, user_agent: str = "") -> str:
     """A new secret for the cookie; the database keeps only its hash (and the browser's description of itself)."""
     token = secrets.token_urlsafe(32)
