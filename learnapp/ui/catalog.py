@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from functools import partial
 
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from learnapp.services.learning.catalog import catalog_progress, list_catalog
+from learnapp.services.learning.catalog import CatalogEntry, list_catalog
+from learnapp.services.learning.read_model import stored_progress
+from learnapp.services.learning.snapshot import LearnerSnapshot, with_snapshot
 from learnapp.services.learning.views import NodeView, node_key
 from learnapp.ui.events import event
 from learnapp.ui.layout import page
-from learnapp.ui.live.channel import show_progress
+from learnapp.ui.live.channel import read_and_show
 from learnapp.ui.session import SessionState, db
 
 
@@ -29,6 +32,12 @@ class CatalogCard:
     percent: int = 0
 
 
+def _read(learner_id: int) -> tuple[tuple[list[CatalogEntry], dict[str, NodeView]], LearnerSnapshot]:
+    """The listing, and the learner's stored progress on it with the tab's snapshot from one read."""
+    progress, snapshot = with_snapshot(db(), learner_id, stored_progress)
+    return (list_catalog(db()), progress), snapshot
+
+
 class CatalogState(SessionState):
     entries: rx.Field[list[CatalogCard]] = rx.field(default_factory=list)
     loaded: rx.Field[bool] = rx.field(False)
@@ -37,11 +46,11 @@ class CatalogState(SessionState):
     async def load(self) -> None:
         account = await self._account()
         # Off the event loop: a database call must never stall other clients.
-        entries = await asyncio.to_thread(list_catalog, db())
         progress: dict[str, NodeView] = {}
-        if account is not None:
-            progress = await asyncio.to_thread(catalog_progress, db(), account.id)
-            await show_progress(self, account.id)
+        if account is None:
+            entries = await asyncio.to_thread(list_catalog, db())
+        else:
+            entries, progress = await read_and_show(self, account.id, partial(_read, account.id))
         found = [(e, progress.get(node_key(e.kind, e.slug))) for e in entries]
         self.entries = [
             CatalogCard(

@@ -1,17 +1,22 @@
-"""UI: the frame a course page and a pathway page share: header, a titled list, or a note that it does not exist."""
+"""UI: what a course page and a pathway page share: their frame, their read, and their Enroll and Start over."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 import reflex as rx
 from reflex.event import EventSpec
 
-from learnapp.services.errors import LearnappError
+from learnapp.services.errors import LearnappError, NotFound
+from learnapp.services.learning.snapshot import LearnerSnapshot
 from learnapp.ui.layout import page
-from learnapp.ui.live.channel import change_here
+from learnapp.ui.live.channel import change_here, read_and_show
 from learnapp.ui.session import SessionState, db
+
+T = TypeVar("T")
 
 
 def node_page(
@@ -38,3 +43,20 @@ async def change_node(state: SessionState, write: Callable[..., object], slug: s
     except LearnappError as error:
         return rx.toast.error(error.message)
     return None
+
+
+async def read_node(
+    state: SessionState,
+    slug: str,
+    visit: Callable[[str], T],
+    read: Callable[[int, str], tuple[T, LearnerSnapshot]],
+) -> T | None:
+    """The page's read of a course or pathway: a visitor's alone; a learner's with their progress, from the same
+    read, shown in this tab (read_and_show). None when the slug names nothing."""
+    account = await state._account()
+    try:
+        if account is None:
+            return await asyncio.to_thread(visit, slug)
+        return await read_and_show(state, account.id, partial(read, account.id, slug))
+    except NotFound:
+        return None

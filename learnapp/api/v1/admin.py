@@ -15,8 +15,7 @@ from learnapp.api.v1.deps import Admin, LearnerId
 from learnapp.api.v1.errors import responses
 from learnapp.services.admin.stats import course_stats, pathway_stats
 from learnapp.services.engine.course_refresh import recalculate_course
-from learnapp.services.learning.learner_progress import learner_account, learner_progress
-from learnapp.services.learning.my_stats import learner_stats
+from learnapp.services.learning.learner_progress import learner_account, progress_and_stats
 
 CourseSlug = Annotated[str, Path(max_length=120, examples=["ac-course"])]
 PathwaySlug = Annotated[str, Path(max_length=120, examples=["path"])]
@@ -41,10 +40,11 @@ def pathway_statistics(pathway: PathwaySlug, _admin: Admin, db: DB) -> NodeStats
 def learner(learner_id: LearnerId, _admin: Admin, db: DB) -> s.AdminLearnerPublic:
     """Any learner's account, enrollments with progress, and stats."""
     account = learner_account(db, learner_id)
+    progress, stats = progress_and_stats(db, learner_id)
     return s.AdminLearnerPublic(
         learner=presenters.account(account),
-        progress=presenters.learner_progress(learner_id, learner_progress(db, learner_id)),
-        stats=presenters.stats(learner_stats(db, learner_id)),
+        progress=presenters.learner_progress(learner_id, progress),
+        stats=presenters.stats(stats),
     )
 
 

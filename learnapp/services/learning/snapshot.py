@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from learnapp.domain import progress as rules
 from learnapp.persistence.db import Connection, Database
-from learnapp.persistence.learner_read import LearnerRead, Part, learner_read
+from learnapp.persistence.learner_read import LearnerRead, Part, learner_read, read_learner
 from learnapp.persistence.notices import Notice
 from learnapp.services.learning.views import node_key
 
+T = TypeVar("T")
 EXTRAS = Part.CERTIFICATES | Part.NOTICES  # what a snapshot holds beyond checkmarks and counts
 
 
@@ -25,6 +28,14 @@ class LearnerSnapshot:
     unread: int = 0
     notices: tuple[Notice, ...] = ()  # the most recent, newest first
     version: int = 0  # the learner's progress version this picture was read at
+
+
+def with_snapshot(
+    db: Database, learner_id: int, build: Callable[[LearnerRead], T], parts: Part = Part.NONE
+) -> tuple[T, LearnerSnapshot]:
+    """A screen built from a read holding `parts`, and the tab's snapshot, from that one read of the learner."""
+    read = read_learner(db, learner_id, parts | EXTRAS)
+    return build(read), snapshot_of(read)
 
 
 def learner_snapshot(db: Database, learner_id: int, extras: bool = True) -> LearnerSnapshot:

@@ -21,6 +21,7 @@ from reflex.state import BaseState
 from learnapp.services.accounts.sessions import session_digest
 from learnapp.services.engine import live
 from learnapp.services.engine.live import ProgressChanged, ProgressRead, Scope
+from learnapp.services.learning.snapshot import LearnerSnapshot
 from learnapp.ui.live.reflex_adapter import is_connected, serving, socket_proven, tab_state
 from learnapp.ui.live.tab_directory import directory
 from learnapp.ui.live.tab_state import LearnerSync
@@ -55,6 +56,17 @@ async def show_progress(state: BaseState, learner_id: int, reload: Reload = Relo
     if reload is Reload.WHEN_STALE and socket is Socket.KNOWN and time.time() - sync._refreshed_at < FRESH_FOR:
         return
     sync._show(learner_id, await asyncio.to_thread(live.read_now, db(), learner_id))
+
+
+async def read_and_show(state: BaseState, learner_id: int, read: Callable[[], tuple[T, LearnerSnapshot]]) -> T:
+    """A page's read that also holds the learner's progress (services/learning/snapshot.with_snapshot): this tab is
+    listed as the learner's first, so a change committed after the read reaches it, then the page and its live
+    progress are read in one thread hop and one transaction, and the progress shown. Returns what the page shows.
+    """
+    sync, _socket = await _listed(state, learner_id)
+    page, snapshot = await asyncio.to_thread(read)
+    sync._show(learner_id, ProgressRead(snapshot, Scope.ALL))
+    return page
 
 
 async def change_here(state: BaseState, learner_id: int, write: Callable[..., T], *args: Any, **kwargs: Any) -> T:

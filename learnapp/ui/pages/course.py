@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 import reflex as rx
 from reflex.event import EventSpec
@@ -11,23 +12,29 @@ from learnapp.domain import routes
 from learnapp.services.engine.completion import reset_course
 from learnapp.services.engine.enrollment import enroll_course
 from learnapp.services.engine.shared_credit import SharedCredit, shared_credit
-from learnapp.services.errors import NotFound
 from learnapp.services.learning.progress import course_outline
+from learnapp.services.learning.read_model import course_view
+from learnapp.services.learning.snapshot import LearnerSnapshot, with_snapshot
 from learnapp.services.learning.views import NodeView
 from learnapp.ui.catalog import plural
 from learnapp.ui.certificate import certificate_status
 from learnapp.ui.events import event
 from learnapp.ui.layout import link_button, progress_bar
-from learnapp.ui.live.channel import show_progress
 from learnapp.ui.live.expressions import course_completed, course_percent
-from learnapp.ui.node_page import change_node, node_page
+from learnapp.ui.node_page import change_node, node_page, read_node
 from learnapp.ui.outline import ModuleItem, outline, outline_items
 from learnapp.ui.session import SessionState, db
 from learnapp.ui.words import plural_var
 
 
-def _read(learner_id: int | None, slug: str) -> tuple[NodeView, SharedCredit]:
-    return course_outline(db(), learner_id, slug), shared_credit(db(), learner_id, slug)
+def _visit(slug: str) -> tuple[NodeView, SharedCredit]:
+    return course_outline(db(), None, slug), shared_credit(db(), None, slug)
+
+
+def _read(learner_id: int, slug: str) -> tuple[tuple[NodeView, SharedCredit], LearnerSnapshot]:
+    """The outline and the tab's progress from one read; what Start over takes from other courses beside it."""
+    view, snapshot = with_snapshot(db(), learner_id, partial(course_view, slug=slug))
+    return (view, shared_credit(db(), learner_id, slug)), snapshot
 
 
 def _resets(credit: SharedCredit) -> list[str]:
@@ -52,19 +59,16 @@ class CourseState(SessionState):
 
     @event
     async def load(self) -> None:
-        account = await self._account()
-        try:
-            view, credit = await asyncio.to_thread(_read, account.id if account else None, self._param("course"))
-        except NotFound:
+        found = await read_node(self, self._param("course"), _visit, _read)
+        if found is None:
             self.found = False
             return
+        view, credit = found
         self.found, self.slug, self.title = True, view.slug, view.title
         self.enrolled, self.total, self.next_lesson = view.enrolled, view.total, view.next_lesson or ""
         self.modules = outline_items(view, credit)
         self.resets_elsewhere = _resets(credit)
         self.open_modules = [m.slug for m in self.modules]
-        if account is not None:
-            await show_progress(self, account.id)
 
     @event
     async def enroll(self) -> EventSpec | rx.EventHandler | None:

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
+from functools import partial
 
 import reflex as rx
 from reflex.event import EventSpec
 from reflex.vars import ObjectVar
 
 from learnapp.domain import routes
-from learnapp.services.learning.dashboard import Dashboard, dashboard
+from learnapp.services.learning.dashboard import READ, Dashboard, dashboard_of
+from learnapp.services.learning.snapshot import with_snapshot
 from learnapp.services.learning.views import NodeView
 from learnapp.ui import live_vars
 from learnapp.ui.catalog import plural
 from learnapp.ui.certificate import certificate_status
 from learnapp.ui.events import event
 from learnapp.ui.layout import link_button, page, progress_bar
-from learnapp.ui.live.channel import show_progress
+from learnapp.ui.live.channel import read_and_show
 from learnapp.ui.live.expressions import course_percent
 from learnapp.ui.session import SessionState, db
 
@@ -95,7 +96,9 @@ class MyLearningState(SessionState):
         account = await self._account()
         if account is None:
             return self._login_redirect()
-        board: Dashboard = await asyncio.to_thread(dashboard, db(), account.id)
+        board: Dashboard = await read_and_show(
+            self, account.id, partial(with_snapshot, db(), account.id, dashboard_of, READ)
+        )
         s = board.stats
         self.cards = [_card(c) for c in board.cards]
         self.pathways = [_pathway(p) for p in board.pathways]
@@ -113,7 +116,6 @@ class MyLearningState(SessionState):
         }
         self.weekly = [{"week": start.strftime("%-d %b"), "lessons": count} for start, count in s.weekly]
         self.badges = [{"title": a.title, "text": a.description, "earned": a.earned} for a in board.achievements]
-        await show_progress(self, account.id)
         return None
 
     @event

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
+from functools import partial
 
 import reflex as rx
 from reflex.event import EventSpec
@@ -11,18 +11,18 @@ from reflex.vars import NumberVar, ObjectVar
 
 from learnapp.domain import routes
 from learnapp.services.engine.enrollment import enroll_pathway
-from learnapp.services.errors import NotFound
 from learnapp.services.learning.catalog import descriptions
 from learnapp.services.learning.progress import pathway_outline
+from learnapp.services.learning.read_model import pathway_view
+from learnapp.services.learning.snapshot import LearnerSnapshot, with_snapshot
 from learnapp.services.learning.views import NodeView
 from learnapp.ui import live_vars
 from learnapp.ui.catalog import card_link, plural
 from learnapp.ui.certificate import certificate_status
 from learnapp.ui.events import event
 from learnapp.ui.layout import link_button, progress_bar
-from learnapp.ui.live.channel import show_progress
 from learnapp.ui.live.expressions import course_percent
-from learnapp.ui.node_page import change_node, node_page
+from learnapp.ui.node_page import change_node, node_page, read_node
 from learnapp.ui.session import SessionState, db
 from learnapp.ui.words import plural_var
 
@@ -37,8 +37,17 @@ class PathwayCourse:
     meta: str = ""
 
 
-def _read(learner_id: int | None, slug: str) -> tuple[NodeView, dict[str, str]]:
-    view = pathway_outline(db(), learner_id, slug)
+def _visit(slug: str) -> tuple[NodeView, dict[str, str]]:
+    return _described(pathway_outline(db(), None, slug))
+
+
+def _read(learner_id: int, slug: str) -> tuple[tuple[NodeView, dict[str, str]], LearnerSnapshot]:
+    """The outline and the tab's progress from one read; the descriptions beside it."""
+    view, snapshot = with_snapshot(db(), learner_id, partial(pathway_view, slug=slug))
+    return _described(view), snapshot
+
+
+def _described(view: NodeView) -> tuple[NodeView, dict[str, str]]:
     return view, descriptions(db(), [view.slug], [c.slug for c in view.courses])
 
 
@@ -56,12 +65,11 @@ class PathwayState(SessionState):
 
     @event
     async def load(self) -> None:
-        account = await self._account()
-        try:
-            view, texts = await asyncio.to_thread(_read, account.id if account else None, self._param("pathway"))
-        except NotFound:
+        found = await read_node(self, self._param("pathway"), _visit, _read)
+        if found is None:
             self.found, self.slug, self.courses = False, "", []
             return
+        view, texts = found
         self.found, self.slug, self.title = True, view.slug, view.title
         self.description = texts.get(view.key, "")
         self.enrolled, self.total, self.percent = view.enrolled, view.total, view.percent
@@ -80,8 +88,6 @@ class PathwayState(SessionState):
             )
             for number, c in enumerate(view.courses, start=1)
         ]
-        if account is not None:
-            await show_progress(self, account.id)
 
     @event
     async def enroll(self) -> EventSpec | rx.EventHandler | None:
