@@ -13,6 +13,7 @@ from learnapp.persistence.db import Database
 from learnapp.persistence.facts import append_history
 from learnapp.persistence.facts import history_entry as entry
 from learnapp.services.errors import NotFound
+from learnapp.services.learning.views import NodeView
 from learnapp.services.notices.certificates import CertificateView, certificates_of
 
 HISTORY_LIMIT = 200
@@ -42,20 +43,6 @@ class LearnerRow:
 
 
 @dataclass(frozen=True)
-class LearnerEnrollment:
-    kind: str
-    slug: str
-    title: str
-    completed: int
-    total: int
-    percent: int
-    complete: bool
-    enrolled_at: datetime
-    last_accessed_at: datetime | None
-    first_completed_at: datetime | None
-
-
-@dataclass(frozen=True)
 class HistoryItem:
     at: datetime
     action: str
@@ -74,9 +61,26 @@ class LearnerDetail:
     time_zone: str
     created_at: datetime
     lessons_completed: int
-    enrollments: tuple[LearnerEnrollment, ...]
+    enrollments: tuple[NodeView, ...]  # retired courses and pathways too, in the catalog's order
     history: tuple[HistoryItem, ...]  # newest first, at most HISTORY_LIMIT
     certificates: tuple[CertificateView, ...]
+
+
+def _enrollment(kind: str, slug: str, title: str, *counts: Any) -> NodeView:
+    completed, total, percent, complete, enrolled_at, last_accessed_at, first_completed_at = counts
+    return NodeView(
+        kind,
+        slug,
+        title,
+        True,
+        completed,
+        total,
+        percent,
+        complete,
+        enrolled_at=enrolled_at,
+        last_accessed_at=last_accessed_at,
+        first_completed_at=first_completed_at,
+    )
 
 
 def find_learners(db: Database, text: str = "", limit: int = 25) -> list[LearnerRow]:
@@ -92,7 +96,7 @@ def learner_detail(db: Database, learner_id: int) -> LearnerDetail:
             raise NotFound("Unknown learner")
         lessons = admin_learners.lessons_completed(conn, learner_id)
         rows = [
-            LearnerEnrollment(kind, *row)
+            _enrollment(kind, *row)
             for kind in ("course", "pathway")
             for row in admin_learners.enrollments(conn, kind, learner_id)
         ]

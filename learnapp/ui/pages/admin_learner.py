@@ -17,12 +17,12 @@ from learnapp.domain.ids import parse_id
 from learnapp.services.admin.learners import (
     HistoryItem,
     LearnerDetail,
-    LearnerEnrollment,
     learner_detail,
     reissue_certificate,
 )
 from learnapp.services.engine.completion import reset_course
 from learnapp.services.errors import LearnappError, NotFound
+from learnapp.services.learning.views import NodeView
 from learnapp.services.notices.certificates import CertificateView
 from learnapp.ui.events import event
 from learnapp.ui.layout import data_table, progress_bar, scroll_box, visually_hidden
@@ -38,7 +38,7 @@ def _when(moment: datetime | None, zone: ZoneInfo, with_time: bool = False) -> s
     return moment.astimezone(zone).strftime("%-d %b %Y %H:%M" if with_time else "%-d %b %Y")
 
 
-def _enrollment(e: LearnerEnrollment, zone: ZoneInfo) -> dict[str, Any]:
+def _enrollment(e: NodeView, zone: ZoneInfo) -> dict[str, Any]:
     return {
         "kind": e.kind,
         "slug": e.slug,
