@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from enum import Flag, auto
@@ -55,7 +55,8 @@ class LearnerRead:
     learner_id: int | None
     catalog: Catalog
     version: int = 0  # the learner's progress version this read was taken at
-    done: frozenset[int] = frozenset()  # lesson ids the learner holds complete (retired lessons included)
+    # Lesson ids the learner holds complete (retired lessons included); read-only, as every field here.
+    done: Set[int] = frozenset()
     # Every stored row of the learner by node id, retired nodes included (their counts still count in stats).
     courses: Mapping[int, StoredProgress] = field(default_factory=dict)
     pathways: Mapping[int, StoredProgress] = field(default_factory=dict)
@@ -66,7 +67,7 @@ class LearnerRead:
     certificates: tuple[certs.CertificateRow, ...] = ()
     unread: int = 0
     notices: tuple[Notice, ...] = ()  # the most recent, newest first
-    activity: frozenset[tuple[date, int]] = frozenset()  # (local day, lesson)
+    activity: Set[tuple[date, int]] = frozenset()  # (local day, lesson)
     seconds_spent: int = 0
 
 
@@ -106,7 +107,7 @@ def learner_read(conn: Connection, learner_id: int | None, parts: Part = Part.NO
         return LearnerRead(None, catalog)
     who = {"learner": learner_id}
     version = progress_version(conn, learner_id)
-    done = frozenset(done_ids(conn, learner_id))
+    done = done_ids(conn, learner_id)  # not copied: a click reads it
     courses = {row[1]: StoredProgress(*row) for row in conn.execute(_COURSE_ROWS, who)}
     pathways = {row[1]: StoredProgress(*row) for row in conn.execute(_PATHWAY_ROWS, who)}
     access: tuple[Access, ...] = ()
@@ -115,7 +116,7 @@ def learner_read(conn: Connection, learner_id: int | None, parts: Part = Part.NO
     issued: tuple[certs.CertificateRow, ...] = ()
     unread = 0
     notices: tuple[Notice, ...] = ()
-    days: frozenset[tuple[date, int]] = frozenset()
+    days: Set[tuple[date, int]] = frozenset()
     seconds = 0
     if parts & Part.ACCESS:
         access = (
@@ -131,7 +132,7 @@ def learner_read(conn: Connection, learner_id: int | None, parts: Part = Part.NO
     if parts & Part.NOTICES:
         unread, notices = unread_count(conn, learner_id), tuple(recent_notices(conn, learner_id))
     if parts & Part.STATS:
-        days = frozenset(activity(conn, learner_id))
+        days = activity(conn, learner_id)
         seconds = int(conn.execute(_SECONDS, who).scalar() or 0)
     return LearnerRead(
         learner_id,
