@@ -7,7 +7,7 @@ from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import Connection, select, text
 
-from learnapp.persistence.activity import keep_days_of
+from learnapp.persistence.activity import keep_new_days
 from learnapp.persistence.handles import LEARNER
 from learnapp.persistence.population_checks import checked_per_batch
 from learnapp.persistence.population_rows import (
@@ -97,7 +97,7 @@ def write_batch(
             for statement, json in zip(_SQLITE, rows, strict=True):
                 values = {"base": lo, "lo": lo, "hi": hi} | ({} if json is None else {"rows": json})
                 conn.execute(text(statement), {k: v for k, v in values.items() if f":{k}" in statement})
-        keep_days_of(conn, lo, hi)
+        keep_new_days(conn, lo, hi)
 
 
 def _json(columns: str) -> str:
