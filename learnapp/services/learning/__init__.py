@@ -1,1 +1,1 @@
-"""What a learner reads: catalog, outline, player, enrollments, My Learning, the tab's snapshot."""
+"""What a learner reads: each screen built by read_model's pure functions from one read (persistence/learner_read)."""

@@ -66,6 +66,9 @@ class NodeView:
         return node_key(self.kind, self.slug)
 
 
+PATHWAY_KEY = "pathway:"  # before a pathway's slug in its key (a browser builds keys from it too)
+
+
 def node_key(kind: str, slug: str) -> str:
-    """The one key of a node's progress: a course by its slug, a pathway as "pathway:<slug>" (as tabs hold it)."""
-    return slug if kind == "course" else f"{kind}:{slug}"
+    """The one key of a node's progress and certificate: a course's slug, a pathway's after PATHWAY_KEY."""
+    return slug if kind == "course" else PATHWAY_KEY + slug

@@ -12,7 +12,7 @@ from reflex.vars import ObjectVar
 from learnapp.domain import routes
 from learnapp.services.learning.dashboard import READ, Dashboard, dashboard_of
 from learnapp.services.learning.snapshot import with_snapshot
-from learnapp.services.learning.views import NodeView
+from learnapp.services.learning.views import PATHWAY_KEY, NodeView
 from learnapp.ui import live_vars
 from learnapp.ui.catalog import plural
 from learnapp.ui.certificate import certificate_status
@@ -240,7 +240,7 @@ def course_row(card: ObjectVar[CardItem]) -> rx.Component:
 
 def pathway_row(item: ObjectVar[PathwayItem]) -> rx.Component:
     """Stored pathway progress (pushed live with the learner's courses) and its certificate, like a course's."""
-    stored = live_vars.courses()["pathway:" + item.slug.to(str)]
+    stored = live_vars.courses()[PATHWAY_KEY + item.slug.to(str)]
     percent = rx.cond(stored, stored["percent"].to(int), item.percent).to(int)
     return rx.card(
         rx.flex(
@@ -260,7 +260,7 @@ def pathway_row(item: ObjectVar[PathwayItem]) -> rx.Component:
                             item.completed_on != "",
                             rx.text("Completed " + item.completed_on.to(str), size="1", color_scheme="gray"),
                         ),
-                        certificate_status("pathway:" + item.slug.to(str)),
+                        certificate_status(PATHWAY_KEY + item.slug.to(str)),
                         spacing="2",
                     ),
                 ),

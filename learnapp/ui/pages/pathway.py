@@ -15,7 +15,7 @@ from learnapp.services.learning.catalog import descriptions
 from learnapp.services.learning.progress import pathway_outline
 from learnapp.services.learning.read_model import pathway_view
 from learnapp.services.learning.snapshot import LearnerSnapshot, with_snapshot
-from learnapp.services.learning.views import NodeView
+from learnapp.services.learning.views import PATHWAY_KEY, NodeView
 from learnapp.ui import live_vars
 from learnapp.ui.catalog import card_link, plural
 from learnapp.ui.certificate import certificate_status
@@ -96,7 +96,7 @@ class PathwayState(SessionState):
 
 def pathway_percent() -> NumberVar[int]:
     """The stored lesson-weighted percent, pushed live to every tab; the page's own read until then."""
-    stored = live_vars.courses()["pathway:" + PathwayState.slug]
+    stored = live_vars.courses()[PATHWAY_KEY + PathwayState.slug]
     return rx.cond(stored, stored["percent"].to(int), PathwayState.percent).to(int)
 
 
@@ -131,8 +131,7 @@ def pathway_header() -> rx.Component:
                         size="3",
                     ),
                 ),
-                # Keyed "pathway:<slug>" in the learner's live certificates, as the bell's notice links it.
-                rx.cond(percent >= 100, certificate_status("pathway:" + PathwayState.slug)),
+                rx.cond(percent >= 100, certificate_status(PATHWAY_KEY + PathwayState.slug)),
                 width="100%",
                 spacing="2",
             ),
