@@ -566,20 +566,21 @@ def check_consistency(path: Path) -> int:
 
 RECORD_STEPS = (
     ("_countable_lesson: lock learner + current_catalog", "completion.py", "_countable_lesson"),
-    ("enrollments_for (check, then again in refresh)", "facts.py", "enrollments_for"),
     ("insert_completion", "facts.py", "insert_completion"),
-    ("get_completion", "facts.py", "get_completion"),
     ("recompute (total)", "refresh.py", "recompute"),
     ("  completion_times (every fact of the learner)", "facts.py", "completion_times"),
-    ("  _refresh_course (domain rules + setattr)", "refresh.py", "_refresh_course"),
+    ("  _one_learner (domain rules)", "refresh.py", "_one_learner"),
+    ("  follow_changes (milestones, history of changes)", "refresh.py", "follow_changes"),
+    ("statistics deltas and counters (at flush)", "stats_deltas.py", "flush"),
+    ("progress_changes (the push's read)", "unit_of_work.py", "progress_changes"),
     ("ORM flush: history INSERT + enrollment UPDATE ¹", "session.py", "_flush"),
     ("commit (leaving session.begin()) ¹", "session.py", "commit"),
 )
 READ_STEPS = (
-    ("current_catalog (catalog version query)", "catalog.py", "current_catalog"),
-    ("completion_times (every fact of the learner)", "facts.py", "completion_times"),
-    ("_enrolled", "services/learning/progress.py", "_enrolled"),
-    ("_course_view (rules + 220 LessonViews)", "services/learning/progress.py", "_course_view"),
+    ("learner_read (one read transaction)", "learner_read.py", "learner_read"),
+    ("  current_catalog (catalog version query)", "catalog.py", "current_catalog"),
+    ("  done_ids (the learner's facts)", "facts.py", "done_ids"),
+    ("_outline (rules + 220 LessonViews)", "services/learning/read_model.py", "_outline"),
     ("  course_progress (domain)", "domain/progress.py", "course_progress"),
     ("  next_lesson (domain)", "domain/progress.py", "next_lesson"),
 )
