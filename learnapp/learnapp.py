@@ -17,7 +17,6 @@ from learnapp.logs import configure_logging
 from learnapp.services.operations.deployment import refuse_unsafe_start
 from learnapp.settings import get_settings
 from learnapp.ui.binding import SessionBinding
-from learnapp.ui.catalog import CatalogState, catalog_page
 from learnapp.ui.live.channel import connect_tabs
 from learnapp.ui.pages.admin_content import ContentState, content_page
 from learnapp.ui.pages.admin_course import NodeStatsState, course_stats_page, pathway_stats_page
@@ -27,6 +26,7 @@ from learnapp.ui.pages.admin_operations import OperationsState, operations_page
 from learnapp.ui.pages.admin_overview import OverviewState, overview_page
 from learnapp.ui.pages.admin_webhooks import WebhooksState, webhooks_page
 from learnapp.ui.pages.auth_pages import AuthFormState, login_page, signup_page
+from learnapp.ui.pages.catalog import CatalogState, catalog_page
 from learnapp.ui.pages.confirm_email import ConfirmEmailState, confirm_email_page
 from learnapp.ui.pages.course import CourseState, course_page
 from learnapp.ui.pages.my_learning import MyLearningState, my_learning_page

@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ArrayVar, NumberVar, ObjectVar
 
-from learnapp.ui import live_vars
 from learnapp.ui.events import event
+from learnapp.ui.live import vars as live_vars
 from learnapp.ui.live.tab_state import LearnerSync
 from learnapp.ui.pages.course import CourseState
 

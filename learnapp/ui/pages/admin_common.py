@@ -11,7 +11,7 @@ import reflex as rx
 from reflex.vars import ArrayVar, ObjectVar
 
 from learnapp.services.accounts.learners import Account
-from learnapp.ui.layout import page, scroll_box
+from learnapp.ui.components.layout import page, scroll_box
 from learnapp.ui.live.channel import show_progress
 from learnapp.ui.session import SessionState
 

@@ -13,8 +13,8 @@ from reflex.event import EventSpec
 from learnapp.domain import routes
 from learnapp.services.admin.stats import NodeStats, course_stats, pathway_stats
 from learnapp.services.errors import NotFound
+from learnapp.ui.components.layout import link_button
 from learnapp.ui.events import event
-from learnapp.ui.layout import link_button
 from learnapp.ui.pages.admin_common import (
     AXIS,
     AdminState,

@@ -13,8 +13,8 @@ from reflex.vars import ObjectVar
 
 from learnapp.domain import routes
 from learnapp.services.mail.deliveries import Delivery, recent_deliveries, retry_delivery
+from learnapp.ui.components.layout import data_table
 from learnapp.ui.events import event
-from learnapp.ui.layout import data_table
 from learnapp.ui.pages.admin_common import AdminState, admin_page, crumbs, header
 from learnapp.ui.session import db
 

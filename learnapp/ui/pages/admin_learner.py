@@ -24,8 +24,8 @@ from learnapp.services.engine.completion import reset_course
 from learnapp.services.errors import LearnappError, NotFound
 from learnapp.services.learning.views import NodeView
 from learnapp.services.notices.certificates import CertificateView
+from learnapp.ui.components.layout import data_table, progress_bar, scroll_box, visually_hidden
 from learnapp.ui.events import event
-from learnapp.ui.layout import data_table, progress_bar, scroll_box, visually_hidden
 from learnapp.ui.pages.admin_common import AdminState, admin_page, crumbs, header, table, tiles
 from learnapp.ui.session import db
 

@@ -16,8 +16,8 @@ from reflex.vars import ObjectVar, StringVar
 from learnapp.domain import routes
 from learnapp.services.admin.operations_view import RunFile, RunRow, operation_runs
 from learnapp.services.operations.runs import runs_folder
+from learnapp.ui.components.layout import data_table
 from learnapp.ui.events import event
-from learnapp.ui.layout import data_table
 from learnapp.ui.pages.admin_common import AdminState, admin_page, crumbs, header, number
 from learnapp.ui.session import db
 

@@ -14,8 +14,8 @@ from reflex.vars import ObjectVar
 from learnapp.domain import routes
 from learnapp.services.admin.learners import LearnerRow, find_learners
 from learnapp.services.admin.stats import Overview, RankedNode, overview
+from learnapp.ui.components.layout import data_table, link_button
 from learnapp.ui.events import event
-from learnapp.ui.layout import data_table, link_button
 from learnapp.ui.pages.admin_common import (
     AdminState,
     admin_page,

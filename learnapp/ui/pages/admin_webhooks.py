@@ -17,8 +17,8 @@ from learnapp.persistence.webhooks import DeliveryLog
 from learnapp.services.errors import LearnappError
 from learnapp.services.integrations import webhooks as service
 from learnapp.services.integrations.webhooks import TOPICS, EndpointView
+from learnapp.ui.components.layout import data_table, keyed_form, visually_hidden
 from learnapp.ui.events import event
-from learnapp.ui.layout import data_table, keyed_form, visually_hidden
 from learnapp.ui.pages.admin_common import AdminState, admin_page, crumbs, header, number
 from learnapp.ui.session import db
 

@@ -7,8 +7,8 @@ from reflex.event import EventSpec
 
 from learnapp.domain import routes
 from learnapp.domain.redirects import safe_redirect
+from learnapp.ui.components.layout import page, post_form
 from learnapp.ui.events import event
-from learnapp.ui.layout import page, post_form
 from learnapp.ui.session import SessionState
 
 

@@ -16,15 +16,15 @@ from learnapp.services.learning.progress import course_outline
 from learnapp.services.learning.read_model import course_view
 from learnapp.services.learning.snapshot import LearnerSnapshot, with_snapshot
 from learnapp.services.learning.views import NodeView
-from learnapp.ui.catalog import plural
-from learnapp.ui.certificate import certificate_status
+from learnapp.ui.components.certificate import certificate_status
+from learnapp.ui.components.layout import link_button, progress_bar
+from learnapp.ui.components.node_page import change_node, node_page, read_node
+from learnapp.ui.components.outline import ModuleItem, outline, outline_items
+from learnapp.ui.components.words import plural_var
 from learnapp.ui.events import event
-from learnapp.ui.layout import link_button, progress_bar
 from learnapp.ui.live.expressions import course_completed, course_percent
-from learnapp.ui.node_page import change_node, node_page, read_node
-from learnapp.ui.outline import ModuleItem, outline, outline_items
+from learnapp.ui.pages.catalog import plural
 from learnapp.ui.session import SessionState, db
-from learnapp.ui.words import plural_var
 
 
 def _visit(slug: str) -> tuple[NodeView, SharedCredit]:

@@ -13,13 +13,13 @@ from learnapp.domain import routes
 from learnapp.services.learning.dashboard import READ, Dashboard, dashboard_of
 from learnapp.services.learning.snapshot import with_snapshot
 from learnapp.services.learning.views import PATHWAY_KEY, NodeView
-from learnapp.ui import live_vars
-from learnapp.ui.catalog import plural
-from learnapp.ui.certificate import certificate_status
+from learnapp.ui.components.certificate import certificate_status
+from learnapp.ui.components.layout import link_button, page, progress_bar
 from learnapp.ui.events import event
-from learnapp.ui.layout import link_button, page, progress_bar
+from learnapp.ui.live import vars as live_vars
 from learnapp.ui.live.channel import read_and_show
 from learnapp.ui.live.expressions import course_percent
+from learnapp.ui.pages.catalog import plural
 from learnapp.ui.session import SessionState, db
 
 

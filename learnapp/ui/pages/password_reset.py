@@ -8,8 +8,8 @@ import reflex as rx
 
 from learnapp.domain import routes
 from learnapp.services.mail.reset import EXPIRED, link_is_usable
+from learnapp.ui.components.layout import link_button, page, post_form
 from learnapp.ui.events import event
-from learnapp.ui.layout import link_button, page, post_form
 from learnapp.ui.pages.auth_pages import field
 from learnapp.ui.session import SessionState, db
 

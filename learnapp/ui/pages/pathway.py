@@ -16,15 +16,15 @@ from learnapp.services.learning.progress import pathway_outline
 from learnapp.services.learning.read_model import pathway_view
 from learnapp.services.learning.snapshot import LearnerSnapshot, with_snapshot
 from learnapp.services.learning.views import PATHWAY_KEY, NodeView
-from learnapp.ui import live_vars
-from learnapp.ui.catalog import card_link, plural
-from learnapp.ui.certificate import certificate_status
+from learnapp.ui.components.certificate import certificate_status
+from learnapp.ui.components.layout import link_button, progress_bar
+from learnapp.ui.components.node_page import change_node, node_page, read_node
+from learnapp.ui.components.words import plural_var
 from learnapp.ui.events import event
-from learnapp.ui.layout import link_button, progress_bar
+from learnapp.ui.live import vars as live_vars
 from learnapp.ui.live.expressions import course_percent
-from learnapp.ui.node_page import change_node, node_page, read_node
+from learnapp.ui.pages.catalog import card_link, plural
 from learnapp.ui.session import SessionState, db
-from learnapp.ui.words import plural_var
 
 
 @dataclass

@@ -28,9 +28,10 @@ from learnapp.services.learning.lesson_markdown import clean_markdown
 from learnapp.services.learning.lessons import open_lesson
 from learnapp.services.learning.progress import record_time_spent
 from learnapp.services.operations.test_faults import injected_fault
-from learnapp.ui.certificate import certificate_status
+from learnapp.ui.components.certificate import certificate_status
+from learnapp.ui.components.layout import MARKDOWN_COMPONENTS, link_button, page, progress_bar
+from learnapp.ui.components.outline import ModuleItem, outline, structure_items
 from learnapp.ui.events import event
-from learnapp.ui.layout import MARKDOWN_COMPONENTS, link_button, page, progress_bar
 from learnapp.ui.live.channel import Reload, change_here, show_progress
 from learnapp.ui.live.expressions import (
     ClickProblem,
@@ -40,7 +41,6 @@ from learnapp.ui.live.expressions import (
     lesson_done,
     unsaved_count,
 )
-from learnapp.ui.outline import ModuleItem, outline, structure_items
 from learnapp.ui.session import SessionState, db
 
 log = logging.getLogger("learnapp.player")

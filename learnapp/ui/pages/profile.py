@@ -16,8 +16,8 @@ from learnapp.services.accounts.sessions import account_changed
 from learnapp.services.accounts.tokens import MAX_LIVE, TokenView, create_token, list_tokens, revoke_token
 from learnapp.services.accounts.tokens import MAX_NAME as MAX_TOKEN_NAME
 from learnapp.services.errors import LearnappError
+from learnapp.ui.components.layout import keyed_form, page
 from learnapp.ui.events import event
-from learnapp.ui.layout import keyed_form, page
 from learnapp.ui.live.channel import show_progress
 from learnapp.ui.pages.profile_email import email_card
 from learnapp.ui.pages.profile_email_change import email_change_card

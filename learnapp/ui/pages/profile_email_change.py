@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import reflex as rx
 from reflex.event import EventSpec
 
+from learnapp.ui.components.layout import post_form
 from learnapp.ui.events import event
-from learnapp.ui.layout import post_form
 from learnapp.ui.session import SessionState
 
 FORM = "email-change-form"

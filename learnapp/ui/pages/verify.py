@@ -7,8 +7,8 @@ import asyncio
 import reflex as rx
 
 from learnapp.services.notices.certificates import verify
+from learnapp.ui.components.layout import page
 from learnapp.ui.events import event
-from learnapp.ui.layout import page
 from learnapp.ui.session import SessionState, db
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from learnapp.domain import routes
-from learnapp.ui.layout import link_button
-from learnapp.ui.live_vars import certificates
+from learnapp.ui.components.layout import link_button
+from learnapp.ui.live.vars import certificates
 
 
 def certificate_status(key: rx.Var | str) -> rx.Component:

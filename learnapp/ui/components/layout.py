@@ -10,7 +10,7 @@ from reflex.components.react_router.dom import ReactRouterLink
 from reflex.event import EventSpec
 
 from learnapp.domain import routes
-from learnapp.ui.bell import bell
+from learnapp.ui.components.bell import bell
 from learnapp.ui.session import SessionState
 
 

@@ -13,8 +13,8 @@ from learnapp.services.learning.catalog import CatalogEntry, list_catalog
 from learnapp.services.learning.read_model import stored_progress
 from learnapp.services.learning.snapshot import LearnerSnapshot, with_snapshot
 from learnapp.services.learning.views import NodeView, node_key
+from learnapp.ui.components.layout import page
 from learnapp.ui.events import event
-from learnapp.ui.layout import page
 from learnapp.ui.live.channel import read_and_show
 from learnapp.ui.session import SessionState, db
 

@@ -12,7 +12,7 @@ from reflex.event import EventSpec
 
 from learnapp.services.errors import LearnappError, NotFound
 from learnapp.services.learning.snapshot import LearnerSnapshot
-from learnapp.ui.layout import page
+from learnapp.ui.components.layout import page
 from learnapp.ui.live.channel import change_here, read_and_show
 from learnapp.ui.session import SessionState, db
 

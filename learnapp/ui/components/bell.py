@@ -6,8 +6,8 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from learnapp.services.notices.bell import read_all
-from learnapp.ui import live_vars
 from learnapp.ui.events import event
+from learnapp.ui.live import vars as live_vars
 from learnapp.ui.live.channel import change_here
 from learnapp.ui.session import SessionState, db
 
