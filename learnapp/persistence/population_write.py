@@ -8,6 +8,7 @@ from contextlib import contextmanager, nullcontext
 from sqlalchemy import Connection, select, text
 
 from learnapp.persistence.activity import keep_new_days
+from learnapp.persistence.db import Database, _write_lock
 from learnapp.persistence.handles import LEARNER
 from learnapp.persistence.population_checks import checked_per_batch
 from learnapp.persistence.population_rows import (
@@ -46,6 +47,31 @@ def new_ids(conn: Connection, count: int) -> list[int] | None:
         if ids[-1] - ids[0] == count - 1:
             return ids
     return None
+
+
+@contextmanager
+def batch_transaction(db: Database, unchecked: bool) -> Iterator[Connection]:
+    """One batch's transaction (db.transaction). SQLite, `unchecked`: with the connection's foreign-key checks off
+    (a setting a transaction ignores: set before BEGIN, restored after), for write_batch's checked_per_batch, which
+    checks the batch's references once instead of every row's (a fifth of the writing thread's work)."""
+    if not (db.is_sqlite and unchecked):
+        with db.transaction() as conn:
+            yield conn
+        return
+    # db.transaction's own steps: this process's writers queue on its lock, then BEGIN IMMEDIATE takes SQLite's.
+    with _write_lock(db.url), db.engine.connect() as conn:
+        _foreign_keys(conn, "OFF")
+        try:
+            with conn.begin():
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                yield conn
+        finally:
+            _foreign_keys(conn, "ON")  # the pooled connection goes back as the app set it
+
+
+def _foreign_keys(conn: Connection, setting: str) -> None:
+    conn.exec_driver_sql(f"PRAGMA foreign_keys={setting}")
+    conn.commit()  # ends SQLAlchemy's implicit transaction (the driver sent no BEGIN: it is in autocommit)
 
 
 @contextmanager

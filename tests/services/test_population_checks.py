@@ -1,4 +1,4 @@
-"""The bulk population's own reference checks (PostgreSQL's per-row triggers skipped) and its stored times."""
+"""The bulk population's own reference checks (per-row foreign-key checks skipped) and its stored times."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import make_url, text
+from sqlalchemy.exc import IntegrityError
 
 from learnapp.persistence.db import Database
 from learnapp.persistence.population_checks import MissingParent, checked_per_batch, may_skip_row_checks
 from learnapp.persistence.population_rows import stored_text
-from learnapp.persistence.population_write import BULK_TABLES
+from learnapp.persistence.population_write import BULK_TABLES, batch_transaction
 from learnapp.services.operations.population import generate_population
 from tests.conftest import backend
 from tests.services.helpers import assert_stored_equals_recomputed
@@ -81,15 +82,28 @@ def test_a_superuser_session_skips_the_row_triggers_of_tables_without_triggers_o
         assert not may_skip_row_checks(conn, BULK_TABLES)  # replica mode would silence this trigger too
 
 
-@postgres_only
 def test_a_batch_referencing_a_missing_catalog_row_is_refused(db: Database) -> None:
-    with db.transaction() as conn:
+    with batch_transaction(db, unchecked=True) as conn:
         lesson = conn.execute(text("SELECT min(id) FROM lesson")).scalar_one()
         with pytest.raises(MissingParent, match="lesson"), checked_per_batch(conn, {"lesson": [lesson, -1]}):
             pass
-    with db.transaction() as conn, checked_per_batch(conn, {"lesson": [lesson]}):
-        # Inside, the rows go in without their per-row triggers; the parent is locked as they would lock it.
-        assert conn.exec_driver_sql("SHOW session_replication_role").scalar() == "replica"
+    with batch_transaction(db, unchecked=True) as conn, checked_per_batch(conn, {"lesson": [lesson]}):
+        # Inside, the rows go in without their per-row checks; on PostgreSQL the parent is locked as they would lock it.
+        if backend() == "postgresql":
+            assert conn.exec_driver_sql("SHOW session_replication_role").scalar() == "replica"
+        else:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 0
+
+
+@pytest.mark.skipif(backend() != "sqlite", reason="SQLite's foreign-key checks are a setting of the connection")
+def test_a_sqlite_connection_goes_back_to_the_pool_checking_foreign_keys(db: Database) -> None:
+    generate_population(db, 12, seed=4, now=NOW, batch=5)
+    with pytest.raises(ZeroDivisionError), batch_transaction(db, unchecked=True):
+        raise ZeroDivisionError  # a batch that fails midway
+    with db.engine.connect() as conn:  # the pool hands back the connection the batches used
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    with pytest.raises(IntegrityError), db.transaction() as conn:
+        conn.execute(text("INSERT INTO activity_day (learner_id, day, lesson_id) VALUES (-1, '2026-01-01', -1)"))
 
 
 @pytest.fixture

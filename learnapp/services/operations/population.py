@@ -13,7 +13,14 @@ from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.population_checks import MissingParent, may_skip_row_checks
 from learnapp.persistence.population_rows import Encoded, encode
-from learnapp.persistence.population_write import BULK_TABLES, bulk_settings, new_ids, population_loaded, write_batch
+from learnapp.persistence.population_write import (
+    BULK_TABLES,
+    batch_transaction,
+    bulk_settings,
+    new_ids,
+    population_loaded,
+    write_batch,
+)
 from learnapp.services.errors import Conflict, InvalidRequest
 from learnapp.services.operations.population_plan import FIRST, LAST, Shape, email_of, plan
 from learnapp.services.operations.population_progress import rows_of, shares
@@ -52,9 +59,10 @@ def generate_population(
     if learners < 1 or enrollments < 1 or days < 1 or batch < 1:
         raise InvalidRequest("learners, enrollments, days and batch must be at least 1")
     moment = int((now or utcnow()).timestamp() * 1_000_000)
-    with db.snapshot() as conn:
+    with db.transaction() as conn:
         catalog = current_catalog(conn)
         taken = population_loaded(conn, email_of(0, seed))  # every population starts with learner 0
+        skip = may_skip_row_checks(conn, BULK_TABLES)
     shape = Shape.of(catalog)
     if not shape.courses:
         raise InvalidRequest("The catalog has no course with countable lessons: import content first")
@@ -78,7 +86,6 @@ def generate_population(
         "course": [c.id for c in shape.courses],
         "pathway": [p for p, _ in shape.pathways],
     }
-    skip: bool | None = None
     counts = [0, 0, 0]
     first = last = 0
     # The next batch is planned and encoded in a thread while this one is written: the database's work (in SQLite's
@@ -89,11 +96,9 @@ def generate_population(
             rows, added = upcoming.result()
             if start + batch < learners:
                 upcoming = planner.submit(batch_from, start + batch)
-            with db.transaction() as conn, bulk_settings(conn):
+            with batch_transaction(db, skip) as conn, bulk_settings(conn):
                 if current_catalog(conn) is not catalog:  # the progress computed would be another catalog's
                     raise Conflict("The catalog changed while the population was written: run it again")
-                if skip is None:
-                    skip = may_skip_row_checks(conn, BULK_TABLES)
                 count = min(learners, start + batch) - start
                 ids = list(range(rows.first, rows.first + count)) if postgres else _ids(new_ids(conn, count))
                 try:
