@@ -58,7 +58,8 @@ class Encoded:
     PostgreSQL: `first` is the first of the learner ids drawn for the batch; every table's rows are COPY data (text
     for the few account and enrollment rows, binary for the many facts and their history: nothing to parse). SQLite:
     learners are numbered from 0 (their ids are known only under the write lock, and added in SQL), each table's
-    rows are one JSON text, times in their stored text form (strftime in SQL cost more than the inserts it fed).
+    rows are one JSON text, times in their stored text form (strftime in SQL cost more than the inserts it fed), a
+    fact a fixed-width string.
     """
 
     first: int
@@ -80,6 +81,9 @@ PATHWAY_COLUMNS = (
     " is_complete completed_at first_completed_at updated_at"
 )
 FACT_COLUMNS = "learner_id lesson_id completed_at source"
+# SQLite: a fact is one fixed-width string (learner position, lesson id, stored time): cutting it in SQL costs half
+# what taking three values out of a JSON array does, and facts are most of a batch.
+FACT_LEARNER_DIGITS, FACT_LESSON_DIGITS = 7, 10
 HISTORY_COLUMNS = "at learner_id actor_id action source lesson_id course_id pathway_id detail"
 
 # PostgreSQL's binary COPY: a header, per row the field count then each field's length and bytes (-1: NULL), and a
@@ -135,10 +139,12 @@ def _postgres(learners: Sequence[LearnerRows], first: int, password_hash: str, c
 
 
 def _sqlite(learners: Sequence[LearnerRows], password_hash: str, counts: tuple[int, int, int]) -> Encoded:
+    if len(learners) > 10**FACT_LEARNER_DIGITS:
+        raise ValueError(f"a batch of at most {10**FACT_LEARNER_DIGITS:,} learners")
     accounts: list[tuple[Any, ...]] = []
     courses: list[tuple[Any, ...]] = []
     pathways: list[tuple[Any, ...]] = []
-    facts: list[tuple[int, int, str]] = []
+    facts: list[str] = []
     at = stored_text
     for learner, r in enumerate(learners):
         accounts.append((learner, r.email, r.name, password_hash, at(r.created_at)))
@@ -155,7 +161,7 @@ def _sqlite(learners: Sequence[LearnerRows], password_hash: str, counts: tuple[i
                 (learner, p.pathway_id, at(p.enrolled_at), p.completed, p.total, p.percent, p.courses_completed)
                 + (p.courses_total, int(p.complete), done)
             )
-        facts.extend((learner, lesson, at(moment)) for lesson, moment in r.facts)
+        facts.extend(f"{learner:07d}{lesson:010d}{at(moment)}" for lesson, moment in r.facts)
     dumps = json.dumps
     return Encoded(0, dumps(accounts), dumps(courses), dumps(pathways), dumps(facts), b"", counts)
 

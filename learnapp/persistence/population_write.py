@@ -14,6 +14,8 @@ from learnapp.persistence.population_checks import checked_per_batch
 from learnapp.persistence.population_rows import (
     COURSE_COLUMNS,
     FACT_COLUMNS,
+    FACT_LEARNER_DIGITS,
+    FACT_LESSON_DIGITS,
     HISTORY_COLUMNS,
     LEARNER_COLUMNS,
     PATHWAY_COLUMNS,
@@ -143,6 +145,7 @@ _ACCOUNTS = (
     " SELECT :base + learner, email, name, hash, 'learner', 'UTC', created, 0"
     f" FROM {_json('learner email name hash created')}"
 )
+_L, _S = FACT_LEARNER_DIGITS, FACT_LESSON_DIGITS
 _SQLITE = (
     "INSERT INTO enrollment (" + ", ".join(COURSE_COLUMNS.split()) + ")"  # nosec B608
     " SELECT :base + learner, course, enrolled, lesson, last, done, total, percent, complete, at, at, enrolled"
@@ -151,7 +154,8 @@ _SQLITE = (
     " SELECT :base + learner, pathway, enrolled, NULL, done, total, percent, courses, courses_total, complete, at,"
     f" at, enrolled FROM {_json('learner pathway enrolled done total percent courses courses_total complete at')}",
     "INSERT INTO lesson_completion (learner_id, lesson_id, completed_at, source)"  # nosec B608
-    f" SELECT :base + learner, lesson, at, 'import' FROM {_json('learner lesson at')}",
+    f" SELECT :base + CAST(substr(value, 1, {_L}) AS INTEGER), CAST(substr(value, {_L + 1}, {_S}) AS INTEGER),"
+    f" substr(value, {_L + _S + 1}), 'import' FROM json_each(:rows)",
     f"{_HISTORY}SELECT enrolled_at, learner_id, learner_id, {_ENROLLED}, course_id, NULL, ''"  # nosec B608
     f" FROM enrollment {_MINE}",
     f"{_HISTORY}SELECT enrolled_at, learner_id, learner_id, {_ENROLLED}, NULL, pathway_id, ''"  # nosec B608
