@@ -24,7 +24,7 @@ from learnapp.services.engine.completion import reset_course
 from learnapp.services.errors import LearnappError, NotFound
 from learnapp.services.learning.views import NodeView
 from learnapp.services.notices.certificates import CertificateView
-from learnapp.ui.components.layout import data_table, progress_bar, scroll_box, visually_hidden
+from learnapp.ui.components.layout import data_table, progress_bar, visually_hidden
 from learnapp.ui.events import event
 from learnapp.ui.pages.admin_common import AdminState, admin_page, crumbs, header, table, tiles
 from learnapp.ui.session import db
@@ -237,7 +237,7 @@ def learner_admin_page() -> rx.Component:
         tiles(S.figures),
         section("Courses", enrollment_table(S.courses, True), S.courses.length() == 0),
         section("Pathways", enrollment_table(S.pathways, False), S.pathways.length() == 0),
-        section("Certificates", scroll_box(certificate_table(), "Certificates"), S.certificates.length() == 0),
+        section("Certificates", certificate_table(), S.certificates.length() == 0),
         section(
             "Completion history",
             table(
