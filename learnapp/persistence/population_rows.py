@@ -56,7 +56,8 @@ class Encoded:
     """A batch's rows, encoded off the writing thread, its learners numbered from `first` on.
 
     PostgreSQL: `first` is the first of the learner ids drawn for the batch; every table's rows are COPY data (text
-    for the few account and enrollment rows, binary for the many facts and their history: nothing to parse). SQLite:
+    for the few account and enrollment rows, binary for the many facts, their history and activity days: nothing to
+    parse; `facts` holds those three). SQLite:
     learners are numbered from 0 (their ids are known only under the write lock, and added in SQL), each table's
     rows are one JSON text, times in their stored text form (strftime in SQL cost more than the inserts it fed), a
     fact a fixed-width string.
@@ -92,6 +93,8 @@ _HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 _TRAILER = struct.pack(">h", -1)
 _Y2K = 946_684_800_000_000
 _FACT = struct.Struct(">hiiiiiqi6s")  # learner, lesson, completed at, 'import'
+_DAY = struct.Struct(">hiiiiii")  # an activity day: learner, day (days since 2000-01-01), lesson
+_DAY_US = 86_400_000_000
 _DONE = b"completed"
 _COMPLETED = struct.Struct(">hiqiiiii9si6siiiii")  # a fact's history row: 'completed', 'import', no course, no path
 
@@ -109,8 +112,9 @@ def encode(learners: Sequence[LearnerRows], first: int, postgres: bool, password
 
 
 def _postgres(learners: Sequence[LearnerRows], first: int, password_hash: str, counts: tuple[int, int, int]) -> Encoded:
-    accounts, courses, pathways, history, facts, done = [], [], [], [], [_HEADER], [_HEADER]
-    fact, completed = _FACT.pack, _COMPLETED.pack
+    accounts, courses, pathways, history = [], [], [], []
+    facts, done, days = [_HEADER], [_HEADER], [_HEADER]
+    fact, completed, day = _FACT.pack, _COMPLETED.pack, _DAY.pack
     for learner, r in enumerate(learners, start=first):
         _plain(r.email, r.name, password_hash)
         accounts.append(f"{learner}\t{r.email}\t{r.name}\t{password_hash}\tlearner\tUTC\t{_text(r.created_at)}\t0\n")
@@ -132,10 +136,10 @@ def _postgres(learners: Sequence[LearnerRows], first: int, password_hash: str, c
             stamp = moment - _Y2K
             facts.append(fact(4, 4, learner, 4, lesson, 8, stamp, 6, b"import"))
             done.append(completed(9, 8, stamp, 4, learner, 4, learner, 9, _DONE, 6, b"import", 4, lesson, -1, -1, 0))
-    facts.append(_TRAILER)
-    done.append(_TRAILER)
+            days.append(day(3, 4, learner, 4, stamp // _DAY_US, 4, lesson))  # its UTC day: generated learners' zone
     rows = ("".join(accounts).encode(), "".join(courses).encode(), "".join(pathways).encode())
-    return Encoded(first, *rows, (b"".join(facts), b"".join(done)), "".join(history).encode(), counts)
+    copied = tuple(b"".join(part) + _TRAILER for part in (facts, done, days))
+    return Encoded(first, *rows, copied, "".join(history).encode(), counts)
 
 
 def _sqlite(learners: Sequence[LearnerRows], password_hash: str, counts: tuple[int, int, int]) -> Encoded:

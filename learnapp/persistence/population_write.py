@@ -7,6 +7,7 @@ from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import Connection, select, text
 
+from learnapp.persistence import stats_counters
 from learnapp.persistence.activity import keep_new_days
 from learnapp.persistence.db import Database, _write_lock
 from learnapp.persistence.handles import LEARNER
@@ -105,27 +106,35 @@ def write_batch(
 
     With `parents` (the catalog rows the batch may reference: lesson, course, pathway ids), everything but the
     learners is written with its references checked once per batch (population_checks); the learners' own inserts
-    always run their triggers (the site's learner count).
+    always run their triggers (the site's learner count). PostgreSQL: then the learners go last, after the site's
+    counter rows are locked in shard order: two batches written at once queue there (for the tail of their
+    transactions only) and never deadlock on the rows their learners' triggers add to.
     """
     lo, hi = ids[0], ids[-1]
-    if conn.dialect.name == "postgresql":
-        _copy(conn, "learner", LEARNER_COLUMNS, batch.learners)
-    else:
+    postgres = conn.dialect.name == "postgresql"
+    if not postgres:
         conn.execute(text(_ACCOUNTS), {"base": lo, "rows": batch.learners})
+    elif not parents:  # each row's own reference check needs its learner first
+        stats_counters.lock_site(conn)
+        _copy(conn, "learner", LEARNER_COLUMNS, batch.learners)
     with checked_per_batch(conn, parents) if parents else nullcontext():
-        if conn.dialect.name == "postgresql":
+        if postgres:
             _copy(conn, "enrollment", COURSE_COLUMNS, batch.courses)
             _copy(conn, "pathway_enrollment", PATHWAY_COLUMNS, batch.pathways)
             _copy(conn, "progress_history", HISTORY_COLUMNS, batch.history)
-            facts, completed = batch.facts
+            facts, completed, days = batch.facts
             _copy(conn, "lesson_completion", FACT_COLUMNS, facts, binary=True)
             _copy(conn, "progress_history", HISTORY_COLUMNS, completed, binary=True)
+            _copy(conn, "activity_day", "learner_id day lesson_id", days, binary=True)
         else:
             rows = (batch.courses, batch.pathways, batch.facts, None, None, None)  # the JSON each statement reads
             for statement, json in zip(_SQLITE, rows, strict=True):
                 values = {"base": lo, "lo": lo, "hi": hi} | ({} if json is None else {"rows": json})
                 conn.execute(text(statement), {k: v for k, v in values.items() if f":{k}" in statement})
-        keep_new_days(conn, lo, hi)
+            keep_new_days(conn, lo, hi)
+    if postgres and parents:
+        stats_counters.lock_site(conn)
+        _copy(conn, "learner", LEARNER_COLUMNS, batch.learners)
 
 
 def _json(columns: str) -> str:

@@ -196,6 +196,25 @@ def rewrite(conn: Connection, catalog: Catalog, nodes: Iterable[Node], lessons: 
     return counts
 
 
+# The site's learner counters, every shard, created at 0 if missing and locked in shard order.
+_LOCK_SITE = (
+    "INSERT INTO stat_counter (node_kind, node_id, name, shard, n)"  # nosec B608 - SHARDS, a constant
+    f" SELECT 'site', 0, 'learners', s, 0 FROM generate_series(0, {SHARDS - 1}) AS s ORDER BY s"
+    " ON CONFLICT (node_kind, node_id, name, shard) DO UPDATE SET n = stat_counter.n"
+)
+
+
+def lock_site(conn: Connection) -> None:
+    """PostgreSQL: lock every shard of the site's learner count, in shard order, until commit.
+
+    Inserting many learners adds to the shards in the order of their ids, which starts anywhere: two such
+    transactions would take the same rows in different orders and could deadlock. Taken first, in one order, they
+    queue instead. A shard created here holds 0, which every sum ignores.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(_LOCK_SITE)
+
+
 def add_learners(conn: Connection, first: int, last: int, shares: dict[Key, int]) -> None:
     """Add learners [first, last] (new ones, written in bulk outside the engine) to the counters.
 
