@@ -70,8 +70,8 @@ def keep_new_days(conn: Connection, lo: int, hi: int) -> None:
 def activity(conn: Connection, learner_id: int) -> set[tuple[date, int]]:
     """(local day, lesson) the learner completed: the kept days, and the completions they hold now.
 
-    The completions now held are read too, so a fact written by a path that keeps no day (a legacy import, the
-    population generator) still counts while it exists.
+    The completions now held are read too, so a fact written by a path that keeps no day (a legacy import, a
+    population generated before keep_new_days) still counts while it exists.
     """
     where = learner_zone(conn, learner_id)
     kept = {(day, lesson) for day, lesson in conn.execute(_KEPT, {"learner": learner_id})}

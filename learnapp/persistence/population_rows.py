@@ -57,10 +57,10 @@ class Encoded:
 
     PostgreSQL: `first` is the first of the learner ids drawn for the batch; every table's rows are COPY data (text
     for the few account and enrollment rows, binary for the many facts, their history and activity days: nothing to
-    parse; `facts` holds those three). SQLite:
-    learners are numbered from 0 (their ids are known only under the write lock, and added in SQL), each table's
-    rows are one JSON text, times in their stored text form (strftime in SQL cost more than the inserts it fed), a
-    fact a fixed-width string.
+    parse; `facts` holds those three). SQLite: learners are numbered from 0 (their ids are known only under the
+    write lock, and added in SQL), each table's rows are one JSON text, times in their stored text form (strftime
+    in SQL cost more than the inserts it fed), a fact a fixed-width string; history and activity days are read
+    back from the rows written.
     """
 
     first: int
@@ -68,7 +68,7 @@ class Encoded:
     courses: Any
     pathways: Any
     facts: Any
-    history: bytes  # PostgreSQL: the enrollments' history rows (text); SQLite: read back from the rows written
+    history: bytes  # PostgreSQL: the enrollments' history rows (COPY text); SQLite: empty
     counts: tuple[int, int, int]  # course enrollments, pathway enrollments, facts
 
 
