@@ -40,7 +40,7 @@ class Database:
         # SQLite has one writer at a time, and a writer that finds the lock taken polls for it with sleeps
         # growing to 100 ms. Queueing this process's writers on a lock hands it over the moment it is free;
         # busy_timeout still covers writers in other processes.
-        with _write_lock(self.url), self.engine.connect() as conn, conn.begin():
+        with write_lock(self.url), self.engine.connect() as conn, conn.begin():
             # Take SQLite's write lock up front so a read-then-write never fails to upgrade.
             conn.exec_driver_sql("BEGIN IMMEDIATE")
             yield conn
@@ -74,8 +74,9 @@ _write_locks: dict[str, threading.RLock] = {}
 _write_locks_guard = threading.Lock()
 
 
-def _write_lock(url: str) -> threading.RLock:
-    """One lock per database file in this process, whichever Database object writes to it."""
+def write_lock(url: str) -> threading.RLock:
+    """One lock per database file in this process, whichever Database object writes to it (a bulk writer that opens
+    its own SQLite transaction takes it too)."""
     with _write_locks_guard:
         return _write_locks.setdefault(url, threading.RLock())
 

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, select, text
 
 from learnapp.persistence import stats_counters
 from learnapp.persistence.activity import keep_new_days
-from learnapp.persistence.db import Database, _write_lock
+from learnapp.persistence.db import Database, write_lock
 from learnapp.persistence.handles import LEARNER
 from learnapp.persistence.population_checks import checked_per_batch
 from learnapp.persistence.population_rows import (
@@ -62,7 +62,7 @@ def batch_transaction(db: Database, unchecked: bool) -> Iterator[Connection]:
             yield conn
         return
     # db.transaction's own steps: this process's writers queue on its lock, then BEGIN IMMEDIATE takes SQLite's.
-    with _write_lock(db.url), db.engine.connect() as conn:
+    with write_lock(db.url), db.engine.connect() as conn:
         _foreign_keys(conn, "OFF")
         try:
             with conn.begin():
