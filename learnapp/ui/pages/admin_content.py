@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 from reflex.event import EventSpec
 
+from learnapp.domain import routes
 from learnapp.services.content.files import ContentError
 from learnapp.services.content.updates import ContentImpact, Previewed, apply_upload, preview_upload
 from learnapp.services.content.upload import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, upload_source
@@ -163,7 +164,7 @@ S = ContentState
 def content_page() -> rx.Component:
     return admin_page(
         "Update content",
-        crumbs(("Admin", "/admin")),
+        crumbs(("Admin", routes.ADMIN)),
         header(
             "Update content",
             None,
