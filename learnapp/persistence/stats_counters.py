@@ -27,7 +27,7 @@ Counts = dict[Node, dict[str, int]]
 
 
 def bucket(percent: int) -> int:
-    """The progress histogram bucket of a stored percent (as admin_sql.progress_bucket does in SQL)."""
+    """The progress histogram bucket of a stored percent (as stats_reads.progress_bucket does in SQL)."""
     return 0 if percent <= 0 else PROGRESS_BUCKETS - 1 if percent >= 100 else percent // 10 + 1
 
 
