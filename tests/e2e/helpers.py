@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, WebSocketRoute, expect
 
 from learnapp.domain import routes
 
@@ -227,3 +227,39 @@ def completion_records(db: Path, email: str, lesson: Lesson) -> tuple[int, int]:
             (email, lesson.slug),
         ).fetchone()[0]
     return int(facts), int(history)
+
+
+SNAPSHOT = re.compile(r'"is_hydrated_rx_state_"\s*:\s*false')  # Reflex's name for State.is_hydrated
+
+
+class HeldSocket:
+    """The event websocket, with the server's messages held back on demand (the server 'answers late').
+
+    With `after_snapshot`, holding starts by itself once the state snapshot of the connection has passed: the page
+    then shows the tab's restored state while its load's answer waits."""
+
+    def __init__(self, after_snapshot: bool = False) -> None:
+        self.holding = False
+        self.held: list[str | bytes] = []
+        self._after_snapshot = after_snapshot
+        self._page_side: WebSocketRoute | None = None
+
+    def route(self, socket: WebSocketRoute) -> None:
+        server = socket.connect_to_server()
+        self._page_side = socket
+        server.on_message(self._from_server)
+
+    def _from_server(self, message: str | bytes) -> None:
+        if self.holding:
+            self.held.append(message)
+        elif self._page_side is not None:
+            self._page_side.send(message)
+            if self._after_snapshot and isinstance(message, str) and SNAPSHOT.search(message):
+                self.holding = True
+
+    def release(self) -> None:
+        self.holding = self._after_snapshot = False
+        for message in self.held:
+            assert self._page_side is not None
+            self._page_side.send(message)
+        self.held.clear()

@@ -7,11 +7,12 @@ import time
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Locator, Page, WebSocketRoute, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.helpers import (
     LESSONS,
     TIMEOUT,
+    HeldSocket,
     Lesson,
     completed_button,
     enroll,
@@ -44,33 +45,6 @@ SAMPLE_FRAMES = """
 
 MOVED_FRAMES = 12  # about 200 ms of painting at 60 Hz
 FRAMES_AT = "([path, count]) => window.__frames.filter((f) => f.path.endsWith(path)).length >= count"
-
-
-class HeldSocket:
-    """The event websocket, with the server's messages held back on demand (the server 'answers late')."""
-
-    def __init__(self) -> None:
-        self.holding = False
-        self.held: list[str | bytes] = []
-        self._page_side: WebSocketRoute | None = None
-
-    def route(self, socket: WebSocketRoute) -> None:
-        server = socket.connect_to_server()
-        self._page_side = socket
-        server.on_message(self._from_server)
-
-    def _from_server(self, message: str | bytes) -> None:
-        if self.holding:
-            self.held.append(message)
-        elif self._page_side is not None:
-            self._page_side.send(message)
-
-    def release(self) -> None:
-        self.holding = False
-        for message in self.held:
-            assert self._page_side is not None
-            self._page_side.send(message)
-        self.held.clear()
 
 
 def leave(page: Page, held: HeldSocket, there: Lesson, old_words: str, move: Callable[[], object]) -> None:

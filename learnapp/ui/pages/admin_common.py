@@ -48,12 +48,19 @@ def not_found() -> rx.Component:
 def admin_page(title: str, *content: rx.Component) -> rx.Component:
     """The route's own title is a neutral "learnapp"; only an admin's page names itself."""
     named = rx.box(display="none", on_mount=rx.run_script(f"document.title = {json.dumps(title + ' · learnapp')}"))
+    waiting = rx.center(rx.spinner(size="3"), padding="4em", width="100%")
     return page(
-        rx.match(
-            AdminState.status,
-            ("ok", rx.vstack(named, *content, spacing="5", width="100%")),
-            ("missing", not_found()),
-            rx.center(rx.spinner(size="3"), padding="4em", width="100%"),
+        # Until this visit's load has answered, the tab holds the state of its last admin page: shown, a file
+        # dropped or a button pressed in that moment would be undone by the load (a preview cleared, say).
+        rx.cond(
+            rx.State.is_hydrated,
+            rx.match(
+                AdminState.status,
+                ("ok", rx.vstack(named, *content, spacing="5", width="100%")),
+                ("missing", not_found()),
+                waiting,
+            ),
+            waiting,
         ),
         size="4",
     )
