@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Table, case, delete, func, insert, or_, select, text
+from sqlalchemy import Connection, Table, and_, case, delete, func, insert, or_, select, text
 
 from learnapp.domain.content import Catalog
 from learnapp.persistence import stats_finishers as finishers
@@ -52,10 +52,13 @@ def add(conn: Connection, deltas: dict[Key, int]) -> None:
         conn.exec_driver_sql(_ADD.format(placeholder(conn)), rows)
 
 
-def totals(conn: Connection, nodes: Iterable[Node], names: Iterable[str] | None = None, days: bool = True) -> Counts:
+def totals(
+    conn: Connection, nodes: Iterable[Node], names: Iterable[str] | None = None, detail: bool = True
+) -> Counts:
     """Each node's counters, summed over their shards (a few rows per node whatever the number of learners).
 
-    Without `days`, the per-day counters of first completions ("d…", a row per day and quarter hour) are left out.
+    Without `detail`, the per-day counters of first completions ("d…", a row per day and quarter hour) and the
+    median's finer buckets ("m…", read one fine bucket at a time) are left out.
     """
     found: Counts = {node: {} for node in nodes}
     for kind in {k for k, _ in found}:
@@ -65,8 +68,9 @@ def totals(conn: Connection, nodes: Iterable[Node], names: Iterable[str] | None 
         )
         if names is not None:
             query = query.where(COUNTER.c.name.in_(list(names)))
-        if not days:  # two ranges of the key, around the day rows
-            query = query.where(or_(COUNTER.c.name < "d", COUNTER.c.name >= "e"))
+        if not detail:  # three ranges of the key, around the day rows and the finer buckets
+            outside = and_(COUNTER.c.name >= "e", COUNTER.c.name < "m")
+            query = query.where(or_(COUNTER.c.name < "d", outside, COUNTER.c.name >= "n"))
         for node_id, name, n in conn.execute(query.group_by(COUNTER.c.node_id, COUNTER.c.name)):
             if n:
                 found[(kind, node_id)][name] = int(n)

@@ -121,7 +121,7 @@ def pathway_stats(db: Database, slug: str, now: datetime | None = None, zone: tz
 
 def _counters(conn: Connection, kind: str, node_id: int) -> dict[str, int]:
     """The node's statistics counters but its per-day ones (a few rows whatever the number of learners)."""
-    return stats_counters.totals(conn, [(kind, node_id)], days=False)[(kind, node_id)]
+    return stats_counters.totals(conn, [(kind, node_id)], detail=False)[(kind, node_id)]
 
 
 def _stats(
