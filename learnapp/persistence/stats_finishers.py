@@ -1,4 +1,5 @@
-"""Persistence: counters of finishers: time to complete in fine buckets, first completions per UTC quarter hour."""
+"""Persistence: counters of finishers: time to complete in fine buckets and finer ones, first completions per UTC
+quarter hour; the median's walk over one finer bucket."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Integer, Table, bindparam, case, cast, func, select
 
 from learnapp.persistence.handles import ENROLLMENT, PATHWAY_ENROLLMENT
+from learnapp.persistence.stats_tables import StatCounter
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
 # Upper edges (seconds) of the fine buckets of time to complete: bucket i holds [TIME_EDGES[i-1], TIME_EDGES[i]),
@@ -21,10 +23,15 @@ TIME_EDGES: tuple[int, ...] = (
     *(d * DAY for d in (35, 40, 45, 50, 60, 70, 80, 90, 105, 120, 150, 180, 240, 365, 730)),
 )
 TIME_BUCKETS = len(TIME_EDGES) + 1
+# Each fine bucket but the last splits into this many equal parts, counted apart ("m<bucket>.<part>"): the median's
+# walk reads one part's finishers, a 64th of a bucket, so it stays short however many learners finished.
+PARTS = 64
 QUARTERS = 96  # quarter hours in a UTC day; a first completion counts in its day, 4-hour block, hour and quarter
 BLOCK, HOURLY = 16, 4  # quarters in a block, in an hour
 
-Group = tuple[int, int, str, int, int]  # (node id, time bucket, UTC day "YYYYMMDD", quarter, finishers)
+# (node id, fine part: bucket × PARTS + part, UTC day "YYYYMMDD", quarter, finishers)
+Group = tuple[int, int, str, int, int]
+COUNTER: Table = StatCounter.__table__  # type: ignore[attr-defined]
 
 
 def key(conn: Connection, table: Table) -> Any:
@@ -55,22 +62,70 @@ NODES = {
 }
 
 
-def middle_times(conn: Connection, kind: str, node_id: int, bucket: int, rank: int, count: int) -> list[float]:
-    """In seconds, the `count` times to complete from `rank` on (0-based) among the node's finishers in fine bucket
-    `bucket`: a walk on ix_<table>_time_to_complete from the bucket's lower edge, skipping the ones before."""
+def part_counts(conn: Connection, kind: str, node_id: int, bucket: int) -> list[int]:
+    """The node's finishers in each part of fine bucket `bucket` (summed over the shards): at most PARTS × shards
+    counter rows, read by a range of their names."""
+    prefix = f"m{bucket}."
+    query = (
+        select(COUNTER.c.name, func.sum(COUNTER.c.n))
+        .where(COUNTER.c.node_kind == kind, COUNTER.c.node_id == node_id)
+        .where(COUNTER.c.name >= prefix, COUNTER.c.name < f"m{bucket}/")  # "/" follows "." in every collation used
+        .group_by(COUNTER.c.name)
+    )
+    found = [0] * PARTS
+    for name, n in conn.execute(query):
+        part = int(name[len(prefix) :])
+        if 0 <= part < PARTS:
+            found[part] += int(n or 0)
+    return found
+
+
+def middle_times(conn: Connection, kind: str, node_id: int, fine: int, rank: int, count: int) -> list[float]:
+    """In seconds, the `count` times to complete from `rank` on (0-based) among the node's finishers from fine part
+    `fine` (bucket × PARTS + part) on: a walk on ix_<table>_time_to_complete from just below the part's lower edge,
+    keeping the finishers whose part (the counters' very expression) is `fine` or later, skipping `rank` of them."""
     table, node = NODES[kind]
     measured = key(conn, table)
     query = select(measured).where(node == node_id, table.c.first_completed_at.is_not(None))
-    if bucket > 0:
-        query = query.where(measured >= bindparam("lower", key_edge(conn, TIME_EDGES[bucket - 1])))
+    if fine > 0:
+        seek = _part_lower(conn, fine)
+        query = query.where(measured >= bindparam("seek", seek), fine_part(conn, table) >= fine)
     middle = query.order_by(measured).limit(count).offset(rank)
     return [seconds_of(conn, value) for value in conn.execute(middle).scalars()]
 
 
-def time_bucket(conn: Connection, table: Table) -> Any:
+def _part_lower(conn: Connection, fine: int) -> float:
+    """Just below where part `fine` begins, in the unit of `key`: the walk's seek (the part filter keeps it exact
+    whichever way the float arithmetic rounds at the edge)."""
+    bucket, part = divmod(fine, PARTS)
+    lower = TIME_EDGES[bucket - 1] if bucket > 0 else 0
+    upper = TIME_EDGES[bucket] if bucket < len(TIME_EDGES) else lower
+    start = key_edge(conn, lower) + (key_edge(conn, upper) - key_edge(conn, lower)) * part / PARTS
+    return start - abs(start) * 1e-9 - 1e-9
+
+
+def fine_part(conn: Connection, table: Table) -> Any:
+    """Bucket × PARTS + part of each finisher, in SQL: the part is where its time falls in its fine bucket, in equal
+    steps (0 in the last, open-ended bucket and for times below 0). Monotone in the time, so the walk may seek."""
     measured = key(conn, table)
-    whens = [(measured < key_edge(conn, edge), i) for i, edge in enumerate(TIME_EDGES)]
-    return case(*whens, else_=len(TIME_EDGES))
+    whens: list[tuple[Any, Any]] = [(measured < 0, 0)]
+    lower: float | int = 0
+    for i, edge in enumerate(TIME_EDGES):
+        low, high = key_edge(conn, lower), key_edge(conn, edge)
+        step = (measured - low) * PARTS / (high - low)
+        whens.append((measured < high, i * PARTS + _least(conn, _floor(conn, step), PARTS - 1)))
+        lower = edge
+    return case(*whens, else_=len(TIME_EDGES) * PARTS)
+
+
+def _floor(conn: Connection, value: Any) -> Any:
+    """floor() of a value ≥ 0 as an integer: SQLite's CAST truncates; PostgreSQL's rounds, so floor first."""
+    return cast(value if conn.dialect.name == "sqlite" else func.floor(value), Integer)
+
+
+def _least(conn: Connection, value: Any, most: int) -> Any:
+    """At most `most` (a time just below an edge may round up to the next part's number)."""
+    return func.min(value, most) if conn.dialect.name == "sqlite" else func.least(value, most)
 
 
 def _day_and_quarter(conn: Connection, table: Table) -> tuple[Any, Any]:
@@ -84,26 +139,29 @@ def _day_and_quarter(conn: Connection, table: Table) -> tuple[Any, Any]:
 
 
 def groups(conn: Connection, table: Table, node: Any, *where: Any) -> list[Group]:
-    """Finishers (rows with a first completion) matching `where`, grouped by node, time bucket, day and quarter."""
+    """Finishers (rows with a first completion) matching `where`, grouped by node, fine part, day and quarter."""
     day, quarter = _day_and_quarter(conn, table)
-    keys = (node, time_bucket(conn, table), day, quarter)
+    keys = (node, fine_part(conn, table), day, quarter)
     query = select(*keys, func.count()).where(table.c.first_completed_at.is_not(None), *where).group_by(*keys)
     return [(int(n), int(b), str(d), int(q), int(c)) for n, b, d, q, c in conn.execute(query)]
 
 
 def rows(conn: Connection, table: Table, node: Any, *where: Any) -> list[tuple[int, int, int, str, int]]:
-    """(learner, node, time bucket, day, quarter) of each finisher matching `where` (a few learners' rows)."""
+    """(learner, node, fine part, day, quarter) of each finisher matching `where` (a few learners' rows)."""
     day, quarter = _day_and_quarter(conn, table)
-    query = select(table.c.learner_id, node, time_bucket(conn, table), day, quarter).where(
+    query = select(table.c.learner_id, node, fine_part(conn, table), day, quarter).where(
         table.c.first_completed_at.is_not(None), *where
     )
     return [(int(i), int(n), int(b), str(d), int(q)) for i, n, b, d, q in conn.execute(query)]
 
 
-def names(bucket: int, day: str, quarter: int) -> tuple[str, ...]:
-    """The counters one first completion adds 1 to: its time bucket, its UTC day, 4-hour block, hour, quarter."""
+def names(fine: int, day: str, quarter: int) -> tuple[str, ...]:
+    """The counters one first completion adds 1 to: its time bucket and part of it, its UTC day, 4-hour block,
+    hour, quarter."""
+    bucket, part = divmod(fine, PARTS)
     return (
         f"t{bucket}",
+        f"m{bucket}.{part}",
         f"d{day}",
         f"d{day}.b{quarter // BLOCK}",
         f"d{day}.h{quarter // HOURLY}",
@@ -113,11 +171,11 @@ def names(bucket: int, day: str, quarter: int) -> tuple[str, ...]:
 
 def add_groups(counts: dict[Any, dict[str, int]], kind: str, found: Iterable[Group]) -> None:
     """Fold grouped finishers into per-node counts (shard 0)."""
-    for node_id, bucket, day, quarter, n in found:
+    for node_id, fine, day, quarter, n in found:
         own = counts.get((kind, node_id))
         if own is None:
             continue
-        for name in names(bucket, day, quarter):
+        for name in names(fine, day, quarter):
             own[name] = own.get(name, 0) + n
 
 

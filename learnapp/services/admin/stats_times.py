@@ -24,19 +24,30 @@ def histogram(counts: dict[str, int]) -> list[int]:
 def median(conn: Connection, kind: str, node_id: int, counts: dict[str, int]) -> float | None:
     """The exact median time to complete (the mean of the middle two for an even count), in seconds.
 
-    The fine buckets' counters say which bucket holds the lower middle finisher and its rank there; the walk
-    reads that bucket's finishers only, never all of them.
+    The fine buckets' counters say which bucket holds the lower middle finisher, that bucket's part counters which
+    part of it and its rank there; the walk reads that part's finishers only (and the next one for an even count),
+    never all of them. Parts that do not add up to their bucket (counters from before the parts) walk the bucket.
     """
     sizes = [counts.get(f"t{i}", 0) for i in range(finishers.TIME_BUCKETS)]
     total = sum(sizes)
     if total <= 0:
         return None
-    rank, bucket = (total - 1) // 2, 0
-    while rank >= sizes[bucket]:
-        rank -= sizes[bucket]
-        bucket += 1
-    found = finishers.middle_times(conn, kind, node_id, bucket, rank, 2 - total % 2)
+    rank, bucket = _locate((total - 1) // 2, sizes)
+    parts = finishers.part_counts(conn, kind, node_id, bucket)
+    part = 0
+    if sum(parts) == sizes[bucket]:
+        rank, part = _locate(rank, parts)
+    found = finishers.middle_times(conn, kind, node_id, bucket * finishers.PARTS + part, rank, 2 - total % 2)
     return sum(found) / len(found) if found else None
+
+
+def _locate(rank: int, sizes: Sequence[int]) -> tuple[int, int]:
+    """(rank within it, index) of the size holding the `rank`-th item (0-based) of the items counted in order."""
+    index = 0
+    while rank >= sizes[index]:
+        rank -= sizes[index]
+        index += 1
+    return rank, index
 
 
 def window(now: datetime, zone: tzinfo, days: int) -> list[tuple[date, datetime]]:
