@@ -14,10 +14,9 @@ tables costs:
 * ``record completion``: a first-time completion of the next lesson of a learner's unfinished course (each run a
   different learner), through ``record_completion``: the click;
 * ``My Learning``: ``dashboard`` and ``learner_stats`` of a learner (each run another learner);
-* ``admin course``, ``admin pathway``, ``admin overview``: ``course_stats``, ``pathway_stats``, ``overview``: counts,
-  histogram and funnels come from the statistics counters (a few rows whatever N); time to complete, its median and
-  the per-day charts still read the node's finishers (on covering indexes), and the overview still counts learners
-  and the last 7 days' active ones, so these grow with the finishers and learners (reported as they are);
+* ``admin course``, ``admin pathway``, ``admin overview``: ``course_stats``, ``pathway_stats``, ``overview``: every
+  figure comes from the statistics counters (a few rows whatever N), but the exact median, which walks the
+  finishers of one 64th of one fine bucket of time to complete;
 * ``recalculate course``: every learner of one course recomputed in batches of 1,000 (a repair run), learners/s.
 
 PostgreSQL is Debian's server on a unix socket in the folder (``bench/scale_databases.py``, durability off as in the
