@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Connection, bindparam, select, text
+from sqlalchemy import Connection, and_, bindparam, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from learnapp.persistence.handles import ACTIVITY
@@ -37,17 +37,42 @@ def learner_zone(conn: Connection, learner_id: int) -> tzinfo:
 def _keep_day(builder: Any) -> Any:
     day = bindparam("day", type_=ACTIVITY.c.day.type)
     insert = builder(ACTIVITY).values(learner_id=bindparam("learner"), day=day, lesson_id=bindparam("lesson"))
-    return insert.on_conflict_do_nothing()
+    # A row comes back when the day is newly kept: the rowcount of this Core insert reads -1 on PostgreSQL (psycopg).
+    return insert.on_conflict_do_nothing().returning(ACTIVITY.c.day)
 
 
 # Built once per dialect: building an insert per click cost more than running it (it is on every click's path).
 _KEEP_DAY = {"postgresql": _keep_day(postgresql.insert), "sqlite": _keep_day(sqlite.insert)}
 
 
-def record_activity(conn: Connection, learner_id: int, lesson_id: int, completed_at: datetime) -> None:
-    """The day (in the learner's zone) this lesson was completed; again on the same day is a no-op."""
+# The learner's latest kept day but the row just kept: their PK's range, read backward, a row or two.
+_ON_DAY = bindparam("day", type_=ACTIVITY.c.day.type)
+_LATEST_OTHER = (
+    select(ACTIVITY.c.day)
+    .where(
+        ACTIVITY.c.learner_id == bindparam("learner"),
+        ~and_(ACTIVITY.c.day == _ON_DAY, ACTIVITY.c.lesson_id == bindparam("lesson")),
+    )
+    .order_by(ACTIVITY.c.day.desc())
+    .limit(1)
+)
+
+
+def record_activity(conn: Connection, learner_id: int, lesson_id: int, completed_at: datetime) -> dict[date, int]:
+    """The day (in the learner's zone) this lesson was completed; again on the same day is a no-op.
+
+    Returns how the learner's latest day moved (the site's "a<day>" counters: learners by latest day): {day: 1} for
+    a first day, {old: -1, day: 1} for a later one, nothing when the row was kept already or an as late day is.
+    """
     day = completed_at.astimezone(learner_zone(conn, learner_id)).date()
-    conn.execute(_KEEP_DAY[conn.dialect.name], {"learner": learner_id, "day": day, "lesson": lesson_id})
+    values = {"learner": learner_id, "day": day, "lesson": lesson_id}
+    if conn.execute(_KEEP_DAY[conn.dialect.name], values).first() is None:  # kept already
+        return {}
+    latest = conn.execute(_LATEST_OTHER, values).scalar()
+    if latest is None:
+        return {day: 1}
+    latest = latest if isinstance(latest, date) else date.fromisoformat(latest)
+    return {latest: -1, day: 1} if latest < day else {}
 
 
 # The UTC day of each fact of the learners in a range whose zone is UTC.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, Table, and_, case, delete, func, insert, or_, select, text
@@ -10,6 +11,7 @@ from sqlalchemy import Connection, Table, and_, case, delete, func, insert, or_,
 from learnapp.domain.content import Catalog
 from learnapp.persistence import stats_finishers as finishers
 from learnapp.persistence.facts import COMPLETION, ENROLLMENT, LEARNER, PATHWAY_ENROLLMENT
+from learnapp.persistence.handles import ACTIVITY
 from learnapp.persistence.stats_tables import StatCounter
 
 COUNTER: Table = StatCounter.__table__  # type: ignore[attr-defined]
@@ -20,7 +22,8 @@ ROW_NAMES = ("enrolled", "started", "complete", "percent", *(f"p{i}" for i in ra
 
 Node = tuple[str, int]  # ("course" | "pathway", id), or SITE
 # The site's own counters: "learners" (accounts of role learner), kept by triggers on `learner` (the migration's):
-# every way an account is written (sign-up, the population generator's COPY) counts in its transaction.
+# every way an account is written (sign-up, the population generator's COPY) counts in its transaction; and
+# "a<YYYYMMDD>", the learners whose latest activity day is that day (kept by the engine and the population).
 SITE: Node = ("site", 0)
 Key = tuple[str, int, str, int]  # (kind, node id, counter name, shard)
 Counts = dict[Node, dict[str, int]]
@@ -77,6 +80,11 @@ def totals(
     return found
 
 
+def latest_day_name(day: date) -> str:
+    """The site's counter of learners whose latest activity day (in their own zone) is `day`."""
+    return f"a{day:%Y%m%d}"
+
+
 def every_node(catalog: Catalog) -> list[Node]:
     return [("course", c.id) for c in catalog.courses] + [("pathway", p.id) for p in catalog.pathways] + [SITE]
 
@@ -96,6 +104,7 @@ def recount(conn: Connection, catalog: Catalog, nodes: Iterable[Node], lessons: 
     if SITE in counts:
         learners = select(func.count()).select_from(LEARNER).where(LEARNER.c.role == "learner")
         counts[SITE] = {"learners": n} if (n := int(conn.execute(learners).scalar() or 0)) else {}
+        counts[SITE].update(_latest_days(conn))
     for kind, node_id in wanted:
         if kind == "site":
             continue
@@ -110,6 +119,17 @@ def recount(conn: Connection, catalog: Catalog, nodes: Iterable[Node], lessons: 
         if kind == "pathway":
             _course_counts(conn, node_id, [c.id for c in node.courses], own)  # type: ignore[union-attr]
     return counts
+
+
+def _latest_days(conn: Connection) -> dict[str, int]:
+    """How many learners have each day as their latest activity day (one pass over the activity days' key)."""
+    latest = select(func.max(ACTIVITY.c.day).label("day")).group_by(ACTIVITY.c.learner_id).subquery()
+    found = conn.execute(select(latest.c.day, func.count()).group_by(latest.c.day))
+    return {latest_day_name(_as_date(day)): int(n) for day, n in found}
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def _row_counts(

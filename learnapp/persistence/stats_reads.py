@@ -9,7 +9,8 @@ from sqlalchemy import Date, Float, FromClause, Table, and_, bindparam, case, ca
 from sqlalchemy.sql.elements import ColumnElement
 
 from learnapp.persistence.db import Connection
-from learnapp.persistence.handles import ACTIVITY, COMPLETION, COURSE, LEARNER, STAT_COUNTER
+from learnapp.persistence.handles import COMPLETION, COURSE, LEARNER, STAT_COUNTER
+from learnapp.persistence.stats_counters import latest_day_name
 
 # Progress histogram: 0%, then tens (1–9% ... 90–99%), then 100% (only a complete node reads 100).
 PROGRESS_LABELS = ("0%", "1–9%", *(f"{t}–{t + 9}%" for t in range(10, 100, 10)), "100%")
@@ -155,10 +156,19 @@ def counter_sums(conn: Connection, kind: str, node_ids: list[int], names: list[s
     return {name: int(n or 0) for name, n in found}
 
 
+# The site's counters of learners by latest activity day, from a first day's name on ("a…" names end before "b").
+_ACTIVE = select(func.sum(STAT_COUNTER.c.n)).where(
+    STAT_COUNTER.c.node_kind == "site",
+    STAT_COUNTER.c.node_id == 0,
+    STAT_COUNTER.c.name >= bindparam("first"),
+    STAT_COUNTER.c.name < "b",
+)
+
+
 def active_learners(conn: Connection, first_day: date) -> int:
-    """Learners with a lesson completed on `first_day` or later (their own calendar): those days' rows only."""
-    found = conn.execute(select(func.count(ACTIVITY.c.learner_id.distinct())).where(ACTIVITY.c.day >= first_day))
-    return int(found.scalar() or 0)
+    """Learners with a lesson completed on `first_day` or later (their own calendar): those whose latest activity
+    day is one of them, a few counter rows per day whatever the number of learners."""
+    return int(conn.execute(_ACTIVE, {"first": latest_day_name(first_day)}).scalar() or 0)
 
 
 def every_course_id(conn: Connection) -> list[int]:

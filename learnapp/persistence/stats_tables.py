@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Index, SmallInteger, Table, func
 from sqlmodel import Field, SQLModel
 
-from learnapp.persistence.tables import ActivityDay, Enrollment, PathwayEnrollment
+from learnapp.persistence.tables import Enrollment, PathwayEnrollment
 
 
 class StatCounter(SQLModel, table=True):
@@ -17,7 +17,8 @@ class StatCounter(SQLModel, table=True):
     buckets), "l<lesson id>" (learners who completed the lesson: the funnel), "c<course id>" (a pathway's
     learners who completed the course), "t<i>" (first completions per fine bucket of time to complete),
     "d<YYYYMMDD>" and "d<YYYYMMDD>.b<4-hour block>", ".h<hour>", ".q<quarter hour>" (first completions per UTC
-    day and part of it: stats_finishers.py). The site's node ("site", 0) counts "learners".
+    day and part of it: stats_finishers.py). The site's node ("site", 0) counts "learners" and, per day,
+    "a<YYYYMMDD>": the learners whose latest activity day (in their own zone) is that day.
     """
 
     __tablename__ = "stat_counter"
@@ -47,6 +48,3 @@ for _table, _node in ((_COURSES, _COURSES.c.course_id), (_PATHWAYS, _PATHWAYS.c.
         func.extract("epoch", _table.c.first_completed_at - _table.c.enrolled_at),
         postgresql_where=_table.c.first_completed_at.is_not(None),
     )
-# "Active in the last 7 days": the learners of a few recent days, never the whole table.
-_ACTIVITY: Table = ActivityDay.__table__  # type: ignore[attr-defined]
-Index("ix_activity_day_day", _ACTIVITY.c.day, _ACTIVITY.c.learner_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
 from alembic import command
 from learnapp.persistence import stats_counters
@@ -18,6 +19,7 @@ from learnapp.services.operations.population import generate_population
 from tests.conftest import ALICE, BOB
 
 BEFORE_COUNTERS = "61492a2405f0"  # the revision before stat_counter
+BEFORE_ACTIVE_DAYS = "f6a8b0c2d4e7"  # the revision before the site's learners by latest activity day
 
 
 @pytest.mark.slow  # migrations down and up
@@ -36,6 +38,27 @@ def test_counters_dropped_and_backfilled_equal_those_the_engine_kept(db: Databas
     upgrade(db_url)  # and comes back, counted by the migrations alone
     checked, differences = verify(db)
     assert checked > 0 and not differences, "\n".join(map(str, differences))
+    assert _counters(db) == kept
+
+
+@pytest.mark.slow  # a migration down and up
+def test_learners_by_latest_day_backfilled_equal_those_the_engine_kept(db: Database, db_url: str) -> None:
+    """Rows at the revision before the active day counters, which a deployment there never had: the upgrade counts
+    each learner's latest kept day, in their zone, as the engine and the population did."""
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    generate_population(db, 30, seed=7, enrollments=2, now=now, batch=10)
+    enroll_course(db, ALICE, "course-a")  # Alice is in Paris: 23:30 UTC is the next day there
+    for days, lesson in ((9, "s1"), (2, "e1"), (30, "s2")):
+        record_completion(db, ALICE, lesson, source="import", completed_at=now - timedelta(days=days, minutes=30))
+    kept = _counters(db)
+    assert kept[stats_counters.SITE]["a20261118"] >= 1  # Alice's latest day: Nov 18 at 00:30 in Paris
+    db.dispose()
+    command.downgrade(alembic_config(db_url), BEFORE_ACTIVE_DAYS)  # it keeps them (the older schema holds them)
+    with db.transaction() as conn:
+        conn.execute(text("DELETE FROM stat_counter WHERE node_kind = 'site' AND name LIKE 'a%'"))
+    db.dispose()
+    upgrade(db_url)
+    assert verify(db)[1] == []
     assert _counters(db) == kept
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import settings
+from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule, run_state_machine_as_test
 from sqlalchemy import Table, func, select
@@ -19,6 +19,7 @@ from learnapp.persistence import stats_reads as admin_sql
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
 from learnapp.persistence.facts import ENROLLMENT, LEARNER, PATHWAY_ENROLLMENT
+from learnapp.persistence.handles import ACTIVITY
 from learnapp.services.accounts.learners import create_learner
 from learnapp.services.admin.stats import NodeStats, course_stats, overview, pathway_stats
 from learnapp.services.admin.stats_verify import verify
@@ -43,7 +44,8 @@ class CountedEngine(ProgressEngine):
     """The engine's every write path (clicks, undo, event batches, enroll, Start over, admin reset, content
     import adding, moving and removing lessons, legacy import and rollback, recalculate), sign-ups and backdated
     imports (first completions on many days, some before the enrollment), counters checked; and every admin
-    figure they feed equal to its recount from the rows."""
+    figure they feed equal to its recount from the rows (the overview's active learners too: completions on many
+    days, in three zones, some an hour ahead)."""
 
     @rule(learner=st.sampled_from(list(LEARNERS)), lesson=st.sampled_from(LESSONS), ago=st.integers(-3600, 120 * 86400))
     def backdated_import(self, learner: int, lesson: str, ago: int) -> None:
@@ -101,6 +103,12 @@ class CountedEngine(ProgressEngine):
             _check(stats, self.db, PATHWAY_ENROLLMENT.c.pathway_id, pathway.id, zone)
         view = overview(self.db, now, zone)
         assert view.learners == learners
+        with self.db.snapshot() as conn:  # active: a kept day in the admin's last 7 (or after), as rows count them
+            first = now.astimezone(zone).date() - timedelta(days=6)
+            days = select(ACTIVITY.c.learner_id, func.max(ACTIVITY.c.day)).group_by(ACTIVITY.c.learner_id)
+            latest = [admin_sql.as_date(day) for _learner, day in conn.execute(days)]
+        assert view.active_7d == sum(day >= first for day in latest)
+        event(f"learners' latest activity days: {min(len(set(latest)), 3)}{'+' if len(set(latest)) >= 3 else ''}")
         with self.db.snapshot() as conn:
             every = conn.execute(select(ENROLLMENT.c.first_completed_at).where(_finished(ENROLLMENT))).scalars()
             assert dict(view.per_day) == _days(list(every), view.per_day, zone)

@@ -116,7 +116,8 @@ def complete_lesson(
     else:
         entry = history_entry(learner_id, "completed", source, actor_id, found.id)
         work.record([entry], lesson_payload(catalog, found.id, fact.completed_at))
-        record_activity(conn, learner_id, found.id, fact.completed_at)  # the day stays active through an undo
+        # The day stays active through an undo; a later latest day moves the site's counters of active learners.
+        work.kept_day(learner_id, record_activity(conn, learner_id, found.id, fact.completed_at))
         # The learner's own new completion: milestones are news too (the unit of work writes the notices).
         moved = work.recompute([learner_id], courses, pathways, enrolled, milestones=True, catalog=catalog)
         changes = moved[learner_id]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from learnapp.domain.content import Catalog
@@ -42,7 +43,8 @@ class StatsDeltas:
     Stored rows move the enrollment counters by their before/after (every stored row write is the recompute's);
     a first completion adds its time to complete and its day (read from its row at flush);
     an enrollment adds a default row; a fact done or undone moves its lesson's funnel in the nodes the learner
-    is enrolled in; a course completed or reopened moves the course funnel of the learner's pathways. A node
+    is enrolled in; a course completed or reopened moves the course funnel of the learner's pathways; a new
+    latest activity day moves the site's learners by latest day from the old day to the new one. A node
     enrolled in this unit gets its funnels from the final state instead, so nothing counts twice.
     """
 
@@ -127,6 +129,10 @@ class StatsDeltas:
                 self._row(learner_id, node, delta)
                 if change.kind == "course" and delta["complete"]:
                     self.flips.append((learner_id, change.node_id, delta["complete"]))
+
+    def latest_day(self, learner_id: int, moved: dict[date, int]) -> None:
+        """The learner's latest activity day moved (a new kept day later than the others): the site's "a<day>"."""
+        self._row(learner_id, counters.SITE, {counters.latest_day_name(day): n for day, n in moved.items()})
 
     def _row(self, learner_id: int, node: counters.Node, delta: dict[str, int]) -> None:
         shard = learner_id % counters.SHARDS

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from learnapp.domain.clock import utcnow
@@ -138,6 +138,11 @@ class UnitOfWork:
                     at = change.completed_at or utcnow()
                     self.emit(learner_id, f"{change.kind}.completed", {**body, "completed_at": at.isoformat()}, at)
         return changes
+
+    def kept_day(self, learner_id: int, moved: dict[date, int]) -> None:
+        """An activity day kept (persistence.activity.record_activity): how the learner's latest day moved."""
+        if moved:
+            self._stats.latest_day(learner_id, moved)
 
     def touch(self, learner_id: int) -> int:
         """The learner's progress version for this unit: bumped once, on its first change."""

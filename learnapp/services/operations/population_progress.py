@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from datetime import date, timedelta
 
 from learnapp.domain import progress as rules
 from learnapp.persistence import stats_counters as counters
 from learnapp.persistence.population_rows import CourseRow, LearnerRows, PathwayRow
-from learnapp.services.operations.population_plan import Plan, Shape
+from learnapp.services.operations.population_plan import DAY_US, Plan, Shape
+
+_EPOCH = date(1970, 1, 1)  # plans' times are microseconds since its midnight, UTC
 
 
 def rows_of(shape: Shape, plan: Plan) -> LearnerRows:
@@ -46,10 +49,12 @@ def _completed_at(plan: Plan, lessons: set[int] | frozenset[int]) -> int | None:
 def shares(shape: Shape, learners: Sequence[LearnerRows]) -> dict[counters.Key, int]:
     """What these new learners' rows add to the counters (shard 0), as a recount of their rows would count them:
     enrolled, started, complete, the percent sum and histogram; each node's lesson funnel (the learners enrolled
-    there who completed the lesson), and a pathway's course funnel (its learners' enrolled courses complete).
-    Their finishers' times are the database's to read (stats_counters.add_learners)."""
+    there who completed the lesson), a pathway's course funnel (its learners' enrolled courses complete), and the
+    site's learners by latest activity day. Their finishers' times are the database's to read
+    (stats_counters.add_learners)."""
     rows: Counter[tuple[str, int, str]] = Counter()
     lessons: dict[tuple[str, int], Counter[int]] = {}
+    latest: Counter[int] = Counter()  # learners by latest activity day (days since _EPOCH)
     for learner in learners:
         done = {lesson for lesson, _ in learner.facts}
         complete = {c.course_id for c in learner.courses if c.complete}
@@ -64,6 +69,10 @@ def shares(shape: Shape, learners: Sequence[LearnerRows]) -> dict[counters.Key, 
             pathway = shape.pathway_of[p.pathway_id]
             lessons.setdefault(node, Counter()).update(pathway.countable_ids & done)
             rows.update((*node, f"c{c.id}") for c in pathway.courses if c.id in complete)
+        if learner.facts:  # their activity days are their facts' UTC days (generated learners' zone)
+            latest[max(at for _, at in learner.facts) // DAY_US] += 1
+    for day, n in latest.items():
+        rows[(*counters.SITE, counters.latest_day_name(_EPOCH + timedelta(days=day)))] += n
     added = {(kind, node_id, name, 0): n for (kind, node_id, name), n in rows.items()}
     for (kind, node_id), funnel in lessons.items():
         added.update({(kind, node_id, f"l{lesson}", 0): n for lesson, n in funnel.items()})
