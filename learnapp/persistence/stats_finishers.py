@@ -109,7 +109,7 @@ def fine_part(conn: Connection, table: Table) -> Any:
     steps (0 in the last, open-ended bucket and for times below 0). Monotone in the time, so the walk may seek."""
     measured = key(conn, table)
     whens: list[tuple[Any, Any]] = [(measured < 0, 0)]
-    lower: float | int = 0
+    lower = 0
     for i, edge in enumerate(TIME_EDGES):
         low, high = key_edge(conn, lower), key_edge(conn, edge)
         step = (measured - low) * PARTS / (high - low)
