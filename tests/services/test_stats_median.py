@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 from sqlalchemy import text
 
 from learnapp.persistence import stats_finishers as finishers
+from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
+from learnapp.persistence.facts import ENROLLMENT
 from learnapp.services.admin.stats import course_stats
 from learnapp.services.admin.stats_verify import repair, verify
+from learnapp.services.engine.completion import record_completion
+from learnapp.services.engine.enrollment import enroll_course
+from learnapp.services.engine.events import ClientEventIn, apply_events
+from tests.conftest import ALICE
 from tests.services.test_stats_finishers import EXAMPLES, NOW, _course_id, _finishers, _recounted_median
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -81,3 +88,25 @@ def test_parts_that_do_not_add_up_to_their_bucket_walk_the_whole_bucket(db: Data
     with db.transaction() as conn:
         conn.execute(text("DELETE FROM stat_counter WHERE name LIKE 'm%'"))
     assert course_stats(db, "course-b", NOW).median_seconds == _recounted_median(db, course)
+
+
+def test_a_claim_that_moves_the_first_completion_moves_its_finisher_counters(db: Database) -> None:
+    """Finished 4 min 59 s after enrolling (the first fine bucket), then a claim 2 minutes later is kept as the
+    first completion time: the finisher is now in the second bucket, another part and maybe another quarter hour.
+    The claim used to rewrite the time and leave the counters where the click had put them."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    enrolled = now - timedelta(minutes=10)
+    enroll_course(db, ALICE, "course-b")
+    with db.transaction() as conn:  # before any completion, as a bulk load would have written it
+        conn.execute(ENROLLMENT.update().where(ENROLLMENT.c.learner_id == ALICE).values(enrolled_at=enrolled))
+        course = current_catalog(conn).course("course-b")
+    assert course is not None
+    done = enrolled + timedelta(minutes=4, seconds=59)
+    for lesson in (x.slug for x in course.lessons if x.countable):
+        record_completion(db, ALICE, lesson, "import", done)
+    assert verify(db)[1] == []
+    claimed = done + timedelta(minutes=2)
+    apply_events(db, ALICE, [ClientEventIn("claim-1", "course_completed", "course-b", occurred_at=claimed)])
+    assert verify(db)[1] == []
+    stats = course_stats(db, "course-b", NOW)
+    assert stats.median_seconds == pytest.approx(7 * 60 - 1, abs=0.01)  # from enrolling to the claimed time

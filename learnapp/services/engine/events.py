@@ -196,7 +196,9 @@ def _accept(
     completed_at, warning = settle_time(event.occurred_at, inferred)
     if completed_at != inferred:
         ((key, node_id),) = node.items()
-        keep_claimed_time(work.conn, learner_id, key.removesuffix("_id"), node_id, inferred, completed_at)
+        kind = key.removesuffix("_id")
+        work.first_time_moving(learner_id, kind, node_id)  # its time to complete and day move with it
+        keep_claimed_time(work.conn, learner_id, kind, node_id, inferred, completed_at)
     entry = history_entry(learner_id, "completion_claimed", "api", actor_id, **node)
     entry["detail"] = json.dumps(
         {"event_id": event.id, "claimed_at": _iso(event.occurred_at), "accepted_at": _iso(completed_at)}

@@ -130,6 +130,16 @@ class StatsDeltas:
                 if change.kind == "course" and delta["complete"]:
                     self.flips.append((learner_id, change.node_id, delta["complete"]))
 
+    def first_time_moving(self, conn: Connection, learner_id: int, kind: str, node_id: int) -> None:
+        """The node's first completion time may be rewritten (an accepted claim's time): its counters now come out,
+        and at flush they go back in as the row then says. A first completion of this unit is read at flush anyway."""
+        mine = (learner_id, kind, node_id)
+        if mine in self.finished:
+            return
+        for key, n in counters.finished(conn, {mine}).items():
+            self.rows[key] -= n
+        self.finished.add(mine)
+
     def latest_day(self, learner_id: int, moved: dict[date, int]) -> None:
         """The learner's latest activity day moved (a new kept day later than the others): the site's "a<day>"."""
         self._row(learner_id, counters.SITE, {counters.latest_day_name(day): n for day, n in moved.items()})

@@ -139,6 +139,10 @@ class UnitOfWork:
                     self.emit(learner_id, f"{change.kind}.completed", {**body, "completed_at": at.isoformat()}, at)
         return changes
 
+    def first_time_moving(self, learner_id: int, kind: str, node_id: int) -> None:
+        """Before a node's stored first completion time is rewritten: its finisher counters follow the new time."""
+        self._stats.first_time_moving(self.conn, learner_id, kind, node_id)
+
     def kept_day(self, learner_id: int, moved: dict[date, int]) -> None:
         """An activity day kept (persistence.activity.record_activity): how the learner's latest day moved."""
         if moved:
