@@ -16,8 +16,9 @@ class StatCounter(SQLModel, table=True):
     "enrolled", "started", "complete", "percent" (the sum, for the average), "p0".."p11" (progress histogram
     buckets), "l<lesson id>" (learners who completed the lesson: the funnel), "c<course id>" (a pathway's
     learners who completed the course), "t<i>" (first completions per fine bucket of time to complete),
-    "d<YYYYMMDD>" and "d<YYYYMMDD>.b<4-hour block>", ".h<hour>", ".q<quarter hour>" (first completions per UTC
-    day and part of it: stats_finishers.py). The site's node ("site", 0) counts "learners" and, per day,
+    "m<i>.<part>" (the same per 64th of bucket i, for the median's walk), "d<YYYYMMDD>" and
+    "d<YYYYMMDD>.b<4-hour block>", ".h<hour>", ".q<quarter hour>" (first completions per UTC day and part of it:
+    stats_finishers.py). The site's node ("site", 0) counts "learners" and, per day,
     "a<YYYYMMDD>": the learners whose latest activity day (in their own zone) is that day.
     """
 
