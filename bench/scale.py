@@ -17,7 +17,13 @@ tables costs:
 * ``admin course``, ``admin pathway``, ``admin overview``: ``course_stats``, ``pathway_stats``, ``overview``: every
   figure comes from the statistics counters (a few rows whatever N), but the exact median, which walks the
   finishers of one 64th of one fine bucket of time to complete;
-* ``recalculate course``: every learner of one course recomputed in batches of 1,000 (a repair run), learners/s.
+* ``recalculate course``: every learner of one course recomputed in batches of 1,000 (a repair run), learners/s;
+* the floor, ``floor: a learner's rows (raw SQL)``: for learners no other measure reads, one indexed count of their
+  rows in each table a click writes into. A million learners make a database larger than this machine's memory:
+  the pages a click writes into come from the disk, and so do these.
+
+SQLite runs with the served app's background WAL checkpointer. ``--shift`` moves the learners picked, so that a
+re-run on the same databases meets learners whose pages no earlier run brought into memory.
 
 PostgreSQL is Debian's server on a unix socket in the folder (``bench/scale_databases.py``, durability off as in the
 tests). Results go to ``bench/results/scale.json`` (``--results``) with the load average they were taken under.
@@ -44,6 +50,7 @@ from sqlalchemy import bindparam, text
 
 from bench.completion import Phase, console, interleave
 from bench.scale_databases import BASE, build, built, urls
+from learnapp.persistence.checkpoint import Checkpointer
 from learnapp.persistence.db import Database
 from learnapp.persistence.migrate import upgrade
 from learnapp.services.admin.stats import course_stats, overview, pathway_stats
@@ -56,16 +63,23 @@ from learnapp.services.operations.recalculate import RecalcOptions, recalculate
 
 COURSE, PATHWAY = "algorithms-in-depth", "python-developer"
 RESULTS = Path(__file__).resolve().parent / "results" / "scale.json"
-LEARNER_MEASURES = ("record completion", "My Learning")
+FLOOR = "floor: a learner's rows (raw SQL)"
+LEARNER_MEASURES = ("record completion", "My Learning", FLOOR)
+# The floor reads, for a learner no measure touched, the index ranges a click writes into (their pages come from the
+# disk when the database is larger than memory, as the click's do): the cost of the size itself, without our code.
+FLOOR_SQL = tuple(
+    text(f"SELECT count(*) FROM {table} WHERE learner_id = :learner")  # nosec B608 - the tables are constants
+    for table in ("enrollment", "lesson_completion", "progress_history", "activity_day", "outbox_event")
+)
 ADMIN_MEASURES = ("admin course", "admin pathway", "admin overview")
 
 
-def unfinished(db: Database, count: int, report: PopulationReport) -> list[tuple[int, str, str]]:
+def unfinished(db: Database, count: int, report: PopulationReport, shift: int = 0) -> list[tuple[int, str, str]]:
     """(learner, course, next lesson) of `count` learners spread over the population just made, with a course
     unfinished: read by learner id (a scan of every enrollment by email took most of a minute at a million)."""
     candidates = 3 * count
     step = max(1, (report.last_learner_id - report.first_learner_id) // candidates)
-    ids = list(range(report.first_learner_id, report.last_learner_id + 1, step))[:candidates]
+    ids = list(range(report.first_learner_id + shift, report.last_learner_id + 1, step))[:candidates]
     with db.snapshot() as conn:
         rows = conn.execute(
             text(
@@ -85,12 +99,28 @@ def unfinished(db: Database, count: int, report: PopulationReport) -> list[tuple
     return picked
 
 
-def measure(db: Database, report: PopulationReport, runs: int, admin_runs: int, warmup: int) -> dict[str, Any]:
-    items = unfinished(db, warmup + runs, report)
+def untouched(report: PopulationReport, count: int, taken: set[int], shift: int = 0) -> list[int]:
+    """`count` learners spread over the population, none of `taken`: the floor's, read by no other measure."""
+    step = max(1, (report.last_learner_id - report.first_learner_id) // (count + 1))
+    found = range(report.first_learner_id + step // 2 + shift, report.last_learner_id + 1, step)
+    return [learner for learner in found if learner not in taken][:count]
+
+
+def raw_rows(db: Database, learner: int) -> None:
+    with db.engine.connect() as conn:
+        for statement in FLOOR_SQL:
+            conn.execute(statement, {"learner": learner}).scalar()
+
+
+def measure(
+    db: Database, report: PopulationReport, runs: int, admin_runs: int, warmup: int, shift: int = 0
+) -> dict[str, Any]:
+    items = unfinished(db, warmup + runs, report, shift)
     readers = [learner for learner, _, _ in items]
     learner_phases = [
         Phase("record completion", items, lambda item: record_completion(db, item[0], item[2], "ui"), warmup),
         Phase("My Learning", readers, lambda learner: (dashboard(db, learner), learner_stats(db, learner)), warmup),
+        Phase(FLOOR, untouched(report, len(items), set(readers), shift), lambda learner: raw_rows(db, learner), warmup),
     ]
     figures = {f.name: f for f in interleave(learner_phases, 5)}
     admin: dict[str, Callable[[Any], object]] = {
@@ -109,7 +139,7 @@ def measure(db: Database, report: PopulationReport, runs: int, admin_runs: int, 
     }
 
 
-def run(kind: str, folder: Path, runs: int, admin_runs: int, warmup: int) -> dict[Any, Any]:
+def run(kind: str, folder: Path, runs: int, admin_runs: int, warmup: int, shift: int = 0) -> dict[Any, Any]:
     """The measures on the 10,000-learner database, then on the large one, back to back (built before)."""
     made = built(kind, folder)
     learners = made["learners"]
@@ -121,7 +151,11 @@ def run(kind: str, folder: Path, runs: int, admin_runs: int, warmup: int) -> dic
             upgrade(where[key])  # migrations that came after the build
             db = Database(where[key])
             console.print(f"  {size:,} learners")
-            result[size] = measure(db, made["reports"][key], runs, admin_runs, warmup)
+            checkpointer = Checkpointer(db).start()  # as in the served app: the WAL is copied back off the clicks
+            try:
+                result[size] = measure(db, made["reports"][key], runs, admin_runs, warmup, shift)
+            finally:
+                checkpointer.stop()
             db.dispose()
     return result
 
@@ -177,6 +211,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=200, help="timed clicks and My Learning reads per size")
     parser.add_argument("--admin-runs", type=int, default=10, help="timed runs of each admin page per size")
     parser.add_argument("--warmup", type=int, default=20, help="untimed clicks and reads first")
+    parser.add_argument(
+        "--shift", type=int, default=0, help="pick learners this many ids on (a re-run meets learners not yet read)"
+    )
     parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes (one file per run)")
     parser.add_argument("--folder", type=Path, help="keep the databases here (default: a temp folder, removed)")
     parser.add_argument("--phase", choices=("all", "build", "measure"), default="all", help="build, measure or both")
@@ -197,7 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.phase == "build":
             return 0
         for kind in kinds:
-            results[kind] = run(kind, folder, args.runs, args.admin_runs, args.warmup)
+            results[kind] = run(kind, folder, args.runs, args.admin_runs, args.warmup, args.shift)
             tables.append(report(kind, results[kind]["learners"], results[kind]))
             console.print(tables[-1])
     console.rule("results")
