@@ -55,9 +55,7 @@ def add(conn: Connection, deltas: dict[Key, int]) -> None:
         conn.exec_driver_sql(_ADD.format(placeholder(conn)), rows)
 
 
-def totals(
-    conn: Connection, nodes: Iterable[Node], names: Iterable[str] | None = None, detail: bool = True
-) -> Counts:
+def totals(conn: Connection, nodes: Iterable[Node], names: Iterable[str] | None = None, detail: bool = True) -> Counts:
     """Each node's counters, summed over their shards (a few rows per node whatever the number of learners).
 
     Without `detail`, the per-day counters of first completions ("d…", a row per day and quarter hour) and the
