@@ -3,6 +3,7 @@ quarter hour; the median's walk over one finer bucket."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
@@ -84,23 +85,30 @@ def middle_times(conn: Connection, kind: str, node_id: int, fine: int, rank: int
     """In seconds, the `count` times to complete from `rank` on (0-based) among the node's finishers from fine part
     `fine` (bucket × PARTS + part) on: a walk on ix_<table>_time_to_complete from just below the part's lower edge,
     keeping the finishers whose part (the counters' very expression) is `fine` or later, skipping `rank` of them."""
+    return [seconds_of(conn, value) for value in conn.execute(walk(conn, kind, node_id, fine, rank, count)).scalars()]
+
+
+def walk(conn: Connection, kind: str, node_id: int, fine: int, rank: int, count: int) -> Any:
+    """middle_times' statement: an index range from the part's seek on, the part filter, `rank` skipped."""
     table, node = NODES[kind]
     measured = key(conn, table)
     query = select(measured).where(node == node_id, table.c.first_completed_at.is_not(None))
     if fine > 0:
         seek = _part_lower(conn, fine)
         query = query.where(measured >= bindparam("seek", seek), fine_part(conn, table) >= fine)
-    middle = query.order_by(measured).limit(count).offset(rank)
-    return [seconds_of(conn, value) for value in conn.execute(middle).scalars()]
+    return query.order_by(measured).limit(count).offset(rank)
 
 
-def _part_lower(conn: Connection, fine: int) -> float:
+def _part_lower(conn: Connection, fine: int) -> float | int:
     """Just below where part `fine` begins, in the unit of `key`: the walk's seek (the part filter keeps it exact
-    whichever way the float arithmetic rounds at the edge)."""
+    whichever way the arithmetic rounds at the edge). Whole seconds on PostgreSQL: its key is numeric, and a float
+    bound would be compared as a float, which the index on the numeric expression cannot serve."""
     bucket, part = divmod(fine, PARTS)
     lower = TIME_EDGES[bucket - 1] if bucket > 0 else 0
     upper = TIME_EDGES[bucket] if bucket < len(TIME_EDGES) else lower
     start = key_edge(conn, lower) + (key_edge(conn, upper) - key_edge(conn, lower)) * part / PARTS
+    if conn.dialect.name == "postgresql":
+        return math.floor(start) - 1
     return start - abs(start) * 1e-9 - 1e-9
 
 
