@@ -285,12 +285,12 @@ def finished(conn: Connection, pairs: set[tuple[int, str, int]]) -> dict[Key, in
     """The counters that (learner, kind, node) first completions add to, read from their rows (as recounts read
     them, so a click and a recount put a finisher in the same bucket and quarter hour)."""
     deltas: dict[Key, int] = {}
-    for kind, table, key in (("course", ENROLLMENT, "course_id"), ("pathway", PATHWAY_ENROLLMENT, "pathway_id")):
+    for kind in ("course", "pathway"):
         mine = {(learner, node) for learner, k, node in pairs if k == kind}
         if not mine:
             continue
         learners, nodes = sorted({p[0] for p in mine}), sorted({p[1] for p in mine})
-        found = finishers.rows(conn, table, table.c[key], table.c.learner_id.in_(learners), table.c[key].in_(nodes))
+        found = finishers.rows(conn, kind, learners, nodes)
         for learner, node, bucket, day, quarter in found:
             if (learner, node) in mine:
                 for name in finishers.names(bucket, day, quarter):

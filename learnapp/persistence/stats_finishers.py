@@ -39,8 +39,12 @@ def key(conn: Connection, table: Table) -> Any:
     """Time to complete as the finishers' index orders it (ix_<table>_time_to_complete, created by the migration):
     days as julianday differences on SQLite, seconds on PostgreSQL. Negative (facts that predate the enrollment)
     counts as 0 wherever it is read."""
+    return _key(conn.dialect.name, table)
+
+
+def _key(dialect: str, table: Table) -> Any:
     finished, enrolled = table.c.first_completed_at, table.c.enrolled_at
-    if conn.dialect.name == "sqlite":
+    if dialect == "sqlite":
         return func.julianday(finished) - func.julianday(enrolled)
     return func.extract("epoch", finished - enrolled)
 
@@ -114,31 +118,42 @@ def _part_lower(conn: Connection, fine: int) -> float | int:
 
 def fine_part(conn: Connection, table: Table) -> Any:
     """Bucket × PARTS + part of each finisher, in SQL: the part is where its time falls in its fine bucket, in equal
-    steps (0 in the last, open-ended bucket and for times below 0). Monotone in the time, so the walk may seek."""
-    measured = key(conn, table)
+    steps (0 in the last, open-ended bucket and for times below 0). Monotone in the time, so the walk may seek.
+
+    Built once per dialect and table: the expression has a few hundred parts, and building it cost a click that
+    finishes a course 5 ms."""
+    return _fine_part(conn.dialect.name, table)
+
+
+@lru_cache(maxsize=8)
+def _fine_part(dialect: str, table: Table) -> Any:
+    sqlite = dialect == "sqlite"
+    measured = _key(dialect, table)
+    unit = (lambda seconds: seconds / DAY) if sqlite else (lambda seconds: seconds)
     whens: list[tuple[Any, Any]] = [(measured < 0, 0)]
     lower = 0
     for i, edge in enumerate(TIME_EDGES):
-        low, high = key_edge(conn, lower), key_edge(conn, edge)
+        low, high = unit(lower), unit(edge)
         step = (measured - low) * PARTS / (high - low)
-        whens.append((measured < high, i * PARTS + _least(conn, _floor(conn, step), PARTS - 1)))
+        # floor() of a value ≥ 0 as an integer (SQLite's CAST truncates; PostgreSQL's rounds, so floor first), at
+        # most the last part (a time just below an edge may round up to the next part's number).
+        part = (
+            func.min(cast(step, Integer), PARTS - 1)
+            if sqlite
+            else func.least(cast(func.floor(step), Integer), PARTS - 1)
+        )
+        whens.append((measured < high, i * PARTS + part))
         lower = edge
     return case(*whens, else_=len(TIME_EDGES) * PARTS)
 
 
-def _floor(conn: Connection, value: Any) -> Any:
-    """floor() of a value ≥ 0 as an integer: SQLite's CAST truncates; PostgreSQL's rounds, so floor first."""
-    return cast(value if conn.dialect.name == "sqlite" else func.floor(value), Integer)
-
-
-def _least(conn: Connection, value: Any, most: int) -> Any:
-    """At most `most` (a time just below an edge may round up to the next part's number)."""
-    return func.min(value, most) if conn.dialect.name == "sqlite" else func.least(value, most)
-
-
 def _day_and_quarter(conn: Connection, table: Table) -> tuple[Any, Any]:
+    return _day_and_quarter_of(conn.dialect.name, table)
+
+
+def _day_and_quarter_of(dialect: str, table: Table) -> tuple[Any, Any]:
     moment = table.c.first_completed_at
-    if conn.dialect.name == "sqlite":  # stored as UTC text
+    if dialect == "sqlite":  # stored as UTC text
         hour, minute = (cast(func.strftime(f, moment), Integer) for f in ("%H", "%M"))
         return func.strftime("%Y%m%d", moment), hour * 4 + minute // 15
     utc = func.timezone("UTC", moment)
@@ -154,13 +169,22 @@ def groups(conn: Connection, table: Table, node: Any, *where: Any) -> list[Group
     return [(int(n), int(b), str(d), int(q), int(c)) for n, b, d, q, c in conn.execute(query)]
 
 
-def rows(conn: Connection, table: Table, node: Any, *where: Any) -> list[tuple[int, int, int, str, int]]:
-    """(learner, node, fine part, day, quarter) of each finisher matching `where` (a few learners' rows)."""
-    day, quarter = _day_and_quarter(conn, table)
-    query = select(table.c.learner_id, node, fine_part(conn, table), day, quarter).where(
-        table.c.first_completed_at.is_not(None), *where
+def rows(conn: Connection, kind: str, learners: list[int], nodes: list[int]) -> list[tuple[int, int, int, str, int]]:
+    """(learner, node, fine part, day, quarter) of each finisher among these learners' rows in these nodes (a few
+    learners' rows: the click's read at flush, one statement built once)."""
+    found = conn.execute(_rows(conn.dialect.name, kind), {"learners": learners, "nodes": nodes})
+    return [(int(i), int(n), int(b), str(d), int(q)) for i, n, b, d, q in found]
+
+
+@lru_cache(maxsize=8)
+def _rows(dialect: str, kind: str) -> Any:
+    table, node = NODES[kind]
+    day, quarter = _day_and_quarter_of(dialect, table)
+    return select(table.c.learner_id, node, _fine_part(dialect, table), day, quarter).where(
+        table.c.first_completed_at.is_not(None),
+        table.c.learner_id.in_(bindparam("learners", expanding=True)),
+        node.in_(bindparam("nodes", expanding=True)),
     )
-    return [(int(i), int(n), int(b), str(d), int(q)) for i, n, b, d, q in conn.execute(query)]
 
 
 def names(fine: int, day: str, quarter: int) -> tuple[str, ...]:
