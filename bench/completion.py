@@ -256,10 +256,20 @@ class RawFloor:
                 ).fetchone()[0]
                 # The activity day in the learner's zone (kept through an undo), as the service writes it.
                 zone_name = execute("SELECT time_zone FROM learner WHERE id = ?", (learner_id,)).fetchone()[0]
-                execute(
-                    "INSERT INTO activity_day (learner_id, day, lesson_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                    (learner_id, now_moment.astimezone(ZoneInfo(zone_name or "UTC")).date().isoformat(), lesson_id),
-                )
+                day = now_moment.astimezone(ZoneInfo(zone_name or "UTC")).date().isoformat()
+                kept = execute(
+                    "INSERT INTO activity_day (learner_id, day, lesson_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+                    " RETURNING day",
+                    (learner_id, day, lesson_id),
+                ).fetchone()
+                # A newly kept day: the learner's latest other day, for the site's learners by latest day.
+                latest = None
+                if kept is not None:
+                    latest = execute(
+                        "SELECT day FROM activity_day WHERE learner_id = ? AND NOT (day = ? AND lesson_id = ?)"
+                        " ORDER BY day DESC LIMIT 1",
+                        (learner_id, day, lesson_id),
+                    ).fetchone()
                 done_ids = {
                     r[0] for r in execute("SELECT lesson_id FROM lesson_completion WHERE learner_id = ?", (learner_id,))
                 }
@@ -296,10 +306,15 @@ class RawFloor:
                     deltas["started"] = 1
                 if complete:
                     deltas["complete"] = 1
+                moved = [("course", course_id, name, shard, n) for name, n in deltas.items() if n]
+                if kept is not None and (latest is None or latest[0] < day):  # a later latest day
+                    moved.append(("site", 0, f"a{day.replace('-', '')}", shard, 1))
+                    if latest is not None:
+                        moved.append(("site", 0, f"a{latest[0].replace('-', '')}", shard, -1))
                 self.conn.executemany(
                     "INSERT INTO stat_counter (node_kind, node_id, name, shard, n) VALUES (?, ?, ?, ?, ?)"
                     " ON CONFLICT (node_kind, node_id, name, shard) DO UPDATE SET n = stat_counter.n + excluded.n",
-                    sorted(("course", course_id, name, shard, n) for name, n in deltas.items() if n),
+                    sorted(moved),
                 )
                 # The outbox events of the change, written with it (as the unit of work does at its end).
                 events = [("lesson.completed", {"lesson_id": lesson_id, "source": "ui", "completed_at": now})]
