@@ -39,12 +39,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import Progress
 from rich.table import Table
 
 from bench.completion import console
 from bench.population_floor import TABLES, Copied, floor, postmaster, row_counts, server_cpu
-from bench.scale_databases import kept_postgres, settle
+from bench.scale_databases import bar_columns, kept_postgres, settle
 from learnapp.persistence.db import Database
 from learnapp.persistence.migrate import upgrade
 from learnapp.services.admin.stats_verify import verify
@@ -82,17 +82,10 @@ def _url(kind: str, folder: Path) -> Iterator[str]:
 
 def populate(db: Database, learners: int, enrollments: int) -> dict[str, Any]:
     """generate_population timed end to end, with the CPU it took here and in the server, and the load around it."""
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
     server = postmaster(db)
     load_before, server_before, cpu_before = os.getloadavg(), server_cpu(server), time.process_time()
     started = time.perf_counter()
-    with Progress(*columns, console=console) as bar:
+    with Progress(*bar_columns(), console=console) as bar:
         task = bar.add_task(f"population {learners:,}", total=learners)
         report = generate_population(
             db, learners, seed=SEED, enrollments=enrollments, on_progress=lambda n, _: bar.update(task, completed=n)

@@ -18,7 +18,15 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from bench.completion import console
 from learnapp.persistence.db import Database
@@ -60,17 +68,21 @@ def urls(kind: str, folder: Path) -> Iterator[dict[str, str]]:
         yield {size: pg_socket_url(folder / "pg", name) for size, name in NAMES.items()} | {"admin": admin}
 
 
-def grow(db: Database, learners: int, seed: int) -> tuple[float, PopulationReport]:
-    """Add `learners` to the population, then settle; returns the population's seconds and its report."""
-    columns = (
+def bar_columns() -> tuple[ProgressColumn, ...]:
+    """A population's progress bar: what, how far, how long, how much longer."""
+    return (
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
+
+
+def grow(db: Database, learners: int, seed: int) -> tuple[float, PopulationReport]:
+    """Add `learners` to the population, then settle; returns the population's seconds and its report."""
     started = time.perf_counter()
-    with Progress(*columns, console=console) as bar:
+    with Progress(*bar_columns(), console=console) as bar:
         task = bar.add_task(f"population +{learners:,}", total=learners)
         report = generate_population(db, learners, seed=seed, on_progress=lambda n, _: bar.update(task, completed=n))
     seconds = time.perf_counter() - started
