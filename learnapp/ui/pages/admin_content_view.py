@@ -58,12 +58,14 @@ def upload_zone(state: Any, upload_id: str) -> rx.Component:
                     max_size=MAX_UPLOAD_BYTES,
                     no_keyboard=True,
                     disabled=state.busy,
-                    # The input is emptied once its files are taken: choosing the same file again, fixed, must count.
-                    on_drop=[state.check(rx.upload_files(upload_id=upload_id)), rx.call_script(EMPTY_THE_INPUT)],
+                    # The input is emptied once its files are taken (the drop zone holds them): choosing the same
+                    # file again, fixed, must count. First, not after the server's answer: a file chosen as soon as
+                    # the answer shows would be emptied out of the input by the queued script.
+                    on_drop=[rx.call_script(EMPTY_THE_INPUT), state.check(rx.upload_files(upload_id=upload_id))],
                     # Only the names go to the server: the File objects themselves would travel over the websocket.
                     on_drop_rejected=lambda rejected: [
-                        state.refused(rejected.to(list[dict[str, Any]]).map(_file_name)),
                         rx.call_script(EMPTY_THE_INPUT),
+                        state.refused(rejected.to(list[dict[str, Any]]).map(_file_name)),
                     ],
                     border="2px dashed var(--gray-a7)",
                     border_radius="var(--radius-3)",
