@@ -8,7 +8,8 @@ const DOUBLE_CLICK_MS = 500; // a second click on the same lesson this soon is a
 const ANSWER_TIMEOUT_MS = 10000; // no answer this long: the click failed (the server settles it later if it can)
 const TICK_MS = 250;
 
-const entries = new Map(); // lesson slug -> {id, handler, lesson, title, course, module, done, state, sentAt, clickedAt}
+const entries = new Map(); // lesson slug -> {id, handler, lesson, title, course, module, done, state, sentAt}
+const clickedAt = new Map(); // lesson slug -> when it was last clicked (kept after the answer: see clickLesson)
 let problem = { lesson: "", title: "", message: "", retry: false };
 let failed = null; // the click behind `problem`, for Retry
 
@@ -48,20 +49,28 @@ const fail = (entry, message, retry) => {
   problem = { lesson: entry.lesson, title: entry.title, message, retry };
 };
 
-/** A click on Mark as Complete (done) or Completed (not done); `handler` is the server's event name. */
-export const clickLesson = (handler, lesson, title, course, module, done) => {
+/** A click on Mark as Complete (done) or Completed (not done); `handler` is the server's event name, `clickCount`
+ * the browser's (2 for the second half of a double click). */
+export const clickLesson = (handler, lesson, title, course, module, done, clickCount = 1) => {
   const waiting = entries.get(lesson);
-  if (waiting?.state === "saving" || (waiting && Date.now() - waiting.clickedAt < DOUBLE_CLICK_MS)) {
-    // The server has not answered the last click on this lesson, or this is the second half of a double click
-    // (also while the connection blips and the first one waits queued): a double click must not undo it.
+  const soon = Date.now() - (clickedAt.get(lesson) ?? 0) < DOUBLE_CLICK_MS;
+  if (clickCount > 1 || soon || waiting?.state === "saving") {
+    // The second half of a double click, even when the server answered the first before it came (the button then
+    // says Completed under the pointer), or a click the server has not answered yet: neither undoes the first.
     return;
   }
+  clickedAt.set(lesson, Date.now());
+  record(handler, lesson, title, course, module, done);
+};
+
+const record = (handler, lesson, title, course, module, done) => {
+  const waiting = entries.get(lesson);
   problem = { lesson: "", title: "", message: "", retry: false };
   failed = null;
   if (waiting?.state === "queued") {
     entries.delete(lesson); // toggled back while offline: nothing to send, the server's state stands
   } else {
-    const entry = { id: newId(), handler, lesson, title, course, module, done, state: "queued", sentAt: 0, clickedAt: Date.now() };
+    const entry = { id: newId(), handler, lesson, title, course, module, done, state: "queued", sentAt: 0 };
     entries.set(lesson, entry);
     if (isUp()) {
       send(entry);
@@ -93,7 +102,7 @@ const settle = (id, outcome, message) => {
 const retry = () => {
   const click = failed;
   if (click) {
-    clickLesson(click.handler, click.lesson, click.title, click.course, click.module, click.done);
+    record(click.handler, click.lesson, click.title, click.course, click.module, click.done); // a new click, unguarded
   }
 };
 

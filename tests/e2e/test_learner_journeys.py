@@ -17,6 +17,7 @@ from learnapp.domain import routes
 from tests.e2e.helpers import (
     COURSE_TITLE,
     LESSONS,
+    HeldSocket,
     LIVE,
     PREVIEW,
     TIMEOUT,
@@ -379,6 +380,54 @@ def test_ac_101_6_a_quick_double_click_on_mark_as_complete_leaves_one_completion
     expect(error_toasts(page)).to_have_count(0)
     if app_db is not None:
         assert completion_records(app_db, email, third) == (1, 1)
+
+
+def test_the_second_half_of_a_double_click_after_the_answer_does_not_undo_it(
+    app_url: str, app_db: Path | None, page: Page
+) -> None:
+    """A fast server answers the first click before the second half of a double click comes: it then lands on
+    "Completed" (a CI run found the lesson not completed after a double click). It must not undo the first."""
+    email = sign_up(page, app_url)
+    enroll(page, app_url)
+    third = LESSONS[2]
+    open_lesson(page, app_url, third)
+    mark_button(page).click()
+    expect(completed_button(page)).to_have_attribute("aria-busy", "false", timeout=TIMEOUT)  # the server answered
+    box = completed_button(page).bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down(click_count=2)  # the browser's click event then says detail 2, as a double click's second half
+    page.mouse.up(click_count=2)
+    follow_outline(page, LESSONS[3])  # in-app: handled after anything the second half sent
+
+    open_lesson(page, app_url, third)
+    expect(completed_button(page)).to_be_visible()
+    expect_progress(page, 1)
+    if app_db is not None:
+        assert completion_records(app_db, email, third) == (1, 1)
+
+
+def test_continue_learning_waits_for_the_course_pages_load(app_url: str, page: Page) -> None:
+    """Back on the course page in-app, the tab first shows its state of the last visit: the progress is live, but
+    Continue Learning's address is the load's (a CI run opened the first lesson with five done). It waits."""
+    held = HeldSocket()
+    page.route_web_socket("**/_event/**", held.route)
+    sign_up(page, app_url)
+    enroll(page, app_url)
+    expect(page.get_by_role("link", name="Continue Learning")).to_have_attribute("href", lesson_path(LESSONS[0]))
+    follow_outline(page, LESSONS[0])
+    mark_complete(page, LESSONS[0])
+    expect(completed_button(page)).to_have_attribute("aria-busy", "false", timeout=TIMEOUT)  # the server answered
+    held.holding = True
+    page.get_by_role("link", name=COURSE_TITLE, exact=True).click()
+    expect(page.get_by_role("heading", name=COURSE_TITLE, level=1)).to_be_visible(timeout=TIMEOUT)
+    expect_progress(page, 1)  # live, from the tab
+    expect(page.get_by_role("link", name="Continue Learning")).to_have_count(0)
+    expect(page.get_by_role("button", name="Continue Learning")).to_be_disabled()
+    held.release()
+    expect(page.get_by_role("link", name="Continue Learning")).to_have_attribute(
+        "href", lesson_path(LESSONS[1]), timeout=TIMEOUT
+    )
 
 
 def test_outline_shows_the_lessons_after_opening_a_lesson_from_the_course_page(app_url: str, page: Page) -> None:

@@ -42,6 +42,13 @@ def link_button(
     return rx.button(ReactRouterLink.create(*children, to=href, **target), as_child=True, **props)
 
 
+def loaded_link_button(*children: rx.Component | str, href: rx.Var | str, **props: Any) -> rx.Component:
+    """A link button whose address comes from the page's load: until this visit's load has answered, the tab shows
+    the state of its last visit, and the address with it (Continue Learning to a lesson done since), so it waits."""
+    waiting = rx.button(*children, loading=True, disabled=True, **props)
+    return rx.cond(rx.State.is_hydrated, link_button(*children, href=href, **props), waiting)
+
+
 def scroll_box(content: rx.Component, label: rx.Var | str, max_height: str | None = None) -> rx.Component:
     """A region that scrolls when its content (a wide table) does not fit, and that keyboard users can focus to
     scroll it (Radix's scroll area cannot take focus); tables inside do not scroll on their own (learnapp.css)."""

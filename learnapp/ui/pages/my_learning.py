@@ -14,7 +14,7 @@ from learnapp.services.learning.dashboard import READ, Dashboard, dashboard_of
 from learnapp.services.learning.snapshot import with_snapshot
 from learnapp.services.learning.views import PATHWAY_KEY, NodeView
 from learnapp.ui.components.certificate import certificate_status
-from learnapp.ui.components.layout import link_button, page, progress_bar
+from learnapp.ui.components.layout import link_button, loaded_link_button, page, progress_bar
 from learnapp.ui.events import event
 from learnapp.ui.live import vars as live_vars
 from learnapp.ui.live.channel import read_and_show
@@ -148,7 +148,7 @@ def resume_banner() -> rx.Component:
                     spacing="1",
                 ),
                 rx.spacer(),
-                link_button("Continue Learning", href=r.next_href, size="3"),
+                loaded_link_button("Continue Learning", href=r.next_href, size="3"),
                 align="center",
                 gap="3",
                 wrap="wrap",
@@ -228,7 +228,7 @@ def course_row(card: ObjectVar[CardItem]) -> rx.Component:
                 flex="1",
                 min_width="14em",
             ),
-            link_button(rx.cond(card.complete, "Review", "Continue"), href=card.next_href, variant="soft"),
+            loaded_link_button(rx.cond(card.complete, "Review", "Continue"), href=card.next_href, variant="soft"),
             gap="4",
             align="center",
             wrap="wrap",
@@ -268,7 +268,7 @@ def pathway_row(item: ObjectVar[PathwayItem]) -> rx.Component:
                 flex="1",
                 min_width="14em",
             ),
-            link_button(rx.cond(percent >= 100, "Review", "Continue"), href=item.next_href, variant="soft"),
+            loaded_link_button(rx.cond(percent >= 100, "Review", "Continue"), href=item.next_href, variant="soft"),
             gap="4",
             align="center",
             wrap="wrap",

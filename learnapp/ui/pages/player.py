@@ -288,8 +288,12 @@ def _clicks_function(name: str) -> FunctionVar:
     return rx.Var(_js_expr=name, _var_data=VarData(imports={CLICKS_MODULE: [ImportVar(tag=name)]})).to(FunctionVar)
 
 
-def _on_click(function: rx.Var) -> rx.Var:
-    return ArgsFunctionOperationBuilder.create(args_names=(), return_expr=function).to(FunctionVar, EventChain)
+def _on_click(function: rx.Var, *arguments: str) -> rx.Var:
+    """An on_click that runs `function` in the browser; `arguments` name what React passes it (the DOM event)."""
+    return ArgsFunctionOperationBuilder.create(args_names=arguments, return_expr=function).to(FunctionVar, EventChain)
+
+
+CLICK_COUNT = rx.Var(_js_expr="(clickEvent?.detail ?? 1)").to(int)  # 2 for a double click's second half, 0 from keys
 
 
 SAVE_CLICK = format_event_handler(PlayerState.save_click)  # the event assets/clicks.js sends
@@ -297,15 +301,16 @@ SAVE_CLICK = format_event_handler(PlayerState.save_click)  # the event assets/cl
 
 def click_lesson(done: bool) -> rx.Var:
     """The browser's click: shown at once, sent with an id (or queued offline), rolled back if not saved."""
-    call = _clicks_function("clickLesson").call(
+    call: rx.Var = _clicks_function("clickLesson").call(
         SAVE_CLICK,
         PlayerState.lesson_slug,
         PlayerState.title,
         PlayerState.course_slug,
         PlayerState.module_slug,
         done,
+        CLICK_COUNT,
     )
-    return _on_click(call)
+    return _on_click(call, "clickEvent")
 
 
 # The lesson and course the URL names, read in the browser: they change in the task that changes the URL (Next,
