@@ -28,6 +28,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -121,9 +122,13 @@ def measure(db: Database, path: Path, token: str, runs: int, warmup: int, chunk:
     phases = [Phase("stats page", items, page, warmup)]
     for name, call in calls.items():
         call()
-        phases.append(Phase(name, items, lambda _, call=call: call(), warmup))
+        phases.append(Phase(name, items, partial(_call, call), warmup))
         phases.append(Phase(f"{name} floor", items, floor_of(path, captured(db, call)), warmup))
     return {figure.name: figure for figure in interleave(phases, chunk)}
+
+
+def _call(call: Callable[[], object], _item: object) -> object:
+    return call()
 
 
 def report(results: dict[int, dict[str, Figure]]) -> Table:

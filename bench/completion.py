@@ -323,7 +323,6 @@ class RawFloor:
                     events.append(("course.milestone", {"course_id": course_id, "percent": crossed[-1]}))
                 if complete and row[7] is None:
                     events.append(("course.completed", {"course_id": course_id, "completed_at": completed_at}))
-                execute_many = self.conn.executemany if len(events) > 1 else execute
                 rows = [
                     (
                         str(uuid.uuid5(OUTBOX_NAMESPACE, f"{topic}:{learner_id}:{version}:{index}")),
@@ -339,7 +338,10 @@ class RawFloor:
                     "INSERT INTO outbox_event (event_id, topic, learner_id, version, occurred_at, payload)"
                     " VALUES (?, ?, ?, ?, ?, ?)"
                 )
-                execute_many(insert, rows if len(rows) > 1 else rows[0])
+                if len(rows) > 1:
+                    self.conn.executemany(insert, rows)
+                else:
+                    execute(insert, rows[0])
             execute("COMMIT")
         except BaseException:
             execute("ROLLBACK")
@@ -353,10 +355,10 @@ class RawFloor:
         try:
             execute("SELECT version FROM catalogstate WHERE id = ?", (1,)).fetchone()
             rows = execute("SELECT lesson_id FROM lesson_completion WHERE learner_id = ?", (learner_id,)).fetchall()
-            enrolled = execute(
+            enrollments = execute(
                 f"SELECT {ENROLLMENT_COLUMNS} FROM enrollment WHERE learner_id = ?", (learner_id,)
             ).fetchall()
-            enrolled = next((row for row in enrolled if row[1] == self.course.id), None)
+            enrolled = next((row for row in enrollments if row[1] == self.course.id), None)
         finally:
             execute("ROLLBACK")
         done = self.countable.intersection(row[0] for row in rows)
