@@ -17,10 +17,10 @@ from learnapp.domain import routes
 from tests.e2e.helpers import (
     COURSE_TITLE,
     LESSONS,
-    HeldSocket,
     LIVE,
     PREVIEW,
     TIMEOUT,
+    HeldSocket,
     back_to_course,
     complete_lessons,
     completed_button,
