@@ -301,7 +301,7 @@ def finished(conn: Connection, pairs: set[tuple[int, str, int]]) -> dict[Key, in
 
 def is_lesson(name: Any) -> Any:
     """A lesson funnel counter's name ("l<lesson id>"), in SQL."""
-    return name.like("l%")  # no other counter's name begins with "l"
+    return name.like("l%")  # no other course or pathway counter's begins with "l" (the site's "learners" does)
 
 
 def differences(stored: Counts, recounted: Counts) -> list[tuple[Node, str, int, int]]:

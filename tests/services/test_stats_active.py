@@ -4,6 +4,7 @@ learners by latest activity day: every way a completion is recorded moves them, 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text
@@ -17,6 +18,7 @@ from learnapp.services.admin.stats_verify import repair, verify
 from learnapp.services.engine.completion import record_completion, revoke_completion
 from learnapp.services.engine.enrollment import enroll_course
 from learnapp.services.engine.events import ClientEventIn, apply_events
+from learnapp.services.operations.recalculate import RecalcOptions, recalculate
 from tests.conftest import ADMIN, ALICE, BOB
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)  # in UTC the week is Nov 14..20
@@ -92,5 +94,26 @@ def test_verify_sees_an_activity_day_written_by_hand_and_repair_recounts_it(db: 
     assert differences == [("site", "a20261031", 1, 0), ("site", "a20261118", 0, 1)]
     assert overview(db, NOW).active_7d == 0  # the counters, until repaired
     repair(db, [stats_counters.SITE])
+    assert verify(db)[1] == []
+    assert _active(db) == 1
+
+
+def test_a_whole_recalculate_repairs_the_site_counters_and_one_of_a_course_leaves_them(
+    db: Database, tmp_path: Path
+) -> None:
+    """`learnapp recalculate` repairs every counter as it repairs stored progress: the site's too, when it covers the
+    whole site. One course's (or learner's) run is not about the site's counters: they stay as they are."""
+    enroll_course(db, BOB, "course-a")
+    record_completion(db, BOB, "s1", "import", NOW - timedelta(days=20))
+    with db.transaction() as conn:  # outside the engine: no counter moves
+        lesson = conn.execute(text("SELECT id FROM lesson WHERE slug = 's2'")).scalar_one()
+        conn.execute(ACTIVITY.insert().values(learner_id=BOB, day=date(2026, 11, 18), lesson_id=lesson))
+    drifted = [(d.kind, d.counter) for d in verify(db)[1]]
+    assert drifted == [("site", "a20261031"), ("site", "a20261118")]
+    recalculate(db, RecalcOptions(course="course-a"), tmp_path / "runs", "ops")
+    assert [(d.kind, d.counter) for d in verify(db)[1]] == drifted
+    recalculate(db, RecalcOptions(learner_id=BOB), tmp_path / "runs", "ops")
+    assert [(d.kind, d.counter) for d in verify(db)[1]] == drifted
+    recalculate(db, RecalcOptions(), tmp_path / "runs", "ops")
     assert verify(db)[1] == []
     assert _active(db) == 1

@@ -52,9 +52,11 @@ def repair(db: Database, nodes: list[tuple[str, int]] | None = None, lessons: bo
         work.recount_stats(nodes, lessons=lessons)
 
 
-def repair_recalculated(db: Database, courses: list[int], pathways: list[int], learner_id: int | None = None) -> None:
+def repair_recalculated(
+    db: Database, courses: list[int], pathways: list[int], learner_id: int | None = None, whole_site: bool = False
+) -> None:
     """After a recalculation, repair what stored rows feed in the nodes it covered: all of them, or those where
-    `learner_id` (a one-learner run) has a row.
+    `learner_id` (a one-learner run) has a row; the site's counters too when it covered the `whole_site`.
 
     A counter holds no learner's share apart from the others', so a node that drifted (rows written outside the
     engine) is recounted whole: a one-learner run costs a recount of that learner's nodes.
@@ -64,6 +66,8 @@ def repair_recalculated(db: Database, courses: list[int], pathways: list[int], l
         with db.snapshot() as conn:
             held = stats_counters.nodes_of(conn, learner_id)
         nodes = [node for node in nodes if node in held]
+    if whole_site and learner_id is None:
+        nodes.append(stats_counters.SITE)  # learners and their latest activity days: rows no engine change wrote
     if nodes:
         repair(db, nodes, lessons=False)
 

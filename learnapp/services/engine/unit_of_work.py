@@ -174,8 +174,11 @@ class UnitOfWork:
         if nodes is None and lessons:
             self._stats.recount_all = True
         else:
-            chosen = self._stats.recount if lessons else self._stats.recount_rows
-            chosen.update(nodes if nodes is not None else stats_counters.every_node(catalog or self.catalog))
+            chosen = list(nodes if nodes is not None else stats_counters.every_node(catalog or self.catalog))
+            # The site has no lesson funnel: recounted whole (its "learners" would pass for a lesson's counter).
+            whole = [node for node in chosen if lessons or node == stats_counters.SITE]
+            self._stats.recount.update(whole)
+            self._stats.recount_rows.update(node for node in chosen if node not in whole)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

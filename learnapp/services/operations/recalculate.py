@@ -84,7 +84,8 @@ def recalculate(
         if not options.dry_run:
             # The batches moved the counters by what they changed; a recount of what stored rows feed also repairs
             # counters that drifted from the rows (rows written outside the engine), one learner's nodes included.
-            repair_recalculated(db, courses, pathways, options.learner_id)
+            whole_site = options.course is None and options.learner_id is None
+            repair_recalculated(db, courses, pathways, options.learner_id, whole_site)
         _close(db, report, runs_dir, started, "succeeded")
     return report
 
