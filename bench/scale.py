@@ -21,7 +21,8 @@ tables costs:
 * ``recalculate course``: every learner of one course recomputed in batches of 1,000 (a repair run), learners/s;
 * the floor, ``floor: a learner's rows (raw SQL)``: for learners no other measure reads, one indexed count of their
   rows in each table a click writes into. A million learners make a database larger than this machine's memory:
-  the pages a click writes into come from the disk, and so do these.
+  the pages a click writes into come from the disk, and so do these;
+* what the machine read from its disks during the learner measures and during the recalculation (MB, every process).
 
 SQLite runs with the served app's background WAL checkpointer. ``--shift`` moves the learners picked, so that a
 re-run on the same databases meets learners whose pages no earlier run brought into memory.
@@ -46,6 +47,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psutil
 from rich.table import Table
 from sqlalchemy import bindparam, text
 
@@ -117,6 +119,13 @@ def untouched(report: PopulationReport, count: int, taken: set[int], shift: int 
     return [learner for learner in found if learner not in taken][:count]
 
 
+def disk_read() -> int:
+    """Bytes this machine read from its disks so far (every process: the database server's reads count too). What
+    the measures read from the disk, not from the page cache, says whether the database still fits in memory."""
+    counters = psutil.disk_io_counters()
+    return int(counters.read_bytes) if counters else 0
+
+
 def raw_rows(db: Database, learner: int) -> None:
     with db.engine.connect() as conn:
         for statement in FLOOR_SQL:
@@ -137,7 +146,9 @@ def measure(
         Phase("My Learning", readers, lambda learner: (dashboard(db, learner), learner_stats(db, learner)), warmup),
         Phase(FLOOR, untouched(report, len(items), taken, shift), lambda learner: raw_rows(db, learner), warmup),
     ]
+    read_before = disk_read()
     figures = {f.name: f for f in interleave(learner_phases, 5)}
+    learner_reads = disk_read() - read_before
     admin: dict[str, Callable[[Any], object]] = {
         "admin course": lambda _: course_stats(db, COURSE),
         "admin pathway": lambda _: pathway_stats(db, PATHWAY),
@@ -145,11 +156,18 @@ def measure(
     }
     admin_phases = [Phase(name, range(1 + admin_runs), call, 1) for name, call in admin.items()]
     figures |= {f.name: f for f in interleave(admin_phases, 1)}
+    read_before = disk_read()
     with tempfile.TemporaryDirectory(prefix="learnapp-scale-runs-") as runs_dir:
         repaired = recalculate(db, RecalcOptions(course=COURSE, batch_size=1000), Path(runs_dir), "bench")
+    recalc_reads = disk_read() - read_before
     return {
         "figures": figures,
-        "recalc": {"learners": repaired.total, "seconds": round(repaired.duration_seconds, 2)},
+        "recalc": {
+            "learners": repaired.total,
+            "seconds": round(repaired.duration_seconds, 2),
+            "disk_read_mb": round(recalc_reads / 2**20, 1),
+        },
+        "learner_measures_disk_read_mb": round(learner_reads / 2**20, 1),
         "load": round(os.getloadavg()[0], 2),
     }
 
@@ -196,6 +214,11 @@ def report(kind: str, learners: int, result: dict[Any, Any]) -> Table:
         f"{rate_large:,.0f}/s",
         f"{rate_large / rate_small:.2f}×",
     )
+    for label, read in (
+        ("disk read: the learner measures (MB)", lambda part: part["learner_measures_disk_read_mb"]),
+        ("disk read: the recalculation (MB)", lambda part: part["recalc"]["disk_read_mb"]),
+    ):
+        table.add_row(label, "", f"{read(small):,.1f}", "", f"{read(large):,.1f}", "")
     return table
 
 
@@ -210,6 +233,7 @@ def summary(result: dict[Any, Any], learners: int) -> dict[str, Any]:
         out[str(size)] = {
             "measures": {name: f.summary() for name, f in part["figures"].items()},
             "recalculate": part["recalc"] | {"learners_per_second": round(_rate(part), 1)},
+            "learner_measures_disk_read_mb": part["learner_measures_disk_read_mb"],
             "load_average_1min_after": part["load"],
         }
     out["ratio_p95"] = {
