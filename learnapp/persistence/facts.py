@@ -11,7 +11,14 @@ from sqlalchemy import Connection, String, Table, bindparam, cast, delete, func,
 from sqlalchemy.dialects import postgresql, sqlite
 
 from learnapp.domain.clock import utcnow
-from learnapp.persistence.handles import COMPLETION, ENROLLMENT, HISTORY, LEARNER, PATHWAY_ENROLLMENT
+from learnapp.persistence.handles import (
+    COMPLETION,
+    ENROLLMENT,
+    HISTORY,
+    LEARNER,
+    PATHWAY_ENROLLMENT,
+    among_learners,
+)
 
 
 @dataclass(frozen=True)
@@ -219,7 +226,7 @@ def done_ids_many(conn: Connection, learner_ids: list[int]) -> dict[int, set[int
     joined = func.string_agg(cast(lesson, String), ",") if postgres else func.group_concat(lesson)
     rows = conn.execute(
         select(COMPLETION.c.learner_id, joined)
-        .where(COMPLETION.c.learner_id.in_(learner_ids))
+        .where(among_learners(COMPLETION.c.learner_id, learner_ids))
         .group_by(COMPLETION.c.learner_id)
     )
     for learner_id, lessons in rows:
@@ -230,7 +237,9 @@ def done_ids_many(conn: Connection, learner_ids: list[int]) -> dict[int, set[int
 def progress_rows_many(conn: Connection, kind: str, learner_ids: list[int]) -> dict[int, list[StoredProgress]]:
     table, columns = (ENROLLMENT, _COURSE_COLUMNS) if kind == "course" else (PATHWAY_ENROLLMENT, _PATHWAY_COLUMNS)
     found: dict[int, list[StoredProgress]] = {i: [] for i in learner_ids}
-    rows = conn.execute(select(table.c.learner_id, *columns).where(table.c.learner_id.in_(learner_ids)))
+    if not learner_ids:
+        return found
+    rows = conn.execute(select(table.c.learner_id, *columns).where(among_learners(table.c.learner_id, learner_ids)))
     for row in rows:
         found[row[0]].append(StoredProgress(*row[1:]))
     return found
@@ -258,7 +267,7 @@ def latest_by_course_many(conn: Connection, learner_ids: list[int]) -> dict[int,
         .join(module, module.c.id == lesson.c.module_id)
         .join(link, link.c.module_id == lesson.c.module_id)
         .where(
-            COMPLETION.c.learner_id.in_(learner_ids),
+            among_learners(COMPLETION.c.learner_id, learner_ids),
             lesson.c.preview.is_(False),
             lesson.c.retired.is_(False),
             module.c.retired.is_(False),

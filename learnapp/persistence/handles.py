@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import ColumnElement, Table, and_
 
 from learnapp.persistence import integration_tables as it
 from learnapp.persistence import mail_tables as mt
@@ -53,3 +53,16 @@ EMAIL_CHANGE = table_of(mt.EmailChange)
 WEBHOOK_ENDPOINT = table_of(it.WebhookEndpoint)
 WEBHOOK_DELIVERY = table_of(it.WebhookDelivery)
 XAPI_STATEMENT = table_of(it.XapiStatement)
+
+
+def among_learners(column: Any, learner_ids: list[int]) -> ColumnElement[bool]:
+    """`column IN (ids)` for a batch of learners, with the batch's id range beside it.
+
+    The range changes no result; it gives PostgreSQL an estimate it can trust. With a million learners whose rows lie
+    together, ANALYZE's sample sees few distinct learners and puts ~2,700 completions on each (not ~100): a batch of
+    1,000 looked like 2.7 M rows and was read by a parallel scan of all 104 M (2.1 s instead of 48 ms). A range's
+    share comes from the histogram, which is right.
+    """
+    if not learner_ids:
+        return column.in_([])  # type: ignore[no-any-return]  # no learner: nothing
+    return and_(column.in_(learner_ids), column.between(min(learner_ids), max(learner_ids)))

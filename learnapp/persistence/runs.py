@@ -11,7 +11,7 @@ from sqlalchemy import Connection, func, insert, literal, select, union, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from learnapp.domain.clock import utcnow
-from learnapp.persistence.handles import ENROLLMENT, HISTORY, LEARNER, PATHWAY_ENROLLMENT
+from learnapp.persistence.handles import ENROLLMENT, HISTORY, LEARNER, PATHWAY_ENROLLMENT, among_learners
 from learnapp.persistence.handles import OPERATION_RUN as RUN
 from learnapp.persistence.handles import PROGRESS_SYNC as SYNC
 
@@ -94,7 +94,7 @@ def synced_learners(conn: Connection, learner_ids: list[int], catalog_version: i
     """Learners recomputed after their last progress change and under the current content."""
     last_change = (
         select(HISTORY.c.learner_id, func.max(HISTORY.c.at).label("at"))
-        .where(HISTORY.c.learner_id.in_(learner_ids))
+        .where(among_learners(HISTORY.c.learner_id, learner_ids))
         .group_by(HISTORY.c.learner_id)
         .subquery()
     )
