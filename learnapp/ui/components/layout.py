@@ -49,6 +49,19 @@ def loaded_link_button(*children: rx.Component | str, href: rx.Var | str, **prop
     return rx.cond(rx.State.is_hydrated, link_button(*children, href=href, **props), waiting)
 
 
+def until_loaded(*children: rx.Component) -> rx.Component:
+    """Hidden until this visit's load has answered. Before it, the tab shows what its state held: another course's
+    page (whose Enroll would enroll in that course) or an empty one with Enroll and "0 lessons". Hidden, not removed:
+    the page keeps its place, and neither a pointer nor assistive technology reaches what is not this page yet."""
+    loaded = rx.State.is_hydrated
+    return rx.box(
+        *children,
+        visibility=rx.cond(loaded, "visible", "hidden"),
+        aria_busy=rx.cond(loaded, "false", "true"),
+        width="100%",
+    )
+
+
 def scroll_box(content: rx.Component, label: rx.Var | str, max_height: str | None = None) -> rx.Component:
     """A region that scrolls when its content (a wide table) does not fit, and that keyboard users can focus to
     scroll it (Radix's scroll area cannot take focus); tables inside do not scroll on their own (learnapp.css)."""

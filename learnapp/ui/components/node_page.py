@@ -12,7 +12,7 @@ from reflex.event import EventSpec
 
 from learnapp.services.errors import LearnappError, NotFound
 from learnapp.services.learning.snapshot import LearnerSnapshot
-from learnapp.ui.components.layout import page
+from learnapp.ui.components.layout import page, until_loaded
 from learnapp.ui.live.channel import change_here, read_and_show
 from learnapp.ui.session import SessionState, db
 
@@ -24,10 +24,12 @@ def node_page(
 ) -> rx.Component:
     """`body` under an h2 `heading` (its items' headings, h3, sit under it); `note` styles the missing callout."""
     return page(
-        rx.cond(
-            found,
-            rx.vstack(header, rx.heading(heading, size="5", as_="h2"), body, width="100%", spacing="5"),
-            rx.callout(missing, icon="circle-alert", **note),
+        until_loaded(
+            rx.cond(
+                found,
+                rx.vstack(header, rx.heading(heading, size="5", as_="h2"), body, width="100%", spacing="5"),
+                rx.callout(missing, icon="circle-alert", **note),
+            )
         ),
     )
 

@@ -17,7 +17,7 @@ from learnapp.services.learning.read_model import course_view
 from learnapp.services.learning.snapshot import LearnerSnapshot, with_snapshot
 from learnapp.services.learning.views import NodeView
 from learnapp.ui.components.certificate import certificate_status
-from learnapp.ui.components.layout import loaded_link_button, progress_bar
+from learnapp.ui.components.layout import link_button, progress_bar
 from learnapp.ui.components.node_page import change_node, node_page, read_node
 from learnapp.ui.components.outline import ModuleItem, outline, outline_items
 from learnapp.ui.components.words import plural_var
@@ -147,7 +147,7 @@ def course_header() -> rx.Component:
                     color_scheme="gray",
                 ),
                 rx.hstack(
-                    loaded_link_button(
+                    link_button(
                         rx.cond(percent >= 100, "Review course", "Continue Learning"), href=continue_href, size="3"
                     ),
                     start_over_dialog(),

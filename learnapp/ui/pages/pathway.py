@@ -17,7 +17,7 @@ from learnapp.services.learning.read_model import pathway_view
 from learnapp.services.learning.snapshot import LearnerSnapshot, with_snapshot
 from learnapp.services.learning.views import PATHWAY_KEY, NodeView
 from learnapp.ui.components.certificate import certificate_status
-from learnapp.ui.components.layout import loaded_link_button, progress_bar
+from learnapp.ui.components.layout import link_button, progress_bar
 from learnapp.ui.components.node_page import change_node, node_page, read_node
 from learnapp.ui.components.words import plural_var
 from learnapp.ui.events import event
@@ -125,7 +125,7 @@ def pathway_header() -> rx.Component:
                 ),
                 rx.cond(
                     PathwayState.next_href != "",
-                    loaded_link_button(
+                    link_button(
                         rx.cond(percent >= 100, "Review pathway", "Continue Learning"),
                         href=PathwayState.next_href,
                         size="3",
