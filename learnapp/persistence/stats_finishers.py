@@ -51,7 +51,11 @@ def _key(dialect: str, table: Table) -> Any:
 
 def key_edge(conn: Connection, seconds: int) -> float | int:
     """An edge in the unit of `key`: the same number in the bucket CASE and in the median's walk."""
-    return seconds / DAY if conn.dialect.name == "sqlite" else seconds
+    return _edge(conn.dialect.name, seconds)
+
+
+def _edge(dialect: str, seconds: int) -> float | int:
+    return seconds / DAY if dialect == "sqlite" else seconds
 
 
 def seconds_of(conn: Connection, value: Any) -> float:
@@ -129,11 +133,10 @@ def fine_part(conn: Connection, table: Table) -> Any:
 def _fine_part(dialect: str, table: Table) -> Any:
     sqlite = dialect == "sqlite"
     measured = _key(dialect, table)
-    unit = (lambda seconds: seconds / DAY) if sqlite else (lambda seconds: seconds)
     whens: list[tuple[Any, Any]] = [(measured < 0, 0)]
     lower = 0
     for i, edge in enumerate(TIME_EDGES):
-        low, high = unit(lower), unit(edge)
+        low, high = _edge(dialect, lower), _edge(dialect, edge)
         step = (measured - low) * PARTS / (high - low)
         # floor() of a value ≥ 0 as an integer (SQLite's CAST truncates; PostgreSQL's rounds, so floor first), at
         # most the last part (a time just below an edge may round up to the next part's number).
@@ -147,11 +150,7 @@ def _fine_part(dialect: str, table: Table) -> Any:
     return case(*whens, else_=len(TIME_EDGES) * PARTS)
 
 
-def _day_and_quarter(conn: Connection, table: Table) -> tuple[Any, Any]:
-    return _day_and_quarter_of(conn.dialect.name, table)
-
-
-def _day_and_quarter_of(dialect: str, table: Table) -> tuple[Any, Any]:
+def _day_and_quarter(dialect: str, table: Table) -> tuple[Any, Any]:
     moment = table.c.first_completed_at
     if dialect == "sqlite":  # stored as UTC text
         hour, minute = (cast(func.strftime(f, moment), Integer) for f in ("%H", "%M"))
@@ -163,7 +162,7 @@ def _day_and_quarter_of(dialect: str, table: Table) -> tuple[Any, Any]:
 
 def groups(conn: Connection, table: Table, node: Any, *where: Any) -> list[Group]:
     """Finishers (rows with a first completion) matching `where`, grouped by node, fine part, day and quarter."""
-    day, quarter = _day_and_quarter(conn, table)
+    day, quarter = _day_and_quarter(conn.dialect.name, table)
     keys = (node, fine_part(conn, table), day, quarter)
     query = select(*keys, func.count()).where(table.c.first_completed_at.is_not(None), *where).group_by(*keys)
     return [(int(n), int(b), str(d), int(q), int(c)) for n, b, d, q, c in conn.execute(query)]
@@ -179,7 +178,7 @@ def rows(conn: Connection, kind: str, learners: list[int], nodes: list[int]) -> 
 @lru_cache(maxsize=8)
 def _rows(dialect: str, kind: str) -> Any:
     table, node = NODES[kind]
-    day, quarter = _day_and_quarter_of(dialect, table)
+    day, quarter = _day_and_quarter(dialect, table)
     return select(table.c.learner_id, node, _fine_part(dialect, table), day, quarter).where(
         table.c.first_completed_at.is_not(None),
         table.c.learner_id.in_(bindparam("learners", expanding=True)),
