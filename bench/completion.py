@@ -244,9 +244,11 @@ class RawFloor:
             )
             if created:
                 execute(
-                    "INSERT INTO progress_history (at, learner_id, actor_id, action, source, lesson_id, course_id,"
-                    " pathway_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (now, learner_id, learner_id, "completed", "ui", lesson_id, None, None, ""),
+                    # The entry's id: one more than the learner's last (the table has no rowids to number it).
+                    "INSERT INTO progress_history (id, at, learner_id, actor_id, action, source, lesson_id, course_id,"
+                    " pathway_id, detail) VALUES ((SELECT coalesce(max(id), 0) + 1 FROM progress_history"
+                    " WHERE learner_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (learner_id, now, learner_id, learner_id, "completed", "ui", lesson_id, None, None, ""),
                 )
                 # The learner's progress version, bumped once by the change (tabs and receivers order by it).
                 version = execute(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, insert, literal, select
+from sqlalchemy import and_, literal, select
 
 from learnapp.domain.clock import utcnow
 from learnapp.persistence.db import Connection
 from learnapp.persistence.handles import CERTIFICATE, ENROLLMENT, HISTORY, PATHWAY_ENROLLMENT
+from learnapp.persistence.history_ids import append_selected
 
 # Each kind of node: its enrollments' table and the column naming the node there.
 _ENROLLMENTS = (("course", ENROLLMENT, "course_id"), ("pathway", PATHWAY_ENROLLMENT, "pathway_id"))
@@ -45,4 +46,4 @@ def record_recalculated(conn: Connection, since: datetime, actor_id: int) -> Non
             literal("content update: now ") + table.c.percent.cast(HISTORY.c.detail.type) + literal("%"),
         ).where(table.c.updated_at >= since)
         columns = ["at", "learner_id", "actor_id", "action", "source", column, "detail"]
-        conn.execute(insert(HISTORY).from_select(columns, rows))
+        append_selected(conn, columns, rows, table.c.learner_id)

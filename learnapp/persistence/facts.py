@@ -7,18 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, String, Table, bindparam, cast, delete, func, insert, select, update
+from sqlalchemy import Connection, String, Table, bindparam, cast, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from learnapp.domain.clock import utcnow
 from learnapp.persistence.handles import (
     COMPLETION,
     ENROLLMENT,
-    HISTORY,
     LEARNER,
     PATHWAY_ENROLLMENT,
     among_learners,
 )
+from learnapp.persistence.history_ids import append_entries
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,6 @@ _FACT = select(COMPLETION.c.lesson_id, COMPLETION.c.completed_at, COMPLETION.c.s
     COMPLETION.c.learner_id == bindparam("learner"), COMPLETION.c.lesson_id == bindparam("lesson")
 )
 _LOCK = select(LEARNER.c.id).where(LEARNER.c.id == bindparam("learner")).with_for_update()
-_HISTORY = insert(HISTORY)
 
 
 def lock_learner(conn: Connection, learner_id: int) -> bool:
@@ -209,8 +208,7 @@ def history_entry(
 
 def append_history(conn: Connection, entries: list[dict[str, Any]]) -> None:
     """Append to the progress history (one statement for any number of entries)."""
-    if entries:
-        conn.execute(_HISTORY, entries)
+    append_entries(conn, entries)
 
 
 # Batch reads and writes for recalculation: one statement per batch of learners instead of per learner.

@@ -127,7 +127,7 @@ def write_batch(
             _copy(conn, "progress_history", HISTORY_COLUMNS, completed, binary=True)
             _copy(conn, "activity_day", "learner_id day lesson_id", days, binary=True)
         else:
-            rows = (batch.courses, batch.pathways, batch.facts, None, None, None)  # the JSON each statement reads
+            rows = (batch.courses, batch.pathways, batch.facts, None)  # the JSON each statement reads
             for statement, json in zip(_SQLITE, rows, strict=True):
                 values = {"base": lo, "lo": lo, "hi": hi} | ({} if json is None else {"rows": json})
                 conn.execute(text(statement), {k: v for k, v in values.items() if f":{k}" in statement})
@@ -148,7 +148,7 @@ def _json(columns: str) -> str:
 # learner range (only this batch's learners are in it). Every piece is a constant of this module.
 _ENROLLED = "'enrolled', 'import', NULL"  # an enrollment's history row: its course or its pathway, no lesson
 _MINE = "WHERE learner_id BETWEEN :lo AND :hi"
-_HISTORY = f"INSERT INTO progress_history ({', '.join(HISTORY_COLUMNS.split())}) "
+_HISTORY = f"INSERT INTO progress_history ({', '.join(HISTORY_COLUMNS.split())}, id) "
 _ACCOUNTS = (
     "INSERT INTO learner (" + ", ".join(LEARNER_COLUMNS.split()) + ")"  # nosec B608
     " SELECT :base + learner, email, name, hash, 'learner', 'UTC', created, 0"
@@ -165,12 +165,14 @@ _SQLITE = (
     "INSERT INTO lesson_completion (learner_id, lesson_id, completed_at, source)"  # nosec B608
     f" SELECT :base + CAST(substr(value, 1, {_L}) AS INTEGER), CAST(substr(value, {_L + 1}, {_S}) AS INTEGER),"
     f" substr(value, {_L + _S + 1}), 'import' FROM json_each(:rows)",
-    f"{_HISTORY}SELECT enrolled_at, learner_id, learner_id, {_ENROLLED}, course_id, NULL, ''"  # nosec B608
-    f" FROM enrollment {_MINE}",
-    f"{_HISTORY}SELECT enrolled_at, learner_id, learner_id, {_ENROLLED}, NULL, pathway_id, ''"  # nosec B608
-    f" FROM pathway_enrollment {_MINE}",
-    f"{_HISTORY}SELECT completed_at, learner_id, learner_id, 'completed', 'import', lesson_id, NULL, NULL, ''"
-    f" FROM lesson_completion {_MINE}",  # nosec B608
+    # The history of all three in one statement: on SQLite its ids are ours to give (persistence.history_ids), and the
+    # batch's learners are new, so each one's entries are numbered from 1; they go in in the table's key order.
+    f"{_HISTORY}SELECT *, row_number() OVER (PARTITION BY learner_id ORDER BY at) FROM ("  # nosec B608
+    f"SELECT enrolled_at AS at, learner_id, learner_id AS actor_id, {_ENROLLED}, course_id, NULL, ''"
+    f" FROM enrollment {_MINE}"
+    f" UNION ALL SELECT enrolled_at, learner_id, learner_id, {_ENROLLED}, NULL, pathway_id, ''"
+    f" FROM pathway_enrollment {_MINE} UNION ALL SELECT completed_at, learner_id, learner_id, 'completed', 'import',"
+    f" lesson_id, NULL, NULL, '' FROM lesson_completion {_MINE}) ORDER BY learner_id, at",
 )
 
 

@@ -5,11 +5,25 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, Dialect, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Index,
+    LargeBinary,
+    PrimaryKeyConstraint,
+    UniqueConstraint,
+)
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from learnapp.domain.clock import utcnow
+
+# SQLite: a table stored in its primary key's order (no rowid, no second copy of the key in an index), for the big
+# per-learner tables whose key starts with the learner: one learner's rows share a page or two, so a click on a
+# million-learner database reads few pages, and the tables stay small enough for the page cache. PostgreSQL: nothing.
+LEARNER_CLUSTERED: dict[str, Any] = {"sqlite_with_rowid": False}
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -166,12 +180,12 @@ class LessonCompletion(SQLModel, table=True):
 
     __tablename__ = "lesson_completion"
     __table_args__ = (
-        UniqueConstraint("learner_id", "lesson_id"),
         CheckConstraint("source IN ('ui', 'api', 'import', 'admin')", name="completion_source"),
+        LEARNER_CLUSTERED,
     )
-    id: int | None = Field(default=None, primary_key=True)
-    learner_id: int = Field(foreign_key="learner.id")
-    lesson_id: int = Field(foreign_key="lesson.id", index=True)
+    # The key is the learner's: every learner-facing read is "this learner's facts", and SQLite keeps them together.
+    learner_id: int = Field(foreign_key="learner.id", primary_key=True)
+    lesson_id: int = Field(foreign_key="lesson.id", primary_key=True, index=True)
     completed_at: datetime = Moment()
     source: str = Field(default="ui", max_length=8)
 
@@ -180,8 +194,11 @@ class ProgressHistory(SQLModel, table=True):
     """Append-only log of every progress change, so any state can be explained."""
 
     __tablename__ = "progress_history"
-    __table_args__ = (Index("ix_progress_history_learner_at", "learner_id", "at"),)
-    id: int | None = Field(default=None, primary_key=True)
+    # Read only by learner (newest first, or the latest moment): the key leads with the learner and its time, so no
+    # second index is needed. `id` breaks ties: PostgreSQL's sequence; on SQLite, one more than the learner's last
+    # (persistence.history_ids), since a table without rowids numbers nothing itself.
+    __table_args__ = (PrimaryKeyConstraint("learner_id", "at", "id"), LEARNER_CLUSTERED)
+    id: int | None = Field(default=None, nullable=False, sa_column_kwargs={"autoincrement": True})
     at: datetime = Moment()
     learner_id: int = Field(foreign_key="learner.id")
     actor_id: int | None = Field(default=None, foreign_key="learner.id")
@@ -208,6 +225,7 @@ class ActivityDay(SQLModel, table=True):
     """A lesson completed on a calendar day in the learner's zone: kept when the completion is undone (streaks)."""
 
     __tablename__ = "activity_day"
+    __table_args__ = (LEARNER_CLUSTERED,)
     learner_id: int = Field(foreign_key="learner.id", primary_key=True)
     day: date = Field(primary_key=True)
     lesson_id: int = Field(foreign_key="lesson.id", primary_key=True)
