@@ -25,7 +25,9 @@ tables costs:
 * what the machine read from its disks during the learner measures and during the recalculation (MB, every process).
 
 SQLite runs with the served app's background WAL checkpointer. ``--shift`` moves the learners picked, so that a
-re-run on the same databases meets learners whose pages no earlier run brought into memory.
+re-run on the same databases meets learners whose pages no earlier run brought into memory. ``--warm`` reads each
+database's files once before its measures, as a server that has been up a while holds a database that fits in its
+memory; without it, what the page cache holds is whatever the build and earlier runs left there.
 
 PostgreSQL is Debian's server on a unix socket in the folder (``bench/scale_databases.py``, durability off as in the
 tests). Results go to ``bench/results/scale.json`` (``--results``) with the load average they were taken under.
@@ -53,6 +55,7 @@ from sqlalchemy import bindparam, text
 
 from bench.completion import Phase, console, interleave
 from bench.scale_databases import BASE, build, built, urls
+from bench.scale_warm import database_files, read_through
 from learnapp.persistence.checkpoint import Checkpointer
 from learnapp.persistence.db import Database
 from learnapp.persistence.migrate import upgrade
@@ -172,8 +175,11 @@ def measure(
     }
 
 
-def run(kind: str, folder: Path, runs: tuple[int, int, int], warmup: int, shift: int = 0) -> dict[Any, Any]:
-    """The measures on the 10,000-learner database, then on the large one, back to back (built before)."""
+def run(
+    kind: str, folder: Path, runs: tuple[int, int, int], warmup: int, shift: int = 0, warm: bool = False
+) -> dict[Any, Any]:
+    """The measures on the 10,000-learner database, then on the large one, back to back (built before); with
+    `warm`, each database's files are read once first."""
     made = built(kind, folder)
     learners = made["learners"]
     console.rule(f"{kind}: {BASE:,} and {learners:,} learners × 5 enrollments")
@@ -184,9 +190,10 @@ def run(kind: str, folder: Path, runs: tuple[int, int, int], warmup: int, shift:
             upgrade(where[key])  # migrations that came after the build
             db = Database(where[key])
             console.print(f"  {size:,} learners")
+            warmed = read_through(database_files(db)) if warm else None
             checkpointer = Checkpointer(db).start()  # as in the served app: the WAL is copied back off the clicks
             try:
-                result[size] = measure(db, made["reports"][key], runs, warmup, shift)
+                result[size] = measure(db, made["reports"][key], runs, warmup, shift) | {"warmed": warmed}
             finally:
                 checkpointer.stop()
             db.dispose()
@@ -219,6 +226,15 @@ def report(kind: str, learners: int, result: dict[Any, Any]) -> Table:
         ("disk read: the recalculation (MB)", lambda part: part["recalc"]["disk_read_mb"]),
     ):
         table.add_row(label, "", f"{read(small):,.1f}", "", f"{read(large):,.1f}", "")
+    if small.get("warmed") and large.get("warmed"):
+        table.add_row(
+            "read into memory first (GB, s)",
+            f"{small['warmed']['gb']:,.1f}",
+            f"{small['warmed']['seconds']:.0f} s",
+            f"{large['warmed']['gb']:,.1f}",
+            f"{large['warmed']['seconds']:.0f} s",
+            "",
+        )
     return table
 
 
@@ -234,6 +250,7 @@ def summary(result: dict[Any, Any], learners: int) -> dict[str, Any]:
             "measures": {name: f.summary() for name, f in part["figures"].items()},
             "recalculate": part["recalc"] | {"learners_per_second": round(_rate(part), 1)},
             "learner_measures_disk_read_mb": part["learner_measures_disk_read_mb"],
+            "read_into_memory_first": part.get("warmed"),
             "load_average_1min_after": part["load"],
         }
     out["ratio_p95"] = {
@@ -253,6 +270,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=20, help="untimed clicks and reads first")
     parser.add_argument(
         "--shift", type=int, default=0, help="pick learners this many ids on (a re-run meets learners not yet read)"
+    )
+    parser.add_argument(
+        "--warm", action="store_true", help="read each database's files once before its measures (a warm server)"
     )
     parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes (one file per run)")
     parser.add_argument("--folder", type=Path, help="keep the databases here (default: a temp folder, removed)")
@@ -275,7 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         for kind in kinds:
             runs = (args.runs, args.finishing_runs, args.admin_runs)
-            results[kind] = run(kind, folder, runs, args.warmup, args.shift)
+            results[kind] = run(kind, folder, runs, args.warmup, args.shift, args.warm)
             tables.append(report(kind, results[kind]["learners"], results[kind]))
             console.print(tables[-1])
     console.rule("results")
