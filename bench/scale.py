@@ -20,8 +20,9 @@ tables costs:
   finishers of one 64th of one fine bucket of time to complete;
 * ``recalculate course``: every learner of one course recomputed in batches of 1,000 (a repair run), learners/s;
 * the floor, ``floor: a learner's rows (raw SQL)``: for learners no other measure reads, one indexed count of their
-  rows in each table a click writes into. A million learners make a database larger than this machine's memory:
-  the pages a click writes into come from the disk, and so do these;
+  rows in each table a click writes into. Where the database is larger than what the machine keeps in memory (a
+  million learners: SQLite 18 GB, PostgreSQL more, on 24 GB), the pages a click writes into come from the disk,
+  and so do these;
 * what the machine read from its disks during the learner measures and during the recalculation (MB, every process).
 
 SQLite runs with the served app's background WAL checkpointer. ``--shift`` moves the learners picked, so that a
@@ -140,6 +141,14 @@ def measure(
 ) -> dict[str, Any]:
     runs, finishing_runs, admin_runs = counts
     items, finishing = clicks(db, report, (warmup + runs, warmup + finishing_runs), shift)
+    # Every run finishes the courses it clicks in: the small database runs out of learners one lesson from the end
+    # after a few runs (the measures write, as clicks do).
+    for kind, found, wanted in ((CLICK, items, warmup + runs), (FINISHING, finishing, warmup + finishing_runs)):
+        if len(found) < wanted:
+            raise SystemExit(
+                f"{kind}: only {len(found):,} learners left for {wanted:,} clicks in this database;"
+                " build the databases again (--phase build), or ask for fewer (--runs, --finishing-runs, --warmup)"
+            )
     readers = [learner for learner, _, _ in items]
     taken = set(readers) | {learner for learner, _, _ in finishing}
     click = lambda item: record_completion(db, item[0], item[2], "ui")  # noqa: E731 - one call, two measures
