@@ -28,7 +28,9 @@ tables costs:
 SQLite runs with the served app's background WAL checkpointer. ``--shift`` moves the learners picked, so that a
 re-run on the same databases meets learners whose pages no earlier run brought into memory. ``--warm`` reads each
 database's files once before its measures, as a server that has been up a while holds a database that fits in its
-memory; without it, what the page cache holds is whatever the build and earlier runs left there.
+memory; PostgreSQL's tables first and its indexes last, so that where the database does not fit (a million learners
+on this machine), what stays in memory is the indexes every click goes through, as on a server whose clicks keep
+them there. Without it, what the page cache holds is whatever the build and earlier runs left there.
 
 PostgreSQL is Debian's server on a unix socket in the folder (``bench/scale_databases.py``, durability off as in the
 tests). Results go to ``bench/results/scale.json`` (``--results``) with the load average they were taken under.
@@ -281,7 +283,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--shift", type=int, default=0, help="pick learners this many ids on (a re-run meets learners not yet read)"
     )
     parser.add_argument(
-        "--warm", action="store_true", help="read each database's files once before its measures (a warm server)"
+        "--warm",
+        action="store_true",
+        help="read each database's files once before its measures, indexes last (a warm server)",
     )
     parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes (one file per run)")
     parser.add_argument("--folder", type=Path, help="keep the databases here (default: a temp folder, removed)")

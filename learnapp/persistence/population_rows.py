@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 # Times below are integers, microseconds since the epoch (UTC): the planning loop does integer arithmetic only.
@@ -56,11 +57,11 @@ class Encoded:
     """A batch's rows, encoded off the writing thread, its learners numbered from `first` on.
 
     PostgreSQL: `first` is the first of the learner ids drawn for the batch; every table's rows are COPY data (text
-    for the few account and enrollment rows, binary for the many facts, their history and activity days: nothing to
-    parse; `facts` holds those three). SQLite: learners are numbered from 0 (their ids are known only under the
-    write lock, and added in SQL), each table's rows are one JSON text, times in their stored text form (strftime
-    in SQL cost more than the inserts it fed), a fact a fixed-width string; history and activity days are read
-    back from the rows written.
+    for the few account and enrollment rows, binary for the many facts, the history and activity days: nothing to
+    parse; `facts` holds those three, each learner's history in its key's order). SQLite: learners are numbered
+    from 0 (their ids are known only under the write lock, and added in SQL), each table's rows are one JSON text,
+    times in their stored text form (strftime in SQL cost more than the inserts it fed), a fact a fixed-width
+    string; history and activity days are read back from the rows written.
     """
 
     first: int
@@ -68,7 +69,6 @@ class Encoded:
     courses: Any
     pathways: Any
     facts: Any
-    history: bytes  # PostgreSQL: the enrollments' history rows (COPY text); SQLite: empty
     counts: tuple[int, int, int]  # course enrollments, pathway enrollments, facts
 
 
@@ -97,6 +97,7 @@ _DAY = struct.Struct(">hiiiiii")  # an activity day: learner, day (days since 20
 _DAY_US = 86_400_000_000
 _DONE = b"completed"
 _COMPLETED = struct.Struct(">hiqiiiii9si6siiiii")  # a fact's history row: 'completed', 'import', no course, no path
+_ENROLLED = struct.Struct(">hiqiiiii8si6siiiii")  # an enrollment's: 'enrolled', 'import', its course or its pathway
 
 
 def encode(learners: Sequence[LearnerRows], first: int, postgres: bool, password_hash: str) -> Encoded:
@@ -112,34 +113,47 @@ def encode(learners: Sequence[LearnerRows], first: int, postgres: bool, password
 
 
 def _postgres(learners: Sequence[LearnerRows], first: int, password_hash: str, counts: tuple[int, int, int]) -> Encoded:
-    accounts, courses, pathways, history = [], [], [], []
-    facts, done, days = [_HEADER], [_HEADER], [_HEADER]
-    fact, completed, day = _FACT.pack, _COMPLETED.pack, _DAY.pack
+    accounts, courses, pathways = [], [], []
+    facts, history, days = [_HEADER], [_HEADER], [_HEADER]
+    fact, completed, enrolled, day = _FACT.pack, _COMPLETED.pack, _ENROLLED.pack, _DAY.pack
     for learner, r in enumerate(learners, start=first):
         _plain(r.email, r.name, password_hash)
         accounts.append(f"{learner}\t{r.email}\t{r.name}\t{password_hash}\tlearner\tUTC\t{_text(r.created_at)}\t0\n")
+        # The learner's history in its key's order (at, then the id COPY gives): the index takes each entry on its
+        # right edge and fills its pages, instead of splitting them (it was left half empty).
+        events: list[tuple[int, bytes]] = []
         for c in r.courses:
-            at, enrolled = _text(c.completed_at), _text(c.enrolled_at)
+            at, since = _text(c.completed_at), _text(c.enrolled_at)
             courses.append(
-                f"{learner}\t{c.course_id}\t{enrolled}\t{_null(c.last_lesson_id)}\t{_text(c.last_accessed_at)}"
-                f"\t{c.completed}\t{c.total}\t{c.percent}\t{'t' if c.complete else 'f'}\t{at}\t{at}\t{enrolled}\n"
+                f"{learner}\t{c.course_id}\t{since}\t{_null(c.last_lesson_id)}\t{_text(c.last_accessed_at)}"
+                f"\t{c.completed}\t{c.total}\t{c.percent}\t{'t' if c.complete else 'f'}\t{at}\t{at}\t{since}\n"
             )
-            history.append(f"{enrolled}\t{learner}\t{learner}\tenrolled\timport\t\\N\t{c.course_id}\t\\N\t\n")
+            stamp = c.enrolled_at - _Y2K
+            row = enrolled(9, 8, stamp, 4, learner, 4, learner, 8, b"enrolled", 6, b"import", -1, 4, c.course_id, -1, 0)
+            events.append((stamp, row))
         for p in r.pathways:
-            at, enrolled = _text(p.completed_at), _text(p.enrolled_at)
+            at, since = _text(p.completed_at), _text(p.enrolled_at)
             pathways.append(
-                f"{learner}\t{p.pathway_id}\t{enrolled}\t\\N\t{p.completed}\t{p.total}\t{p.percent}"
-                f"\t{p.courses_completed}\t{p.courses_total}\t{'t' if p.complete else 'f'}\t{at}\t{at}\t{enrolled}\n"
+                f"{learner}\t{p.pathway_id}\t{since}\t\\N\t{p.completed}\t{p.total}\t{p.percent}"
+                f"\t{p.courses_completed}\t{p.courses_total}\t{'t' if p.complete else 'f'}\t{at}\t{at}\t{since}\n"
             )
-            history.append(f"{enrolled}\t{learner}\t{learner}\tenrolled\timport\t\\N\t\\N\t{p.pathway_id}\t\n")
+            stamp = p.enrolled_at - _Y2K
+            row = enrolled(
+                9, 8, stamp, 4, learner, 4, learner, 8, b"enrolled", 6, b"import", -1, -1, 4, p.pathway_id, 0
+            )
+            events.append((stamp, row))
         for lesson, moment in r.facts:
             stamp = moment - _Y2K
             facts.append(fact(4, 4, learner, 4, lesson, 8, stamp, 6, b"import"))
-            done.append(completed(9, 8, stamp, 4, learner, 4, learner, 9, _DONE, 6, b"import", 4, lesson, -1, -1, 0))
+            events.append(
+                (stamp, completed(9, 8, stamp, 4, learner, 4, learner, 9, _DONE, 6, b"import", 4, lesson, -1, -1, 0))
+            )
             days.append(day(3, 4, learner, 4, stamp // _DAY_US, 4, lesson))  # its UTC day: generated learners' zone
+        events.sort(key=itemgetter(0))  # stable: an enrollment stays before a completion at the same moment
+        history.extend(row for _, row in events)
     rows = ("".join(accounts).encode(), "".join(courses).encode(), "".join(pathways).encode())
-    copied = tuple(b"".join(part) + _TRAILER for part in (facts, done, days))
-    return Encoded(first, *rows, copied, "".join(history).encode(), counts)
+    copied = tuple(b"".join(part) + _TRAILER for part in (facts, history, days))
+    return Encoded(first, *rows, copied, counts)
 
 
 def _sqlite(learners: Sequence[LearnerRows], password_hash: str, counts: tuple[int, int, int]) -> Encoded:
@@ -167,7 +181,7 @@ def _sqlite(learners: Sequence[LearnerRows], password_hash: str, counts: tuple[i
             )
         facts.extend(f"{learner:07d}{lesson:010d}{at(moment)}" for lesson, moment in r.facts)
     dumps = json.dumps
-    return Encoded(0, dumps(accounts), dumps(courses), dumps(pathways), dumps(facts), b"", counts)
+    return Encoded(0, dumps(accounts), dumps(courses), dumps(pathways), dumps(facts), counts)
 
 
 def _plain(*values: str) -> None:

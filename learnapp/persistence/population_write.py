@@ -121,10 +121,9 @@ def write_batch(
         if postgres:
             _copy(conn, "enrollment", COURSE_COLUMNS, batch.courses)
             _copy(conn, "pathway_enrollment", PATHWAY_COLUMNS, batch.pathways)
-            _copy(conn, "progress_history", HISTORY_COLUMNS, batch.history)
-            facts, completed, days = batch.facts
+            facts, history, days = batch.facts
             _copy(conn, "lesson_completion", FACT_COLUMNS, facts, binary=True)
-            _copy(conn, "progress_history", HISTORY_COLUMNS, completed, binary=True)
+            _copy(conn, "progress_history", HISTORY_COLUMNS, history, binary=True)
             _copy(conn, "activity_day", "learner_id day lesson_id", days, binary=True)
         else:
             rows = (batch.courses, batch.pathways, batch.facts, None)  # the JSON each statement reads

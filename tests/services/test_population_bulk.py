@@ -51,6 +51,19 @@ def test_every_enrollment_and_fact_has_its_history_row_and_no_event_is_written(d
     assert _one(db, f"SELECT max(progress_version) FROM learner WHERE id {ids}") == 0
 
 
+def test_each_learners_history_is_numbered_in_the_order_of_its_moments(db: Database) -> None:
+    """Written in its key's order (learner, at, id): the history index fills its pages instead of splitting them,
+    and ties between an enrollment and a completion at one moment read in that order."""
+    report = generate_population(db, 40, seed=5, now=NOW, batch=15)
+    mine = f"learner_id BETWEEN {report.first_learner_id} AND {report.last_learner_id}"
+    earlier = (
+        "SELECT count(*) FROM (SELECT at, lag(at) OVER (PARTITION BY learner_id ORDER BY id) AS before"
+        f" FROM progress_history WHERE {mine}) AS entries WHERE before > at"
+    )
+    assert _one(db, f"SELECT count(*) FROM progress_history WHERE {mine}") > 40
+    assert _one(db, earlier) == 0
+
+
 def test_a_learner_is_the_same_whatever_the_size_of_the_population(db: Database, other_db: Database) -> None:
     """Each learner draws from their own seed: the first 15 of 40 are the 15 of a population of 15."""
     generate_population(db, 15, seed=3, now=NOW, batch=4)
