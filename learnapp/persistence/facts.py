@@ -18,7 +18,6 @@ from learnapp.persistence.handles import (
     PATHWAY_ENROLLMENT,
     among_learners,
 )
-from learnapp.persistence.history_ids import append_entries
 
 
 @dataclass(frozen=True)
@@ -204,11 +203,6 @@ def history_entry(
         "pathway_id": pathway_id,
         "detail": "",
     }
-
-
-def append_history(conn: Connection, entries: list[dict[str, Any]]) -> None:
-    """Append to the progress history (one statement for any number of entries)."""
-    append_entries(conn, entries)
 
 
 # Batch reads and writes for recalculation: one statement per batch of learners instead of per learner.

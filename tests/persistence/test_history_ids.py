@@ -10,9 +10,9 @@ from sqlalchemy import create_engine, inspect, literal, select, text, true
 from learnapp.domain.clock import utcnow
 from learnapp.persistence.admin_learners import history
 from learnapp.persistence.db import Database
-from learnapp.persistence.facts import append_history, history_entry
+from learnapp.persistence.facts import history_entry
 from learnapp.persistence.handles import HISTORY, LEARNER, LESSON
-from learnapp.persistence.history_ids import append_selected
+from learnapp.persistence.history_ids import append_history, append_selected
 from learnapp.persistence.migrate import upgrade
 
 

@@ -10,8 +10,8 @@ from learnapp.domain.spreadsheet import csv_text
 from learnapp.persistence import admin_learners, certs
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Database
-from learnapp.persistence.facts import append_history
 from learnapp.persistence.facts import history_entry as entry
+from learnapp.persistence.history_ids import append_history
 from learnapp.services.errors import NotFound
 from learnapp.services.learning.views import NodeView
 from learnapp.services.notices.certificates import CertificateView, certificates_of

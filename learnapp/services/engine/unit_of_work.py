@@ -14,7 +14,8 @@ from learnapp.persistence import stats_counters
 from learnapp.persistence.catalog import current_catalog
 from learnapp.persistence.db import Connection, Database
 from learnapp.persistence.engine_session import Session, orm_session
-from learnapp.persistence.facts import StoredProgress, append_history, lock_learners
+from learnapp.persistence.facts import StoredProgress, lock_learners
+from learnapp.persistence.history_ids import append_history
 from learnapp.persistence.outbox import add_events, bump_version, bump_versions, progress_version
 from learnapp.services.engine import live
 from learnapp.services.engine.changes import ProgressChange
