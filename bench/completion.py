@@ -66,7 +66,7 @@ from learnapp.persistence.checkpoint import Checkpointer
 from learnapp.persistence.db import WAL_AUTOCHECKPOINT_PAGES, Database
 from learnapp.persistence.migrate import upgrade
 from learnapp.persistence.stats_counters import SHARDS, bucket
-from learnapp.persistence.tables import Learner
+from learnapp.persistence.tables import Learner, micros_of
 from learnapp.services.content.apply import import_content
 from learnapp.services.engine.completion import record_completion
 from learnapp.services.engine.enrollment import enroll_course
@@ -166,9 +166,9 @@ def interleave(phases: Sequence[Phase], chunk: int) -> list[Figure]:
 # --------------------------------------------------------------------------- the raw-SQL floor
 
 
-def sql_time(moment: datetime) -> str:
-    """A timestamp as SQLAlchemy stores it in SQLite (UTC, no zone)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+def sql_time(moment: datetime) -> int:
+    """A timestamp as learnapp stores it in SQLite (tables.UTCDateTime: microseconds since 1970, UTC)."""
+    return micros_of(moment)
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -430,7 +430,7 @@ def seed_prior_progress(path: Path, groups: Sequence[Group]) -> int:
     """Facts for every lesson before each learner's starting point, and stored progress to match."""
     conn = connect(path)
     start = datetime.now(UTC) - timedelta(days=400)
-    facts: list[tuple[int, int, str, str]] = []
+    facts: list[tuple[int, int, int, str]] = []
     updates: list[tuple[int, int, int, int, int]] = []
     for group in groups:
         course = group.course

@@ -25,6 +25,7 @@ from learnapp.services.content.apply import import_content
 from learnapp.settings import get_settings
 from tests.app_pool import give_back
 from tests.backing import create_database, drop_database, postgres_server
+from tests.dbdump import text_moments
 from tests.served_marker import refuse_unmarked_serving
 from tests.slow_marker import mark_slow
 
@@ -150,6 +151,8 @@ def copy_of(template_url: str, folder: Path, request: pytest.FixtureRequest) -> 
         path = folder / f"learnapp-{next(_numbers)}.db"
         shutil.copyfile(template_url.split("///", 1)[1], path)
         yield f"sqlite:///{path}"
+        if found := text_moments(path):
+            pytest.fail(f"moments stored as text, not as integers (tables.UTCDateTime): {found}")
         return
     admin, name = request.getfixturevalue("postgres"), f"t{next(_numbers)}"
     yield create_database(admin, name, template="learnapp_template")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
 from sqlalchemy import inspect, text
 
 from learnapp.persistence.db import Database
@@ -32,3 +36,21 @@ def dump(db: Database, skip: tuple[str, ...] = (), counters: bool = True) -> lis
             rows = connection.execute(text(sql)).all()
             lines.extend(f"{table}: {row!r}" for row in sorted(rows, key=repr))
     return lines
+
+
+def text_moments(path: Path) -> list[str]:
+    """SQLite: the table.column pairs holding a moment as text, where tables.UTCDateTime stores integers (a raw
+    statement or an untyped bind would write text, which then compares wrongly with every stored moment)."""
+    if not path.exists():
+        return []
+    found: list[str] = []
+    with closing(sqlite3.connect(path)) as conn:
+        tables = [t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            for _cid, column, declared, *_rest in conn.execute(f'PRAGMA table_info("{table}")'):
+                if str(declared).upper() != "DATETIME":
+                    continue
+                sql = f'SELECT 1 FROM "{table}" WHERE typeof("{column}") = \'text\' LIMIT 1'
+                if conn.execute(sql).fetchone():
+                    found.append(f"{table}.{column}")
+    return found

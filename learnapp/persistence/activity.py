@@ -76,7 +76,10 @@ def record_activity(conn: Connection, learner_id: int, lesson_id: int, completed
 
 
 # The UTC day of each fact of the learners in a range whose zone is UTC.
-_DAY_OF_FACT = {"sqlite": "substr(f.completed_at, 1, 10)", "postgresql": "(f.completed_at AT TIME ZONE 'UTC')::date"}
+_DAY_OF_FACT = {
+    "sqlite": "date(f.completed_at / 1000000, 'unixepoch')",
+    "postgresql": "(f.completed_at AT TIME ZONE 'UTC')::date",
+}
 _DAYS_OF = (
     "INSERT INTO activity_day (learner_id, day, lesson_id) SELECT f.learner_id, {day}, f.lesson_id"
     " FROM lesson_completion f WHERE f.learner_id BETWEEN :lo AND :hi"

@@ -60,8 +60,8 @@ class Encoded:
     for the few account and enrollment rows, binary for the many facts, the history and activity days: nothing to
     parse; `facts` holds those three, each learner's history in its key's order). SQLite: learners are numbered
     from 0 (their ids are known only under the write lock, and added in SQL), each table's rows are one JSON text,
-    times in their stored text form (strftime in SQL cost more than the inserts it fed), a fact a fixed-width
-    string; history and activity days are read back from the rows written.
+    times in their stored form (integer microseconds), a fact one string; history and activity days are read back
+    from the rows written.
     """
 
     first: int
@@ -82,8 +82,8 @@ PATHWAY_COLUMNS = (
     " is_complete completed_at first_completed_at updated_at"
 )
 FACT_COLUMNS = "learner_id lesson_id completed_at source"
-# SQLite: a fact is one fixed-width string (learner position, lesson id, stored time): cutting it in SQL costs half
-# what taking three values out of a JSON array does, and facts are most of a batch.
+# SQLite: a fact is one string (learner position and lesson id at fixed widths, then the stored moment's digits):
+# cutting it in SQL costs half what taking three values out of a JSON array does, and facts are most of a batch.
 FACT_LEARNER_DIGITS, FACT_LESSON_DIGITS = 7, 10
 HISTORY_COLUMNS = "at learner_id actor_id action source lesson_id course_id pathway_id detail"
 
@@ -163,23 +163,20 @@ def _sqlite(learners: Sequence[LearnerRows], password_hash: str, counts: tuple[i
     courses: list[tuple[Any, ...]] = []
     pathways: list[tuple[Any, ...]] = []
     facts: list[str] = []
-    at = stored_text
+    # Moments as SQLite stores them (tables.UTCDateTime): the plan's microseconds since 1970, as they are.
     for learner, r in enumerate(learners):
-        accounts.append((learner, r.email, r.name, password_hash, at(r.created_at)))
+        accounts.append((learner, r.email, r.name, password_hash, r.created_at))
         for c in r.courses:
-            last = None if c.last_accessed_at is None else at(c.last_accessed_at)
-            done = None if c.completed_at is None else at(c.completed_at)
             courses.append(
-                (learner, c.course_id, at(c.enrolled_at), c.last_lesson_id, last, c.completed, c.total, c.percent)
-                + (int(c.complete), done)
+                (learner, c.course_id, c.enrolled_at, c.last_lesson_id, c.last_accessed_at, c.completed, c.total)
+                + (c.percent, int(c.complete), c.completed_at)
             )
         for p in r.pathways:
-            done = None if p.completed_at is None else at(p.completed_at)
             pathways.append(
-                (learner, p.pathway_id, at(p.enrolled_at), p.completed, p.total, p.percent, p.courses_completed)
-                + (p.courses_total, int(p.complete), done)
+                (learner, p.pathway_id, p.enrolled_at, p.completed, p.total, p.percent, p.courses_completed)
+                + (p.courses_total, int(p.complete), p.completed_at)
             )
-        facts.extend(f"{learner:07d}{lesson:010d}{at(moment)}" for lesson, moment in r.facts)
+        facts.extend(f"{learner:07d}{lesson:010d}{moment}" for lesson, moment in r.facts)
     dumps = json.dumps
     return Encoded(0, dumps(accounts), dumps(courses), dumps(pathways), dumps(facts), counts)
 
@@ -206,7 +203,7 @@ def _day(day: int) -> str:
 
 
 def stored_text(micros: int) -> str:
-    """A UTC moment in microseconds as SQLAlchemy stores a DATETIME in SQLite ('2026-11-20 12:00:00.000000')."""
+    """A UTC moment in microseconds as text ('2026-11-20 12:00:00.000000'): PostgreSQL's COPY reads it."""
     seconds, fraction = divmod(micros, 1_000_000)
     day, second = divmod(seconds, 86_400)
     hour, second = divmod(second, 3_600)

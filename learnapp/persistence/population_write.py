@@ -163,7 +163,7 @@ _SQLITE = (
     f" at, enrolled FROM {_json('learner pathway enrolled done total percent courses courses_total complete at')}",
     "INSERT INTO lesson_completion (learner_id, lesson_id, completed_at, source)"  # nosec B608
     f" SELECT :base + CAST(substr(value, 1, {_L}) AS INTEGER), CAST(substr(value, {_L + 1}, {_S}) AS INTEGER),"
-    f" substr(value, {_L + _S + 1}), 'import' FROM json_each(:rows)",
+    f" CAST(substr(value, {_L + _S + 1}) AS INTEGER), 'import' FROM json_each(:rows)",
     # The history of all three in one statement: on SQLite its ids are ours to give (persistence.history_ids), and the
     # batch's learners are new, so each one's entries are numbered from 1; they go in in the table's key order.
     f"{_HISTORY}SELECT *, row_number() OVER (PARTITION BY learner_id ORDER BY at) FROM ("  # nosec B608

@@ -20,6 +20,7 @@ from learnapp.persistence.facts import (
 )
 from learnapp.persistence.handles import RECALC_UNDO as UNDO
 from learnapp.persistence.runs import SYNC
+from learnapp.persistence.tables import moment_of
 
 # Every column a recompute may write, per kind: what a rollback must put back for the dump to be the same.
 COLUMNS = {"course": STORED_COLUMNS, "pathway": (*STORED_COLUMNS, *PATHWAY_COUNTS)}
@@ -109,9 +110,12 @@ def _decode(kind: str, values: list[Any] | None) -> dict[str, Any] | None:
     return {n: _moment(v) if n in _MOMENTS and v else v for n, v in zip(names, values, strict=True)}
 
 
-def _moment(text: str) -> datetime:
-    # A mark copied inside SQLite keeps the stored text, without its zone: stored moments are all UTC.
-    moment = datetime.fromisoformat(text)
+def _moment(value: str | int) -> datetime:
+    # A mark copied inside SQLite keeps the stored value: microseconds (tables.UTCDateTime), or the text an older
+    # version stored, without its zone; stored moments are all UTC.
+    if isinstance(value, int):
+        return moment_of(value)
+    moment = datetime.fromisoformat(value)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

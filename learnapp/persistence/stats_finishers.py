@@ -8,7 +8,19 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Table, bindparam, case, cast, func, select
+from sqlalchemy import (
+    Connection,
+    Float,
+    Integer,
+    Table,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+)
 
 from learnapp.persistence.handles import ENROLLMENT, PATHWAY_ENROLLMENT
 from learnapp.persistence.stats_tables import StatCounter
@@ -36,32 +48,29 @@ COUNTER: Table = StatCounter.__table__  # type: ignore[attr-defined]
 
 
 def key(conn: Connection, table: Table) -> Any:
-    """Time to complete as the finishers' index orders it (ix_<table>_time_to_complete, created by the migration):
-    days as julianday differences on SQLite, seconds on PostgreSQL. Negative (facts that predate the enrollment)
-    counts as 0 wherever it is read."""
+    """Time to complete in seconds, as the finishers' index orders it (ix_<table>_time_to_complete, created by the
+    migrations with this very expression). Negative (facts that predate the enrollment) counts as 0 wherever it is
+    read."""
     return _key(conn.dialect.name, table)
+
+
+# SQLite: the stored microseconds (tables.UTCDateTime) apart, over a constant written into the SQL as the migration
+# wrote it: an index on an expression serves a query only when the query spells the same expression (a bound
+# number, or SQLAlchemy's own true division, would not).
+_MICROS_PER_SECOND: Any = literal_column("1000000.0")
 
 
 def _key(dialect: str, table: Table) -> Any:
     finished, enrolled = table.c.first_completed_at, table.c.enrolled_at
     if dialect == "sqlite":
-        return func.julianday(finished) - func.julianday(enrolled)
+        apart = (type_coerce(finished, Integer) - type_coerce(enrolled, Integer)).self_group()
+        return apart.op("/", return_type=Float)(_MICROS_PER_SECOND)
     return func.extract("epoch", finished - enrolled)
 
 
-def key_edge(conn: Connection, seconds: int) -> float | int:
-    """An edge in the unit of `key`: the same number in the bucket CASE and in the median's walk."""
-    return _edge(conn.dialect.name, seconds)
-
-
-def _edge(dialect: str, seconds: int) -> float | int:
-    return seconds / DAY if dialect == "sqlite" else seconds
-
-
-def seconds_of(conn: Connection, value: Any) -> float:
-    """A `key` value as seconds, never negative (SQLite's days × 86400.0, as stats_reads.seconds_between)."""
-    seconds = float(value) * 86400.0 if conn.dialect.name == "sqlite" else float(value)
-    return max(seconds, 0.0)
+def seconds_of(value: Any) -> float:
+    """A `key` value as seconds, never negative."""
+    return max(float(value), 0.0)
 
 
 # Each kind of node: its learners' stored rows and the column naming the node.
@@ -93,7 +102,7 @@ def middle_times(conn: Connection, kind: str, node_id: int, fine: int, rank: int
     """In seconds, the `count` times to complete from `rank` on (0-based) among the node's finishers from fine part
     `fine` (bucket × PARTS + part) on: a walk on ix_<table>_time_to_complete from just below the part's lower edge,
     keeping the finishers whose part (the counters' very expression) is `fine` or later, skipping `rank` of them."""
-    return [seconds_of(conn, value) for value in conn.execute(walk(conn, kind, node_id, fine, rank, count)).scalars()]
+    return [seconds_of(value) for value in conn.execute(walk(conn, kind, node_id, fine, rank, count)).scalars()]
 
 
 def walk(conn: Connection, kind: str, node_id: int, fine: int, rank: int, count: int) -> Any:
@@ -114,7 +123,7 @@ def _part_lower(conn: Connection, fine: int) -> float | int:
     bucket, part = divmod(fine, PARTS)
     lower = TIME_EDGES[bucket - 1] if bucket > 0 else 0
     upper = TIME_EDGES[bucket] if bucket < len(TIME_EDGES) else lower
-    start = key_edge(conn, lower) + (key_edge(conn, upper) - key_edge(conn, lower)) * part / PARTS
+    start = lower + (upper - lower) * part / PARTS
     if conn.dialect.name == "postgresql":
         return math.floor(start) - 1
     return start - abs(start) * 1e-9 - 1e-9
@@ -136,7 +145,7 @@ def _fine_part(dialect: str, table: Table) -> Any:
     whens: list[tuple[Any, Any]] = [(measured < 0, 0)]
     lower = 0
     for i, edge in enumerate(TIME_EDGES):
-        low, high = _edge(dialect, lower), _edge(dialect, edge)
+        low, high = lower, edge
         step = (measured - low) * PARTS / (high - low)
         # floor() of a value ≥ 0 as an integer (SQLite's CAST truncates; PostgreSQL's rounds, so floor first), at
         # most the last part (a time just below an edge may round up to the next part's number).
@@ -152,9 +161,10 @@ def _fine_part(dialect: str, table: Table) -> Any:
 
 def _day_and_quarter(dialect: str, table: Table) -> tuple[Any, Any]:
     moment = table.c.first_completed_at
-    if dialect == "sqlite":  # stored as UTC text
-        hour, minute = (cast(func.strftime(f, moment), Integer) for f in ("%H", "%M"))
-        return func.strftime("%Y%m%d", moment), hour * 4 + minute // 15
+    if dialect == "sqlite":  # microseconds since 1970, UTC
+        seconds = type_coerce(moment, Integer) // 1_000_000
+        hour, minute = (cast(func.strftime(f, seconds, "unixepoch"), Integer) for f in ("%H", "%M"))
+        return func.strftime("%Y%m%d", seconds, "unixepoch"), hour * 4 + minute // 15
     utc = func.timezone("UTC", moment)
     hour, minute = (cast(func.extract(f, utc), Integer) for f in ("hour", "minute"))
     return func.to_char(utc, "YYYYMMDD"), hour * 4 + minute // 15

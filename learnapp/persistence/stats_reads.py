@@ -5,7 +5,23 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Date, Float, FromClause, Table, and_, bindparam, case, cast, exists, func, literal, or_, select
+from sqlalchemy import (
+    Date,
+    Float,
+    FromClause,
+    Integer,
+    Table,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from learnapp.persistence.db import Connection
@@ -25,8 +41,8 @@ def progress_bucket(percent: Any) -> ColumnElement[int]:
 
 def seconds_between(conn: Connection, start: Any, end: Any) -> ColumnElement[float]:
     """end − start in seconds, never negative (facts earned in another course can predate the enrollment)."""
-    if conn.dialect.name == "sqlite":
-        raw: Any = (func.julianday(end) - func.julianday(start)) * 86400.0
+    if conn.dialect.name == "sqlite":  # integers of microseconds (tables.UTCDateTime)
+        raw: Any = (type_coerce(end, Integer) - type_coerce(start, Integer)) / 1_000_000.0
     else:
         raw = func.extract("epoch", end - start)
     seconds = cast(raw, Float)
@@ -42,16 +58,23 @@ def local_day(conn: Connection, moment: Any, zone: tzinfo, since: datetime, unti
     """The calendar day of a stored UTC moment in `zone` (the admin's), exact for moments in [since, until].
 
     PostgreSQL converts with the zone's own rules. SQLite knows no zones: the zone's offsets over the window
-    (one, or a few around daylight-saving changes) become a CASE of fixed-offset `date(moment, '+N minutes')`.
+    (one, or a few around daylight-saving changes) become a CASE of fixed-offset
+    `date(seconds, 'unixepoch', '+N minutes')`.
     """
     if conn.dialect.name != "sqlite":
         return cast(func.timezone(str(zone), moment), Date)
     spans = offset_spans(zone, since, until)
-    shifted = [func.date(moment, f"{minutes:+d} minutes") for _start, minutes in spans]
+    seconds = unix_seconds(moment)
+    shifted = [func.date(seconds, "unixepoch", f"{minutes:+d} minutes") for _start, minutes in spans]
     if len(spans) == 1:
         return shifted[0]
     whens = [(moment < start, day) for (start, _m), day in zip(spans[1:], shifted[:-1], strict=True)]
     return case(*whens, else_=shifted[-1])
+
+
+def unix_seconds(moment: Any) -> Any:
+    """SQLite: a stored moment (tables.UTCDateTime's microseconds) as whole seconds for its date functions."""
+    return type_coerce(moment, Integer) // 1_000_000
 
 
 STEP = timedelta(minutes=15)  # every zone's offset and change of offset in use today falls on a quarter hour

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, overload
 
 from sqlalchemy import (
     BigInteger,
@@ -27,7 +27,12 @@ LEARNER_CLUSTERED: dict[str, Any] = {"sqlite_with_rowid": False}
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Stores UTC and always reads back an aware datetime (SQLite would drop the zone)."""
+    """Stores UTC and always reads back an aware datetime.
+
+    PostgreSQL: a timestamptz. SQLite (which knows no time type): microseconds since 1970 as an integer, 8 bytes
+    where SQLAlchemy's text would take 26, so the big per-learner tables stay small enough for the page cache; SQL
+    reads them as `moment / 1000000, 'unixepoch'` (stats_reads.unix_seconds).
+    """
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -43,6 +48,40 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def bind_processor(self, dialect: Dialect) -> Any:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+        check = self.process_bind_param
+
+        def to_micros(value: datetime | None) -> int | None:
+            moment = check(value, dialect)
+            return None if moment is None else micros_of(moment)
+
+        return to_micros
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        return moment_of
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def micros_of(moment: datetime) -> int:
+    """An aware moment as SQLite stores it: whole microseconds since 1970-01-01 UTC (exact, no float on the way)."""
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+@overload
+def moment_of(value: int) -> datetime: ...
+@overload
+def moment_of(value: None) -> None: ...
+def moment_of(value: int | None) -> datetime | None:
+    """The aware UTC moment SQLite's integer stands for."""
+    return None if value is None else _EPOCH + timedelta(microseconds=int(value))
 
 
 def Moment(*, optional: bool = False, **kwargs: Any) -> Any:  # noqa: N802 - reads like a type

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from learnapp.persistence.db import Database
@@ -10,6 +12,7 @@ from learnapp.services.admin.stats_verify import repair
 from learnapp.services.engine.completion import record_completion
 from learnapp.services.engine.enrollment import enroll_course, enroll_pathway
 from tests.conftest import ADMIN, ALICE, BOB
+from tests.services.helpers import moment_text
 
 # The record of what happened, not the data a rollback restores: runs, kept values, history, events.
 AUDIT = ("operation_run", "recalc_undo", "progress_history", "outbox_event", "outbox_receipt")
@@ -18,10 +21,9 @@ AUDIT = ("operation_run", "recalc_undo", "progress_history", "outbox_event", "ou
 def corrupt(db: Database) -> None:
     """Stored progress that no longer matches the facts (what a recalculate repairs)."""
     with db.engine.begin() as connection:
-        connection.exec_driver_sql(
-            "UPDATE enrollment SET completed = 7, percent = 70, is_complete = true,"
-            " completed_at = '2020-01-02 03:04:05.000000'"
-        )
+        wrong = {"at": datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC)}
+        update = "UPDATE enrollment SET completed = 7, percent = 70, is_complete = true, completed_at = :at"
+        connection.execute(moment_text(update, wrong), wrong)
         connection.exec_driver_sql("UPDATE pathway_enrollment SET completed = 0, percent = 0, courses_completed = 3")
     repair(db)  # rows written outside the engine: the statistics counters follow them, as a backfill would
 

@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, MetaData, and_, create_engine, insert, select
+from sqlalchemy import Connection, DateTime, MetaData, and_, create_engine, insert, select
 
 from alembic import command
 from learnapp.persistence.migrate import alembic_config, upgrade
+from learnapp.persistence.tables import UTCDateTime
 
 pytestmark = pytest.mark.slow  # every Alembic revision, up and down: `make test` runs it, `make test-fast` does not
 
@@ -22,6 +23,7 @@ BACKFILLED = {"activity_day"}
 # Zones where 23:30 UTC falls on another local day than in UTC, so a day computed in the wrong zone shows.
 ZONES = ("Asia/Tokyo", "America/New_York", "UTC")
 Row = tuple[str, dict[str, Any]]
+INTEGER_MOMENTS = "c9e1f3a5b7d9"
 
 
 def revisions(url: str) -> list[str]:
@@ -29,6 +31,25 @@ def revisions(url: str) -> list[str]:
     script = ScriptDirectory.from_config(alembic_config(url))
     assert len(script.get_heads()) == 1, f"several heads: {script.get_heads()}"
     return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
+class _StoredMoment(UTCDateTime):
+    """tables.UTCDateTime for this test's values, some of which are naive UTC (as the older revisions' text was)."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        naive = value is not None and value.tzinfo is None
+        return super().process_bind_param(value.replace(tzinfo=UTC) if value and naive else value, dialect)
+
+
+def integer_moments(conn: Connection, url: str) -> bool:
+    """SQLite from INTEGER_MOMENTS on: moments are integers of microseconds (tables.UTCDateTime), not text."""
+    if conn.dialect.name != "sqlite":
+        return False
+    chain = revisions(url)
+    current = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    return chain.index(str(current)) >= chain.index(INTEGER_MOMENTS)
 
 
 def generation(g: int) -> list[Row]:
@@ -168,12 +189,18 @@ def generation(g: int) -> list[Row]:
 
 @contextmanager
 def connected(url: str) -> Iterator[tuple[Connection, MetaData]]:
-    """A connection and the schema as it is now (reflected: each revision has its own)."""
+    """A connection and the schema as it is now (reflected: each revision has its own; SQLite's moments as that
+    revision stores them)."""
     engine = create_engine(url)
     try:
         with engine.begin() as conn:
             schema = MetaData()
             schema.reflect(bind=conn)
+            if integer_moments(conn, url):
+                for table in schema.tables.values():
+                    for column in table.c:
+                        if isinstance(column.type, DateTime):
+                            column.type = _StoredMoment()
             yield conn, schema
     finally:
         engine.dispose()

@@ -36,7 +36,7 @@ from learnapp.services.engine.enrollment import enroll_course
 from tests.backing import create_database
 from tests.e2e.server import Setup, start_on_free_port, stop_server
 from tests.reliability.durable_postgres import DurablePostgres, durable_postgres
-from tests.services.helpers import assert_stored_equals_recomputed
+from tests.services.helpers import assert_stored_equals_recomputed, stored_moment
 
 pytestmark = pytest.mark.e2e
 
@@ -126,9 +126,10 @@ def stored(db: Database, learner_id: int) -> dict[str, list[datetime]]:
 
 
 def moment(value: object) -> datetime:
-    """A stored or answered time as naive UTC (SQLite gives naive UTC text, PostgreSQL and the API zoned times)."""
-    at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return at if at.tzinfo is None else at.astimezone(UTC).replace(tzinfo=None)
+    """A stored or answered time as naive UTC (SQLite stores microseconds, PostgreSQL and the API give zoned times)."""
+    stored = stored_moment(value)
+    assert stored is not None
+    return stored.astimezone(UTC).replace(tzinfo=None)
 
 
 class Round:

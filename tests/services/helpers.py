@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
 from math import floor
 from typing import Any
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, TextClause, bindparam, select, text
 
 from learnapp.persistence.catalog import load_catalog
 from learnapp.persistence.db import Database
-from learnapp.persistence.tables import Enrollment, PathwayEnrollment, UTCDateTime
+from learnapp.persistence.tables import Enrollment, PathwayEnrollment, UTCDateTime, moment_of
 from tests.dbdump import dump  # noqa: F401  (re-exported for the suites)
 
 # The oracle below reads the tables with plain SQL and counts by hand (SPEC §3): it must not share code
@@ -155,10 +156,13 @@ _PATHWAY_SQL = (
 )
 
 
-def _moment(value: Any) -> datetime | None:
-    """Raw SQL reads SQLite times as naive text: compare every time as an aware UTC datetime."""
+def stored_moment(value: Any) -> datetime | None:
+    """A moment as raw SQL reads it (SQLite: an integer of microseconds, tables.UTCDateTime; PostgreSQL: a zoned
+    datetime; older SQLite text) as an aware UTC datetime, so every time compares as one."""
     if value is None:
         return None
+    if isinstance(value, int):
+        return moment_of(value)
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return UTCDateTime().process_result_value(value, None)  # type: ignore[arg-type]
@@ -171,8 +175,8 @@ def stored_rows(conn: Connection) -> dict[tuple[int, str, int], dict[str, Any]]:
             values = dict(row)
             learner, node = values.pop("learner_id"), values.pop(f"{kind}_id")
             values["is_complete"] = bool(values["is_complete"])
-            values["completed_at"] = _moment(values["completed_at"])
-            values["first_completed_at"] = _moment(values["first_completed_at"])
+            values["completed_at"] = stored_moment(values["completed_at"])
+            values["first_completed_at"] = stored_moment(values["first_completed_at"])
             rows[(learner, kind, node)] = values
     return rows
 
@@ -180,7 +184,7 @@ def stored_rows(conn: Connection) -> dict[tuple[int, str, int], dict[str, Any]]:
 def completion_facts(conn: Connection) -> dict[int, dict[int, datetime]]:
     facts: dict[int, dict[int, datetime]] = defaultdict(dict)
     for learner, lesson, at in _rows(conn, "SELECT learner_id, lesson_id, completed_at FROM lesson_completion"):
-        moment = _moment(at)
+        moment = stored_moment(at)
         assert moment is not None
         facts[learner][lesson] = moment
     return facts
@@ -235,3 +239,9 @@ def assert_stored_equals_recomputed(db: Database) -> None:
     """The invariant: the stored rows are exactly the learners' enrollments, each equal to its facts now."""
     problems = invariant_problems(db)
     assert not problems, "\n".join(problems)
+
+
+def moment_text(sql: str, params: Mapping[str, object]) -> TextClause:
+    """A raw statement whose datetime parameters bind as stored moments (tables.UTCDateTime: integers on SQLite)."""
+    moments = [bindparam(k, type_=UTCDateTime()) for k, v in params.items() if isinstance(v, datetime)]
+    return text(sql).bindparams(*moments)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
 
 from learnapp.persistence import stats_reads as admin_sql
 from learnapp.persistence.catalog import current_catalog
@@ -17,6 +16,7 @@ from learnapp.services.engine.completion import record_completion
 from learnapp.services.engine.enrollment import enroll_course, enroll_pathway
 from learnapp.services.errors import NotFound
 from tests.conftest import ADMIN, ALICE, BOB
+from tests.services.helpers import moment_text
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 AC = ["b1", "b2", "b3", "c1", "c2", "c3", "c4", "c5", "w1", "w2"]
@@ -35,7 +35,8 @@ def enroll(db: Database, learner: int, course: str, when: datetime) -> None:
     """Enroll, then move the enrollment time into the past (the service stamps 'now': our clock is fixed)."""
     enroll_course(db, learner, course)
     with db.transaction() as conn:
-        conn.execute(text(MOVE), {"t": when.strftime("%Y-%m-%d %H:%M:%S.%f"), "l": learner, "c": course})
+        params = {"t": when, "l": learner, "c": course}
+        conn.execute(moment_text(MOVE, params), params)
 
 
 def complete(db: Database, learner: int, lessons: list[str], start: datetime, step_hours: float) -> None:
@@ -167,7 +168,8 @@ def test_pathway_stats_with_course_funnel(db: Database) -> None:
     enroll_pathway(db, ALICE, "path")
     enroll_pathway(db, BOB, "path")
     with db.transaction() as conn:
-        conn.execute(text("UPDATE pathway_enrollment SET enrolled_at = '2026-11-01 00:00:00.000000'"))
+        first = {"t": at(1)}
+        conn.execute(moment_text("UPDATE pathway_enrollment SET enrolled_at = :t", first), first)
     complete(db, ALICE, [*AC, "s1", "s2", "e1"], at(1, 1), 3.5)  # last of 13 at +43 h
     complete(db, BOB, ["s1", "s2"], at(2), 1)
     stats = pathway_stats(db, "path", NOW)

@@ -29,7 +29,7 @@ from learnapp.services.operations.legacy_import import import_progress, rollback
 from learnapp.services.operations.recalculate import RecalcOptions, recalculate
 from tests.backing import create_database, drop_database
 from tests.conftest import ADMIN, ALICE, BOB, backend
-from tests.services.helpers import invariant_problems
+from tests.services.helpers import invariant_problems, stored_moment
 
 pytestmark = pytest.mark.slow  # a stateful machine over every write path: make test runs it, test-fast does not
 
@@ -366,11 +366,7 @@ class ProgressEngine(RuleBasedStateMachine):
 
 
 def _moment(value: Any) -> datetime:
-    from learnapp.persistence.tables import UTCDateTime
-
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    moment = UTCDateTime().process_result_value(value, None)  # type: ignore[arg-type]
+    moment = stored_moment(value)
     assert moment is not None
     return moment
 

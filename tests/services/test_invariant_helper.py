@@ -5,13 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import text
 
 from learnapp.persistence.db import Database
 from learnapp.services.engine.completion import record_completion
 from learnapp.services.engine.enrollment import enroll_pathway
 from tests.conftest import ADMIN, ALICE, BOB
-from tests.services.helpers import assert_stored_equals_recomputed, floor_percent, invariant_problems
+from tests.services.helpers import (
+    assert_stored_equals_recomputed,
+    floor_percent,
+    invariant_problems,
+    moment_text,
+)
 
 EVERY_LESSON = ["b1", "b2", "b3", "c1", "c2", "c3", "c4", "c5", "w1", "w2", "s1", "s2", "e1"]
 LATER = datetime(2030, 1, 1, tzinfo=UTC)
@@ -32,7 +36,7 @@ def world(db: Database) -> Database:
 
 def _corrupt(db: Database, sql: str, **params: object) -> None:
     with db.transaction() as conn:
-        assert conn.execute(text(sql), params).rowcount == 1  # type: ignore[attr-defined]
+        assert conn.execute(moment_text(sql, params), params).rowcount == 1  # type: ignore[attr-defined]
 
 
 def _course(slug: str) -> str:

@@ -24,6 +24,7 @@ from learnapp.services.errors import LearnappError
 from learnapp.services.operations.recalculate import RecalcOptions, recalculate
 from learnapp.ui.live.tab_state import older_than_shown
 from tests.conftest import ALICE, BOB
+from tests.services.helpers import moment_text
 
 
 def topics(db: Database, learner_id: int = ALICE) -> list[tuple[str, int]]:
@@ -116,10 +117,12 @@ def test_a_recalculation_that_finds_a_first_completion_tells_it(db: Database, tm
     enroll_course(db, ALICE, "course-b")
     record_completion(db, ALICE, "s1")
     with db.transaction() as conn:  # the second fact arrived behind the engine's back (a restore, say)
-        conn.exec_driver_sql(
+        now = {"now": utcnow()}
+        insert = (
             "INSERT INTO lesson_completion (learner_id, lesson_id, completed_at, source) "
-            "SELECT 1, id, CURRENT_TIMESTAMP, 'import' FROM lesson WHERE slug = 's2'"
+            "SELECT 1, id, :now, 'import' FROM lesson WHERE slug = 's2'"
         )
+        conn.execute(moment_text(insert, now), now)
     recalculate(db, RecalcOptions(), tmp_path / "runs", "ops")
     assert topics(db)[-1] == ("course.completed", 3)
 
