@@ -66,7 +66,7 @@ from learnapp.persistence.checkpoint import Checkpointer
 from learnapp.persistence.db import WAL_AUTOCHECKPOINT_PAGES, Database
 from learnapp.persistence.migrate import upgrade
 from learnapp.persistence.stats_counters import SHARDS, bucket
-from learnapp.persistence.tables import Learner, micros_of
+from learnapp.persistence.tables import Learner, micros_of, moment_of
 from learnapp.services.content.apply import import_content
 from learnapp.services.engine.completion import record_completion
 from learnapp.services.engine.enrollment import enroll_course
@@ -319,12 +319,14 @@ class RawFloor:
                     sorted(moved),
                 )
                 # The outbox events of the change, written with it (as the unit of work does at its end).
-                events = [("lesson.completed", {"lesson_id": lesson_id, "source": "ui", "completed_at": now})]
+                stamp = now_moment.isoformat()  # the payload's time as the app writes it (the column's is `now`)
+                events = [("lesson.completed", {"lesson_id": lesson_id, "source": "ui", "completed_at": stamp})]
                 crossed = [m for m in (25, 50, 75) if row[4] < m <= percent and not complete]
                 if crossed:
                     events.append(("course.milestone", {"course_id": course_id, "percent": crossed[-1]}))
                 if complete and row[7] is None:
-                    events.append(("course.completed", {"course_id": course_id, "completed_at": completed_at}))
+                    done_at = moment_of(completed_at).isoformat() if completed_at is not None else None
+                    events.append(("course.completed", {"course_id": course_id, "completed_at": done_at}))
                 rows = [
                     (
                         str(uuid.uuid5(OUTBOX_NAMESPACE, f"{topic}:{learner_id}:{version}:{index}")),

@@ -88,7 +88,8 @@ def demo() -> None:
 
 @main.command("check-deployment")
 def check_deployment() -> None:
-    """Exit 1 with the reasons the app would refuse to start (public origin with demo passwords or open /metrics)."""
+    """Exit 1 with the reasons the app would refuse to start (a database not at this code's schema; a public origin
+    with demo passwords or open /metrics)."""
     from learnapp.services.operations.deployment import deployment_problems, refusal
 
     problems = deployment_problems(default_database())

@@ -10,6 +10,7 @@ Create Date: 2026-12-10 05:00:00
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -36,13 +37,12 @@ NODES = (("course", "enrollment", "course_id"), ("pathway", "pathway_enrollment"
 _SECONDS = "(first_completed_at - enrolled_at) / 1000000.0"
 _DAYS = "julianday(first_completed_at) - julianday(enrolled_at)"
 
-# SQLAlchemy's text ('2026-11-20 12:00:00.000000', UTC, its zone dropped) to microseconds and back, exactly.
-_TO_MICROS = (
-    "CAST(strftime('%s', substr({c}, 1, 19)) AS INTEGER) * 1000000"
-    " + CASE WHEN substr({c}, 20, 1) = '.' THEN CAST(substr(substr({c}, 21, 6) || '000000', 1, 6) AS INTEGER)"
-    " ELSE 0 END"
-)
+# SQLAlchemy's text ('2026-11-20 12:00:00.000000', UTC, its zone dropped: all the application ever wrote) to
+# microseconds and back, exactly, in SQL; any other text is parsed in Python first (_other_texts).
+_CANONICAL = "-".join(("[0-9]" * 4, "[0-9]" * 2, "[0-9]" * 2)) + " " + ":".join(("[0-9]" * 2,) * 3) + "." + "[0-9]" * 6
+_TO_MICROS = "CAST(strftime('%s', substr({c}, 1, 19)) AS INTEGER) * 1000000 + CAST(substr({c}, 21, 6) AS INTEGER)"
 _TO_TEXT = "strftime('%Y-%m-%d %H:%M:%S', {c} / 1000000, 'unixepoch') || '.' || printf('%06d', {c} % 1000000)"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 _UPSERT = (
     "INSERT INTO stat_counter (node_kind, node_id, name, shard, n) {0}"
@@ -51,33 +51,82 @@ _UPSERT = (
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        _convert(_TO_MICROS, "text", _SECONDS)
-        _recount(op.get_bind(), _SECONDS)
+    conn = op.get_bind()
+    if conn.dialect.name != "sqlite":
+        return
+    columns = _moment_columns(conn)
+    others = _other_texts(conn, columns)  # before anything changes: a text that is no time stops the upgrade here
+    _drop_indexes()
+    for table, column in columns:
+        for text, micros in others.get((table, column), {}).items():
+            update = f'UPDATE "{table}" SET "{column}" = :micros WHERE "{column}" = :text'
+            conn.execute(sa.text(update), {"micros": micros, "text": text})
+        value = _TO_MICROS.format(c=f'"{column}"')
+        op.execute(f'UPDATE "{table}" SET "{column}" = {value} WHERE typeof("{column}") = \'text\'')
+    _marks(_TO_MICROS, "text")
+    _create_indexes(_SECONDS)
+    _recount(conn, _SECONDS)
 
 
 def downgrade() -> None:
     # The counters stay as this revision counted them: the older arithmetic (julianday's floats) could put a time
     # within a rounding of an edge on its other side, which that revision's `learnapp stats verify` would report
     # and its `learnapp recalculate` repair.
-    if op.get_bind().dialect.name == "sqlite":
-        _convert(_TO_TEXT, "integer", _DAYS)
-
-
-def _convert(expression: str, stored: str, key: str) -> None:
-    """Every timestamp column's values stored as `stored` rewritten by `expression`; the time-to-complete indexes
-    on `key`."""
     conn = op.get_bind()
+    if conn.dialect.name != "sqlite":
+        return
+    _drop_indexes()
+    for table, column in _moment_columns(conn):
+        value = _TO_TEXT.format(c=f'"{column}"')
+        op.execute(f'UPDATE "{table}" SET "{column}" = {value} WHERE typeof("{column}") = \'integer\'')
+    _marks(_TO_TEXT, "integer")
+    _create_indexes(_DAYS)
+
+
+def _marks(expression: str, stored: str) -> None:
+    """Recalculation marks kept for a rollback (recalc_undo, `sync` rows) hold a copy of the stored moment, made
+    inside SQLite: rewritten as the moments are."""
+    moment = "json_extract(\"before\", '$[0]')"
+    op.execute(
+        f'UPDATE recalc_undo SET "before" = json_array({expression.format(c=moment)}, json_extract("before", \'$[1]\'))'
+        f" WHERE node_kind = 'sync' AND json_type(\"before\", '$[0]') = '{stored}'"
+        + (f" AND {moment} GLOB '{_CANONICAL}'" if stored == "text" else "")
+    )
+
+
+def _drop_indexes() -> None:
     for _kind, table, _node in NODES:
         op.execute(f"DROP INDEX IF EXISTS ix_{table}_time_to_complete")
-    for table, column in _moment_columns(conn):
-        value = expression.format(c=f'"{column}"')
-        op.execute(f'UPDATE "{table}" SET "{column}" = {value} WHERE typeof("{column}") = \'{stored}\'')
+
+
+def _create_indexes(key: str) -> None:
+    """The finishers' time-to-complete indexes on `key` (the application's queries spell the same expression)."""
     for _kind, table, node in NODES:
         op.execute(
             f"CREATE INDEX ix_{table}_time_to_complete ON {table} ({node}, ({key}))"
             " WHERE first_completed_at IS NOT NULL"
         )
+
+
+def _other_texts(conn: sa.Connection, columns: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, int]]:
+    """Per column, each text not in SQLAlchemy's form (another tool's, a hand edit: a 'T', a zone, fewer digits)
+    and its microseconds; an unreadable one fails the upgrade with its place, before anything is changed."""
+    found: dict[tuple[str, str], dict[str, int]] = {}
+    for table, column in columns:
+        odd = conn.exec_driver_sql(
+            f'SELECT DISTINCT "{column}" FROM "{table}"'
+            f" WHERE typeof(\"{column}\") = 'text' AND NOT \"{column}\" GLOB '{_CANONICAL}'"
+        ).scalars()
+        for text in odd:
+            try:
+                moment = datetime.fromisoformat(str(text).strip())
+            except ValueError as error:
+                raise RuntimeError(f"{table}.{column} holds {text!r}, not a time: correct it, then upgrade") from error
+            moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+            delta = moment - _EPOCH
+            micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+            found.setdefault((table, column), {})[str(text)] = micros
+    return found
 
 
 def _moment_columns(conn: sa.Connection) -> list[tuple[str, str]]:

@@ -65,6 +65,17 @@ class UTCDateTime(TypeDecorator[datetime]):
             return super().result_processor(dialect, coltype)
         return moment_of
 
+    def literal_processor(self, dialect: Dialect) -> Any:
+        if dialect.name != "sqlite":
+            return super().literal_processor(dialect)
+        check = self.process_bind_param
+
+        def as_literal(value: datetime) -> str:
+            moment = check(value, dialect)
+            return "NULL" if moment is None else str(micros_of(moment))
+
+        return as_literal
+
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -13,9 +13,10 @@ from click.testing import CliRunner
 from sqlalchemy import func, select, update
 from sqlmodel import col
 
+from alembic import command
 from learnapp.cli import main
 from learnapp.persistence.db import Database
-from learnapp.persistence.migrate import upgrade
+from learnapp.persistence.migrate import alembic_config, upgrade
 from learnapp.persistence.tables import CourseRow, Learner
 from learnapp.services.accounts.learners import create_learner, find_account, hash_password
 from learnapp.services.operations.demo import DEMO_ACCOUNTS
@@ -144,3 +145,17 @@ def test_demo_false_imports_the_catalog_without_demo_accounts(empty_url: str, en
             assert session.execute(select(func.count()).select_from(CourseRow)).scalar()  # the catalog is there
     finally:
         db.dispose()
+
+
+def test_a_database_on_another_schema_is_refused_until_it_is_upgraded(
+    db: Database, db_url: str, env: pytest.MonkeyPatch
+) -> None:
+    assert check(db) == (0, "deployment checks passed\n")
+    db.dispose()
+    command.downgrade(alembic_config(db_url), "-1")  # the code would misread it (SQLite's moments: text, not integers)
+    code, output = check(db)
+    assert code == 1 and "learnapp db upgrade" in output
+    [problem] = deployment_problems(db)
+    assert "this code's is" in problem
+    upgrade(db_url)
+    assert deployment_problems(db) == [] and check(db)[0] == 0

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from learnapp.persistence import ops_deployment
 from learnapp.persistence.db import Database, default_database
+from learnapp.persistence.migrate import schema_problem
 from learnapp.services.accounts.learners import authenticate
 from learnapp.services.operations.demo import DEMO_ACCOUNTS
 from learnapp.services.operations.population import PASSWORD_HASH
@@ -26,11 +27,14 @@ def is_local(origin: str) -> bool:
 
 
 def deployment_problems(db: Database) -> list[str]:
-    """Why the app must not start as configured (empty: it may). A local origin never has problems."""
+    """Why the app must not start as configured (empty: it may). A local origin has none but a database whose
+    schema is not this code's."""
     origin = allowed_origins()[0]
+    problems = [problem] if (problem := schema_problem(db.url)) else []
     if is_local(origin):
-        return []
-    problems = [f"{TEST_FAULTS} is a test-only fault switch: unset it"] if os.environ.get(TEST_FAULTS) else []
+        return problems
+    if os.environ.get(TEST_FAULTS):
+        problems.append(f"{TEST_FAULTS} is a test-only fault switch: unset it")
     if not get_settings().metrics_token:
         problems.append(f"/metrics is open to anyone: set LEARNAPP_METRICS_TOKEN (origin {origin} is not local)")
     for email, _name, password, _role in DEMO_ACCOUNTS:
