@@ -24,6 +24,7 @@ from sqlalchemy import (
 
 from learnapp.persistence.handles import ENROLLMENT, PATHWAY_ENROLLMENT
 from learnapp.persistence.stats_tables import StatCounter
+from learnapp.persistence.tables import unix_seconds
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
 # Upper edges (seconds) of the fine buckets of time to complete: bucket i holds [TIME_EDGES[i-1], TIME_EDGES[i]),
@@ -162,7 +163,7 @@ def _fine_part(dialect: str, table: Table) -> Any:
 def _day_and_quarter(dialect: str, table: Table) -> tuple[Any, Any]:
     moment = table.c.first_completed_at
     if dialect == "sqlite":  # microseconds since 1970, UTC
-        seconds = type_coerce(moment, Integer) // 1_000_000
+        seconds = unix_seconds(moment)
         hour, minute = (cast(func.strftime(f, seconds, "unixepoch"), Integer) for f in ("%H", "%M"))
         return func.strftime("%Y%m%d", seconds, "unixepoch"), hour * 4 + minute // 15
     utc = func.timezone("UTC", moment)

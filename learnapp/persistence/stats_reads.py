@@ -27,6 +27,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from learnapp.persistence.db import Connection
 from learnapp.persistence.handles import COMPLETION, COURSE, LEARNER, STAT_COUNTER
 from learnapp.persistence.stats_counters import latest_day_name
+from learnapp.persistence.tables import unix_seconds
 
 # Progress histogram: 0%, then tens (1–9% ... 90–99%), then 100% (only a complete node reads 100).
 PROGRESS_LABELS = ("0%", "1–9%", *(f"{t}–{t + 9}%" for t in range(10, 100, 10)), "100%")
@@ -70,11 +71,6 @@ def local_day(conn: Connection, moment: Any, zone: tzinfo, since: datetime, unti
         return shifted[0]
     whens = [(moment < start, day) for (start, _m), day in zip(spans[1:], shifted[:-1], strict=True)]
     return case(*whens, else_=shifted[-1])
-
-
-def unix_seconds(moment: Any) -> Any:
-    """SQLite: a stored moment (tables.UTCDateTime's microseconds) as whole seconds for its date functions."""
-    return type_coerce(moment, Integer) // 1_000_000
 
 
 STEP = timedelta(minutes=15)  # every zone's offset and change of offset in use today falls on a quarter hour

@@ -11,9 +11,11 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     Index,
+    Integer,
     LargeBinary,
     PrimaryKeyConstraint,
     UniqueConstraint,
+    type_coerce,
 )
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -31,7 +33,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     PostgreSQL: a timestamptz. SQLite (which knows no time type): microseconds since 1970 as an integer, 8 bytes
     where SQLAlchemy's text would take 26, so the big per-learner tables stay small enough for the page cache; SQL
-    reads them as `moment / 1000000, 'unixepoch'` (stats_reads.unix_seconds).
+    reads them as `moment / 1000000, 'unixepoch'` (unix_seconds).
     """
 
     impl = DateTime(timezone=True)
@@ -84,6 +86,11 @@ def micros_of(moment: datetime) -> int:
     """An aware moment as SQLite stores it: whole microseconds since 1970-01-01 UTC (exact, no float on the way)."""
     delta = moment - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def unix_seconds(moment: Any) -> Any:
+    """SQLite, in SQL: a stored moment as whole seconds since 1970, for date(…, 'unixepoch') and strftime."""
+    return type_coerce(moment, Integer) // 1_000_000
 
 
 @overload
